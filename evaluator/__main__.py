@@ -1,0 +1,100 @@
+"""`python -m evaluator`: evaluate bids, validate frameworks, print the framework JSON Schema."""
+
+import argparse
+import json
+import re
+import sys
+
+from evaluator import __version__
+from evaluator.errors import ConfigurationError
+from evaluator.model.framework import Framework, load_framework
+from evaluator.model.tender import UNKNOWN_POLICIES, Overrides
+from evaluator.report.summary import summary_text
+from evaluator.service import SUPPORTED_FORMATS, run_evaluation, write_outputs
+
+USAGE_ERROR, INTERNAL_ERROR = 2, 1
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line on stderr, exit 2 (argparse prints the whole usage otherwise)
+        raise ConfigurationError("usage", message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m evaluator", description="Rank cloud bids on digital sovereignty.")
+    parser.add_argument("--version", action="version", version=f"evaluator {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    evaluate = commands.add_parser("evaluate", help="evaluate bid files and write the results")
+    evaluate.add_argument("--framework", required=True, help="framework YAML file")
+    evaluate.add_argument("--tender", help="tender YAML file")
+    evaluate.add_argument("--weights", metavar="PROFILE", help="weight profile of the framework")
+    evaluate.add_argument("--min-level", action="append", default=[], metavar="N|OBJECTIVE=N",
+                          help="minimum level for every objective, or for one (repeatable)")
+    evaluate.add_argument("--unknown", choices=UNKNOWN_POLICIES, help="how unanswered criteria count")
+    evaluate.add_argument("--formats", default=",".join(SUPPORTED_FORMATS),
+                          help=f"comma-separated outputs (default: {','.join(SUPPORTED_FORMATS)})")
+    evaluate.add_argument("--out", required=True, help="folder for the outputs")
+    evaluate.add_argument("inputs", nargs="+", metavar="BID_FILE_OR_FOLDER")
+
+    validate = commands.add_parser("validate-framework", help="check a framework file and summarise it")
+    validate.add_argument("file")
+    commands.add_parser("schema", help="print the JSON Schema of framework files")
+    return parser
+
+
+def overrides_from(args) -> Overrides:
+    everywhere, per_objective = None, {}
+    for value in args.min_level:
+        objective, equals, level = value.partition("=")
+        if equals:
+            per_objective[objective.strip()] = level.strip()
+        elif everywhere is not None:
+            raise ConfigurationError("--min-level", "a minimum for every objective is given twice")
+        else:
+            everywhere = value.strip()
+    return Overrides(weight_profile=args.weights, minimum_level=everywhere, minimum_levels=per_objective,
+                     unknown=args.unknown)
+
+
+def command_evaluate(args) -> int:
+    formats = tuple(name for name in re.split(r"[,\s]+", args.formats.strip()) if name)
+    outcome = run_evaluation(args.framework, args.tender, overrides_from(args), args.inputs, formats)
+    write_outputs(outcome.files, args.out)
+    sys.stdout.write(summary_text(outcome.document))
+    sys.stdout.write(f"Wrote {', '.join(sorted(outcome.files))} to {args.out}\n")
+    return 0
+
+
+def command_validate(args) -> int:
+    framework, sha256 = load_framework(args.file)
+    answers = sum(len(c.answers) for c in framework.criteria)
+    print(f"{args.file}: valid framework {framework.id} version {framework.version} (sha256 {sha256})")
+    print(f"  {len(framework.objectives)} objectives, {len(framework.criteria)} criteria, {answers} answers; "
+          f"levels {framework.level_scale.levels[0].code}..{framework.level_scale.levels[-1].code}; "
+          f"weight profiles {', '.join(framework.weight_profiles)} (default {framework.default_weight_profile})")
+    return 0
+
+
+def command_schema(_args) -> int:
+    print(json.dumps(Framework.model_json_schema(), indent=2, sort_keys=True))
+    return 0
+
+
+COMMANDS = {"evaluate": command_evaluate, "validate-framework": command_validate, "schema": command_schema}
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except ConfigurationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    except Exception as error:  # noqa: BLE001 - the contract's exit 1, with a reason instead of a trace
+        print(f"internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        return INTERNAL_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Turning answer and evidence-quality cells into numbers.
+
+Each distinct text is parsed once in Python and mapped back to the rows with numpy, so half a million
+rows with a few hundred distinct answers cost a few hundred parses.
+"""
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from evaluator.model.bid import QUALITY_NOT_STATED, UNANSWERED
+from evaluator.model.framework import Framework
+from evaluator.model.tender import EVIDENCE_QUALITIES
+
+_LEADING_RANK = re.compile(r"(\d+)(?:\s*[.)\-]|\s)")
+_NOT_ANSWERED = {"", "unknown"}
+
+
+def parse_ranks(framework: Framework, columns: np.ndarray, texts: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Answer ranks for (criterion column, text) pairs; returns ranks and {row position: message}."""
+    codes, uniques = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=False)
+    parsed = [_parse_one(framework, str(text)) for text in uniques]
+    numbers = np.array([n if isinstance(n, int) else _UNREADABLE for n in parsed], np.int64)[codes]
+    problems = {i: m for i, m in enumerate(parsed) if isinstance(m, str)}
+    errors = {int(p): problems[codes[p]] for p in np.flatnonzero(numbers == _UNREADABLE)}
+    answered = (numbers != _UNREADABLE) & (numbers != _NO_ANSWER)
+    ranks = np.zeros(len(numbers), np.int64)
+    if framework.answer_format == "level":
+        table = _level_to_rank(framework)
+        on_scale = answered & (numbers <= framework.level_scale.top)
+        ranks[on_scale] = table[columns[on_scale], numbers[on_scale]]  # 0 where the level is not offered
+    else:
+        ranks[answered] = numbers[answered]
+    counts = np.array([len(c.answers) for c in framework.criteria_in_objective_order])[columns]
+    for p in np.flatnonzero(answered & ((ranks < 1) | (ranks > counts))):
+        errors[int(p)] = _out_of_range(framework, int(columns[p]), str(texts[p]))
+    ranks[list(errors)] = UNANSWERED
+    return ranks.astype(np.int16), errors
+
+
+_NO_ANSWER = -1  # parse results meaning "left blank" and "not readable", distinct from every rank or level
+_UNREADABLE = -2
+
+
+def _parse_one(framework: Framework, text: str) -> int | str:
+    cleaned = text.strip()
+    if cleaned.casefold() in _NOT_ANSWERED:
+        return _NO_ANSWER
+    if framework.answer_format == "level":
+        level = framework.level_scale.parse(_whole_number_text(cleaned))
+        if level is None and " " in cleaned:  # a drop-down entry such as "SEAL-2 Data Sovereignty"
+            level = framework.level_scale.parse(cleaned.split()[0])
+        if level is None:
+            codes = ", ".join(level.code for level in framework.level_scale.levels)
+            return f"answer {text!r} is not a level; write one of {codes} or its number"
+        return level
+    number = _whole_number_text(cleaned)
+    if number.isdigit():
+        return int(number)
+    match = _LEADING_RANK.match(cleaned)
+    if match:
+        return int(match.group(1))
+    return (f"answer {text!r} is not an answer number; write the number of the chosen answer, "
+            f"or a text that starts with it such as '3 - …'")
+
+
+def _whole_number_text(text: str) -> str:
+    """'3.0' (how spreadsheets often store 3) becomes '3'; everything else is left as it is."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return str(int(value)) if value.is_integer() and value >= 0 else text
+
+
+def _level_to_rank(framework: Framework) -> np.ndarray:
+    top = framework.level_scale.top
+    table = np.zeros((len(framework.criteria), top + 1), np.int64)
+    for i, criterion in enumerate(framework.criteria_in_objective_order):
+        for answer in criterion.answers:
+            table[i, answer.level] = answer.rank
+    return table
+
+
+def _out_of_range(framework: Framework, column: int, text: str) -> str:
+    criterion = framework.criteria_in_objective_order[column]
+    if framework.answer_format == "level":
+        offered = ", ".join(framework.level_scale.code(a.level) for a in criterion.answers)
+        return f"answer {text!r} is not a level offered by {criterion.id} ({offered})"
+    return f"answer {text!r} is out of range: {criterion.id} has answers 1 to {len(criterion.answers)}"
+
+
+def parse_evidence_quality(texts: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Quality codes (0 = not stated, then EVIDENCE_QUALITIES from 1) and {row position: message}."""
+    codes, uniques = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=False)
+    known = {name: i + 1 for i, name in enumerate(EVIDENCE_QUALITIES)}
+    normal = [re.sub(r"[\s-]+", "_", str(text).strip().casefold()) for text in uniques]
+    values = np.array([QUALITY_NOT_STATED if n == "" else known.get(n, -1) for n in normal], np.int64)[codes]
+    message = f"evidence_quality must be one of {', '.join(EVIDENCE_QUALITIES)}, or empty"
+    errors = {int(p): f"{message}; found {str(texts[p])!r}" for p in np.flatnonzero(values < 0)}
+    return np.clip(values, 0, None).astype(np.int8), errors

@@ -1,0 +1,87 @@
+"""From paths on the command line (files or folders) to one BidSet; one bad file never stops the rest."""
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+from evaluator.errors import Problem
+from evaluator.ingest.csv_reader import read_csv_bids
+from evaluator.ingest.responses import UnreadableFile
+from evaluator.ingest.xlsx_reader import read_xlsx_bid
+from evaluator.model.bid import Bid, BidSet, SourceFile
+from evaluator.model.framework import Framework
+
+READERS = {".xlsx": read_xlsx_bid, ".csv": read_csv_bids}
+REFUSED = {
+    ".xlsm": "macro-enabled workbooks are not accepted; save the bid as .xlsx",
+    ".xlsb": "binary workbooks are not accepted; save the bid as .xlsx",
+    ".xls": "old Excel 97-2003 workbooks are not accepted; save the bid as .xlsx",
+}
+MAX_FILE_BYTES = {".xlsx": 20 * 2**20, ".csv": 200 * 2**20}
+
+
+def expand_paths(paths: list[str]) -> list[Path]:
+    """Files as given, folders as their files (recursively, sorted, hidden files skipped)."""
+    found = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*")
+                            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        else:
+            found.append(path)
+    return found
+
+
+def read_bid_file(path: Path, framework: Framework) -> BidSet:
+    """Read one file into a BidSet; a file that cannot be used becomes one invalid bid saying why."""
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        return _invalid(SourceFile(path.as_posix(), ""), Problem("file", f"cannot read the file "
+                                                                        f"({error.strerror or error})"), framework)
+    return read_bid_bytes(content, path.as_posix(), framework)
+
+
+def read_bid_bytes(content: bytes, name: str, framework: Framework) -> BidSet:
+    source = SourceFile(name, hashlib.sha256(content).hexdigest())
+    suffix = Path(name).suffix.casefold()
+    if suffix in REFUSED:
+        return _invalid(source, Problem("file", REFUSED[suffix]), framework)
+    if suffix not in READERS:
+        return _invalid(source, Problem("file", f"{suffix or 'a file without extension'} is not a bid file type; "
+                                                f"use .xlsx (the bid template) or .csv"), framework)
+    if len(content) > MAX_FILE_BYTES[suffix]:
+        return _invalid(source, Problem("file", f"the file is {len(content) / 2**20:.1f} MiB; {suffix} bid files "
+                                                f"may be at most {MAX_FILE_BYTES[suffix] // 2**20} MiB"), framework)
+    try:
+        return READERS[suffix](content, framework, source)
+    except UnreadableFile as unreadable:
+        return _invalid(source, unreadable.problem, framework)
+    except Exception as error:  # noqa: BLE001 - a hostile file must never stop the batch
+        return _invalid(source, Problem("file", f"the file could not be read ({type(error).__name__})"), framework)
+
+
+def read_bids(paths: list[str], framework: Framework) -> BidSet:
+    parts = [read_bid_file(path, framework) for path in expand_paths(paths)]
+    return mark_reused_bid_ids(BidSet.concatenate(parts, len(framework.criteria)))
+
+
+def mark_reused_bid_ids(bids: BidSet) -> BidSet:
+    """A bid_id may identify one bid only: every later bid that reuses it becomes invalid."""
+    first_file: dict[str, str] = {}
+    marked = []
+    for bid in bids.bids:
+        if bid.bid_id is None:
+            marked.append(bid)
+        elif bid.bid_id in first_file:
+            problem = Problem("bid_id", f"bid_id {bid.bid_id} is already used by a bid in {first_file[bid.bid_id]}")
+            marked.append(replace(bid, errors=(problem, *bid.errors)))
+        else:
+            first_file[bid.bid_id] = bid.source.file
+            marked.append(bid)
+    return bids.with_bids(tuple(marked))
+
+
+def _invalid(source: SourceFile, problem: Problem, framework: Framework) -> BidSet:
+    return BidSet.of_rows((Bid(None, None, source, (problem,)),), len(framework.criteria))

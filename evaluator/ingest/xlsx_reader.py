@@ -1,0 +1,103 @@
+"""The bid workbook (.xlsx): sheet Bid (key in A, value in B) and sheet Responses (one row per criterion)."""
+
+import datetime as dt
+import io
+
+import numpy as np
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from evaluator.errors import Problem
+from evaluator.ingest.csv_reader import RESPONSE_FIELDS
+from evaluator.ingest.responses import BID_FIELDS, UnreadableFile, assemble
+from evaluator.model.bid import Bid, BidSet, SourceFile
+from evaluator.model.framework import Framework
+
+BID_SHEET, RESPONSES_SHEET = "Bid", "Responses"
+
+
+def read_xlsx_bid(content: bytes, framework: Framework, source: SourceFile) -> BidSet:
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        sheets = {name: workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                  for name in (BID_SHEET, RESPONSES_SHEET) if name in workbook.sheet_names}
+    except Exception as error:  # calamine raises several types for broken workbooks
+        raise UnreadableFile(Problem("file", f"the workbook cannot be read ({type(error).__name__}: {error})")) \
+            from None
+    for name in (BID_SHEET, RESPONSES_SHEET):
+        if name not in sheets:
+            raise UnreadableFile(Problem(name, f"the workbook has no sheet named {name!r} "
+                                               f"(sheets: {', '.join(workbook.sheet_names) or 'none'})"))
+    fields, cells, metadata, problems = _bid_sheet(sheets[BID_SHEET])
+    if problems or not fields.get("bid_id"):
+        problems = problems or [Problem(f"{BID_SHEET}!A:B", "bid_id is missing")]
+        bid = Bid(fields.get("bid_id") or None, fields.get("vendor") or None, source, tuple(problems))
+        return BidSet.of_rows((bid,), len(framework.criteria))
+    frame, header = _responses(sheets[RESPONSES_SHEET])
+    for name in ("bid_id", *BID_FIELDS):
+        frame[name] = fields.get(name, "")
+
+    def locate(positions: np.ndarray, column: str) -> list[str]:
+        if column in header:
+            return [f"{RESPONSES_SHEET}!{_column_letter(header[column])}{frame['row'].iat[p]}"
+                    for p in positions.tolist()]
+        return [cells.get(column, f"{BID_SHEET}!A:B")] * len(positions)
+
+    return assemble(frame.drop(columns="row"), framework, source, locate, bid_metadata=metadata)
+
+
+def _bid_sheet(rows: list[list]) -> tuple[dict, dict, dict, list[Problem]]:
+    fields, cells, metadata, problems = {}, {}, {}, []
+    for number, row in enumerate(rows, start=1):
+        key = _text(row[0]).casefold() if row else ""
+        if not key:
+            continue
+        value = _text(row[1]) if len(row) > 1 else ""
+        target = fields if key in ("bid_id", *BID_FIELDS) else metadata
+        if key in target:
+            problems.append(Problem(f"{BID_SHEET}!A{number}", f"key {key!r} appears twice"))
+        target[key] = value
+        cells[key] = f"{BID_SHEET}!B{number}"
+    return fields, cells, metadata, problems
+
+
+def _responses(rows: list[list]) -> tuple[pd.DataFrame, dict[str, int]]:
+    header = {_text(name).casefold(): i for i, name in enumerate(rows[0] if rows else []) if _text(name)}
+    missing = [name for name in ("criterion_id", "answer") if name not in header]
+    if missing:
+        raise UnreadableFile(Problem(f"{RESPONSES_SHEET}!1:1", f"the header row has no column "
+                                                               f"{', '.join(missing)}"))
+    wanted = {name: i for name, i in header.items() if name in ("criterion_id", "answer", *RESPONSE_FIELDS)}
+    records = {name: [] for name in wanted}
+    numbers = []
+    for number, row in enumerate(rows[1:], start=2):
+        values = {name: _text(row[i]) if i < len(row) else "" for name, i in wanted.items()}
+        if any(values.values()):
+            numbers.append(number)
+            for name, value in values.items():
+                records[name].append(value)
+    frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in records.items()})
+    frame["row"] = numbers
+    return frame, wanted
+
+
+def _text(value) -> str:
+    """A cell as text: 3.0 becomes '3', dates become ISO dates, empty cells become ''."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return str(value).strip()
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters

@@ -1,0 +1,1 @@
+"""Domain models: frameworks, tenders and bids. Pure data; no IO beyond loading YAML text."""

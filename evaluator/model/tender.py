@@ -1,0 +1,186 @@
+"""The tender: the contracting authority's settings, and how they resolve against a framework and flags."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from evaluator.errors import ConfigurationError
+from evaluator.model.documents import StrictModel, load_document
+from evaluator.model.framework import Framework, check_weights
+
+UnknownPolicy = Literal["conservative", "calculator", "strict"]
+UNKNOWN_POLICIES: tuple[str, ...] = UnknownPolicy.__args__
+EVIDENCE_QUALITIES = ("self_attested", "contractual", "third_party_certified", "independently_audited")
+EvidenceQuality = Literal[EVIDENCE_QUALITIES]
+TieBreak = Literal["overall_level", "score", "price"]
+TIE_BREAKS = {
+    "overall_level": "higher overall level first",
+    "score": "higher Sovereignty Score first",
+    "price": "lower price first",
+}
+
+
+class Award(StrictModel):
+    """How the award total combines quality (the Sovereignty Score) and price, in percent."""
+
+    quality_weight: float = Field(ge=0, le=100, allow_inf_nan=False)
+    price_weight: float = Field(ge=0, le=100, allow_inf_nan=False)
+    price_formula: Literal["lowest_ratio", "linear"] = "lowest_ratio"
+    floor_price: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    ceiling_price: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+
+    @model_validator(mode="after")
+    def _formula(self):
+        if abs(self.quality_weight + self.price_weight - 100) > 1e-9:
+            raise ValueError(f"quality_weight and price_weight must sum to 100; they sum to "
+                             f"{self.quality_weight + self.price_weight:g}")
+        if self.price_formula == "linear":
+            if self.floor_price is None or self.ceiling_price is None:
+                raise ValueError("the linear price formula needs floor_price and ceiling_price")
+            if self.floor_price >= self.ceiling_price:
+                raise ValueError("floor_price must be below ceiling_price")
+        elif self.floor_price is not None or self.ceiling_price is not None:
+            raise ValueError("floor_price and ceiling_price belong to the linear price formula only")
+        return self
+
+    def describe(self) -> str:
+        price = ("100 × lowest price / price" if self.price_formula == "lowest_ratio" else
+                 f"100 at {self.floor_price:,.2f} or less, 0 at {self.ceiling_price:,.2f} or more, linear between")
+        return f"total = {self.quality_weight:g} % × Sovereignty Score + {self.price_weight:g} % × price points ({price})"
+
+
+class TieRule(StrictModel):
+    decimals: int = Field(default=2, ge=0, le=9)
+    tie_break: tuple[TieBreak, ...] = ()
+
+    @model_validator(mode="after")
+    def _distinct(self):
+        if len(set(self.tie_break)) != len(self.tie_break):
+            raise ValueError("a tie-break key is listed twice")
+        return self
+
+    def describe(self) -> str:
+        chain = "; then ".join(TIE_BREAKS[key] for key in self.tie_break) or "none: tied bids share a rank"
+        return f"totals equal to {self.decimals} decimals are tied; tie-break: {chain}"
+
+
+class EvidenceRule(StrictModel):
+    """Answers at or above `from_level` need evidence of at least `minimum_quality`."""
+
+    minimum_quality: EvidenceQuality
+    from_level: int = Field(ge=1)
+    action: Literal["cap", "exclude"] = "cap"
+
+
+class Tender(StrictModel):
+    schema_version: Literal[1] = 1
+    name: str = ""
+    reference: str = ""
+    authority: str = ""
+    framework: str | None = None
+    weight_profile: str | None = None
+    weights: dict[str, float] | None = None
+    minimum_level: int | str | None = None
+    minimum_levels: dict[str, int | str] = {}
+    unknown: UnknownPolicy = "conservative"
+    award: Award | None = None
+    ties: TieRule = TieRule()
+    evidence: EvidenceRule | None = None
+
+    @model_validator(mode="after")
+    def _one_weight_source(self):
+        if self.weights is not None and self.weight_profile is not None:
+            raise ValueError("give either weight_profile or weights, not both")
+        return self
+
+
+def load_tender(path: str | Path) -> tuple[Tender, str]:
+    return load_document(path, Tender)
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Settings given on the command line; each one wins over the tender file."""
+
+    weight_profile: str | None = None
+    minimum_level: str | None = None
+    minimum_levels: dict[str, str] = field(default_factory=dict)
+    unknown: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the evaluation needs besides the bids, fully resolved against one framework."""
+
+    weights: dict[str, float]
+    weight_source: str
+    minimum_levels: dict[str, int]
+    unknown: str
+    award: Award | None = None
+    ties: TieRule = TieRule()
+    evidence: EvidenceRule | None = None
+    tender: Tender = Tender()
+
+
+def resolve_settings(framework: Framework, tender: Tender | None = None, overrides: Overrides = Overrides(),
+                     tender_where: str = "tender") -> Settings:
+    """Framework defaults, then the tender, then the flags. Refuses names the framework does not know."""
+    tender = tender or Tender()
+    if tender.framework and tender.framework != framework.id:
+        raise ConfigurationError(tender_where, f"the tender is for framework {tender.framework}, "
+                                               f"not {framework.id}")
+    weights, weight_source = _weights(framework, tender, overrides, tender_where)
+    if tender.evidence and tender.evidence.from_level > framework.level_scale.top:
+        raise ConfigurationError(tender_where, f"evidence.from_level {tender.evidence.from_level} is above the "
+                                               f"top level {framework.level_scale.top}")
+    return Settings(
+        weights=weights, weight_source=weight_source,
+        minimum_levels=_minimum_levels(framework, tender, overrides, tender_where),
+        unknown=overrides.unknown or tender.unknown,
+        award=tender.award, ties=tender.ties, evidence=tender.evidence, tender=tender)
+
+
+def _weights(framework: Framework, tender: Tender, overrides: Overrides, where: str):
+    if overrides.weight_profile or tender.weights is None:
+        name = overrides.weight_profile or tender.weight_profile or framework.default_weight_profile
+        origin = "--weights" if overrides.weight_profile else where
+        if name not in framework.weight_profiles:
+            raise ConfigurationError(origin, f"weight profile {name} does not exist in {framework.id} "
+                                             f"(profiles: {', '.join(framework.weight_profiles)})")
+        profile = framework.weight_profiles[name].weights
+        return {oid: float(profile[oid]) for oid in framework.objective_ids}, f"profile {name}"
+    try:
+        check_weights(tender.weights, framework.objective_ids, "the tender's weights")
+    except ValueError as error:
+        raise ConfigurationError(where, str(error)) from None
+    return {oid: float(tender.weights[oid]) for oid in framework.objective_ids}, "tender weights"
+
+
+def _minimum_levels(framework: Framework, tender: Tender, overrides: Overrides, where: str) -> dict[str, int]:
+    def level(value, origin: str) -> int:
+        parsed = framework.level_scale.parse(value)
+        if parsed is None:
+            codes = ", ".join(level.code for level in framework.level_scale.levels)
+            raise ConfigurationError(origin, f"{value!r} is not a level of the {framework.level_scale.name} "
+                                             f"scale ({codes}, or 0..{framework.level_scale.top})")
+        return parsed
+
+    def objective(oid: str, origin: str) -> str:
+        if oid not in framework.objective_ids:
+            raise ConfigurationError(origin, f"objective {oid} does not exist in {framework.id} "
+                                             f"(objectives: {', '.join(framework.objective_ids)})")
+        return oid
+
+    everywhere = overrides.minimum_level if overrides.minimum_level is not None else tender.minimum_level
+    base = level(everywhere, "--min-level" if overrides.minimum_level is not None else where) \
+        if everywhere is not None else 0
+    minimum = dict.fromkeys(framework.objective_ids, base)
+    if overrides.minimum_level is None:  # a global flag replaces the tender's per-objective minimums too
+        for oid, value in tender.minimum_levels.items():
+            minimum[objective(oid, where)] = level(value, where)
+    for oid, value in overrides.minimum_levels.items():
+        minimum[objective(oid, "--min-level")] = level(value, "--min-level")
+    return minimum

@@ -1,0 +1,1 @@
+"""Renderers: an Evaluation in, bytes out. They format; they decide nothing."""

@@ -1,0 +1,48 @@
+"""The readable table printed on stdout after an evaluation."""
+
+import unicodedata
+
+from evaluator.model.evaluation import EXCLUDED, INVALID, RANKED
+
+MAX_ROWS = 30
+
+
+def summary_text(document: dict) -> str:
+    codes = document["framework"]["level_codes"]
+    head = ["Rank", "Bid", "Vendor", "Level", "Score %", "Total", "Status"]
+    rows = []
+    for bid in document["bids"][:MAX_ROWS]:
+        invalid = bid["status"] == INVALID
+        rows.append([
+            str(bid["rank"] or "-"), bid["bid_id"] or "?", bid["vendor"] or bid["source"]["file"],
+            "-" if invalid else codes[bid["overall_level"]],
+            "-" if invalid else f"{bid['score']:.4f}",
+            "-" if bid["total"] is None else f"{bid['total']:.4f}",
+            bid["status"] + (" (tie)" if bid["tie"] else ""),
+        ])
+    widths = [max(_width(cell) for cell in column) for column in zip(head, *rows)]
+    lines = [_line(head, widths), _line(["-" * w for w in widths], widths)]
+    lines += [_line(row, widths) for row in rows]
+    if len(document["bids"]) > MAX_ROWS:
+        lines.append(f"… {len(document['bids']) - MAX_ROWS} more bids in results.json")
+    counts = document["summary"]
+    lines.append(f"{counts['bids']} bids: {counts[RANKED]} ranked, {counts[EXCLUDED]} excluded, "
+                 f"{counts[INVALID]} invalid. Rank 1: {', '.join(counts['rank_1']) or 'none'}.")
+    for bid in document["bids"]:
+        if bid["status"] != RANKED and len(lines) < MAX_ROWS + 20:
+            why = bid["exclusion_reasons"][0]["message"] if bid["exclusion_reasons"] else \
+                f"{bid['errors'][0]['location']}: {bid['errors'][0]['message']}"
+            lines.append(f"  {bid['bid_id'] or bid['source']['file']} {bid['status']}: {why}")
+    return "\n".join(lines) + "\n"
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns in a terminal."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _line(cells: list[str], widths: list[int]) -> str:
+    numeric = {0, 4, 5}
+    padded = [(" " * (w - _width(c)) + c) if i in numeric else (c + " " * (w - _width(c)))
+              for i, (c, w) in enumerate(zip(cells, widths))]
+    return "  ".join(padded).rstrip()

@@ -1,0 +1,25 @@
+"""Price points and the award total. Absolute formulas (linear) cannot reverse ranks; relative ones can."""
+
+import numpy as np
+
+from evaluator.model.tender import Award
+
+
+def price_points(prices: np.ndarray, competing: np.ndarray, award: Award) -> np.ndarray:
+    """Points 0..100 for each competing bid's price (NaN elsewhere)."""
+    points = np.full(len(prices), np.nan)
+    if not competing.any():
+        return points
+    price = prices[competing]
+    if award.price_formula == "lowest_ratio":
+        points[competing] = 100.0 * price.min() / price
+    else:
+        span = award.ceiling_price - award.floor_price
+        points[competing] = np.clip(100.0 * (award.ceiling_price - price) / span, 0.0, 100.0)
+    return points
+
+
+def award_total(score: np.ndarray, points: np.ndarray, award: Award | None) -> np.ndarray:
+    if award is None:
+        return score.copy()
+    return (award.quality_weight * score + award.price_weight * points) / 100.0

@@ -1,0 +1,120 @@
+"""evaluate(framework, settings, bids) -> Evaluation: levels, the gate, the score, the award and the ranking."""
+
+import numpy as np
+
+from evaluator.model.bid import UNANSWERED, BidSet
+from evaluator.model.evaluation import EXCLUDED, INVALID, RANKED, Evaluation, ExclusionReason
+from evaluator.model.framework import Framework
+from evaluator.model.tender import EVIDENCE_QUALITIES, Settings
+from evaluator.scoring.award import award_total, price_points
+from evaluator.scoring.ladders import Ladders
+from evaluator.scoring.ranking import rank_bids
+
+
+def evaluate(framework: Framework, settings: Settings, bids: BidSet) -> Evaluation:
+    ladders = Ladders.of(framework)
+    invalid = np.array([bid.invalid for bid in bids.bids], bool)
+    ranks = bids.ranks.astype(np.int64)
+    if settings.unknown != "calculator":  # conservative and strict: a blank counts as the worst answer
+        ranks = np.where(ranks == UNANSWERED, 1, ranks)
+    points = ladders.lookup(ladders.points, ranks)
+    levels = ladders.lookup(ladders.levels, ranks)
+    levels, capped = _apply_evidence_rule(levels, bids.evidence_quality, settings, ladders.ignored)
+
+    objective_scores = np.add.reduceat(points, ladders.starts, axis=1) if len(points) else \
+        np.zeros((0, len(ladders.starts)))
+    objective_levels = np.minimum.reduceat(levels, ladders.starts, axis=1) if len(levels) else \
+        np.zeros((0, len(ladders.starts)), np.int64)
+    objective_levels[objective_levels == ladders.ignored] = 0  # no answered criterion at all
+    weights = np.array([settings.weights[oid] for oid in framework.objective_ids])
+    weighted = objective_scores / framework.score_divisor * weights[None, :]
+    score = np.where(invalid, np.nan, weighted.sum(axis=1))
+    overall = objective_levels.min(axis=1) if len(objective_levels) else np.zeros(0, np.int64)
+    required = np.array([settings.minimum_levels[oid] for oid in framework.objective_ids])
+
+    reasons = _exclusion_reasons(framework, settings, bids, ladders, levels, objective_levels, required, capped,
+                                 invalid)
+    prices = np.array([np.nan if b.price is None else b.price for b in bids.bids], float)
+    competing = ~invalid & np.array([not r for r in reasons], bool)
+    if settings.award is not None:
+        points_for_price = price_points(prices, competing, settings.award)
+    else:
+        points_for_price = np.full(len(prices), np.nan)
+    total = np.where(competing, award_total(score, points_for_price, settings.award), np.nan)
+    key_values = {"overall_level": overall, "score": score, "price": np.where(np.isnan(prices), np.inf, prices)}
+    bid_ids = [bid.bid_id for bid in bids.bids]
+    rank, ties = rank_bids(total, competing, settings.ties, key_values, bid_ids)
+    status = tuple(INVALID if invalid[i] else RANKED if competing[i] else EXCLUDED for i in range(len(bid_ids)))
+    return Evaluation(
+        framework=framework, settings=settings, bids=bids, answer_levels=levels, answer_points=points,
+        evidence_lacking=capped, objective_scores=objective_scores, objective_levels=objective_levels,
+        weighted=weighted, required=required, overall_level=overall, score=score, price_points=points_for_price,
+        total=total, rank=rank, status=status, exclusion_reasons=tuple(tuple(r) for r in reasons),
+        ties=tuple(ties), order=_output_order(bids, status, rank, score))
+
+
+def _apply_evidence_rule(levels: np.ndarray, quality: np.ndarray, settings: Settings, ignored: int):
+    """Answers at or above `from_level` lacking the evidence quality; under `cap` they count one level below."""
+    rule = settings.evidence
+    if rule is None:
+        return levels, np.zeros(levels.shape, bool)
+    minimum = EVIDENCE_QUALITIES.index(rule.minimum_quality) + 1
+    lacking = (levels >= rule.from_level) & (levels != ignored) & (quality < minimum)
+    if rule.action == "cap":
+        return np.where(lacking, np.minimum(levels, rule.from_level - 1), levels), lacking
+    return levels, lacking
+
+
+def _exclusion_reasons(framework, settings, bids, ladders, levels, objective_levels, required, lacking, invalid):
+    scale = framework.level_scale
+    criteria = framework.criteria_in_objective_order
+    ladders_starts = [*ladders.starts.tolist(), len(criteria)]
+    failing = (objective_levels < required[None, :]) & ~invalid[:, None]
+    incomplete = (bids.ranks == UNANSWERED).any(axis=1) & ~invalid if settings.unknown == "strict" else \
+        np.zeros(len(invalid), bool)
+    evidence = lacking.any(axis=1) & ~invalid if settings.evidence and settings.evidence.action == "exclude" else \
+        np.zeros(len(invalid), bool)
+    missing_price = np.zeros(len(invalid), bool)
+    currency = settings.award.currency if settings.award else None
+    if settings.award is not None:
+        missing_price = np.array([b.price is None or b.price <= 0 for b in bids.bids]) & ~invalid
+    other_currency = np.array([bool(currency and b.currency and b.currency != currency) for b in bids.bids],
+                              bool) & ~invalid
+    reasons = [[] for _ in bids.bids]
+    for row in np.flatnonzero(failing.any(axis=1) | incomplete | evidence | missing_price | other_currency).tolist():
+        for o in np.flatnonzero(failing[row]).tolist():
+            columns = range(ladders_starts[o], ladders_starts[o + 1])
+            capping = tuple(criteria[c].id for c in columns if levels[row, c] == objective_levels[row, o])
+            oid = framework.objective_ids[o]
+            reasons[row].append(ExclusionReason(
+                "minimum_level", f"{oid} {framework.objective(oid).name} is at {scale.code(objective_levels[row, o])}, "
+                f"below the required {scale.code(required[o])}; capped by {', '.join(capping) or 'no answer'}",
+                oid, int(required[o]), int(objective_levels[row, o]), capping))
+        if incomplete[row]:
+            blank = tuple(criteria[c].id for c in np.flatnonzero(bids.ranks[row] == UNANSWERED).tolist())
+            reasons[row].append(ExclusionReason(
+                "incomplete", f"{len(blank)} criteria unanswered ({', '.join(blank)}); the tender's policy is strict",
+                criteria=blank))
+        if evidence[row]:
+            weak = tuple(criteria[c].id for c in np.flatnonzero(lacking[row]).tolist())
+            rule = settings.evidence
+            reasons[row].append(ExclusionReason(
+                "evidence", f"answers at {scale.code(rule.from_level)} or above lack {rule.minimum_quality} "
+                f"evidence: {', '.join(weak)}", criteria=weak))
+        if missing_price[row]:
+            reasons[row].append(ExclusionReason("price", "the tender scores price, but the bid gives no price above 0"))
+        if other_currency[row]:
+            reasons[row].append(ExclusionReason(
+                "price", f"the price is in {bids.bids[row].currency}; the tender compares prices in {currency}"))
+    return reasons
+
+
+def _output_order(bids: BidSet, status, rank, score) -> tuple[int, ...]:
+    def key(i: int):
+        bid = bids.bids[i]
+        if status[i] == RANKED:
+            return (0, int(rank[i]), 0.0, bid.bid_id or "", bid.source.file)
+        if status[i] == EXCLUDED:
+            return (1, 0, -float(score[i]), bid.bid_id or "", bid.source.file)
+        return (2, 0, 0.0, bid.source.file, bid.bid_id or "")
+    return tuple(sorted(range(len(bids.bids)), key=key))

@@ -1,0 +1,52 @@
+"""One evaluation from files to output bytes: the path the CLI (and later the app) shares."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from evaluator.errors import ConfigurationError
+from evaluator.ingest.files import read_bids
+from evaluator.model.evaluation import Evaluation
+from evaluator.model.framework import load_framework
+from evaluator.model.tender import Overrides, load_tender, resolve_settings
+from evaluator.report.results_json import render_results_json, results_document
+from evaluator.report.results_xlsx import render_results_xlsx
+from evaluator.scoring import evaluate
+
+RENDERERS = {"json": ("results.json", render_results_json), "xlsx": ("results.xlsx", render_results_xlsx)}
+SUPPORTED_FORMATS = tuple(RENDERERS)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    evaluation: Evaluation
+    document: dict
+    files: dict[str, bytes]  # output file name -> bytes
+
+
+def run_evaluation(framework_path: str, tender_path: str | None, overrides: Overrides, inputs: list[str],
+                   formats: tuple[str, ...] = SUPPORTED_FORMATS) -> Outcome:
+    """Load, read, evaluate and render; raises ConfigurationError before reading any bid."""
+    unknown = [name for name in formats if name not in RENDERERS]
+    if unknown:
+        raise ConfigurationError("--formats", f"unknown format {', '.join(unknown)} "
+                                              f"(supported: {', '.join(SUPPORTED_FORMATS)})")
+    framework, framework_sha = load_framework(framework_path)
+    tender, tender_sha = load_tender(tender_path) if tender_path else (None, None)
+    settings = resolve_settings(framework, tender, overrides, tender_where=str(tender_path))
+    evaluation = evaluate(framework, settings, read_bids(inputs, framework))
+    document = results_document(evaluation, framework_sha, tender_sha)
+    files = {RENDERERS[name][0]: RENDERERS[name][1](document) for name in formats}
+    return Outcome(evaluation, document, files)
+
+
+def write_outputs(files: dict[str, bytes], out: str) -> None:
+    """Write each output to a temporary name, then rename: a reader never sees half a file."""
+    folder = Path(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, content in sorted(files.items()):
+            partial = folder / f".{name}.partial"
+            partial.write_bytes(content)
+            partial.replace(folder / name)
+    except OSError as error:
+        raise ConfigurationError(out, f"cannot write the results ({error.strerror or error})") from None
