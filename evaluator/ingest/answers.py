@@ -47,31 +47,36 @@ def _parse_one(framework: Framework, text: str) -> int | str:
     cleaned = text.strip()
     if cleaned.casefold() in _NOT_ANSWERED:
         return _NO_ANSWER
+    number = _whole_number(cleaned)
     if framework.answer_format == "level":
-        level = framework.level_scale.parse(_whole_number_text(cleaned))
-        if level is None and " " in cleaned:  # a drop-down entry such as "SEAL-2 Data Sovereignty"
-            level = framework.level_scale.parse(cleaned.split()[0])
+        level = framework.level_scale.parse(str(number) if number is not None else cleaned)
+        first_word = cleaned.split()[0]
+        if level is None and _whole_number(first_word) is None:  # "SEAL-2 Data Sovereignty", never "2 - …"
+            level = framework.level_scale.parse(first_word)
         if level is None:
             codes = ", ".join(level.code for level in framework.level_scale.levels)
             return f"answer {text!r} is not a level; write one of {codes} or its number"
         return level
-    number = _whole_number_text(cleaned)
-    if number.isdigit():
-        return int(number)
+    if number is not None:
+        return number
     match = _LEADING_RANK.match(cleaned)
-    if match:
+    if match and _number_or_none(cleaned) is None:  # "3 - Shared keys", but not "3.5"
         return int(match.group(1))
     return (f"answer {text!r} is not an answer number; write the number of the chosen answer, "
             f"or a text that starts with it such as '3 - …'")
 
 
-def _whole_number_text(text: str) -> str:
-    """'3.0' (how spreadsheets often store 3) becomes '3'; everything else is left as it is."""
+def _number_or_none(text: str) -> float | None:
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
-        return text
-    return str(int(value)) if value.is_integer() and value >= 0 else text
+        return None
+
+
+def _whole_number(text: str) -> int | None:
+    """3, or 3.0 as spreadsheets often store it; None for anything else (3.5, -1, 'x')."""
+    value = _number_or_none(text)
+    return int(value) if value is not None and value.is_integer() and value >= 0 else None
 
 
 def _level_to_rank(framework: Framework) -> np.ndarray:

@@ -55,8 +55,7 @@ def _column_name(name: str) -> str:
 
 def _wide(frame: pd.DataFrame, framework: Framework, source: SourceFile) -> BidSet:
     """One row per bid, one column per criterion: melted to long form, located as (row, column)."""
-    prefixes = tuple(f"{oid}" for oid in framework.objective_ids)
-    criteria = [name for name in frame.columns if name.startswith(prefixes) and name not in FIXED_NAMES]
+    criteria = [name for name in frame.columns if name not in FIXED_NAMES]  # unknown IDs are reported per row
     missing = [name for name in ("bid_id", "vendor") if name not in frame.columns]
     if missing or not criteria:
         raise UnreadableFile(Problem("row 1", "the CSV is neither a long CSV (columns bid_id, vendor, criterion_id, "

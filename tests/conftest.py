@@ -1,0 +1,48 @@
+"""Shared fixtures: the bundled frameworks, and small factories that build bids in memory."""
+
+from pathlib import Path
+
+import pytest
+
+from evaluator.model.bid import Bid, BidSet, SourceFile
+from evaluator.model.framework import Framework, load_framework
+from evaluator.model.tender import Overrides, Settings, Tender, resolve_settings
+from evaluator.scoring import evaluate
+
+ROOT = Path(__file__).resolve().parents[1]
+CSF_PATH = ROOT / "frameworks" / "eu-csf-2026.yaml"
+LEVELS_PATH = ROOT / "frameworks" / "eu-csf-levels.yaml"
+SAMPLES = ROOT / "samples"
+
+
+@pytest.fixture(scope="session")
+def csf() -> Framework:
+    return load_framework(CSF_PATH)[0]
+
+
+@pytest.fixture(scope="session")
+def csf_levels() -> Framework:
+    return load_framework(LEVELS_PATH)[0]
+
+
+def top_ranks(framework: Framework) -> dict[str, int]:
+    """The best answer of every criterion."""
+    return {c.id: len(c.answers) for c in framework.criteria}
+
+
+def bid_set(framework: Framework, answers: list[dict[str, int | None]], prices=None) -> BidSet:
+    """Bids B-1, B-2, … with the given {criterion: rank} answers (missing or None = unanswered)."""
+    prices = prices or [None] * len(answers)
+    bids = tuple(Bid(f"B-{i + 1}", f"Vendor {i + 1}", SourceFile("memory", ""), price=price)
+                 for i, price in enumerate(prices))
+    result = BidSet.of_rows(bids, len(framework.criteria))
+    for row, chosen in enumerate(answers):
+        for cid, rank in chosen.items():
+            result.ranks[row, framework.criterion_index[cid]] = rank or 0
+    return result
+
+
+def run(framework: Framework, answers: list[dict], tender: Tender | None = None, prices=None,
+        overrides: Overrides = Overrides()):
+    settings: Settings = resolve_settings(framework, tender, overrides)
+    return evaluate(framework, settings, bid_set(framework, answers, prices))
