@@ -7,8 +7,8 @@ rows with a few hundred distinct answers cost a few hundred parses.
 import re
 
 import numpy as np
-import pandas as pd
 
+from evaluator.ingest.columns import Column
 from evaluator.model.bid import QUALITY_NOT_STATED, UNANSWERED
 from evaluator.model.framework import Framework
 from evaluator.model.tender import EVIDENCE_QUALITIES
@@ -17,13 +17,11 @@ _LEADING_RANK = re.compile(r"(\d+)(?:\s*[.)\-]|\s)")
 _NOT_ANSWERED = {"", "unknown"}
 
 
-def parse_ranks(framework: Framework, columns: np.ndarray, texts: np.ndarray) -> tuple[np.ndarray, dict]:
-    """Answer ranks for (criterion column, text) pairs; returns ranks and {row position: message}."""
-    codes, uniques = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=False)
-    parsed = [_parse_one(framework, str(text)) for text in uniques]
-    numbers = np.array([n if isinstance(n, int) else _UNREADABLE for n in parsed], np.int64)[codes]
-    problems = {i: m for i, m in enumerate(parsed) if isinstance(m, str)}
-    errors = {int(p): problems[codes[p]] for p in np.flatnonzero(numbers == _UNREADABLE)}
+def parse_ranks(framework: Framework, columns: np.ndarray, answers: Column) -> tuple[np.ndarray, dict]:
+    """Answer ranks for (criterion column, answer text) pairs; returns ranks and {row position: message}."""
+    parsed = [_parse_one(framework, text) for text in answers.values]
+    numbers = np.array([n if isinstance(n, int) else _UNREADABLE for n in parsed] or [0], np.int64)[answers.codes]
+    errors = {int(p): parsed[answers.codes[p]] for p in np.flatnonzero(numbers == _UNREADABLE)}
     answered = (numbers != _UNREADABLE) & (numbers != _NO_ANSWER)
     ranks = np.zeros(len(numbers), np.int64)
     if framework.answer_format == "level":
@@ -34,7 +32,7 @@ def parse_ranks(framework: Framework, columns: np.ndarray, texts: np.ndarray) ->
         ranks[answered] = numbers[answered]
     counts = np.array([len(c.answers) for c in framework.criteria_in_objective_order])[columns]
     for p in np.flatnonzero(answered & ((ranks < 1) | (ranks > counts))):
-        errors[int(p)] = _out_of_range(framework, int(columns[p]), str(texts[p]))
+        errors[int(p)] = _out_of_range(framework, int(columns[p]), answers.text(p))
     ranks[list(errors)] = UNANSWERED
     return ranks.astype(np.int16), errors
 
@@ -96,12 +94,11 @@ def _out_of_range(framework: Framework, column: int, text: str) -> str:
     return f"answer {text!r} is out of range: {criterion.id} has answers 1 to {len(criterion.answers)}"
 
 
-def parse_evidence_quality(texts: np.ndarray) -> tuple[np.ndarray, dict]:
+def parse_evidence_quality(qualities: Column) -> tuple[np.ndarray, dict]:
     """Quality codes (0 = not stated, then EVIDENCE_QUALITIES from 1) and {row position: message}."""
-    codes, uniques = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=False)
     known = {name: i + 1 for i, name in enumerate(EVIDENCE_QUALITIES)}
-    normal = [re.sub(r"[\s-]+", "_", str(text).strip().casefold()) for text in uniques]
-    values = np.array([QUALITY_NOT_STATED if n == "" else known.get(n, -1) for n in normal], np.int64)[codes]
+    values = qualities.mapped(lambda text: QUALITY_NOT_STATED if text == "" else
+                              known.get(re.sub(r"[\s-]+", "_", text.casefold()), -1)).astype(np.int64)
     message = f"evidence_quality must be one of {', '.join(EVIDENCE_QUALITIES)}, or empty"
-    errors = {int(p): f"{message}; found {str(texts[p])!r}" for p in np.flatnonzero(values < 0)}
+    errors = {int(p): f"{message}; found {qualities.text(p)!r}" for p in np.flatnonzero(values < 0)}
     return np.clip(values, 0, None).astype(np.int8), errors

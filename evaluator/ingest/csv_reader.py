@@ -1,9 +1,12 @@
 """Long and wide CSV bid files: many bids per file."""
 
+import codecs
 import io
+import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from evaluator.errors import Problem
 from evaluator.ingest.responses import BID_FIELDS, UnreadableFile, assemble
@@ -32,20 +35,20 @@ def _table(content: bytes) -> pd.DataFrame:
     except UnicodeDecodeError as error:
         raise UnreadableFile(Problem(f"byte {error.start}", "the CSV is not UTF-8 text; save it as "
                                                             "'CSV UTF-8' and upload it again")) from None
+    content = content.removeprefix(codecs.BOM_UTF8)
+    if re.fullmatch(rb"\s*", content[:4096]) and re.fullmatch(rb"\s*", content):
+        raise UnreadableFile(Problem("row 1", "the CSV is empty"))
     first_line = content.split(b"\n", 1)[0]
     separator = ";" if first_line.count(b";") > first_line.count(b",") else ","
-    try:
-        frame = pd.read_csv(io.BytesIO(content), sep=separator, dtype=str, keep_default_na=False,
-                            na_filter=False, encoding="utf-8-sig", engine="c", skip_blank_lines=True)
-    except pd.errors.EmptyDataError:
-        raise UnreadableFile(Problem("row 1", "the CSV is empty")) from None
-    except pd.errors.ParserError as error:
-        raise UnreadableFile(Problem("file", f"the CSV is malformed: {error}")) from None
+    try:  # the Arrow reader: about twice as fast as the C engine on string columns
+        frame = pd.read_csv(io.BytesIO(content), sep=separator, dtype=str, keep_default_na=False, engine="pyarrow")
+    except (pa.ArrowInvalid, ValueError) as error:
+        raise UnreadableFile(Problem("file", f"the CSV is malformed: {str(error).splitlines()[0]}")) from None
     frame.columns = [_column_name(name) for name in frame.columns]
     duplicated = sorted({name for name in frame.columns if list(frame.columns).count(name) > 1})
     if duplicated:
         raise UnreadableFile(Problem("row 1", f"column {', '.join(duplicated)} appears twice in the header"))
-    return frame.fillna("")
+    return frame
 
 
 def _column_name(name: str) -> str:

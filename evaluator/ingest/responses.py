@@ -12,6 +12,7 @@ import pandas as pd
 
 from evaluator.errors import Problem
 from evaluator.ingest.answers import parse_evidence_quality, parse_ranks
+from evaluator.ingest.columns import Column
 from evaluator.model.bid import Bid, BidSet, SourceFile
 from evaluator.model.framework import Framework
 
@@ -31,12 +32,11 @@ class UnreadableFile(Exception):
 
 def assemble(frame: pd.DataFrame, framework: Framework, source: SourceFile, locate: Locator,
              bid_metadata: dict | None = None) -> BidSet:
-    """Turn a long table of string columns (bid_id, vendor, criterion_id, answer, …) into a BidSet."""
-    text = {name: frame[name].to_numpy(dtype=object) for name in frame.columns}
-    bid_ids = np.array([v.strip() for v in text["bid_id"]], dtype=object)
-    codes, uniques = pd.factorize(pd.Series(bid_ids, dtype=object), use_na_sentinel=False)
+    """Turn a long table of text columns (bid_id, vendor, criterion_id, answer, …) into a BidSet."""
+    text = {name: Column.of(frame[name]) for name in frame.columns}
+    codes, bid_ids = text["bid_id"].codes, text["bid_id"].values
     errors = _Errors(locate, codes)
-    orphan = bid_ids == ""
+    orphan = ~text["bid_id"].given()
     errors.add(np.flatnonzero(orphan), "bid_id", lambda p: "bid_id is empty, so the row belongs to no bid")
 
     columns = _criterion_columns(framework, text["criterion_id"], errors)
@@ -49,11 +49,11 @@ def assemble(frame: pd.DataFrame, framework: Framework, source: SourceFile, loca
     usable = (columns >= 0) & ~orphan
     _duplicate_answers(framework, codes, columns, usable, errors)
 
-    bid_values = {name: _one_value_per_bid(text, name, codes, len(uniques), errors)
+    bid_values = {name: _one_value_per_bid(text[name], name, codes, len(bid_ids), errors)
                   for name in BID_FIELDS if name in text}
-    prices = _prices(bid_values.get("price"), codes, errors)
+    prices = _prices(bid_values.get("price"), len(bid_ids), errors)
     bids = []
-    for code, bid_id in enumerate(uniques):
+    for code, bid_id in enumerate(bid_ids):
         values = {name: bid_values[name][code] or None for name in bid_values if name != "price"}
         problems = errors.of_bid(code)
         if bid_id and not values.get("vendor"):
@@ -62,13 +62,13 @@ def assemble(frame: pd.DataFrame, framework: Framework, source: SourceFile, loca
                         service=values.get("service"), price=prices[code], currency=values.get("currency"),
                         metadata=bid_metadata or {}))
     result = BidSet.of_rows(tuple(bids), len(framework.criteria))
-    keep = usable & ~errors.bad_rows()
+    keep = np.flatnonzero(usable & ~errors.bad_rows())
     rows, cols = codes[keep], columns[keep]
     result.ranks[rows, cols] = ranks[keep]
     result.evidence_quality[rows, cols] = quality[keep]
     for name, matrix in (("evidence", result.evidence), ("notes", result.notes)):
         if name in text:
-            matrix[rows, cols] = [value or None for value in text[name][keep]]
+            matrix[rows, cols] = text[name].objects(keep)
     return result.with_bids(result.bids)
 
 
@@ -108,19 +108,15 @@ class _Errors:
         return tuple(found)
 
 
-def _criterion_columns(framework: Framework, criterion_ids: np.ndarray, errors: _Errors) -> np.ndarray:
-    codes, uniques = pd.factorize(pd.Series([v.strip() for v in criterion_ids], dtype=object),
-                                  use_na_sentinel=False)
-    known = np.array([framework.criterion_index.get(u, -1) for u in uniques], np.int64)
-    columns = known[codes] if len(codes) else np.zeros(0, np.int64)
-    unknown = np.flatnonzero(columns < 0)
+def _criterion_columns(framework: Framework, criterion_ids: Column, errors: _Errors) -> np.ndarray:
+    columns = criterion_ids.mapped(lambda cid: framework.criterion_index.get(cid, -1)).astype(np.int64)
 
     def message(p: int) -> str:
-        name = uniques[codes[p]]
+        name = criterion_ids.text(p)
         if not name:
             return "criterion_id is empty"
         return f"criterion {name!r} is not in framework {framework.id} version {framework.version}"
-    errors.add(unknown, "criterion_id", message)
+    errors.add(np.flatnonzero(columns < 0), "criterion_id", message)
     return columns
 
 
@@ -139,31 +135,28 @@ def _duplicate_answers(framework, codes, columns, usable, errors: _Errors) -> No
                lambda p: f"{criteria[columns[p]].id} is answered a second time (first at {first_place[p]})")
 
 
-def _one_value_per_bid(text: dict, name: str, codes: np.ndarray, bids: int, errors: _Errors) -> list[str]:
+def _one_value_per_bid(column: Column, name: str, codes: np.ndarray, bids: int, errors: _Errors) -> list[str]:
     """The bid-level value of a column that is repeated on every row; rows that disagree are errors."""
-    values = np.array([v.strip() for v in text[name]], dtype=object)
-    given = values != ""
-    first = [""] * bids
-    first_row = [-1] * bids
-    for position in np.flatnonzero(given).tolist():
-        code = codes[position]
-        if first_row[code] < 0:
-            first[code], first_row[code] = values[position], position
-    if len(values):
-        differs = given & (values != np.array(first, dtype=object)[codes])
-        where = {p: errors.locate(np.array([first_row[codes[p]]]), name)[0] for p in np.flatnonzero(differs).tolist()}
-        errors.add(np.flatnonzero(differs), name,
-                   lambda p: f"{name} {values[p]!r} differs from {first[codes[p]]!r} given at {where[p]}")
-        if name == "price":
-            partial = ~given & (np.array(first_row)[codes] >= 0)
-            errors.add(np.flatnonzero(partial), name,
-                       lambda p: "price is empty here but given on other rows of the same bid")
-    return first
+    is_given = column.given()
+    given = np.flatnonzero(is_given)
+    found, first_of_found = np.unique(codes[given], return_index=True)
+    first_row = np.full(bids, -1, np.int64)
+    first_row[found] = given[first_of_found]
+    first = np.full(bids, -1, np.int64)
+    first[found] = column.codes[first_row[found]]
+    differs = np.flatnonzero(is_given & (column.codes != first[codes]))
+    where = dict(zip(differs.tolist(), errors.locate(first_row[codes[differs]], name)))
+    errors.add(differs, name, lambda p: f"{name} {column.text(p)!r} differs from "
+                                        f"{column.values[first[codes[p]]]!r} given at {where[p]}")
+    if name == "price":
+        partial = np.flatnonzero(~is_given & (first_row[codes] >= 0))
+        errors.add(partial, name, lambda p: "price is empty here but given on other rows of the same bid")
+    return [column.values[code] if code >= 0 else "" for code in first.tolist()]
 
 
-def _prices(values: list[str] | None, codes: np.ndarray, errors: _Errors) -> list[float | None]:
+def _prices(values: list[str] | None, bids: int, errors: _Errors) -> list[float | None]:
     if values is None:
-        return [None] * (int(codes.max()) + 1 if len(codes) else 0)
+        return [None] * bids
     prices = []
     for code, value in enumerate(values):
         price = None

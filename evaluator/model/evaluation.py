@@ -6,6 +6,7 @@ import numpy as np
 
 from evaluator.model.bid import UNANSWERED, BidSet
 from evaluator.model.framework import Framework
+from evaluator.model.ladders import Ladders
 from evaluator.model.tender import Settings
 
 RANKED, EXCLUDED, INVALID = "ranked", "excluded", "invalid"
@@ -39,6 +40,7 @@ class Tie:
 @dataclass(frozen=True)
 class Evaluation:
     framework: Framework
+    ladders: Ladders
     settings: "Settings"
     bids: BidSet
     answer_levels: np.ndarray  # N×C effective level of each answer; top+1 where the policy ignores it
@@ -62,30 +64,16 @@ class Evaluation:
     def passed(self) -> np.ndarray:
         return self.objective_levels >= self.required[None, :]
 
-    def objective_criteria(self) -> list[slice]:
-        """Column slices of each objective's criteria in the answer matrices."""
-        criteria = self.framework.criteria_in_objective_order
-        slices, start = [], 0
-        for oid in self.framework.objective_ids:
-            count = sum(1 for c in criteria if c.objective == oid)
-            slices.append(slice(start, start + count))
-            start += count
-        return slices
+    def criteria_masks(self) -> dict[str, np.ndarray]:
+        """N × O bitmasks (see Ladders.masks) of the unanswered, capping and evidence-lacking criteria."""
+        levels_per_column = self.ladders.per_column(self.objective_levels)
+        below_top = levels_per_column < self.framework.level_scale.top
+        return {
+            "unanswered": self.ladders.masks(self.bids.ranks == UNANSWERED),
+            "capped_by": self.ladders.masks((self.answer_levels == levels_per_column) & below_top),
+            "evidence_lacking": self.ladders.masks(self.evidence_lacking),
+        }
 
     def unanswered(self, row: int) -> list[str]:
-        criteria = self.framework.criteria_in_objective_order
-        return [criteria[c].id for c in np.flatnonzero(self.bids.ranks[row] == UNANSWERED).tolist()]
-
-    def capped_by(self, row: int) -> list[list[str]]:
-        """Per objective, the criteria whose level equals the objective's level below the top (they set it)."""
-        criteria = self.framework.criteria_in_objective_order
-        top = self.framework.level_scale.top
-        capping = []
-        for o, columns in enumerate(self.objective_criteria()):
-            if self.objective_levels[row, o] >= top:
-                capping.append([])
-                continue
-            levels = self.answer_levels[row, columns]
-            hits = np.flatnonzero(levels == self.objective_levels[row, o]) + columns.start
-            capping.append([criteria[c].id for c in hits.tolist()])
-        return capping
+        masks = self.criteria_masks()["unanswered"][row]
+        return [cid for o, mask in enumerate(masks.tolist()) for cid in self.ladders.named(o, mask)]

@@ -175,9 +175,6 @@ class Framework(StrictModel):
     def criterion_index(self) -> dict[str, int]:
         return {c.id: i for i, c in enumerate(self.criteria_in_objective_order)}
 
-    def objective(self, objective_id: str) -> Objective:
-        return next(o for o in self.objectives if o.id == objective_id)
-
 
 def _unique(ids: list[str], kind: str) -> list[str]:
     seen = set()

@@ -1,7 +1,8 @@
 """results.json, exactly as docs/contract.md describes it (fields may be added, never renamed)."""
 
-import json
 import math
+
+import orjson
 
 from evaluator.model.evaluation import INVALID, Evaluation
 
@@ -31,17 +32,16 @@ def results_document(evaluation: Evaluation, framework_sha256: str, tender_sha25
             "evidence": None if settings.evidence is None else settings.evidence.model_dump(),
         },
         "summary": _summary(evaluation),
-        "bids": [_bid(evaluation, row) for row in evaluation.order],
+        "bids": _bids(evaluation),
     }
 
 
 def render_results_json(document: dict) -> bytes:
-    """One bid per line: readable and diffable, and fast (the C encoder serves each line)."""
-    head = {key: value for key, value in document.items() if key != "bids"}
-    text = json.dumps(head, ensure_ascii=False, indent=2, allow_nan=False)[:-2]
-    bids = ",\n    ".join(json.dumps(bid, ensure_ascii=False, allow_nan=False) for bid in document["bids"])
-    return f'{text},\n  "bids": [\n    {bids}\n  ]\n}}\n'.encode() if bids else \
-        f'{text},\n  "bids": []\n}}\n'.encode()
+    """Header indented, then one bid per line: readable, diffable, and fast to write with orjson."""
+    head = orjson.dumps({key: value for key, value in document.items() if key != "bids"}, option=orjson.OPT_INDENT_2)
+    bids = [orjson.dumps(bid) for bid in document["bids"]]
+    body = b'  "bids": [\n    ' + b",\n    ".join(bids) + b"\n  ]" if bids else b'  "bids": []'
+    return head[:-2] + b",\n" + body + b"\n}\n"
 
 
 def _summary(evaluation: Evaluation) -> dict:
@@ -50,56 +50,56 @@ def _summary(evaluation: Evaluation) -> dict:
     return {"bids": len(evaluation.status), **counts, "rank_1": winners}
 
 
-def _bid(evaluation: Evaluation, row: int) -> dict:
-    bid = evaluation.bids.bids[row]
-    status = evaluation.status[row]
-    entry = {
-        "bid_id": bid.bid_id, "vendor": bid.vendor, "service": bid.service,
-        "price": bid.price, "currency": bid.currency,
-        "source": {"file": bid.source.file, "sha256": bid.source.sha256},
-        "status": status,
-        "errors": [problem.as_dict() for problem in bid.errors],
+def _bids(evaluation: Evaluation) -> list[dict]:
+    """Per-bid entries in output order. Matrices become Python lists once, not once per bid."""
+    columns = {
+        "level": evaluation.objective_levels.tolist(),
+        "score": evaluation.objective_scores.round(PRECISION).tolist(),
+        "weighted": evaluation.weighted.round(PRECISION).tolist(),
+        **{name: masks.tolist() for name, masks in evaluation.criteria_masks().items()},
     }
-    if status == INVALID:
-        return {**entry, "objectives": {}, "overall_level": None, "score": None, "exclusion_reasons": [],
-                "price_points": None, "total": None, "rank": None, "tie": None}
-    tie = evaluation.ties[row]
-    return {
-        **entry,
-        "objectives": _objectives(evaluation, row),
-        "overall_level": int(evaluation.overall_level[row]),
-        "score": float(evaluation.score[row]),
-        "exclusion_reasons": [reason.as_dict() for reason in evaluation.exclusion_reasons[row]],
-        "price_points": _number(evaluation.price_points[row]),
-        "total": _number(evaluation.total[row]),
-        "rank": int(evaluation.rank[row]) or None,
-        "tie": None if tie is None else tie.as_dict(),
-    }
-
-
-def _objectives(evaluation: Evaluation, row: int) -> dict:
-    framework = evaluation.framework
-    criteria = framework.criteria_in_objective_order
-    unanswered = set(evaluation.unanswered(row))
-    capped = evaluation.capped_by(row)
-    scores = evaluation.objective_scores[row].round(PRECISION).tolist()
-    weighted = evaluation.weighted[row].round(PRECISION).tolist()
-    levels = evaluation.objective_levels[row].tolist()
+    overall, score = evaluation.overall_level.tolist(), evaluation.score.tolist()
+    price_points, total, rank = evaluation.price_points.tolist(), evaluation.total.tolist(), evaluation.rank.tolist()
     required = evaluation.required.tolist()
-    result = {}
-    for o, (oid, columns) in enumerate(zip(framework.objective_ids, evaluation.objective_criteria())):
-        ids = [criteria[c].id for c in range(columns.start, columns.stop)]
-        result[oid] = {
-            "level": levels[o], "score": scores[o], "weighted": weighted[o], "required": required[o],
-            "passed": levels[o] >= required[o],
-            "unanswered": [cid for cid in ids if cid in unanswered],
-            "capped_by": capped[o],
-            "evidence_lacking": [criteria[c].id for c in range(columns.start, columns.stop)
-                                if evaluation.evidence_lacking[row, c]],
+    objective_ids = evaluation.framework.objective_ids
+    named = evaluation.ladders.named
+    with_evidence = evaluation.settings.evidence is not None
+    entries = []
+    for row in evaluation.order:
+        bid = evaluation.bids.bids[row]
+        entry = {
+            "bid_id": bid.bid_id, "vendor": bid.vendor, "service": bid.service,
+            "price": bid.price, "currency": bid.currency,
+            "source": {"file": bid.source.file, "sha256": bid.source.sha256},
+            "status": evaluation.status[row],
+            "errors": [problem.as_dict() for problem in bid.errors],
         }
-    return result
+        if evaluation.status[row] == INVALID:
+            entries.append({**entry, "objectives": {}, "overall_level": None, "score": None, "exclusion_reasons": [],
+                            "price_points": None, "total": None, "rank": None, "tie": None})
+            continue
+        objectives = {oid: {
+            "level": level, "score": score_, "weighted": weighted, "required": minimum, "passed": level >= minimum,
+            "unanswered": named(o, unanswered), "capped_by": named(o, capped),
+            **({"evidence_lacking": named(o, lacking)} if with_evidence else {}),
+        } for o, oid, level, score_, weighted, minimum, unanswered, capped, lacking in zip(
+            range(len(objective_ids)), objective_ids, columns["level"][row], columns["score"][row],
+            columns["weighted"][row], required, columns["unanswered"][row], columns["capped_by"][row],
+            columns["evidence_lacking"][row])}
+        tie = evaluation.ties[row]
+        entries.append({
+            **entry,
+            "objectives": objectives,
+            "overall_level": overall[row],
+            "score": score[row],
+            "exclusion_reasons": [reason.as_dict() for reason in evaluation.exclusion_reasons[row]],
+            "price_points": _number(price_points[row]),
+            "total": _number(total[row]),
+            "rank": rank[row] or None,
+            "tie": None if tie is None else tie.as_dict(),
+        })
+    return entries
 
 
-def _number(value) -> float | None:
-    value = float(value)
+def _number(value: float) -> float | None:
     return None if math.isnan(value) else value

@@ -7,7 +7,7 @@ from evaluator.model.evaluation import EXCLUDED, INVALID, RANKED, Evaluation, Ex
 from evaluator.model.framework import Framework
 from evaluator.model.tender import EVIDENCE_QUALITIES, Settings
 from evaluator.scoring.award import award_total, price_points
-from evaluator.scoring.ladders import Ladders
+from evaluator.model.ladders import Ladders
 from evaluator.scoring.ranking import rank_bids
 
 
@@ -46,7 +46,7 @@ def evaluate(framework: Framework, settings: Settings, bids: BidSet) -> Evaluati
     rank, ties = rank_bids(total, competing, settings.ties, key_values, bid_ids)
     status = tuple(INVALID if invalid[i] else RANKED if competing[i] else EXCLUDED for i in range(len(bid_ids)))
     return Evaluation(
-        framework=framework, settings=settings, bids=bids, answer_levels=levels, answer_points=points,
+        framework=framework, ladders=ladders, settings=settings, bids=bids, answer_levels=levels, answer_points=points,
         evidence_lacking=capped, objective_scores=objective_scores, objective_levels=objective_levels,
         weighted=weighted, required=required, overall_level=overall, score=score, price_points=points_for_price,
         total=total, rank=rank, status=status, exclusion_reasons=tuple(tuple(r) for r in reasons),
@@ -66,9 +66,9 @@ def _apply_evidence_rule(levels: np.ndarray, quality: np.ndarray, settings: Sett
 
 
 def _exclusion_reasons(framework, settings, bids, ladders, levels, objective_levels, required, lacking, invalid):
-    scale = framework.level_scale
+    codes = [level.code for level in framework.level_scale.levels]
+    names = {o.id: o.name for o in framework.objectives}
     criteria = framework.criteria_in_objective_order
-    ladders_starts = [*ladders.starts.tolist(), len(criteria)]
     failing = (objective_levels < required[None, :]) & ~invalid[:, None]
     incomplete = (bids.ranks == UNANSWERED).any(axis=1) & ~invalid if settings.unknown == "strict" else \
         np.zeros(len(invalid), bool)
@@ -81,14 +81,14 @@ def _exclusion_reasons(framework, settings, bids, ladders, levels, objective_lev
     other_currency = np.array([bool(currency and b.currency and b.currency != currency) for b in bids.bids],
                               bool) & ~invalid
     reasons = [[] for _ in bids.bids]
+    failing_masks = ladders.masks((levels == ladders.per_column(objective_levels)) & ladders.per_column(failing))
     for row in np.flatnonzero(failing.any(axis=1) | incomplete | evidence | missing_price | other_currency).tolist():
         for o in np.flatnonzero(failing[row]).tolist():
-            columns = range(ladders_starts[o], ladders_starts[o + 1])
-            capping = tuple(criteria[c].id for c in columns if levels[row, c] == objective_levels[row, o])
+            capping = tuple(ladders.named(o, int(failing_masks[row, o])))
             oid = framework.objective_ids[o]
             reasons[row].append(ExclusionReason(
-                "minimum_level", f"{oid} {framework.objective(oid).name} is at {scale.code(objective_levels[row, o])}, "
-                f"below the required {scale.code(required[o])}; capped by {', '.join(capping) or 'no answer'}",
+                "minimum_level", f"{oid} {names[oid]} is at {codes[objective_levels[row, o]]}, "
+                f"below the required {codes[required[o]]}; capped by {', '.join(capping) or 'no answer'}",
                 oid, int(required[o]), int(objective_levels[row, o]), capping))
         if incomplete[row]:
             blank = tuple(criteria[c].id for c in np.flatnonzero(bids.ranks[row] == UNANSWERED).tolist())
@@ -99,7 +99,7 @@ def _exclusion_reasons(framework, settings, bids, ladders, levels, objective_lev
             weak = tuple(criteria[c].id for c in np.flatnonzero(lacking[row]).tolist())
             rule = settings.evidence
             reasons[row].append(ExclusionReason(
-                "evidence", f"answers at {scale.code(rule.from_level)} or above lack {rule.minimum_quality} "
+                "evidence", f"answers at {codes[rule.from_level]} or above lack {rule.minimum_quality} "
                 f"evidence: {', '.join(weak)}", criteria=weak))
         if missing_price[row]:
             reasons[row].append(ExclusionReason("price", "the tender scores price, but the bid gives no price above 0"))

@@ -1,0 +1,160 @@
+"""The command line and its outputs, as docs/contract.md fixes them."""
+
+import hashlib
+import json
+import subprocess
+import sys
+
+import openpyxl
+import pytest
+
+from conftest import CSF_PATH, ROOT, SAMPLES
+from evaluator.__main__ import main
+
+SAMPLE_ARGS = ["evaluate", "--framework", str(CSF_PATH), "--tender", str(SAMPLES / "tender.yaml")]
+
+
+def evaluate(tmp_path, *extra, inputs=(str(SAMPLES / "bids"),)):
+    out = tmp_path / "out"
+    code = main([*SAMPLE_ARGS, "--out", str(out), *extra, *inputs])
+    return code, out
+
+
+@pytest.fixture(scope="module")
+def sample_results(tmp_path_factory):
+    code, out = evaluate(tmp_path_factory.mktemp("samples"))
+    assert code == 0
+    return json.loads((out / "results.json").read_text()), out
+
+
+def by_id(results):
+    return {bid["bid_id"]: bid for bid in results["bids"]}
+
+
+class TestSamples:
+    def test_the_samples_show_every_case(self, sample_results):
+        results, _ = sample_results
+        bids = by_id(results)
+        assert [b["bid_id"] for b in results["bids"] if b["rank"] == 1] == ["B-001"]  # a clear winner
+        assert bids["B-004"]["rank"] == bids["B-005"]["rank"] == 3 and bids["B-004"]["tie"]["tied_with"] == ["B-005"]
+        assert bids["B-002"]["status"] == "excluded"
+        assert [r["objective"] for r in bids["B-002"]["exclusion_reasons"]] == ["SOV-3"]
+        assert bids["B-007"]["status"] == "ranked" and bids["B-007"]["objectives"]["SOV-1"]["unanswered"] == ["SOV-1.2"]
+        assert bids["B-008"]["status"] == "invalid" and bids["B-008"]["errors"][0]["location"] == "Responses!B22"
+        assert bids["B-006"]["vendor"].startswith("华为云 Stack") and bids["B-006"]["status"] == "ranked"
+
+    def test_blank_answer_bid_is_excluded_under_strict(self, tmp_path):
+        code, out = evaluate(tmp_path, "--unknown", "strict")
+        bids = by_id(json.loads((out / "results.json").read_text()))
+        assert code == 0 and bids["B-007"]["status"] == "excluded"
+        assert bids["B-007"]["exclusion_reasons"][-1]["kind"] == "incomplete"
+
+    def test_results_json_has_the_contract_fields(self, sample_results):
+        results, _ = sample_results
+        assert results["framework"]["id"] == "eu-csf-2026"
+        assert results["framework"]["sha256"] == hashlib.sha256(CSF_PATH.read_bytes()).hexdigest()
+        assert set(results["settings"]) >= {"weights", "min_level", "unknown"}
+        assert results["settings"]["weights"]["SOV-5"] == 20 and results["settings"]["min_level"]["SOV-1"] == 2
+        for bid in results["bids"]:
+            assert set(bid) >= {"bid_id", "vendor", "source", "status", "errors", "objectives", "overall_level",
+                                "score", "exclusion_reasons", "total", "rank"}
+            assert set(bid["source"]) == {"file", "sha256"} and len(bid["source"]["sha256"]) == 64
+            for objective in bid["objectives"].values():
+                assert set(objective) >= {"level", "score", "weighted", "required", "passed", "unanswered"}
+        ranked = [b for b in results["bids"] if b["status"] == "ranked"]
+        assert all(isinstance(b["rank"], int) for b in ranked)
+        assert all(b["rank"] is None for b in results["bids"] if b["status"] != "ranked")
+        statuses = [b["status"] for b in results["bids"]]
+        assert statuses == sorted(statuses, key=["ranked", "excluded", "invalid"].index)
+        assert [b["rank"] for b in ranked] == sorted(b["rank"] for b in ranked)
+
+    def test_weighted_contributions_add_up_to_the_score(self, sample_results):
+        for bid in sample_results[0]["bids"]:
+            if bid["status"] != "invalid":
+                assert sum(o["weighted"] for o in bid["objectives"].values()) == pytest.approx(bid["score"], abs=1e-5)
+
+    def test_xlsx_has_ranking_and_breakdown_sheets(self, sample_results):
+        _, out = sample_results
+        workbook = openpyxl.load_workbook(out / "results.xlsx", read_only=True)
+        assert workbook.sheetnames == ["Ranking", "Breakdown"]
+        ranking = list(workbook["Ranking"].iter_rows(values_only=True))
+        assert ranking[1][:3] == (1, "B-001", "Nordlicht Cloud GmbH")
+        assert len(list(workbook["Breakdown"].iter_rows())) == 1 + 7 * 8  # 7 scored bids × 8 objectives
+
+
+def test_outputs_are_byte_identical_across_processes(tmp_path):
+    outputs = []
+    for run in ("first", "second"):
+        out = tmp_path / run
+        subprocess.run([sys.executable, "-m", "evaluator", *SAMPLE_ARGS, "--out", str(out), str(SAMPLES / "bids")],
+                       check=True, cwd=ROOT, capture_output=True)
+        outputs.append({name: (out / name).read_bytes() for name in ("results.json", "results.xlsx")})
+    assert outputs[0] == outputs[1]
+
+
+def test_formula_like_text_is_neutralised_in_the_workbook(tmp_path):
+    (tmp_path / "bids.csv").write_text("bid_id,vendor,criterion_id,answer\n"
+                                       "B-1,=HYPERLINK(\"http://x\"),SOV-1.1,1\nB-2,@SUM(A1),SOV-1.1,1\n")
+    code, out = evaluate(tmp_path, "--min-level", "0", inputs=[str(tmp_path / "bids.csv")])
+    rows = list(openpyxl.load_workbook(out / "results.xlsx")["Ranking"].iter_rows(min_row=2, values_only=True))
+    assert code == 0 and sorted(row[2] for row in rows) == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)"]
+
+
+def test_formats_flag_chooses_outputs(tmp_path):
+    code, out = evaluate(tmp_path, "--formats", "json")
+    assert code == 0 and sorted(p.name for p in out.iterdir()) == ["results.json"]
+
+
+def test_summary_table_on_stdout(tmp_path, capsys):
+    evaluate(tmp_path)
+    out = capsys.readouterr().out
+    assert "B-001" in out and "8 bids: 6 ranked, 1 excluded, 1 invalid. Rank 1: B-001." in out
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--weights", "v1.2"], "weight profile v1.2 does not exist"),
+    (["--min-level", "SEAL-9"], "'SEAL-9' is not a level"),
+    (["--min-level", "SOV-12=2"], "objective SOV-12 does not exist"),
+    (["--unknown", "hopeful"], "invalid choice: 'hopeful'"),
+    (["--formats", "json,pdf"], "unknown format pdf"),
+    (["--bogus"], "unrecognized arguments: --bogus"),
+])
+def test_usage_errors_exit_2_with_one_line_and_write_nothing(tmp_path, capsys, extra, message):
+    code, out = evaluate(tmp_path, *extra)
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_invalid_tender_exits_2(tmp_path, capsys):
+    tender = tmp_path / "tender.yaml"
+    tender.write_text("minimum_level: 2\nweights: {SOV-1: 100}\n")
+    out = tmp_path / "out"
+    code = main(["evaluate", "--framework", str(CSF_PATH), "--tender", str(tender), "--out", str(out),
+                 str(SAMPLES / "bids")])
+    assert code == 2 and "gives no weight for SOV-2" in capsys.readouterr().err and not out.exists()
+
+
+def test_bad_bid_files_still_exit_0(tmp_path):
+    (tmp_path / "junk.xlsx").write_bytes(b"junk")
+    code, out = evaluate(tmp_path, inputs=[str(tmp_path / "junk.xlsx")])
+    results = json.loads((out / "results.json").read_text())
+    assert code == 0 and results["bids"][0]["status"] == "invalid" and results["bids"][0]["bid_id"] is None
+
+
+def test_internal_error_exits_1(tmp_path, monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+    monkeypatch.setattr("evaluator.service.evaluate", broken)
+    code, _ = evaluate(tmp_path)
+    assert code == 1 and "internal error: RuntimeError: boom" in capsys.readouterr().err
+
+
+def test_levels_framework_from_the_command_line(tmp_path):
+    (tmp_path / "levels.csv").write_text("bid_id,vendor,SOV-1,SOV-2,SOV-3,SOV-4,SOV-5,SOV-6,SOV-7,SOV-8\n"
+                                         "S-1,Self-assessed,SEAL-4,SEAL-4,SEAL-4,SEAL-4,2,3,4,4\n")
+    out = tmp_path / "out"
+    assert main(["evaluate", "--framework", str(ROOT / "frameworks" / "eu-csf-levels.yaml"), "--out", str(out),
+                 str(tmp_path / "levels.csv")]) == 0
+    bid = json.loads((out / "results.json").read_text())["bids"][0]
+    assert bid["score"] == 86.25 and bid["overall_level"] == 2
