@@ -1,16 +1,21 @@
 """Streamlit entry point. A minimal page until the app issue: evaluate the bundled samples in one click."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from evaluator.model.tender import Overrides
 from evaluator.service import run_evaluation
+
+HERE = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="Sovereignty Procurement Evaluator", layout="wide")
 st.title("Sovereignty Procurement Evaluator")
 st.write("Ranks cloud bids under the EU Cloud Sovereignty Framework: a minimum SEAL per objective, "
          "then the weighted Sovereignty Score.")
 if st.button("Evaluate the bundled sample bids"):
-    outcome = run_evaluation("frameworks/eu-csf-2026.yaml", "samples/tender.yaml", Overrides(), ["samples/bids"])
+    outcome = run_evaluation(str(HERE / "frameworks" / "eu-csf-2026.yaml"), str(HERE / "samples" / "tender.yaml"),
+                             Overrides(), [str(HERE / "samples" / "bids")])
     st.dataframe([{key: bid[key] for key in ("rank", "bid_id", "vendor", "status", "overall_level", "score", "total")}
                   for bid in outcome.document["bids"]], hide_index=True)
     st.download_button("results.json", outcome.files["results.json"], "results.json", "application/json")

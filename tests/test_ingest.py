@@ -177,10 +177,30 @@ class TestWorkbooks:
         bids = read_bids([str(path)], csf)
         assert bids.bids[0].errors == () and bids.ranks[0, 0] == 2
 
-    def test_missing_bid_id_and_missing_sheet(self, csf, tmp_path):
+    def test_missing_bid_id(self, csf, tmp_path):
         no_id = bid_workbook(tmp_path / "a.xlsx", {"vendor": "V"}, [["SOV-1.1", 1]])
         bids = read_bids([str(no_id)], csf)
         assert errors_of(bids) == [("Bid!A:B", "bid_id is missing")]
+
+    def test_missing_sheet(self, csf, tmp_path):
+        import xlsxwriter
+        workbook = xlsxwriter.Workbook(str(tmp_path / "a.xlsx"))
+        workbook.add_worksheet("Bid")
+        workbook.close()
+        assert errors_of(read_bids([str(tmp_path / "a.xlsx")], csf)) == \
+            [("Responses", "the workbook has no sheet named 'Responses' (sheets: Bid)")]
+
+    def test_empty_responses_sheet_keeps_the_bid_as_invalid(self, csf, tmp_path):
+        path = bid_workbook(tmp_path / "a.xlsx", {"bid_id": "B-1", "vendor": "V"}, [])
+        bids = read_bids([str(path)], csf)
+        assert bids.bids[0].bid_id == "B-1"
+        assert errors_of(bids) == [("Responses!A2", "the Responses sheet has no answers")]
+
+    def test_wrong_header_is_located(self, csf, tmp_path):
+        path = bid_workbook(tmp_path / "a.xlsx", {"bid_id": "B-1", "vendor": "V"}, [["SOV-1.1", 1]],
+                            header=("criterion", "response"))
+        assert errors_of(read_bids([str(path)], csf)) == \
+            [("Responses!1:1", "the header row has no column criterion_id, answer")]
 
     def test_price_must_be_a_number(self, csf, tmp_path):
         path = bid_workbook(tmp_path / "b.xlsx", {"bid_id": "B-1", "vendor": "V", "price": "cheap"}, [["SOV-1.1", 1]])
@@ -195,6 +215,8 @@ class TestUnreadableFiles:
         ("bid.pdf", b"%PDF-1.7", ".pdf is not a bid file type"),
         ("bid.csv", "bid_id,vendor\n".encode("utf-16"), "the CSV is not UTF-8 text"),
         ("bid.csv", b"", "the CSV is empty"),
+        ("bid.csv", b"bid_id,vendor,criterion_id,answer\n", "the CSV has a header but no rows"),
+        ("bid.csv", b'bid_id,vendor\n"B-1,V\n', "the CSV is malformed"),
     ])
     def test_unreadable_file_is_one_invalid_entry(self, csf, name, content, message):
         bids = read_bid_bytes(content, name, csf)

@@ -20,6 +20,8 @@ FIXED_NAMES = {"bid_id", "criterion_id", "answer", *BID_FIELDS, *RESPONSE_FIELDS
 
 def read_csv_bids(content: bytes, framework: Framework, source: SourceFile) -> BidSet:
     frame = _table(content)
+    if frame.empty:
+        raise UnreadableFile(Problem("row 2", "the CSV has a header but no rows"))
     if "criterion_id" in frame.columns:
         missing = [name for name in LONG_REQUIRED if name not in frame.columns]
         if missing:

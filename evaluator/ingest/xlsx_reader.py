@@ -29,11 +29,14 @@ def read_xlsx_bid(content: bytes, framework: Framework, source: SourceFile) -> B
             raise UnreadableFile(Problem(name, f"the workbook has no sheet named {name!r} "
                                                f"(sheets: {', '.join(workbook.sheet_names) or 'none'})"))
     fields, cells, metadata, problems = _bid_sheet(sheets[BID_SHEET])
-    if problems or not fields.get("bid_id"):
-        problems = problems or [Problem(f"{BID_SHEET}!A:B", "bid_id is missing")]
+    frame, header = _responses(sheets[RESPONSES_SHEET])
+    if not fields.get("bid_id"):
+        problems.append(Problem(f"{BID_SHEET}!A:B", "bid_id is missing"))
+    if frame.empty:
+        problems.append(Problem(f"{RESPONSES_SHEET}!A2", "the Responses sheet has no answers"))
+    if problems:
         bid = Bid(fields.get("bid_id") or None, fields.get("vendor") or None, source, tuple(problems))
         return BidSet.of_rows((bid,), len(framework.criteria))
-    frame, header = _responses(sheets[RESPONSES_SHEET])
     for name in ("bid_id", *BID_FIELDS):
         frame[name] = fields.get(name, "")
 

@@ -48,8 +48,7 @@ class Ladders:
         for columns in self.columns:
             bits[columns] = 1 << np.arange(columns.stop - columns.start)
         weighted = flags.astype(np.int64) * bits[None, :]
-        return np.add.reduceat(weighted, self.starts, axis=1) if len(flags) else \
-            np.zeros((0, len(self.starts)), np.int64)
+        return np.add.reduceat(weighted, self.starts, axis=1)
 
     def named(self, objective: int, mask: int) -> tuple[str, ...]:
         """The criterion IDs that a mask from `masks` names (cached: bids share few patterns)."""

@@ -5,10 +5,10 @@ import numpy as np
 from evaluator.model.tender import Award
 
 
-def price_points(prices: np.ndarray, competing: np.ndarray, award: Award) -> np.ndarray:
-    """Points 0..100 for each competing bid's price (NaN elsewhere)."""
+def price_points(prices: np.ndarray, competing: np.ndarray, award: Award | None) -> np.ndarray:
+    """Points 0..100 for each competing bid's price (NaN elsewhere, and everywhere without an award)."""
     points = np.full(len(prices), np.nan)
-    if not competing.any():
+    if award is None or not competing.any():
         return points
     price = prices[competing]
     if award.price_formula == "lowest_ratio":

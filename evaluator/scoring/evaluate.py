@@ -5,9 +5,9 @@ import numpy as np
 from evaluator.model.bid import UNANSWERED, BidSet
 from evaluator.model.evaluation import EXCLUDED, INVALID, RANKED, Evaluation, ExclusionReason
 from evaluator.model.framework import Framework
+from evaluator.model.ladders import Ladders
 from evaluator.model.tender import EVIDENCE_QUALITIES, Settings
 from evaluator.scoring.award import award_total, price_points
-from evaluator.model.ladders import Ladders
 from evaluator.scoring.ranking import rank_bids
 
 
@@ -18,36 +18,29 @@ def evaluate(framework: Framework, settings: Settings, bids: BidSet) -> Evaluati
     if settings.unknown != "calculator":  # conservative and strict: a blank counts as the worst answer
         ranks = np.where(ranks == UNANSWERED, 1, ranks)
     points = ladders.lookup(ladders.points, ranks)
-    levels = ladders.lookup(ladders.levels, ranks)
-    levels, capped = _apply_evidence_rule(levels, bids.evidence_quality, settings, ladders.ignored)
-
-    objective_scores = np.add.reduceat(points, ladders.starts, axis=1) if len(points) else \
-        np.zeros((0, len(ladders.starts)))
-    objective_levels = np.minimum.reduceat(levels, ladders.starts, axis=1) if len(levels) else \
-        np.zeros((0, len(ladders.starts)), np.int64)
-    objective_levels[objective_levels == ladders.ignored] = 0  # no answered criterion at all
+    levels, lacking = _apply_evidence_rule(ladders.lookup(ladders.levels, ranks), bids.evidence_quality, settings,
+                                           ladders.ignored)
+    objective_scores = np.add.reduceat(points, ladders.starts, axis=1)
+    objective_levels = np.minimum.reduceat(levels, ladders.starts, axis=1)
+    objective_levels[objective_levels == ladders.ignored] = 0  # calculator policy, nothing answered: SEAL-0
     weights = np.array([settings.weights[oid] for oid in framework.objective_ids])
     weighted = objective_scores / framework.score_divisor * weights[None, :]
     score = np.where(invalid, np.nan, weighted.sum(axis=1))
-    overall = objective_levels.min(axis=1) if len(objective_levels) else np.zeros(0, np.int64)
+    overall = objective_levels.min(axis=1)
     required = np.array([settings.minimum_levels[oid] for oid in framework.objective_ids])
 
-    reasons = _exclusion_reasons(framework, settings, bids, ladders, levels, objective_levels, required, capped,
+    reasons = _exclusion_reasons(framework, settings, bids, ladders, levels, objective_levels, required, lacking,
                                  invalid)
-    prices = np.array([np.nan if b.price is None else b.price for b in bids.bids], float)
     competing = ~invalid & np.array([not r for r in reasons], bool)
-    if settings.award is not None:
-        points_for_price = price_points(prices, competing, settings.award)
-    else:
-        points_for_price = np.full(len(prices), np.nan)
+    prices = np.array([np.nan if b.price is None else b.price for b in bids.bids], float)
+    points_for_price = price_points(prices, competing, settings.award)
     total = np.where(competing, award_total(score, points_for_price, settings.award), np.nan)
     key_values = {"overall_level": overall, "score": score, "price": np.where(np.isnan(prices), np.inf, prices)}
-    bid_ids = [bid.bid_id for bid in bids.bids]
-    rank, ties = rank_bids(total, competing, settings.ties, key_values, bid_ids)
-    status = tuple(INVALID if invalid[i] else RANKED if competing[i] else EXCLUDED for i in range(len(bid_ids)))
+    rank, ties = rank_bids(total, competing, settings.ties, key_values, [bid.bid_id for bid in bids.bids])
+    status = tuple(INVALID if invalid[i] else RANKED if competing[i] else EXCLUDED for i in range(len(invalid)))
     return Evaluation(
         framework=framework, ladders=ladders, settings=settings, bids=bids, answer_levels=levels, answer_points=points,
-        evidence_lacking=capped, objective_scores=objective_scores, objective_levels=objective_levels,
+        evidence_lacking=lacking, objective_scores=objective_scores, objective_levels=objective_levels,
         weighted=weighted, required=required, overall_level=overall, score=score, price_points=points_for_price,
         total=total, rank=rank, status=status, exclusion_reasons=tuple(tuple(r) for r in reasons),
         ties=tuple(ties), order=_output_order(bids, status, rank, score))
