@@ -60,9 +60,10 @@ def overrides_from(args) -> Overrides:
 def command_evaluate(args) -> int:
     formats = tuple(name for name in re.split(r"[,\s]+", args.formats.strip()) if name)
     outcome = run_evaluation(args.framework, args.tender, overrides_from(args), args.inputs, formats)
-    write_outputs(outcome.files, args.out)
+    write_outputs(outcome, args.out)
     sys.stdout.write(summary_text(outcome.document))
-    sys.stdout.write(f"Wrote {', '.join(sorted(outcome.files))} to {args.out}\n")
+    sys.stdout.write(f"Wrote {', '.join(sorted(outcome.files))} to {args.out}, and the "
+                     f"{len(outcome.submissions)} submitted files to {args.out}/submissions/<sha256>\n")
     return 0
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from evaluator.errors import ConfigurationError
 from evaluator.ingest.files import read_bids
+from evaluator.ingest.responses import ReadOptions
 from evaluator.model.evaluation import Evaluation
 from evaluator.model.framework import load_framework
 from evaluator.model.tender import Overrides, load_tender, resolve_settings
@@ -16,6 +17,7 @@ from evaluator.scoring import evaluate
 
 RENDERERS = {"json": ("results.json", render_results_json), "xlsx": ("results.xlsx", render_results_xlsx)}
 SUPPORTED_FORMATS = tuple(RENDERERS)
+SUBMISSIONS = "submissions"
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class Outcome:
     evaluation: Evaluation
     document: dict
     files: dict[str, bytes]  # output file name -> bytes
+    submissions: dict[str, bytes]  # SHA-256 -> the bytes of every submitted file, rejected ones included
 
 
 @contextmanager
@@ -53,20 +56,32 @@ def _run(framework_path, tender_path, overrides, inputs, formats) -> Outcome:
     framework, framework_sha = load_framework(framework_path)
     tender, tender_sha = load_tender(tender_path) if tender_path else (None, None)
     settings = resolve_settings(framework, tender, overrides, tender_where=str(tender_path))
-    evaluation = evaluate(framework, settings, read_bids(inputs, framework))
+    submissions: dict[str, bytes] = {}
+    options = ReadOptions(formulas=settings.tender.formulas)
+    bids = read_bids(inputs, framework, options, keep=submissions.setdefault)
+    evaluation = evaluate(framework, settings, bids)
     document = results_document(evaluation, framework_sha, tender_sha)
     files = {RENDERERS[name][0]: RENDERERS[name][1](document) for name in formats}
-    return Outcome(evaluation, document, files)
+    return Outcome(evaluation, document, files, submissions)
 
 
-def write_outputs(files: dict[str, bytes], out: str) -> None:
-    """Write each output to a temporary name, then rename: a reader never sees half a file."""
+def write_outputs(outcome: Outcome, out: str) -> None:
+    """Keep every submitted file as `submissions/<sha256>` (content-addressed, never overwritten), then
+    write each output to a temporary name and rename it: a reader never sees half a file."""
     folder = Path(out)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, content in sorted(files.items()):
-            partial = folder / f".{name}.partial"
-            partial.write_bytes(content)
-            partial.replace(folder / name)
+        (folder / SUBMISSIONS).mkdir(parents=True, exist_ok=True)
+        for sha256, content in sorted(outcome.submissions.items()):
+            _write_atomically(folder / SUBMISSIONS / sha256, content, replace=False)
+        for name, content in sorted(outcome.files.items()):
+            _write_atomically(folder / name, content, replace=True)
     except OSError as error:
         raise ConfigurationError(out, f"cannot write the results ({error.strerror or error})") from None
+
+
+def _write_atomically(path: Path, content: bytes, replace: bool) -> None:
+    if path.exists() and not replace:
+        return
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(content)
+    partial.replace(path)

@@ -102,7 +102,18 @@ def test_formula_like_text_is_neutralised_in_the_workbook(tmp_path):
 
 def test_formats_flag_chooses_outputs(tmp_path):
     code, out = evaluate(tmp_path, "--formats", "json")
-    assert code == 0 and sorted(p.name for p in out.iterdir()) == ["results.json"]
+    assert code == 0 and sorted(p.name for p in out.iterdir()) == ["results.json", "submissions"]
+
+
+def test_every_submitted_file_is_kept_by_its_sha256(tmp_path):
+    (tmp_path / "junk.xlsx").write_bytes(b"not a workbook")
+    code, out = evaluate(tmp_path, inputs=[str(SAMPLES / "bids"), str(tmp_path / "junk.xlsx")])
+    results = json.loads((out / "results.json").read_text())
+    kept = {p.name: p.read_bytes() for p in (out / "submissions").iterdir()}
+    assert code == 0 and len(kept) == 7  # six sample files and the rejected one
+    for bid in results["bids"]:
+        assert hashlib.sha256(kept[bid["source"]["sha256"]]).hexdigest() == bid["source"]["sha256"]
+    assert kept[hashlib.sha256(b"not a workbook").hexdigest()] == b"not a workbook"
 
 
 def test_summary_table_on_stdout(tmp_path, capsys):

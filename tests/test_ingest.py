@@ -209,11 +209,11 @@ class TestWorkbooks:
 
 class TestUnreadableFiles:
     @pytest.mark.parametrize("name, content, message", [
-        ("bid.xlsx", b"PK\x03\x04 not really a zip", "the workbook cannot be read"),
-        ("bid.xlsx", b"", "the workbook cannot be read"),
+        ("bid.xlsx", b"PK\x03\x04 not really a zip", "the workbook is damaged"),
+        ("bid.xlsx", b"", "the file is empty"),
         ("bid.xlsm", b"PK", "macro-enabled workbooks are not accepted"),
         ("bid.pdf", b"%PDF-1.7", ".pdf is not a bid file type"),
-        ("bid.csv", "bid_id,vendor\n".encode("utf-16"), "the CSV is not UTF-8 text"),
+        ("bid.csv", "bid_id,vendor\n".encode("utf-16-le"), "NUL bytes"),
         ("bid.csv", b"", "the CSV is empty"),
         ("bid.csv", b"bid_id,vendor,criterion_id,answer\n", "the CSV has a header but no rows"),
         ("bid.csv", b'bid_id,vendor\n"B-1,V\n', "the CSV is malformed"),

@@ -5,6 +5,7 @@ rows with a few hundred distinct answers cost a few hundred parses.
 """
 
 import re
+from typing import Callable
 
 import numpy as np
 
@@ -17,11 +18,13 @@ _LEADING_RANK = re.compile(r"(\d+)(?:\s*[.)\-]|\s)")
 _NOT_ANSWERED = {"", "unknown"}
 
 
-def parse_ranks(framework: Framework, columns: np.ndarray, answers: Column) -> tuple[np.ndarray, dict]:
-    """Answer ranks for (criterion column, answer text) pairs; returns ranks and {row position: message}."""
+Findings = tuple[np.ndarray, Callable[[int], str]]  # row positions with a problem, and the message of a row
+
+
+def parse_ranks(framework: Framework, columns: np.ndarray, answers: Column) -> tuple[np.ndarray, Findings]:
+    """Answer ranks for (criterion column, answer text) pairs, and the rows whose answer is unusable."""
     parsed = [_parse_one(framework, text) for text in answers.values]
     numbers = np.array([n if isinstance(n, int) else _UNREADABLE for n in parsed] or [0], np.int64)[answers.codes]
-    errors = {int(p): parsed[answers.codes[p]] for p in np.flatnonzero(numbers == _UNREADABLE)}
     answered = (numbers != _UNREADABLE) & (numbers != _NO_ANSWER)
     ranks = np.zeros(len(numbers), np.int64)
     if framework.answer_format == "level":
@@ -31,10 +34,13 @@ def parse_ranks(framework: Framework, columns: np.ndarray, answers: Column) -> t
     else:
         ranks[answered] = numbers[answered]
     counts = np.array([len(c.answers) for c in framework.criteria_in_objective_order])[columns]
-    for p in np.flatnonzero(answered & ((ranks < 1) | (ranks > counts))):
-        errors[int(p)] = _out_of_range(framework, int(columns[p]), answers.text(p))
-    ranks[list(errors)] = UNANSWERED
-    return ranks.astype(np.int16), errors
+    unusable = (numbers == _UNREADABLE) | (answered & ((ranks < 1) | (ranks > counts)))
+    ranks[unusable] = UNANSWERED
+
+    def message(p: int) -> str:
+        found = parsed[answers.codes[p]]
+        return found if isinstance(found, str) else _out_of_range(framework, int(columns[p]), answers.text(p))
+    return ranks.astype(np.int16), (np.flatnonzero(unusable), message)
 
 
 _NO_ANSWER = -1  # parse results meaning "left blank" and "not readable", distinct from every rank or level
@@ -94,11 +100,11 @@ def _out_of_range(framework: Framework, column: int, text: str) -> str:
     return f"answer {text!r} is out of range: {criterion.id} has answers 1 to {len(criterion.answers)}"
 
 
-def parse_evidence_quality(qualities: Column) -> tuple[np.ndarray, dict]:
-    """Quality codes (0 = not stated, then EVIDENCE_QUALITIES from 1) and {row position: message}."""
+def parse_evidence_quality(qualities: Column) -> tuple[np.ndarray, Findings]:
+    """Quality codes (0 = not stated, then EVIDENCE_QUALITIES from 1), and the rows with an unknown quality."""
     known = {name: i + 1 for i, name in enumerate(EVIDENCE_QUALITIES)}
     values = qualities.mapped(lambda text: QUALITY_NOT_STATED if text == "" else
                               known.get(re.sub(r"[\s-]+", "_", text.casefold()), -1)).astype(np.int64)
-    message = f"evidence_quality must be one of {', '.join(EVIDENCE_QUALITIES)}, or empty"
-    errors = {int(p): f"{message}; found {qualities.text(p)!r}" for p in np.flatnonzero(values < 0)}
-    return np.clip(values, 0, None).astype(np.int8), errors
+    allowed = f"evidence_quality must be one of {', '.join(EVIDENCE_QUALITIES)}, or empty"
+    return np.clip(values, 0, None).astype(np.int8), \
+        (np.flatnonzero(values < 0), lambda p: f"{allowed}; found {qualities.text(p)!r}")

@@ -9,16 +9,18 @@ import pandas as pd
 import pyarrow as pa
 
 from evaluator.errors import Problem
-from evaluator.ingest.responses import BID_FIELDS, UnreadableFile, assemble
+from evaluator.ingest.responses import BID_FIELDS, ReadOptions, UnreadableFile, assemble
 from evaluator.model.bid import BidSet, SourceFile
 from evaluator.model.framework import Framework
 
 LONG_REQUIRED = ("bid_id", "vendor", "criterion_id", "answer")
 RESPONSE_FIELDS = ("evidence", "evidence_quality", "notes")
+MAX_LINE_BYTES = 256 * 1024
+MAX_COLUMNS = 1000
 FIXED_NAMES = {"bid_id", "criterion_id", "answer", *BID_FIELDS, *RESPONSE_FIELDS}
 
 
-def read_csv_bids(content: bytes, framework: Framework, source: SourceFile) -> BidSet:
+def read_csv_bids(content: bytes, framework: Framework, source: SourceFile, options: ReadOptions) -> BidSet:
     frame = _table(content)
     if frame.empty:
         raise UnreadableFile(Problem("row 2", "the CSV has a header but no rows"))
@@ -32,16 +34,14 @@ def read_csv_bids(content: bytes, framework: Framework, source: SourceFile) -> B
 
 
 def _table(content: bytes) -> pd.DataFrame:
-    try:
-        content.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise UnreadableFile(Problem(f"byte {error.start}", "the CSV is not UTF-8 text; save it as "
-                                                            "'CSV UTF-8' and upload it again")) from None
-    content = content.removeprefix(codecs.BOM_UTF8)
+    content = _utf8(content)
     if re.fullmatch(rb"\s*", content[:4096]) and re.fullmatch(rb"\s*", content):
         raise UnreadableFile(Problem("row 1", "the CSV is empty"))
+    _check_line_lengths(content)
     first_line = content.split(b"\n", 1)[0]
     separator = ";" if first_line.count(b";") > first_line.count(b",") else ","
+    if first_line.count(separator.encode()) >= MAX_COLUMNS:
+        raise UnreadableFile(Problem("row 1", f"the header has more than {MAX_COLUMNS} columns"))
     try:  # the Arrow reader: about twice as fast as the C engine on string columns
         frame = pd.read_csv(io.BytesIO(content), sep=separator, dtype=str, keep_default_na=False, engine="pyarrow")
     except (pa.ArrowInvalid, ValueError) as error:
@@ -51,6 +51,44 @@ def _table(content: bytes) -> pd.DataFrame:
     if duplicated:
         raise UnreadableFile(Problem("row 1", f"column {', '.join(duplicated)} appears twice in the header"))
     return frame
+
+
+def _utf8(content: bytes) -> bytes:
+    """UTF-8 without BOM. UTF-16 with a BOM is converted; anything else that is not UTF-8 is refused,
+    since guessing between Latin-1, Windows-1250 and others would silently change vendors' text."""
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return content.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise UnreadableFile(Problem("file", "the CSV starts like UTF-16 but is not valid UTF-16")) from None
+    content = content.removeprefix(codecs.BOM_UTF8)
+    nul = content.find(b"\x00")
+    if nul >= 0:
+        raise UnreadableFile(Problem(f"line {_line_of(content, nul)}",
+                                     "the file contains NUL bytes: it is binary, or UTF-16 without a byte-order "
+                                     "mark; save it as 'CSV UTF-8'"))
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        column = error.start - content.rfind(b"\n", 0, error.start)
+        raise UnreadableFile(Problem(f"line {_line_of(content, error.start)}, byte {column}",
+                                     f"the CSV is not UTF-8 (byte 0x{content[error.start]:02X}; Latin-1 or Windows "
+                                     f"encodings look like this); save it as 'CSV UTF-8' and upload it again")) \
+            from None
+    return content
+
+
+def _line_of(content: bytes, offset: int) -> int:
+    return content.count(b"\n", 0, offset) + 1
+
+
+def _check_line_lengths(content: bytes) -> None:
+    ends = np.flatnonzero(np.frombuffer(content, np.uint8) == ord("\n"))
+    lengths = np.diff(np.r_[-1, ends, len(content)])
+    longest = int(np.argmax(lengths))
+    if lengths[longest] > MAX_LINE_BYTES:
+        raise UnreadableFile(Problem(f"line {longest + 1}", f"the line is {lengths[longest] / 2**20:.1f} MiB long; "
+                                                            f"lines may be at most {MAX_LINE_BYTES // 1024} KiB"))
 
 
 def _column_name(name: str) -> str:

@@ -3,10 +3,11 @@
 import hashlib
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 from evaluator.errors import Problem
 from evaluator.ingest.csv_reader import read_csv_bids
-from evaluator.ingest.responses import UnreadableFile
+from evaluator.ingest.responses import ReadOptions, UnreadableFile
 from evaluator.ingest.xlsx_reader import read_xlsx_bid
 from evaluator.model.bid import Bid, BidSet, SourceFile
 from evaluator.model.framework import Framework
@@ -33,18 +34,23 @@ def expand_paths(paths: list[str]) -> list[Path]:
     return found
 
 
-def read_bid_file(path: Path, framework: Framework) -> BidSet:
+def read_bid_file(path: Path, framework: Framework, options: ReadOptions = ReadOptions(),
+                  keep: Callable[[str, bytes], None] | None = None) -> BidSet:
     """Read one file into a BidSet; a file that cannot be used becomes one invalid bid saying why."""
     try:
         content = path.read_bytes()
     except OSError as error:
         return _invalid(SourceFile(path.as_posix(), ""), Problem("file", f"cannot read the file "
                                                                         f"({error.strerror or error})"), framework)
-    return read_bid_bytes(content, path.as_posix(), framework)
+    return read_bid_bytes(content, path.as_posix(), framework, options, keep)
 
 
-def read_bid_bytes(content: bytes, name: str, framework: Framework) -> BidSet:
+def read_bid_bytes(content: bytes, name: str, framework: Framework, options: ReadOptions = ReadOptions(),
+                   keep: Callable[[str, bytes], None] | None = None) -> BidSet:
+    """Read one submitted file. `keep(sha256, content)` is called first, so even a refused file is kept."""
     source = SourceFile(name, hashlib.sha256(content).hexdigest())
+    if keep is not None:
+        keep(source.sha256, content)
     suffix = Path(name).suffix.casefold()
     if suffix in REFUSED:
         return _invalid(source, Problem("file", REFUSED[suffix]), framework)
@@ -55,15 +61,16 @@ def read_bid_bytes(content: bytes, name: str, framework: Framework) -> BidSet:
         return _invalid(source, Problem("file", f"the file is {len(content) / 2**20:.1f} MiB; {suffix} bid files "
                                                 f"may be at most {MAX_FILE_BYTES[suffix] // 2**20} MiB"), framework)
     try:
-        return READERS[suffix](content, framework, source)
+        return READERS[suffix](content, framework, source, options)
     except UnreadableFile as unreadable:
         return _invalid(source, unreadable.problem, framework)
     except Exception as error:  # noqa: BLE001 - a hostile file must never stop the batch
         return _invalid(source, Problem("file", f"the file could not be read ({type(error).__name__})"), framework)
 
 
-def read_bids(paths: list[str], framework: Framework) -> BidSet:
-    parts = [read_bid_file(path, framework) for path in expand_paths(paths)]
+def read_bids(paths: list[str], framework: Framework, options: ReadOptions = ReadOptions(),
+              keep: Callable[[str, bytes], None] | None = None) -> BidSet:
+    parts = [read_bid_file(path, framework, options, keep) for path in expand_paths(paths)]
     return mark_reused_bid_ids(BidSet.concatenate(parts, len(framework.criteria)))
 
 

@@ -1,10 +1,12 @@
 """Validating responses in long form (one row per bid and criterion), whatever file format they came from.
 
 Every reader turns its file into the same long table and a `Locator` that names places in the original
-file; the checks below then run once, vectorised, for all formats.
+file; the checks below then run once, vectorised, for all formats. A check reports row positions and a
+message function; sentences are only written for the first few problems of each bid, so a million bad
+rows cost little more than a million good ones.
 """
 
-from collections import defaultdict
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -30,6 +32,13 @@ class UnreadableFile(Exception):
         self.problem = problem
 
 
+@dataclass(frozen=True)
+class ReadOptions:
+    """What the tender allows when reading bids."""
+
+    formulas: str = "refuse"  # or "cached_value": use the value a spreadsheet last computed
+
+
 def assemble(frame: pd.DataFrame, framework: Framework, source: SourceFile, locate: Locator,
              bid_metadata: dict | None = None) -> BidSet:
     """Turn a long table of text columns (bid_id, vendor, criterion_id, answer, …) into a BidSet."""
@@ -40,29 +49,29 @@ def assemble(frame: pd.DataFrame, framework: Framework, source: SourceFile, loca
     errors.add(np.flatnonzero(orphan), "bid_id", lambda p: "bid_id is empty, so the row belongs to no bid")
 
     columns = _criterion_columns(framework, text["criterion_id"], errors)
-    ranks, answer_errors = parse_ranks(framework, np.clip(columns, 0, None), text["answer"])
-    errors.add_messages(answer_errors, "answer", skip=columns < 0)
+    ranks, (unusable, message) = parse_ranks(framework, np.clip(columns, 0, None), text["answer"])
+    errors.add(unusable[columns[unusable] >= 0], "answer", message)
     quality = np.zeros(len(frame), np.int8)
     if "evidence_quality" in text:
-        quality, quality_errors = parse_evidence_quality(text["evidence_quality"])
-        errors.add_messages(quality_errors, "evidence_quality")
+        quality, (unknown, message) = parse_evidence_quality(text["evidence_quality"])
+        errors.add(unknown, "evidence_quality", message)
     usable = (columns >= 0) & ~orphan
     _duplicate_answers(framework, codes, columns, usable, errors)
 
     bid_values = {name: _one_value_per_bid(text[name], name, codes, len(bid_ids), errors)
                   for name in BID_FIELDS if name in text}
     prices = _prices(bid_values.get("price"), len(bid_ids), errors)
-    bids = []
     for code, bid_id in enumerate(bid_ids):
-        values = {name: bid_values[name][code] or None for name in bid_values if name != "price"}
-        problems = errors.of_bid(code)
-        if bid_id and not values.get("vendor"):
-            problems = (errors.place(code, "vendor", "vendor is missing"), *problems)
-        bids.append(Bid(bid_id=bid_id or None, vendor=values.get("vendor"), source=source, errors=problems,
-                        service=values.get("service"), price=prices[code], currency=values.get("currency"),
-                        metadata=bid_metadata or {}))
-    result = BidSet.of_rows(tuple(bids), len(framework.criteria))
-    keep = np.flatnonzero(usable & ~errors.bad_rows())
+        if bid_id and not bid_values.get("vendor", [""] * len(bid_ids))[code]:
+            errors.add_to_bid(code, "vendor", "vendor is missing")
+    problems = errors.by_bid()
+    bids = tuple(
+        Bid(bid_id=bid_id or None, source=source, errors=problems.get(code, ()), price=prices[code],
+            metadata=bid_metadata or {},
+            **{name: bid_values[name][code] or None for name in ("vendor", "service", "currency") if name in bid_values})
+        for code, bid_id in enumerate(bid_ids))
+    result = BidSet.of_rows(bids, len(framework.criteria))
+    keep = np.flatnonzero(usable & ~errors.bad)
     rows, cols = codes[keep], columns[keep]
     result.ranks[rows, cols] = ranks[keep]
     result.evidence_quality[rows, cols] = quality[keep]
@@ -73,39 +82,46 @@ def assemble(frame: pd.DataFrame, framework: Framework, source: SourceFile, loca
 
 
 class _Errors:
-    """Collects located messages by row; knows which bid each row belongs to."""
+    """Problems found so far: row-level ones as (positions, column, message function), bid-level ones as
+    sentences. Rows with a problem are marked at once; sentences are written only when asked for."""
 
     def __init__(self, locate: Locator, codes: np.ndarray):
         self.locate, self.codes = locate, codes
-        self.by_bid: dict[int, list[tuple[int, Problem]]] = defaultdict(list)
-        self.rows: set[int] = set()
+        self.found: list[tuple[np.ndarray, str, Callable[[int], str]]] = []
+        self.bad = np.zeros(len(codes), bool)
+        self.bid_level: dict[int, list[Problem]] = {}
 
     def add(self, positions: np.ndarray, column: str, message: Callable[[int], str]) -> None:
         positions = np.asarray(positions, np.int64)
-        for position, location in zip(positions.tolist(), self.locate(positions, column)):
-            self.rows.add(position)
-            self.by_bid[int(self.codes[position])].append((position, Problem(location, message(position))))
+        if len(positions):
+            self.found.append((positions, column, message))
+            self.bad[positions] = True
 
-    def add_messages(self, messages: dict[int, str], column: str, skip: np.ndarray | None = None) -> None:
-        positions = np.array(sorted(p for p in messages if skip is None or not skip[p]), np.int64)
-        self.add(positions, column, messages.__getitem__)
-
-    def place(self, code: int, column: str, message: str) -> Problem:
+    def add_to_bid(self, code: int, column: str, message: str) -> None:
         first_row = int(np.argmax(self.codes == code))
-        return Problem(self.locate(np.array([first_row]), column)[0], message)
+        self.bid_level.setdefault(code, []).append(Problem(self.locate(np.array([first_row]), column)[0], message))
 
-    def bad_rows(self) -> np.ndarray:
-        bad = np.zeros(len(self.codes), bool)
-        bad[list(self.rows)] = True
-        return bad
-
-    def of_bid(self, code: int) -> tuple[Problem, ...]:
-        found = [problem for _, problem in sorted(self.by_bid.get(code, []), key=lambda item: item[0])]
-        if len(found) > MAX_ERRORS_PER_BID:
-            more = len(found) - MAX_ERRORS_PER_BID
-            found = found[:MAX_ERRORS_PER_BID] + [Problem(found[MAX_ERRORS_PER_BID].location,
-                                                          f"… and {more} more problems like these")]
-        return tuple(found)
+    def by_bid(self) -> dict[int, tuple[Problem, ...]]:
+        """Each bid's problems: bid-level first, then by row, at most MAX_ERRORS_PER_BID and a count of the rest."""
+        result = {code: list(problems) for code, problems in self.bid_level.items()}
+        if self.found:
+            positions = np.concatenate([found[0] for found in self.found])
+            check = np.concatenate([np.full(len(found[0]), i) for i, found in enumerate(self.found)])
+            bids = self.codes[positions]
+            order = np.lexsort((check, positions, bids))
+            positions, check, bids = positions[order], check[order], bids[order]
+            starts = np.flatnonzero(np.r_[True, bids[1:] != bids[:-1]])
+            counts = np.diff(np.r_[starts, len(bids)])
+            within = np.arange(len(bids)) - np.repeat(starts, counts)
+            for i in np.flatnonzero(within < MAX_ERRORS_PER_BID).tolist():
+                _, column, message = self.found[check[i]]
+                location = self.locate(positions[i:i + 1], column)[0]
+                result.setdefault(int(bids[i]), []).append(Problem(location, message(int(positions[i]))))
+            for start, count in zip(starts.tolist(), counts.tolist()):
+                if count > MAX_ERRORS_PER_BID:
+                    result[int(bids[start])].append(Problem(
+                        "…", f"and {count - MAX_ERRORS_PER_BID:,} more problems in rows of this bid"))
+        return {code: tuple(problems) for code, problems in result.items()}
 
 
 def _criterion_columns(framework: Framework, criterion_ids: Column, errors: _Errors) -> np.ndarray:
@@ -120,19 +136,18 @@ def _criterion_columns(framework: Framework, criterion_ids: Column, errors: _Err
     return columns
 
 
-def _duplicate_answers(framework, codes, columns, usable, errors: _Errors) -> None:
-    key = codes.astype(np.int64) * len(framework.criteria) + columns
-    repeated = np.flatnonzero(usable & pd.Series(np.where(usable, key, -1 - np.arange(len(key)))).duplicated()
-                              .to_numpy())
+def _duplicate_answers(framework: Framework, codes, columns, usable, errors: _Errors) -> None:
+    key = np.where(usable, codes.astype(np.int64) * len(framework.criteria) + columns, -1 - np.arange(len(codes)))
+    unique_keys, first = np.unique(key, return_index=True)
+    repeated = np.flatnonzero(first[np.searchsorted(unique_keys, key)] != np.arange(len(key)))
     if len(repeated) == 0:
         return
-    first = {}
-    for position in np.flatnonzero(usable).tolist():
-        first.setdefault(int(key[position]), position)
     criteria = framework.criteria_in_objective_order
-    first_place = {p: errors.locate(np.array([first[int(key[p])]]), "criterion_id")[0] for p in repeated.tolist()}
-    errors.add(repeated, "criterion_id",
-               lambda p: f"{criteria[columns[p]].id} is answered a second time (first at {first_place[p]})")
+
+    def message(p: int) -> str:
+        earlier = errors.locate(first[np.searchsorted(unique_keys, key[p:p + 1])], "criterion_id")[0]
+        return f"{criteria[columns[p]].id} is answered a second time (first at {earlier})"
+    errors.add(repeated, "criterion_id", message)
 
 
 def _one_value_per_bid(column: Column, name: str, codes: np.ndarray, bids: int, errors: _Errors) -> list[str]:
@@ -144,13 +159,14 @@ def _one_value_per_bid(column: Column, name: str, codes: np.ndarray, bids: int, 
     first_row[found] = given[first_of_found]
     first = np.full(bids, -1, np.int64)
     first[found] = column.codes[first_row[found]]
-    differs = np.flatnonzero(is_given & (column.codes != first[codes]))
-    where = dict(zip(differs.tolist(), errors.locate(first_row[codes[differs]], name)))
-    errors.add(differs, name, lambda p: f"{name} {column.text(p)!r} differs from "
-                                        f"{column.values[first[codes[p]]]!r} given at {where[p]}")
+
+    def differs(p: int) -> str:
+        where = errors.locate(first_row[codes[p:p + 1]], name)[0]
+        return f"{name} {column.text(p)!r} differs from {column.values[first[codes[p]]]!r} given at {where}"
+    errors.add(np.flatnonzero(is_given & (column.codes != first[codes])), name, differs)
     if name == "price":
-        partial = np.flatnonzero(~is_given & (first_row[codes] >= 0))
-        errors.add(partial, name, lambda p: "price is empty here but given on other rows of the same bid")
+        errors.add(np.flatnonzero(~is_given & (first_row[codes] >= 0)), name,
+                   lambda p: "price is empty here but given on other rows of the same bid")
     return [column.values[code] if code >= 0 else "" for code in first.tolist()]
 
 
@@ -159,15 +175,12 @@ def _prices(values: list[str] | None, bids: int, errors: _Errors) -> list[float 
         return [None] * bids
     prices = []
     for code, value in enumerate(values):
-        price = None
-        if value:
-            try:
-                price = float(value.replace(" ", ""))
-            except ValueError:
-                price = None
-            if price is None or not np.isfinite(price) or price < 0:
-                errors.by_bid[code].append((-1, errors.place(code, "price", f"price {value!r} is not a number of "
-                                                                         f"at least 0")))
-                price = None
+        try:
+            price = float(value.replace(" ", "")) if value else None
+        except ValueError:
+            price = float("nan")
+        if price is not None and not (np.isfinite(price) and price >= 0):
+            errors.add_to_bid(code, "price", f"price {value!r} is not a number of at least 0")
+            price = None
         prices.append(price)
     return prices

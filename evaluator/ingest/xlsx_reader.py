@@ -9,27 +9,34 @@ from python_calamine import CalamineWorkbook
 
 from evaluator.errors import Problem
 from evaluator.ingest.csv_reader import RESPONSE_FIELDS
-from evaluator.ingest.responses import BID_FIELDS, UnreadableFile, assemble
+from evaluator.ingest.responses import BID_FIELDS, ReadOptions, UnreadableFile, assemble
+from evaluator.ingest.workbook_check import inspect_workbook
 from evaluator.model.bid import Bid, BidSet, SourceFile
 from evaluator.model.framework import Framework
 
-BID_SHEET, RESPONSES_SHEET = "Bid", "Responses"
+BID_SHEET, RESPONSES_SHEET, TEMPLATE_SHEET = "Bid", "Responses", "Template"
 
 
-def read_xlsx_bid(content: bytes, framework: Framework, source: SourceFile) -> BidSet:
+def read_xlsx_bid(content: bytes, framework: Framework, source: SourceFile, options: ReadOptions) -> BidSet:
+    parts = inspect_workbook(content, formula_sheets=(BID_SHEET, RESPONSES_SHEET))
+    for name in (BID_SHEET, RESPONSES_SHEET):
+        if name not in parts.sheets:
+            raise UnreadableFile(Problem(name, f"the workbook has no sheet named {name!r} "
+                                               f"(sheets: {', '.join(parts.sheets) or 'none'})"))
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
         sheets = {name: workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                  for name in (BID_SHEET, RESPONSES_SHEET) if name in workbook.sheet_names}
+                  for name in (BID_SHEET, RESPONSES_SHEET, TEMPLATE_SHEET) if name in parts.sheets}
     except Exception as error:  # calamine raises several types for broken workbooks
         raise UnreadableFile(Problem("file", f"the workbook cannot be read ({type(error).__name__}: {error})")) \
             from None
-    for name in (BID_SHEET, RESPONSES_SHEET):
-        if name not in sheets:
-            raise UnreadableFile(Problem(name, f"the workbook has no sheet named {name!r} "
-                                               f"(sheets: {', '.join(workbook.sheet_names) or 'none'})"))
     fields, cells, metadata, problems = _bid_sheet(sheets[BID_SHEET])
     frame, header = _responses(sheets[RESPONSES_SHEET])
+    problems += _template_problems(sheets.get(TEMPLATE_SHEET), framework)
+    if options.formulas != "cached_value":
+        problems += [Problem(f"{sheet}!{cell}", "the cell holds a formula; formulas are never evaluated, so type "
+                                                "the value itself") for sheet, found in parts.formulas.items()
+                     for cell in found]
     if not fields.get("bid_id"):
         problems.append(Problem(f"{BID_SHEET}!A:B", "bid_id is missing"))
     if frame.empty:
@@ -47,6 +54,19 @@ def read_xlsx_bid(content: bytes, framework: Framework, source: SourceFile) -> B
         return [cells.get(column, f"{BID_SHEET}!A:B")] * len(positions)
 
     return assemble(frame.drop(columns="row"), framework, source, locate, bid_metadata=metadata)
+
+
+def _template_problems(rows: list[list] | None, framework: Framework) -> list[Problem]:
+    """A workbook made from our template says which framework it was made for; it must be this one."""
+    if rows is None:
+        return []
+    stamp = {_text(row[0]): _text(row[1]) for row in rows if len(row) > 1}
+    made_for = (stamp.get("framework_id", ""), stamp.get("framework_version", ""))
+    if made_for == (framework.id, framework.version):
+        return []
+    return [Problem(f"{TEMPLATE_SHEET}!B1", f"this workbook was made from the template for {made_for[0] or '?'} "
+                                            f"version {made_for[1] or '?'}, but the evaluation uses {framework.id} "
+                                            f"version {framework.version}; fill in the current template")]
 
 
 def _bid_sheet(rows: list[list]) -> tuple[dict, dict, dict, list[Problem]]:

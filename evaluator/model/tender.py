@@ -80,6 +80,7 @@ class Tender(StrictModel):
     name: str = ""
     reference: str = ""
     authority: str = ""
+    deadline: str = ""
     framework: str | None = None
     weight_profile: str | None = None
     weights: dict[str, float] | None = None
@@ -89,6 +90,7 @@ class Tender(StrictModel):
     award: Award | None = None
     ties: TieRule = TieRule()
     evidence: EvidenceRule | None = None
+    formulas: Literal["refuse", "cached_value"] = "refuse"  # formula cells in bid workbooks
 
     @model_validator(mode="after")
     def _one_weight_source(self):

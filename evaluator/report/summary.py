@@ -14,7 +14,7 @@ def summary_text(document: dict) -> str:
     for bid in document["bids"][:MAX_ROWS]:
         invalid = bid["status"] == INVALID
         rows.append([
-            str(bid["rank"] or "-"), bid["bid_id"] or "?", bid["vendor"] or bid["source"]["file"],
+            str(bid["rank"] or "-"), _printable(bid["bid_id"] or "?"), _printable(bid["vendor"] or bid["source"]["file"]),
             "-" if invalid else codes[bid["overall_level"]],
             "-" if invalid else f"{bid['score']:.4f}",
             "-" if bid["total"] is None else f"{bid['total']:.4f}",
@@ -26,14 +26,19 @@ def summary_text(document: dict) -> str:
     if len(document["bids"]) > MAX_ROWS:
         lines.append(f"… {len(document['bids']) - MAX_ROWS} more bids in results.json")
     counts = document["summary"]
-    lines.append(f"{counts['bids']} bids: {counts[RANKED]} ranked, {counts[EXCLUDED]} excluded, "
-                 f"{counts[INVALID]} invalid. Rank 1: {', '.join(counts['rank_1']) or 'none'}.")
+    lines.append(_printable(f"{counts['bids']} bids: {counts[RANKED]} ranked, {counts[EXCLUDED]} excluded, "
+                            f"{counts[INVALID]} invalid. Rank 1: {', '.join(counts['rank_1']) or 'none'}."))
     for bid in document["bids"]:
         if bid["status"] != RANKED and len(lines) < MAX_ROWS + 20:
             why = bid["exclusion_reasons"][0]["message"] if bid["exclusion_reasons"] else \
                 f"{bid['errors'][0]['location']}: {bid['errors'][0]['message']}"
-            lines.append(f"  {bid['bid_id'] or bid['source']['file']} {bid['status']}: {why}")
+            lines.append(_printable(f"  {bid['bid_id'] or bid['source']['file']} {bid['status']}: {why}"))
     return "\n".join(lines) + "\n"
+
+
+def _printable(text: str) -> str:
+    """Vendor text reaches a terminal: control characters (escape sequences included) are shown escaped."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def _width(text: str) -> int:

@@ -1,0 +1,153 @@
+"""Looking inside an untrusted .xlsx before any spreadsheet library does.
+
+Checks run on the zip directory first (entry count, names, declared sizes and compression ratios), so a
+zip bomb is refused before anything is decompressed. The XML parts are then read with declared-size
+caps and CRC checks; those the evaluator needs are parsed with defusedxml (no DTDs, no entities), the
+others are scanned for entity declarations. The result says which cells of which sheet hold formulas.
+"""
+
+import io
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring, iterparse
+
+from evaluator.errors import Problem
+from evaluator.ingest.responses import UnreadableFile
+
+MAX_ENTRIES = 1000
+MAX_TOTAL_BYTES = 100 * 2**20  # declared uncompressed size of all entries together
+MAX_ENTRY_BYTES = 50 * 2**20
+MAX_RATIO = 100  # uncompressed / compressed, for entries above RATIO_FLOOR (real sheets compress 5-30×)
+RATIO_FLOOR = 2**20
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+PACKAGE_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+ENTITY_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+SIGNATURES = {
+    b"\xd0\xcf\x11\xe0": "an encrypted (password-protected) workbook or an old binary Office file; save it "
+                         "as a plain .xlsx without a password",
+    b"%PDF": "a PDF document, not a workbook",
+    b"\x89PNG": "a PNG image, not a workbook",
+    b"\xff\xd8\xff": "a JPEG image, not a workbook",
+}
+
+
+@dataclass(frozen=True)
+class WorkbookParts:
+    sheets: list[str]  # sheet names in workbook order
+    formulas: dict[str, list[str]]  # sheet name -> cells holding a formula (e.g. "B7"), in the sheets asked for
+
+
+def inspect_workbook(content: bytes, formula_sheets: tuple[str, ...]) -> WorkbookParts:
+    """Refuse hostile or broken workbooks (UnreadableFile); otherwise list sheets and formula cells."""
+    archive = _open_archive(content)
+    infos = archive.infolist()
+    _check_directory(infos)
+    names = {info.filename for info in infos}
+    if "xl/workbook.bin" in names:
+        raise _refused("this is a binary workbook (.xlsb) renamed to .xlsx; save it as .xlsx")
+    if any(posixpath.basename(name).casefold() == "vbaproject.bin" for name in names):
+        raise _refused("the workbook contains macros (a vbaProject part); save it as a plain .xlsx")
+    if "xl/workbook.xml" not in names:
+        raise _refused("the file is a zip archive but not an Excel workbook (no xl/workbook.xml)")
+    xml = {info.filename: _read_entry(archive, info) for info in infos if _is_xml(info.filename)}
+    sheets = _sheet_parts(xml)
+    formulas = {name: _formula_cells(xml.get(part, b""), part) for name, part in sheets.items()
+                if name in formula_sheets}
+    return WorkbookParts(list(sheets), formulas)
+
+
+def _refused(message: str, location: str = "file") -> UnreadableFile:
+    return UnreadableFile(Problem(location, message))
+
+
+def _open_archive(content: bytes) -> zipfile.ZipFile:
+    if not content:
+        raise _refused("the file is empty")
+    for signature, what in SIGNATURES.items():
+        if content.startswith(signature):
+            raise _refused(f"the file is {what}")
+    if not content.startswith(b"PK\x03\x04"):
+        raise _refused("the file is not an Excel workbook (.xlsx files are zip archives)")
+    try:
+        return zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+        raise _refused("the workbook is damaged: its zip directory is missing or truncated") from None
+
+
+def _check_directory(infos: list[zipfile.ZipInfo]) -> None:
+    if len(infos) > MAX_ENTRIES:
+        raise _refused(f"the workbook has {len(infos):,} parts; at most {MAX_ENTRIES:,} are accepted")
+    total = 0
+    for info in infos:
+        name = info.filename
+        if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in re.split(r"[\\/]", name):
+            raise _refused(f"the workbook contains a part with an unsafe path ({name[:80]!r})")
+        if info.flag_bits & 0x1:
+            raise _refused("the workbook's parts are encrypted; save it without a password")
+        if info.file_size > MAX_ENTRY_BYTES:
+            raise _refused(f"part {name[:80]!r} would expand to {info.file_size / 2**20:,.0f} MiB; "
+                           f"at most {MAX_ENTRY_BYTES // 2**20} MiB per part are accepted")
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise _refused(f"part {name[:80]!r} expands {info.file_size // max(info.compress_size, 1):,} times "
+                           f"(a zip bomb); at most {MAX_RATIO} times is accepted")
+        total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        raise _refused(f"the workbook would expand to {total / 2**20:,.0f} MiB; at most "
+                       f"{MAX_TOTAL_BYTES // 2**20} MiB are accepted")
+
+
+def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """The entry's bytes; zipfile stops at the declared size and checks the CRC, so a part that lies
+    about its size is caught here rather than expanded."""
+    try:
+        data = archive.read(info)
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError) as error:
+        raise _refused(f"part {info.filename[:80]!r} cannot be decompressed ({error})") from None
+    if any(marker in data for marker in ENTITY_MARKERS):
+        raise _refused(f"part {info.filename[:80]!r} declares XML entities or a DTD (an XML attack such as "
+                       f"'billion laughs' or XXE); such files are refused")
+    return data
+
+
+def _is_xml(name: str) -> bool:
+    return name.endswith((".xml", ".rels", ".vml"))
+
+
+def _parse(data: bytes, part: str):
+    try:
+        return fromstring(data)
+    except (ParseError, DefusedXmlException) as error:
+        raise _refused(f"part {part!r} is not well-formed XML ({error})") from None
+
+
+def _sheet_parts(xml: dict[str, bytes]) -> dict[str, str]:
+    """Sheet name -> zip path of its XML, from xl/workbook.xml and its relationships."""
+    workbook = _parse(xml["xl/workbook.xml"], "xl/workbook.xml")
+    rels = _parse(xml.get("xl/_rels/workbook.xml.rels", b"<Relationships/>"), "xl/_rels/workbook.xml.rels")
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(PACKAGE_RELATIONSHIP)}
+    parts = {}
+    for sheet in workbook.iter(f"{MAIN}sheet"):
+        target = targets.get(sheet.get(RELATIONSHIP), "")
+        parts[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else \
+            posixpath.normpath(posixpath.join("xl", target))
+    return parts
+
+
+def _formula_cells(data: bytes, part: str) -> list[str]:
+    if not data:
+        return []
+    cells = []
+    try:
+        for _, element in iterparse(io.BytesIO(data), events=("end",)):
+            if element.tag == f"{MAIN}c":
+                if element.find(f"{MAIN}f") is not None:
+                    cells.append(element.get("r", "?"))
+                element.clear()
+    except (ParseError, DefusedXmlException) as error:
+        raise _refused(f"part {part!r} is not well-formed XML ({error})") from None
+    return cells
