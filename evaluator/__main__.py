@@ -4,13 +4,14 @@ import argparse
 import json
 import re
 import sys
+from pathlib import Path
 
 from evaluator import __version__
 from evaluator.errors import ConfigurationError
 from evaluator.model.framework import Framework, load_framework
 from evaluator.model.tender import UNKNOWN_POLICIES, Overrides
 from evaluator.report.summary import summary_text
-from evaluator.service import SUPPORTED_FORMATS, run_evaluation, write_outputs
+from evaluator.service import SUPPORTED_FORMATS, make_template, run_evaluation, write_file, write_outputs
 
 USAGE_ERROR, INTERNAL_ERROR = 2, 1
 
@@ -36,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
                           help=f"comma-separated outputs (default: {','.join(SUPPORTED_FORMATS)})")
     evaluate.add_argument("--out", required=True, help="folder for the outputs")
     evaluate.add_argument("inputs", nargs="+", metavar="BID_FILE_OR_FOLDER")
+
+    template = commands.add_parser("template", help="write the vendor bid template workbook")
+    template.add_argument("--framework", required=True, help="framework YAML file")
+    template.add_argument("--tender", help="tender YAML file (its name, deadline and minimum levels are shown)")
+    template.add_argument("--out", required=True, help="the workbook to write, e.g. bid-template.xlsx")
 
     validate = commands.add_parser("validate-framework", help="check a framework file and summarise it")
     validate.add_argument("file")
@@ -67,6 +73,13 @@ def command_evaluate(args) -> int:
     return 0
 
 
+def command_template(args) -> int:
+    content = make_template(args.framework, args.tender)
+    write_file(Path(args.out), content)
+    print(f"Wrote the bid template to {args.out} ({len(content):,} bytes)")
+    return 0
+
+
 def command_validate(args) -> int:
     framework, sha256 = load_framework(args.file)
     answers = sum(len(c.answers) for c in framework.criteria)
@@ -82,7 +95,8 @@ def command_schema(_args) -> int:
     return 0
 
 
-COMMANDS = {"evaluate": command_evaluate, "validate-framework": command_validate, "schema": command_schema}
+COMMANDS = {"evaluate": command_evaluate, "template": command_template, "validate-framework": command_validate,
+            "schema": command_schema}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 from evaluator.errors import ConfigurationError
 from evaluator.ingest.files import read_bids
 from evaluator.ingest.responses import ReadOptions
+from evaluator.ingest.template import render_template
 from evaluator.model.evaluation import Evaluation
 from evaluator.model.framework import load_framework
 from evaluator.model.tender import Overrides, load_tender, resolve_settings
@@ -63,6 +64,21 @@ def _run(framework_path, tender_path, overrides, inputs, formats) -> Outcome:
     document = results_document(evaluation, framework_sha, tender_sha)
     files = {RENDERERS[name][0]: RENDERERS[name][1](document) for name in formats}
     return Outcome(evaluation, document, files, submissions)
+
+
+def make_template(framework_path: str, tender_path: str | None) -> bytes:
+    framework, framework_sha = load_framework(framework_path)
+    tender, tender_sha = load_tender(tender_path) if tender_path else (None, None)
+    settings = resolve_settings(framework, tender, tender_where=str(tender_path))
+    return render_template(framework, framework_sha, settings, tender_sha)
+
+
+def write_file(path: Path, content: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, content, replace=True)
+    except OSError as error:
+        raise ConfigurationError(str(path), f"cannot write the file ({error.strerror or error})") from None
 
 
 def write_outputs(outcome: Outcome, out: str) -> None:
