@@ -10,6 +10,7 @@ import pytest
 
 from conftest import CSF_PATH, ROOT, SAMPLES
 from evaluator.__main__ import main
+from factories import csv_text
 
 SAMPLE_ARGS = ["evaluate", "--framework", str(CSF_PATH), "--tender", str(SAMPLES / "tender.yaml")]
 
@@ -93,11 +94,17 @@ def test_outputs_are_byte_identical_across_processes(tmp_path):
 
 
 def test_formula_like_text_is_neutralised_in_the_workbook(tmp_path):
-    (tmp_path / "bids.csv").write_text("bid_id,vendor,criterion_id,answer\n"
-                                       "B-1,=HYPERLINK(\"http://x\"),SOV-1.1,1\nB-2,@SUM(A1),SOV-1.1,1\n")
+    vendors = ['=HYPERLINK("http://example.invalid","x")', "@SUM(A1)", "+1", "-1", "=1+1"]  # leading blanks are stripped on reading
+    rows = [["bid_id", "vendor", "criterion_id", "answer"]] + \
+        [[f"B-{i}", vendor, "SOV-1.1", "1"] for i, vendor in enumerate(vendors)]
+    (tmp_path / "bids.csv").write_text(csv_text(rows))
     code, out = evaluate(tmp_path, "--min-level", "0", inputs=[str(tmp_path / "bids.csv")])
-    rows = list(openpyxl.load_workbook(out / "results.xlsx")["Ranking"].iter_rows(min_row=2, values_only=True))
-    assert code == 0 and sorted(row[2] for row in rows) == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)"]
+    book = openpyxl.load_workbook(out / "results.xlsx")
+    ranking = list(book["Ranking"].iter_rows(min_row=2, values_only=True))
+    assert code == 0 and sorted(row[2] for row in ranking) == sorted("'" + vendor for vendor in vendors)
+    assert all(cell.data_type != "f" for row in book["Ranking"].iter_rows() for cell in row)
+    assert {row[1] for row in book["Breakdown"].iter_rows(min_row=2, values_only=True)} == \
+        {"'" + vendor for vendor in vendors}
 
 
 def test_formats_flag_chooses_outputs(tmp_path):

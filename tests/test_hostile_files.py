@@ -3,6 +3,8 @@
 import codecs
 import io
 import struct
+import subprocess
+import sys
 import zipfile
 
 import openpyxl
@@ -227,3 +229,24 @@ def test_a_folder_of_hostile_files_still_ranks_the_good_bid(csf, workbook, tmp_p
     bids = read_bids([str(tmp_path)], csf)
     assert [(b.source.file.rsplit("/", 1)[1], b.invalid) for b in bids.bids] == [
         ("bomb.xlsx", True), ("fake.xlsx", True), ("good.xlsx", False), ("latin1.csv", True), ("laughs.xlsx", True)]
+
+
+def test_peak_memory_stays_under_the_cap(workbook, tmp_path):
+    """The whole command over a folder of hostile files, in its own process: peak RSS under 1 GiB
+    (about 375 MiB measured; the million-row CSV dominates)."""
+    folder = tmp_path / "bids"
+    folder.mkdir()
+    (folder / "million.csv").write_bytes(b"bid_id,vendor,criterion_id,answer\n" + b"B-1,V,SOV-1.1,1\n" * 1_000_000)
+    (folder / "bomb.xlsx").write_bytes(rezip(workbook, add={"x.xml": b"\0" * (40 * 2**20)}))
+    (folder / "laughs.xlsx").write_bytes(rezip(workbook, replace={"xl/sharedStrings.xml": BILLION_LAUGHS}))
+    (folder / "long-line.csv").write_bytes(b"bid_id,vendor\nB-2," + b"x" * 5_000_000 + b"\n")
+    (folder / "good.xlsx").write_bytes(workbook)
+    script = ("import resource, sys\nfrom evaluator.__main__ import main\n"
+              f"code = main(['evaluate', '--framework', {str(SAMPLES.parent / 'frameworks' / 'eu-csf-2026.yaml')!r}, "
+              f"'--out', {str(tmp_path / 'out')!r}, {str(folder)!r}])\n"
+              "print(code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=SAMPLES.parent,
+                          check=True)
+    code, peak_kib = map(int, done.stdout.split()[-2:])
+    assert code == 0 and "1 ranked, 0 excluded, 4 invalid" in done.stdout
+    assert peak_kib < 1024 * 1024

@@ -10,6 +10,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from defusedxml import DefusedXmlException
@@ -106,7 +107,7 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     about its size is caught here rather than expanded."""
     try:
         data = archive.read(info)
-    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError) as error:
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, ValueError, OSError, EOFError) as error:
         raise _refused(f"part {info.filename[:80]!r} cannot be decompressed ({error})") from None
     if any(marker in data for marker in ENTITY_MARKERS):
         raise _refused(f"part {info.filename[:80]!r} declares XML entities or a DTD (an XML attack such as "
