@@ -10,6 +10,9 @@ import numpy as np
 import pandas as pd
 
 
+SMALL = 2000  # rows
+
+
 @dataclass(frozen=True)
 class Column:
     codes: np.ndarray  # int64, one per row: index into `values`
@@ -17,11 +20,18 @@ class Column:
 
     @classmethod
     def of(cls, cells) -> "Column":
-        raw_codes, raw_values = pd.factorize(pd.Series(cells, dtype=object) if not isinstance(cells, pd.Series)
-                                             else cells, use_na_sentinel=False)
-        stripped = np.array(["" if value is None else str(value).strip() for value in raw_values], dtype=object)
-        codes, values = pd.factorize(stripped, use_na_sentinel=False)
-        return cls(codes[raw_codes] if len(raw_codes) else np.zeros(0, np.int64), list(values))
+        """From any sequence of cells. Long columns go through pandas; a workbook's few dozen rows are
+        quicker with a dict (pandas' fixed cost per call is larger than the work)."""
+        if len(cells) > SMALL:
+            raw_codes, raw_values = pd.factorize(cells if isinstance(cells, pd.Series) else
+                                                 pd.Series(cells, dtype=object), use_na_sentinel=False)
+            cells, mapping = raw_values, raw_codes
+        else:
+            mapping = None
+        index: dict[str, int] = {}
+        codes = np.fromiter((index.setdefault("" if cell is None else str(cell).strip(), len(index))
+                             for cell in cells), np.int64, count=len(cells))
+        return cls(codes if mapping is None else codes[mapping], list(index))
 
     def text(self, row: int) -> str:
         return self.values[self.codes[row]]

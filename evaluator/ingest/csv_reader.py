@@ -9,8 +9,8 @@ import pandas as pd
 import pyarrow as pa
 
 from evaluator.errors import Problem
-from evaluator.ingest.responses import BID_FIELDS, ReadOptions, UnreadableFile, assemble
-from evaluator.model.bid import BidSet, SourceFile
+from evaluator.ingest.responses import BID_FIELDS, Extract, ReadOptions, UnreadableFile
+from evaluator.model.bid import SourceFile
 from evaluator.model.framework import Framework
 
 LONG_REQUIRED = ("bid_id", "vendor", "criterion_id", "answer")
@@ -20,7 +20,7 @@ MAX_COLUMNS = 1000
 FIXED_NAMES = {"bid_id", "criterion_id", "answer", *BID_FIELDS, *RESPONSE_FIELDS}
 
 
-def read_csv_bids(content: bytes, framework: Framework, source: SourceFile, options: ReadOptions) -> BidSet:
+def read_csv_bids(content: bytes, framework: Framework, source: SourceFile, options: ReadOptions) -> Extract:
     frame = _table(content)
     if frame.empty:
         raise UnreadableFile(Problem("row 2", "the CSV has a header but no rows"))
@@ -29,8 +29,9 @@ def read_csv_bids(content: bytes, framework: Framework, source: SourceFile, opti
         if missing:
             raise UnreadableFile(Problem("row 1", f"the long CSV has no column {', '.join(missing)} "
                                                   f"(it needs {', '.join(LONG_REQUIRED)})"))
-        return assemble(frame, framework, source, lambda rows, column: [f"row {r + 2}" for r in rows.tolist()])
-    return _wide(frame, framework, source)
+        return Extract({name: frame[name] for name in frame.columns},
+                       lambda rows, column: [f"row {r + 2}" for r in rows.tolist()], source)
+    return _wide(frame, source)
 
 
 def _table(content: bytes) -> pd.DataFrame:
@@ -96,7 +97,7 @@ def _column_name(name: str) -> str:
     return cleaned.casefold() if cleaned.casefold() in FIXED_NAMES else cleaned
 
 
-def _wide(frame: pd.DataFrame, framework: Framework, source: SourceFile) -> BidSet:
+def _wide(frame: pd.DataFrame, source: SourceFile) -> Extract:
     """One row per bid, one column per criterion: melted to long form, located as (row, column)."""
     criteria = [name for name in frame.columns if name not in FIXED_NAMES]  # unknown IDs are reported per row
     missing = [name for name in ("bid_id", "vendor") if name not in frame.columns]
@@ -105,16 +106,16 @@ def _wide(frame: pd.DataFrame, framework: Framework, source: SourceFile) -> BidS
                                               "answer) nor a wide CSV (columns bid_id, vendor and one column per "
                                               "criterion ID)"))
     rows, width = len(frame), len(criteria)
-    long = pd.DataFrame({
+    long = {
         "criterion_id": np.tile(np.array(criteria, dtype=object), rows),
         "answer": frame[criteria].to_numpy(dtype=object).ravel(),
         **{name: np.repeat(frame[name].to_numpy(dtype=object), width)
            for name in ("bid_id", *BID_FIELDS) if name in frame.columns},
-    })
+    }
     names = np.array(criteria, dtype=object)
 
     def locate(positions: np.ndarray, column: str) -> list[str]:
         header = names[positions % width] if column in ("answer", "criterion_id") else np.full(len(positions), column)
         return [f"row {r + 2}, column {c}" for r, c in zip((positions // width).tolist(), header.tolist())]
 
-    return assemble(long, framework, source, locate)
+    return Extract(long, locate, source)

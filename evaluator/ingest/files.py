@@ -5,9 +5,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from evaluator.errors import Problem
 from evaluator.ingest.csv_reader import read_csv_bids
-from evaluator.ingest.responses import ReadOptions, UnreadableFile
+from evaluator.ingest.responses import Extract, ReadOptions, UnreadableFile, assemble
 from evaluator.ingest.xlsx_reader import read_xlsx_bid
 from evaluator.model.bid import Bid, BidSet, SourceFile
 from evaluator.model.framework import Framework
@@ -35,19 +37,40 @@ def expand_paths(paths: list[str]) -> list[Path]:
 
 
 def read_bid_file(path: Path, framework: Framework, options: ReadOptions = ReadOptions(),
-                  keep: Callable[[str, bytes], None] | None = None) -> BidSet:
-    """Read one file into a BidSet; a file that cannot be used becomes one invalid bid saying why."""
+                  keep: Callable[[str, bytes], None] | None = None) -> Extract | BidSet:
     try:
         content = path.read_bytes()
     except OSError as error:
         return _invalid(SourceFile(path.as_posix(), ""), Problem("file", f"cannot read the file "
                                                                         f"({error.strerror or error})"), framework)
-    return read_bid_bytes(content, path.as_posix(), framework, options, keep)
+    return _extract(content, path.as_posix(), framework, options, keep)
 
 
 def read_bid_bytes(content: bytes, name: str, framework: Framework, options: ReadOptions = ReadOptions(),
                    keep: Callable[[str, bytes], None] | None = None) -> BidSet:
-    """Read one submitted file. `keep(sha256, content)` is called first, so even a refused file is kept."""
+    """Read and validate one submitted file."""
+    part = _extract(content, name, framework, options, keep)
+    return assemble([part], framework)[0] if isinstance(part, Extract) else part
+
+
+def read_bids(paths: list[str], framework: Framework, options: ReadOptions = ReadOptions(),
+              keep: Callable[[str, bytes], None] | None = None) -> BidSet:
+    """Read every file, then validate the rows of all readable files together (one vectorised pass
+    instead of one per file), keeping the bids in file order."""
+    parts = [read_bid_file(path, framework, options, keep) for path in expand_paths(paths)]
+    extracts = [i for i, part in enumerate(parts) if isinstance(part, Extract)]
+    assembled, file_of_bid = assemble([parts[i] for i in extracts], framework)
+    finished = [i for i, part in enumerate(parts) if not isinstance(part, Extract)]
+    file_order = np.r_[np.array(extracts, np.int64)[file_of_bid],
+                       np.repeat(np.array(finished, np.int64), [len(parts[i].bids) for i in finished])]
+    combined = BidSet.concatenate([assembled, *[parts[i] for i in finished]], len(framework.criteria))
+    return mark_reused_bid_ids(combined.take(np.argsort(file_order, kind="stable")))
+
+
+def _extract(content: bytes, name: str, framework: Framework, options: ReadOptions,
+             keep: Callable[[str, bytes], None] | None) -> Extract | BidSet:
+    """One file's rows, or a finished invalid bid saying why the file cannot be used. `keep(sha256,
+    content)` is called first, so even a refused file is kept."""
     source = SourceFile(name, hashlib.sha256(content).hexdigest())
     if keep is not None:
         keep(source.sha256, content)
@@ -66,12 +89,6 @@ def read_bid_bytes(content: bytes, name: str, framework: Framework, options: Rea
         return _invalid(source, unreadable.problem, framework)
     except Exception as error:  # noqa: BLE001 - a hostile file must never stop the batch
         return _invalid(source, Problem("file", f"the file could not be read ({type(error).__name__})"), framework)
-
-
-def read_bids(paths: list[str], framework: Framework, options: ReadOptions = ReadOptions(),
-              keep: Callable[[str, bytes], None] | None = None) -> BidSet:
-    parts = [read_bid_file(path, framework, options, keep) for path in expand_paths(paths)]
-    return mark_reused_bid_ids(BidSet.concatenate(parts, len(framework.criteria)))
 
 
 def mark_reused_bid_ids(bids: BidSet) -> BidSet:

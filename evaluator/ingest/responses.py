@@ -6,8 +6,8 @@ message function; sentences are only written for the first few problems of each 
 rows cost little more than a million good ones.
 """
 
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -39,38 +39,58 @@ class ReadOptions:
     formulas: str = "refuse"  # or "cached_value": use the value a spreadsheet last computed
 
 
-def assemble(frame: pd.DataFrame, framework: Framework, source: SourceFile, locate: Locator,
-             bid_metadata: dict | None = None) -> BidSet:
-    """Turn a long table of text columns (bid_id, vendor, criterion_id, answer, …) into a BidSet."""
-    text = {name: Column.of(frame[name]) for name in frame.columns}
-    codes, bid_ids = text["bid_id"].codes, text["bid_id"].values
-    errors = _Errors(locate, codes)
-    orphan = ~text["bid_id"].given()
+@dataclass(frozen=True)
+class Extract:
+    """What a reader takes from one file: the long table of texts, and how to name a place in the file."""
+
+    table: dict[str, Sequence]  # column name -> cell texts, one per row
+    locate: Locator
+    source: SourceFile
+    metadata: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.table["bid_id"])
+
+
+def assemble(extracts: list[Extract], framework: Framework) -> tuple[BidSet, np.ndarray]:
+    """Validate the rows of many files at once; returns the bids (in file order, then first appearance)
+    and, for each bid, the index of the extract it came from."""
+    if not extracts:
+        return BidSet.empty(len(framework.criteria)), np.zeros(0, np.int64)
+    table, file_of_row = _concatenate(extracts)
+    text = {name: Column.of(cells) for name, cells in table.items()}
+    bid_text = text["bid_id"]
+    codes, first_rows = _bid_codes(bid_text.codes, file_of_row)
+    file_of_bid = file_of_row[first_rows]
+    errors = _Errors(_locator(extracts, file_of_row), codes, first_rows)
+    orphan = ~bid_text.given()
     errors.add(np.flatnonzero(orphan), "bid_id", lambda p: "bid_id is empty, so the row belongs to no bid")
 
     columns = _criterion_columns(framework, text["criterion_id"], errors)
     ranks, (unusable, message) = parse_ranks(framework, np.clip(columns, 0, None), text["answer"])
     errors.add(unusable[columns[unusable] >= 0], "answer", message)
-    quality = np.zeros(len(frame), np.int8)
+    quality = np.zeros(len(codes), np.int8)
     if "evidence_quality" in text:
         quality, (unknown, message) = parse_evidence_quality(text["evidence_quality"])
         errors.add(unknown, "evidence_quality", message)
     usable = (columns >= 0) & ~orphan
     _duplicate_answers(framework, codes, columns, usable, errors)
 
-    bid_values = {name: _one_value_per_bid(text[name], name, codes, len(bid_ids), errors)
+    bids = len(first_rows)
+    bid_values = {name: _one_value_per_bid(text[name], name, codes, first_rows, errors)
                   for name in BID_FIELDS if name in text}
-    prices = _prices(bid_values.get("price"), len(bid_ids), errors)
-    for code, bid_id in enumerate(bid_ids):
-        if bid_id and not bid_values.get("vendor", [""] * len(bid_ids))[code]:
+    prices = _prices(bid_values.get("price"), bids, errors)
+    bid_ids = [bid_text.text(row) for row in first_rows.tolist()]
+    vendors = bid_values.get("vendor", [""] * bids)
+    for code in range(bids):
+        if bid_ids[code] and not vendors[code]:
             errors.add_to_bid(code, "vendor", "vendor is missing")
     problems = errors.by_bid()
-    bids = tuple(
-        Bid(bid_id=bid_id or None, source=source, errors=problems.get(code, ()), price=prices[code],
-            metadata=bid_metadata or {},
+    result = BidSet.of_rows(tuple(
+        Bid(bid_id=bid_ids[code] or None, source=extracts[file_of_bid[code]].source, errors=problems.get(code, ()),
+            price=prices[code], metadata=extracts[file_of_bid[code]].metadata,
             **{name: bid_values[name][code] or None for name in ("vendor", "service", "currency") if name in bid_values})
-        for code, bid_id in enumerate(bid_ids))
-    result = BidSet.of_rows(bids, len(framework.criteria))
+        for code in range(bids)), len(framework.criteria))
     keep = np.flatnonzero(usable & ~errors.bad)
     rows, cols = codes[keep], columns[keep]
     result.ranks[rows, cols] = ranks[keep]
@@ -78,15 +98,50 @@ def assemble(frame: pd.DataFrame, framework: Framework, source: SourceFile, loca
     for name, matrix in (("evidence", result.evidence), ("notes", result.notes)):
         if name in text:
             matrix[rows, cols] = text[name].objects(keep)
-    return result.with_bids(result.bids)
+    return result.with_bids(result.bids), file_of_bid
+
+
+def _concatenate(extracts: list[Extract]) -> tuple[dict[str, Sequence], np.ndarray]:
+    """One long table for all files; a file without an optional column gets empty cells in it."""
+    sizes = [len(extract) for extract in extracts]
+    file_of_row = np.repeat(np.arange(len(extracts)), sizes)
+    if len(extracts) == 1:
+        return extracts[0].table, file_of_row
+    names = dict.fromkeys(name for extract in extracts for name in extract.table)
+    return {name: np.concatenate([np.asarray(extract.table[name], dtype=object) if name in extract.table
+                                  else np.full(size, "", dtype=object) for extract, size in zip(extracts, sizes)])
+            for name in names}, file_of_row
+
+
+def _bid_codes(bid_id_codes: np.ndarray, file_of_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A bid is a bid_id within one file (a bid_id reused in another file is caught later). Returns each
+    row's bid number, in order of first appearance, and each bid's first row."""
+    key = file_of_row.astype(np.int64) * (int(bid_id_codes.max(initial=0)) + 1) + bid_id_codes
+    codes, _ = pd.factorize(key)
+    _, first_rows = np.unique(codes, return_index=True)
+    return codes.astype(np.int64), first_rows
+
+
+def _locator(extracts: list[Extract], file_of_row: np.ndarray) -> Locator:
+    offsets = np.r_[0, np.cumsum([len(extract) for extract in extracts])]
+
+    def locate(positions: np.ndarray, column: str) -> list[str]:
+        places = [""] * len(positions)
+        files = file_of_row[positions]
+        for f in np.unique(files).tolist():
+            picked = np.flatnonzero(files == f)
+            for i, place in zip(picked.tolist(), extracts[f].locate(positions[picked] - offsets[f], column)):
+                places[i] = place
+        return places
+    return locate
 
 
 class _Errors:
     """Problems found so far: row-level ones as (positions, column, message function), bid-level ones as
     sentences. Rows with a problem are marked at once; sentences are written only when asked for."""
 
-    def __init__(self, locate: Locator, codes: np.ndarray):
-        self.locate, self.codes = locate, codes
+    def __init__(self, locate: Locator, codes: np.ndarray, first_rows: np.ndarray):
+        self.locate, self.codes, self.first_rows = locate, codes, first_rows
         self.found: list[tuple[np.ndarray, str, Callable[[int], str]]] = []
         self.bad = np.zeros(len(codes), bool)
         self.bid_level: dict[int, list[Problem]] = {}
@@ -98,8 +153,8 @@ class _Errors:
             self.bad[positions] = True
 
     def add_to_bid(self, code: int, column: str, message: str) -> None:
-        first_row = int(np.argmax(self.codes == code))
-        self.bid_level.setdefault(code, []).append(Problem(self.locate(np.array([first_row]), column)[0], message))
+        place = self.locate(self.first_rows[code:code + 1], column)[0]
+        self.bid_level.setdefault(code, []).append(Problem(place, message))
 
     def by_bid(self) -> dict[int, tuple[Problem, ...]]:
         """Each bid's problems: bid-level first, then by row, at most MAX_ERRORS_PER_BID and a count of the rest."""
@@ -150,10 +205,12 @@ def _duplicate_answers(framework: Framework, codes, columns, usable, errors: _Er
     errors.add(repeated, "criterion_id", message)
 
 
-def _one_value_per_bid(column: Column, name: str, codes: np.ndarray, bids: int, errors: _Errors) -> list[str]:
+def _one_value_per_bid(column: Column, name: str, codes: np.ndarray, first_rows: np.ndarray,
+                       errors: _Errors) -> list[str]:
     """The bid-level value of a column that is repeated on every row; rows that disagree are errors."""
     is_given = column.given()
     given = np.flatnonzero(is_given)
+    bids = len(first_rows)
     found, first_of_found = np.unique(codes[given], return_index=True)
     first_row = np.full(bids, -1, np.int64)
     first_row[found] = given[first_of_found]

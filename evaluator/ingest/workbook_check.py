@@ -6,6 +6,7 @@ caps and CRC checks; those the evaluator needs are parsed with defusedxml (no DT
 others are scanned for entity declarations. The result says which cells of which sheet hold formulas.
 """
 
+import functools
 import io
 import posixpath
 import re
@@ -28,6 +29,7 @@ MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 PACKAGE_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 ENTITY_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+SHARED_PARTS = ("/sharedStrings", "/styles")  # relationship types of the parts a workbook reader parses
 SIGNATURES = {
     b"\xd0\xcf\x11\xe0": "an encrypted (password-protected) workbook or an old binary Office file; save it "
                          "as a plain .xlsx without a password",
@@ -43,23 +45,37 @@ class WorkbookParts:
     formulas: dict[str, list[str]]  # sheet name -> cells holding a formula (e.g. "B7"), in the sheets asked for
 
 
-def inspect_workbook(content: bytes, formula_sheets: tuple[str, ...]) -> WorkbookParts:
-    """Refuse hostile or broken workbooks (UnreadableFile); otherwise list sheets and formula cells."""
+def inspect_workbook(content: bytes, read_sheets: tuple[str, ...]) -> WorkbookParts:
+    """Refuse hostile or broken workbooks (UnreadableFile); otherwise list the sheets and the formula cells
+    of `read_sheets`. Decompressed and checked: the workbook part, its relationships, the shared strings,
+    the styles and the sheets read; other parts are never parsed, here or by the workbook reader."""
     archive = _open_archive(content)
     infos = archive.infolist()
     _check_directory(infos)
-    names = {info.filename for info in infos}
-    if "xl/workbook.bin" in names:
+    by_name = {info.filename: info for info in infos}
+    if "xl/workbook.bin" in by_name:
         raise _refused("this is a binary workbook (.xlsb) renamed to .xlsx; save it as .xlsx")
-    if any(posixpath.basename(name).casefold() == "vbaproject.bin" for name in names):
+    if any(posixpath.basename(name).casefold() == "vbaproject.bin" for name in by_name):
         raise _refused("the workbook contains macros (a vbaProject part); save it as a plain .xlsx")
-    if "xl/workbook.xml" not in names:
+    if "xl/workbook.xml" not in by_name:
         raise _refused("the file is a zip archive but not an Excel workbook (no xl/workbook.xml)")
-    xml = {info.filename: _read_entry(archive, info) for info in infos if _is_xml(info.filename)}
-    sheets = _sheet_parts(xml)
-    formulas = {name: _formula_cells(xml.get(part, b""), part) for name, part in sheets.items()
-                if name in formula_sheets}
+
+    read = functools.cache(lambda part: _read_entry(archive, by_name[part]) if part in by_name else b"")
+    rels_part = "xl/_rels/workbook.xml.rels"
+    workbook = _parse(read("xl/workbook.xml"), "xl/workbook.xml")
+    rels = list(_parse(read(rels_part) or b"<Relationships/>", rels_part).iter(PACKAGE_RELATIONSHIP))
+    targets = {rel.get("Id"): _part_path(rel.get("Target", "")) for rel in rels}
+    sheets = {sheet.get("name", ""): targets.get(sheet.get(RELATIONSHIP), "")
+              for sheet in workbook.iter(f"{MAIN}sheet")}
+    for rel in rels:
+        if rel.get("Type", "").endswith(SHARED_PARTS):
+            read(targets[rel.get("Id")])  # refused here if it declares entities
+    formulas = {name: _formula_cells(read(sheets[name]), sheets[name]) for name in read_sheets if name in sheets}
     return WorkbookParts(list(sheets), formulas)
+
+
+def _part_path(target: str) -> str:
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
 
 
 def _refused(message: str, location: str = "file") -> UnreadableFile:
@@ -126,22 +142,12 @@ def _parse(data: bytes, part: str):
         raise _refused(f"part {part!r} is not well-formed XML ({error})") from None
 
 
-def _sheet_parts(xml: dict[str, bytes]) -> dict[str, str]:
-    """Sheet name -> zip path of its XML, from xl/workbook.xml and its relationships."""
-    workbook = _parse(xml["xl/workbook.xml"], "xl/workbook.xml")
-    rels = _parse(xml.get("xl/_rels/workbook.xml.rels", b"<Relationships/>"), "xl/_rels/workbook.xml.rels")
-    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(PACKAGE_RELATIONSHIP)}
-    parts = {}
-    for sheet in workbook.iter(f"{MAIN}sheet"):
-        target = targets.get(sheet.get(RELATIONSHIP), "")
-        parts[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else \
-            posixpath.normpath(posixpath.join("xl", target))
-    return parts
+_FORMULA_ELEMENT = re.compile(rb"[<:]f[\s/>]")  # <f>, <f t="shared" …/>, <x:f>; a false hit only costs a parse
 
 
 def _formula_cells(data: bytes, part: str) -> list[str]:
-    if not data:
-        return []
+    if not _FORMULA_ELEMENT.search(data):
+        return []  # most sheets have no formula: skip the (slow, pure-Python) parse
     cells = []
     try:
         for _, element in iterparse(io.BytesIO(data), events=("end",)):

@@ -4,12 +4,11 @@ import datetime as dt
 import io
 
 import numpy as np
-import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from evaluator.errors import Problem
 from evaluator.ingest.csv_reader import RESPONSE_FIELDS
-from evaluator.ingest.responses import BID_FIELDS, ReadOptions, UnreadableFile, assemble
+from evaluator.ingest.responses import BID_FIELDS, Extract, ReadOptions, UnreadableFile
 from evaluator.ingest.workbook_check import inspect_workbook
 from evaluator.model.bid import Bid, BidSet, SourceFile
 from evaluator.model.framework import Framework
@@ -17,8 +16,10 @@ from evaluator.model.framework import Framework
 BID_SHEET, RESPONSES_SHEET, TEMPLATE_SHEET = "Bid", "Responses", "Template"
 
 
-def read_xlsx_bid(content: bytes, framework: Framework, source: SourceFile, options: ReadOptions) -> BidSet:
-    parts = inspect_workbook(content, formula_sheets=(BID_SHEET, RESPONSES_SHEET))
+def read_xlsx_bid(content: bytes, framework: Framework, source: SourceFile,
+                  options: ReadOptions) -> Extract | BidSet:
+    """The workbook's rows, or a finished invalid bid when the workbook as a whole cannot be accepted."""
+    parts = inspect_workbook(content, read_sheets=(BID_SHEET, RESPONSES_SHEET, TEMPLATE_SHEET))
     for name in (BID_SHEET, RESPONSES_SHEET):
         if name not in parts.sheets:
             raise UnreadableFile(Problem(name, f"the workbook has no sheet named {name!r} "
@@ -31,29 +32,28 @@ def read_xlsx_bid(content: bytes, framework: Framework, source: SourceFile, opti
         raise UnreadableFile(Problem("file", f"the workbook cannot be read ({type(error).__name__}: {error})")) \
             from None
     fields, cells, metadata, problems = _bid_sheet(sheets[BID_SHEET])
-    frame, header = _responses(sheets[RESPONSES_SHEET])
+    table, rows, header = _responses(sheets[RESPONSES_SHEET])
     problems += _template_problems(sheets.get(TEMPLATE_SHEET), framework)
     if options.formulas != "cached_value":
         problems += [Problem(f"{sheet}!{cell}", "the cell holds a formula; formulas are never evaluated, so type "
                                                 "the value itself") for sheet, found in parts.formulas.items()
-                     for cell in found]
+                     if sheet != TEMPLATE_SHEET for cell in found]
     if not fields.get("bid_id"):
         problems.append(Problem(f"{BID_SHEET}!A:B", "bid_id is missing"))
-    if frame.empty:
+    if not rows:
         problems.append(Problem(f"{RESPONSES_SHEET}!A2", "the Responses sheet has no answers"))
     if problems:
         bid = Bid(fields.get("bid_id") or None, fields.get("vendor") or None, source, tuple(problems))
         return BidSet.of_rows((bid,), len(framework.criteria))
     for name in ("bid_id", *BID_FIELDS):
-        frame[name] = fields.get(name, "")
+        table[name] = [fields.get(name, "")] * len(rows)
 
     def locate(positions: np.ndarray, column: str) -> list[str]:
         if column in header:
-            return [f"{RESPONSES_SHEET}!{_column_letter(header[column])}{frame['row'].iat[p]}"
-                    for p in positions.tolist()]
+            return [f"{RESPONSES_SHEET}!{_column_letter(header[column])}{rows[p]}" for p in positions.tolist()]
         return [cells.get(column, f"{BID_SHEET}!A:B")] * len(positions)
 
-    return assemble(frame.drop(columns="row"), framework, source, locate, bid_metadata=metadata)
+    return Extract(table, locate, source, metadata)
 
 
 def _template_problems(rows: list[list] | None, framework: Framework) -> list[Problem]:
@@ -84,28 +84,26 @@ def _bid_sheet(rows: list[list]) -> tuple[dict, dict, dict, list[Problem]]:
     return fields, cells, metadata, problems
 
 
-def _responses(rows: list[list]) -> tuple[pd.DataFrame, dict[str, int]]:
+def _responses(rows: list[list]) -> tuple[dict[str, list[str]], list[int], dict[str, int]]:
+    """The Responses sheet as columns of texts, the sheet row number of each, and the header's columns."""
     header = {_text(name).casefold(): i for i, name in enumerate(rows[0] if rows else []) if _text(name)}
     missing = [name for name in ("criterion_id", "answer") if name not in header]
     if missing:
         raise UnreadableFile(Problem(f"{RESPONSES_SHEET}!1:1", f"the header row has no column "
                                                                f"{', '.join(missing)}"))
     wanted = {name: i for name, i in header.items() if name in ("criterion_id", "answer", *RESPONSE_FIELDS)}
-    records = {name: [] for name in wanted}
-    numbers = []
-    for number, row in enumerate(rows[1:], start=2):
-        values = {name: _text(row[i]) if i < len(row) else "" for name, i in wanted.items()}
-        if any(values.values()):
-            numbers.append(number)
-            for name, value in values.items():
-                records[name].append(value)
-    frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in records.items()})
-    frame["row"] = numbers
-    return frame, wanted
+    body = rows[1:]
+    table = {name: [_text(row[i]) if i < len(row) else "" for row in body] for name, i in wanted.items()}
+    filled = [i for i, cells in enumerate(zip(*table.values())) if any(cells)]  # blank rows are skipped
+    if len(filled) < len(body):
+        table = {name: [cells[i] for i in filled] for name, cells in table.items()}
+    return table, [i + 2 for i in filled], wanted
 
 
 def _text(value) -> str:
     """A cell as text: 3.0 becomes '3', dates become ISO dates, empty cells become ''."""
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):

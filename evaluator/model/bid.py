@@ -64,6 +64,10 @@ class BidSet:
                    *(np.concatenate([getattr(p, name) for p in parts]) for name in
                      ("ranks", "evidence_quality", "evidence", "notes")))
 
+    def take(self, rows: np.ndarray) -> "BidSet":
+        return BidSet(tuple(self.bids[i] for i in rows.tolist()), self.ranks[rows], self.evidence_quality[rows],
+                      self.evidence[rows], self.notes[rows])
+
     def with_bids(self, bids: tuple[Bid, ...]) -> "BidSet":
         """The same answers with replaced headers (e.g. errors added); invalid rows lose their answers."""
         invalid = np.array([bid.invalid for bid in bids], bool)
