@@ -4,8 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from evaluator.model.tender import Overrides
-from evaluator.service import run_evaluation
+from evaluator.service import Request, run_evaluation
 
 HERE = Path(__file__).resolve().parent
 
@@ -14,8 +13,9 @@ st.title("Sovereignty Procurement Evaluator")
 st.write("Ranks cloud bids under the EU Cloud Sovereignty Framework: a minimum SEAL per objective, "
          "then the weighted Sovereignty Score.")
 if st.button("Evaluate the bundled sample bids"):
-    outcome = run_evaluation(str(HERE / "frameworks" / "eu-csf-2026.yaml"), str(HERE / "samples" / "tender.yaml"),
-                             Overrides(), [str(HERE / "samples" / "bids")])
+    outcome = run_evaluation(Request(framework=str(HERE / "frameworks" / "eu-csf-2026.yaml"),
+                                     tender=str(HERE / "samples" / "tender.yaml"),
+                                     inputs=(str(HERE / "samples" / "bids"),), formats=("json", "xlsx")))
     st.dataframe([{key: bid[key] for key in ("rank", "bid_id", "vendor", "status", "overall_level", "score", "total")}
                   for bid in outcome.document["bids"]], hide_index=True)
     st.download_button("results.json", outcome.files["results.json"], "results.json", "application/json")

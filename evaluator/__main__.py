@@ -1,7 +1,9 @@
 """`python -m evaluator`: evaluate bids, validate frameworks, print the framework JSON Schema."""
 
 import argparse
+import datetime as dt
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -10,8 +12,8 @@ from evaluator import __version__
 from evaluator.errors import ConfigurationError
 from evaluator.model.framework import Framework, load_framework
 from evaluator.model.tender import UNKNOWN_POLICIES, Overrides
-from evaluator.report.summary import summary_text
-from evaluator.service import SUPPORTED_FORMATS, make_template, run_evaluation, write_file, write_outputs
+from evaluator.report import OUTPUT_FORMATS, PDF_FORMATS
+from evaluator.report.render import RenderWorker
 
 USAGE_ERROR, INTERNAL_ERROR = 2, 1
 
@@ -33,8 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--min-level", action="append", default=[], metavar="N|OBJECTIVE=N",
                           help="minimum level for every objective, or for one (repeatable)")
     evaluate.add_argument("--unknown", choices=UNKNOWN_POLICIES, help="how unanswered criteria count")
-    evaluate.add_argument("--formats", default=",".join(SUPPORTED_FORMATS),
-                          help=f"comma-separated outputs (default: {','.join(SUPPORTED_FORMATS)})")
+    evaluate.add_argument("--formats", default=",".join(OUTPUT_FORMATS),
+                          help=f"comma-separated outputs (default: {','.join(OUTPUT_FORMATS)})")
+    evaluate.add_argument("--letters", action="store_true", help="also write one assessment letter per bidder")
+    evaluate.add_argument("--evaluated-at", metavar="TIME", help="evaluation time shown in the PDFs (ISO 8601; "
+                          "default: SOURCE_DATE_EPOCH if set, else now)")
     evaluate.add_argument("--out", required=True, help="folder for the outputs")
     evaluate.add_argument("inputs", nargs="+", metavar="BID_FILE_OR_FOLDER")
 
@@ -63,17 +68,47 @@ def overrides_from(args) -> Overrides:
                      unknown=args.unknown)
 
 
+def evaluation_time(given: str | None) -> str:
+    """The evaluation time as ISO 8601 UTC: the flag, else SOURCE_DATE_EPOCH, else the clock (here only,
+    at the edge: the core and the renderers never read it)."""
+    if given:
+        try:
+            moment = dt.datetime.fromisoformat(given.replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigurationError("--evaluated-at", f"{given!r} is not an ISO 8601 time such as "
+                                                       f"2026-04-30T12:00:00Z") from None
+        moment = moment.replace(tzinfo=moment.tzinfo or dt.timezone.utc)
+    elif os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
+        moment = dt.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), dt.timezone.utc)
+    else:
+        moment = dt.datetime.now(dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def command_evaluate(args) -> int:
     formats = tuple(name for name in re.split(r"[,\s]+", args.formats.strip()) if name)
-    outcome = run_evaluation(args.framework, args.tender, overrides_from(args), args.inputs, formats)
+    evaluated_at = evaluation_time(args.evaluated_at)
+    # The PDF worker starts first: it imports WeasyPrint while this process imports pandas and scores.
+    worker = RenderWorker() if args.letters or set(formats) & set(PDF_FORMATS) else None
+    from evaluator.report.summary import summary_text
+    from evaluator.service import LETTERS, Request, run_evaluation, write_outputs
+
+    request = Request(framework=args.framework, inputs=tuple(args.inputs), tender=args.tender,
+                      overrides=overrides_from(args), formats=formats, letters=args.letters,
+                      evaluated_at=evaluated_at, out=args.out)
+    outcome = run_evaluation(request, worker)
     write_outputs(outcome, args.out)
     sys.stdout.write(summary_text(outcome.document))
-    sys.stdout.write(f"Wrote {', '.join(sorted(outcome.files))} to {args.out}, and the "
+    written = sorted(name for name in outcome.files if not name.startswith(f"{LETTERS}/"))
+    letters = len(outcome.files) - len(written)
+    sys.stdout.write(f"Wrote {', '.join(written)}{f' and {letters} letters' if letters else ''} to {args.out}, and the "
                      f"{len(outcome.submissions)} submitted files to {args.out}/submissions/<sha256>\n")
     return 0
 
 
 def command_template(args) -> int:
+    from evaluator.service import make_template, write_file
+
     content = make_template(args.framework, args.tender)
     write_file(Path(args.out), content)
     print(f"Wrote the bid template to {args.out} ({len(content):,} bytes)")

@@ -1,10 +1,14 @@
 """One evaluation from files to output bytes: the path the CLI (and later the app) shares."""
 
 import gc
+import hashlib
+import re
+import shlex
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from evaluator import __version__
 from evaluator.errors import ConfigurationError
 from evaluator.ingest.files import read_bids
 from evaluator.ingest.responses import ReadOptions
@@ -12,20 +16,56 @@ from evaluator.ingest.template import render_template
 from evaluator.model.evaluation import Evaluation
 from evaluator.model.framework import load_framework
 from evaluator.model.tender import Overrides, load_tender, resolve_settings
+from evaluator.report import OUTPUT_FORMATS, PDF_FORMATS
+from evaluator.report.pdf_report import ReportInfo, letter_htmls, report_html, summary_html
+from evaluator.report.render import RenderWorker
 from evaluator.report.results_json import render_results_json, results_document
 from evaluator.report.results_xlsx import render_results_xlsx
 from evaluator.scoring import evaluate
 
-RENDERERS = {"json": ("results.json", render_results_json), "xlsx": ("results.xlsx", render_results_xlsx)}
-SUPPORTED_FORMATS = tuple(RENDERERS)
+DATA_RENDERERS = {"json": ("results.json", render_results_json), "xlsx": ("results.xlsx", render_results_xlsx)}
+PDF_OUTPUTS = {"pdf": ("report.pdf", report_html), "summary": ("summary.pdf", summary_html)}
+SUPPORTED_FORMATS = OUTPUT_FORMATS
 SUBMISSIONS = "submissions"
+LETTERS = "letters"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One evaluation as asked for: every input and setting, so it can be repeated exactly."""
+
+    framework: str
+    inputs: tuple[str, ...]
+    tender: str | None = None
+    overrides: Overrides = Overrides()
+    formats: tuple[str, ...] = SUPPORTED_FORMATS
+    letters: bool = False
+    evaluated_at: str = "1970-01-01T00:00:00Z"  # shown in the PDFs; passed in, never read from a clock here
+    out: str = "results"
+
+    @property
+    def wants_pdf(self) -> bool:
+        return self.letters or any(name in PDF_FORMATS for name in self.formats)
+
+    def command(self) -> str:
+        """The command line that repeats this evaluation and reproduces its outputs byte for byte."""
+        words = ["python", "-m", "evaluator", "evaluate", "--framework", self.framework]
+        words += ["--tender", self.tender] if self.tender else []
+        words += ["--weights", self.overrides.weight_profile] if self.overrides.weight_profile else []
+        words += ["--min-level", self.overrides.minimum_level] if self.overrides.minimum_level is not None else []
+        for objective, level in sorted(self.overrides.minimum_levels.items()):
+            words += ["--min-level", f"{objective}={level}"]
+        words += ["--unknown", self.overrides.unknown] if self.overrides.unknown else []
+        words += ["--formats", ",".join(self.formats)] + (["--letters"] if self.letters else [])
+        words += ["--evaluated-at", self.evaluated_at, "--out", self.out, *self.inputs]
+        return shlex.join(words)
 
 
 @dataclass(frozen=True)
 class Outcome:
     evaluation: Evaluation
     document: dict
-    files: dict[str, bytes]  # output file name -> bytes
+    files: dict[str, bytes]  # output path relative to the output folder -> bytes
     submissions: dict[str, bytes]  # SHA-256 -> the bytes of every submitted file, rejected ones included
 
 
@@ -42,28 +82,71 @@ def cyclic_gc_paused():
             gc.enable()
 
 
-def run_evaluation(framework_path: str, tender_path: str | None, overrides: Overrides, inputs: list[str],
-                   formats: tuple[str, ...] = SUPPORTED_FORMATS) -> Outcome:
-    """Load, read, evaluate and render; raises ConfigurationError before reading any bid."""
-    with cyclic_gc_paused():
-        return _run(framework_path, tender_path, overrides, inputs, formats)
+def run_evaluation(request: Request, worker: RenderWorker | None = None) -> Outcome:
+    """Load, read, evaluate and render; raises ConfigurationError before reading any bid. A caller may
+    pass a render worker it started earlier (the CLI does, before importing pandas)."""
+    worker = worker or (RenderWorker() if request.wants_pdf else None)
+    try:
+        with cyclic_gc_paused():
+            return _run(request, worker)
+    finally:
+        if worker is not None:
+            worker.close()
 
 
-def _run(framework_path, tender_path, overrides, inputs, formats) -> Outcome:
-    unknown = [name for name in formats if name not in RENDERERS]
+def _run(request: Request, worker: RenderWorker | None) -> Outcome:
+    unknown = [name for name in request.formats if name not in SUPPORTED_FORMATS]
     if unknown:
         raise ConfigurationError("--formats", f"unknown format {', '.join(unknown)} "
                                               f"(supported: {', '.join(SUPPORTED_FORMATS)})")
-    framework, framework_sha = load_framework(framework_path)
-    tender, tender_sha = load_tender(tender_path) if tender_path else (None, None)
-    settings = resolve_settings(framework, tender, overrides, tender_where=str(tender_path))
+    framework, framework_sha = load_framework(request.framework)
+    tender, tender_sha = load_tender(request.tender) if request.tender else (None, None)
+    settings = resolve_settings(framework, tender, request.overrides, tender_where=str(request.tender))
     submissions: dict[str, bytes] = {}
     options = ReadOptions(formulas=settings.tender.formulas)
-    bids = read_bids(inputs, framework, options, keep=submissions.setdefault)
+    bids = read_bids(list(request.inputs), framework, options, keep=submissions.setdefault)
     evaluation = evaluate(framework, settings, bids)
     document = results_document(evaluation, framework_sha, tender_sha)
-    files = {RENDERERS[name][0]: RENDERERS[name][1](document) for name in formats}
+    results_json = render_results_json(document)
+    files = {DATA_RENDERERS[name][0]: results_json if name == "json" else DATA_RENDERERS[name][1](document)
+             for name in request.formats if name in DATA_RENDERERS}
+    if worker is not None:
+        files.update(_pdfs(request, worker, evaluation, document, hashlib.sha256(results_json).hexdigest()))
     return Outcome(evaluation, document, files, submissions)
+
+
+def _pdfs(request: Request, worker: RenderWorker, evaluation: Evaluation, document: dict,
+          results_sha256: str) -> dict[str, bytes]:
+    """Every PDF of the run, rendered together in one bounded child process."""
+    info = ReportInfo(evaluated_at=request.evaluated_at, command=request.command(), results_sha256=results_sha256,
+                      software_version=__version__, inputs=_inputs(evaluation), framework_file=request.framework,
+                      tender_file=request.tender)
+    htmls = {PDF_OUTPUTS[name][0]: PDF_OUTPUTS[name][1](document, evaluation, info)
+             for name in request.formats if name in PDF_OUTPUTS}
+    if request.letters:
+        htmls.update(_letter_names(letter_htmls(document, evaluation, info)))
+    return dict(zip(htmls, worker.render(list(htmls.values()))))  # a ReportError is an internal error: exit 1
+
+
+def _inputs(evaluation: Evaluation) -> tuple[tuple[str, str, int], ...]:
+    counts: dict[tuple[str, str], int] = {}
+    for bid in evaluation.bids.bids:
+        key = (bid.source.file, bid.source.sha256)
+        counts[key] = counts.get(key, 0) + 1
+    return tuple((file, sha, count) for (file, sha), count in sorted(counts.items()))
+
+
+def _letter_names(letters: dict[str, str]) -> dict[str, str]:
+    """letters/<bid_id>.pdf with the bid_id made safe as a file name (and made unique if that collides)."""
+    named = {}
+    for bid_id, html in letters.items():
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", bid_id).strip("._")[:80] or "bid"
+        name, n = f"{LETTERS}/{stem}.pdf", 1
+        while name in named:
+            n += 1
+            name = f"{LETTERS}/{stem}-{n}.pdf"
+        named[name] = html
+    return named
 
 
 def make_template(framework_path: str, tender_path: str | None) -> bytes:
@@ -98,6 +181,7 @@ def write_outputs(outcome: Outcome, out: str) -> None:
 def _write_atomically(path: Path, content: bytes, replace: bool) -> None:
     if path.exists() and not replace:
         return
+    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     partial.write_bytes(content)
     partial.replace(path)

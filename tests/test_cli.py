@@ -12,7 +12,8 @@ from conftest import CSF_PATH, ROOT, SAMPLES
 from evaluator.__main__ import main
 from factories import csv_text
 
-SAMPLE_ARGS = ["evaluate", "--framework", str(CSF_PATH), "--tender", str(SAMPLES / "tender.yaml")]
+SAMPLE_ARGS = ["evaluate", "--framework", str(CSF_PATH), "--tender", str(SAMPLES / "tender.yaml"),
+               "--formats", "json,xlsx"]  # the PDFs have their own tests (test_report.py)
 
 
 def evaluate(tmp_path, *extra, inputs=(str(SAMPLES / "bids"),)):
@@ -134,7 +135,8 @@ def test_summary_table_on_stdout(tmp_path, capsys):
     (["--min-level", "SEAL-9"], "'SEAL-9' is not a level"),
     (["--min-level", "SOV-12=2"], "objective SOV-12 does not exist"),
     (["--unknown", "hopeful"], "invalid choice: 'hopeful'"),
-    (["--formats", "json,pdf"], "unknown format pdf"),
+    (["--formats", "json,docx"], "unknown format docx"),
+    (["--evaluated-at", "yesterday"], "'yesterday' is not an ISO 8601 time"),
     (["--bogus"], "unrecognized arguments: --bogus"),
 ])
 def test_usage_errors_exit_2_with_one_line_and_write_nothing(tmp_path, capsys, extra, message):

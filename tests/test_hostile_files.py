@@ -199,8 +199,8 @@ class TestHostileCsv:
         out = io.StringIO()
         import contextlib
         with contextlib.redirect_stdout(out):
-            main(["evaluate", "--framework", str(SAMPLES.parent / "frameworks" / "eu-csf-2026.yaml"),
-                  "--out", str(tmp_path / "out"), str(tmp_path / "ctl.csv")])
+            main(["evaluate", "--framework", str(SAMPLES.parent / "frameworks" / "eu-csf-2026.yaml"), "--formats",
+                  "json", "--out", str(tmp_path / "out"), str(tmp_path / "ctl.csv")])
         assert "\x1b" not in out.getvalue() and "Evil\\x1b[31mRed" in out.getvalue()
 
     def test_utf16_with_bom_is_decoded(self, csf):
@@ -243,7 +243,7 @@ def test_peak_memory_stays_under_the_cap(workbook, tmp_path):
     (folder / "good.xlsx").write_bytes(workbook)
     script = ("import resource, sys\nfrom evaluator.__main__ import main\n"
               f"code = main(['evaluate', '--framework', {str(SAMPLES.parent / 'frameworks' / 'eu-csf-2026.yaml')!r}, "
-              f"'--out', {str(tmp_path / 'out')!r}, {str(folder)!r}])\n"
+              f"'--formats', 'json,xlsx', '--out', {str(tmp_path / 'out')!r}, {str(folder)!r}])\n"
               "print(code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=SAMPLES.parent,
                           check=True)

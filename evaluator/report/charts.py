@@ -1,0 +1,53 @@
+"""Small deterministic SVG charts for the report: fixed sizes, rounded coordinates, escaped text."""
+
+from html import escape
+
+PASS, FAIL, REQUIRED, MUTED, INK = "#2F6DB5", "#C0392B", "#222222", "#E3E7ED", "#333333"
+
+
+def level_profile(objective_ids: list[str], levels: list[int], required: list[int], codes: list[str]) -> str:
+    """One bar per objective, its height the level reached; a black tick marks the required level."""
+    top = len(codes) - 1
+    width, height, left, bottom, step = 330, 132, 30, 22, 37
+    plot = height - bottom - 8
+    parts = [_open(width, height)]
+    for level in range(top + 1):
+        y = height - bottom - plot * level / top
+        parts.append(f'<line x1="{left}" y1="{_r(y)}" x2="{width}" y2="{_r(y)}" stroke="{MUTED}" stroke-width="0.6"/>')
+        parts.append(f'<text x="{left - 4}" y="{_r(y + 3)}" text-anchor="end" font-size="7">{escape(codes[level])}'
+                     f'</text>')
+    for i, (oid, level, minimum) in enumerate(zip(objective_ids, levels, required)):
+        x = left + 6 + i * step
+        bar = plot * level / top
+        colour = PASS if level >= minimum else FAIL
+        parts.append(f'<rect x="{x}" y="{_r(height - bottom - bar)}" width="24" height="{_r(bar)}" fill="{colour}"/>')
+        tick = _r(height - bottom - plot * minimum / top)
+        parts.append(f'<line x1="{x - 3}" y1="{tick}" x2="{x + 27}" y2="{tick}" stroke="{REQUIRED}" stroke-width="1.6"/>')
+        parts.append(f'<text x="{x + 12}" y="{height - 8}" text-anchor="middle" font-size="7">{escape(oid)}</text>')
+    return "".join(parts) + "</svg>"
+
+
+def weighted_contributions(objective_ids: list[str], weighted: list[float], weights: list[float]) -> str:
+    """One row per objective: the grey bar is its weight (the most it can add), the blue part what it added."""
+    width, row, left = 330, 15, 42
+    height = row * len(objective_ids) + 4
+    scale = (width - left - 40) / max(max(weights), 1e-9)
+    parts = [_open(width, height)]
+    for i, (oid, value, weight) in enumerate(zip(objective_ids, weighted, weights)):
+        y = 2 + i * row
+        parts.append(f'<text x="{left - 4}" y="{y + 10}" text-anchor="end" font-size="7">{escape(oid)}</text>')
+        parts.append(f'<rect x="{left}" y="{y + 2}" width="{_r(weight * scale)}" height="10" fill="{MUTED}"/>')
+        parts.append(f'<rect x="{left}" y="{y + 2}" width="{_r(min(value, weight * 1.01) * scale)}" height="10" '
+                     f'fill="{PASS}"/>')
+        parts.append(f'<text x="{_r(left + weight * scale + 4)}" y="{y + 10}" font-size="7">{value:.2f} / '
+                     f'{weight:g}</text>')
+    return "".join(parts) + "</svg>"
+
+
+def _open(width: int, height: int) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, sans-serif" fill="{INK}">')
+
+
+def _r(value: float) -> str:
+    return f"{value:.1f}"

@@ -1,0 +1,119 @@
+"""The procurement report, the one-page summary and the bidder letters as HTML, ready for WeasyPrint.
+
+Everything shown comes from the results document (so the PDF cannot disagree with results.json), plus the
+answers and evidence behind each capping criterion, taken from the evaluation. Vendor text is escaped by
+Jinja2's autoescape, clipped to a readable length, and tagged lang="zh-Hans" when it holds CJK characters.
+"""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from evaluator.model.bid import UNANSWERED
+from evaluator.model.evaluation import Evaluation
+from evaluator.model.tender import EVIDENCE_QUALITIES, TIE_BREAKS
+from evaluator.report import charts
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+QUALITY_NAMES = ("not stated", *EVIDENCE_QUALITIES)
+CLIP = {"name": 120, "evidence": 300, "label": 160}
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    """What the report states about the run itself; all of it passed in, nothing read from a clock."""
+
+    evaluated_at: str  # ISO 8601, UTC
+    command: str  # the command that reproduces the evaluation, this report included
+    results_sha256: str
+    software_version: str
+    inputs: tuple[tuple[str, str, int], ...]  # (file, sha256, bids read from it)
+    framework_file: str
+    tender_file: str | None
+
+
+def vendor_text(value, limit: str = "name") -> Markup:
+    """Escaped, clipped, and marked as Chinese when it contains CJK characters (so CJK forms are used)."""
+    text = "" if value is None else str(value)
+    if len(text) > CLIP[limit]:
+        text = text[: CLIP[limit] - 1] + "…"
+    escaped = escape(text)
+    return Markup(f'<span lang="zh-Hans">{escaped}</span>') if CJK.search(text) else escaped
+
+
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["vendor"] = vendor_text
+    env.filters["pct"] = lambda value: "–" if value is None else f"{value:.4f}"
+    env.filters["num"] = lambda value, digits=2: "–" if value is None else f"{value:,.{digits}f}"
+    return env
+
+
+def report_html(document: dict, evaluation: Evaluation, info: ReportInfo) -> str:
+    return environment().get_template("report.html.j2").render(**_context(document, evaluation, info))
+
+
+def summary_html(document: dict, evaluation: Evaluation, info: ReportInfo) -> str:
+    return environment().get_template("summary.html.j2").render(**_context(document, evaluation, info))
+
+
+def letter_htmls(document: dict, evaluation: Evaluation, info: ReportInfo) -> dict[str, str]:
+    """One letter per bid that can be addressed (it has a bid_id), keyed by bid_id."""
+    context = _context(document, evaluation, info)
+    template = environment().get_template("letter.html.j2")
+    return {bid["bid_id"]: template.render(**context, bid=bid) for bid in context["bids"] if bid["bid_id"]}
+
+
+def _context(document: dict, evaluation: Evaluation, info: ReportInfo) -> dict:
+    framework = document["framework"]
+    codes = framework["level_codes"]
+    objective_ids = list(framework["objectives"])
+    settings = document["settings"]
+    weights = [settings["weights"][oid] for oid in objective_ids]
+    bids = []
+    for position, bid in enumerate(document["bids"]):
+        row = evaluation.order[position]  # the document lists bids in the evaluation's output order
+        entry = dict(bid, anchor=f"bid-{position + 1}")
+        if bid["status"] != "invalid":
+            levels = [bid["objectives"][oid]["level"] for oid in objective_ids]
+            required = [bid["objectives"][oid]["required"] for oid in objective_ids]
+            entry["profile_svg"] = Markup(charts.level_profile(objective_ids, levels, required, codes))
+            entry["contribution_svg"] = Markup(charts.weighted_contributions(
+                objective_ids, [bid["objectives"][oid]["weighted"] for oid in objective_ids], weights))
+            entry["capping"] = _capping_answers(evaluation, row, bid, objective_ids)
+        bids.append(entry)
+    ranked = [bid for bid in bids if bid["status"] == "ranked"]
+    return {
+        "document": document, "framework": framework, "settings": settings, "codes": codes,
+        "objective_ids": objective_ids, "objective_names": framework["objectives"], "bids": bids,
+        "ranked": ranked, "excluded": [b for b in bids if b["status"] == "excluded"],
+        "invalid": [b for b in bids if b["status"] == "invalid"],
+        "winners": [bid for bid in ranked if bid["rank"] == 1], "tender": document["tender"], "info": info,
+        "tie_names": TIE_BREAKS, "summary": document["summary"],
+    }
+
+
+def _capping_answers(evaluation: Evaluation, row: int, bid: dict, objective_ids: list[str]) -> list[dict]:
+    """For each objective below the top level: the criteria that set its level, the answer chosen and
+    the evidence given, so an auditor can check the level against the bid file."""
+    framework = evaluation.framework
+    criteria = {c.id: c for c in framework.criteria}
+    found = []
+    for oid in objective_ids:
+        for cid in bid["objectives"][oid]["capped_by"]:
+            column = framework.criterion_index[cid]
+            criterion, rank = criteria[cid], int(evaluation.bids.ranks[row, column])
+            answer = (f"{rank} - {criterion.answers[rank - 1].label}" if rank != UNANSWERED else
+                      f"unanswered ({evaluation.settings.unknown} policy)")
+            found.append({
+                "objective": oid, "criterion": cid, "title": criterion.title, "answer": answer,
+                "level": int(evaluation.answer_levels[row, column]),
+                "evidence": evaluation.bids.evidence[row, column] or "",
+                "quality": QUALITY_NAMES[int(evaluation.bids.evidence_quality[row, column])],
+            })
+    return found
