@@ -16,7 +16,7 @@ def results_document(evaluation: Evaluation, framework_sha256: str, tender_sha25
     return {
         "schema_version": SCHEMA_VERSION,
         "framework": {"id": framework.id, "version": framework.version, "sha256": framework_sha256,
-                      "title": framework.title,
+                      "title": framework.title, "score_divisor": framework.score_divisor,
                       "level_codes": [level.code for level in framework.level_scale.levels],
                       "objectives": {o.id: o.name for o in framework.objectives}},
         "tender": None if tender_sha256 is None else {
