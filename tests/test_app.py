@@ -13,3 +13,4 @@ def test_sample_evaluation_is_one_click_away():
     ranking = app.dataframe[0].value
     assert ranking.iloc[0]["bid_id"] == "B-001" and ranking.iloc[0]["rank"] == 1
     assert len(ranking) == 8
+    assert [button.label for button in app.get("download_button")] == ["results.json", "results.xlsx", "report.pdf"]
