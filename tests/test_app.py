@@ -1,16 +1,110 @@
-"""The Streamlit stub renders and evaluates the bundled samples in one click."""
+"""Every workspace under streamlit.testing's AppTest: renders, and its main interactions work."""
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import ROOT, SAMPLES
+
+PAGES = "evaluator/ui/pages"
 
 
-def test_sample_evaluation_is_one_click_away():
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+@pytest.fixture
+def app(tmp_path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("EVALUATOR_DATA", str(tmp_path / "data"))
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+
+
+def table(app: AppTest, column: str):
+    """The first dataframe shown with this column (AppTest finds dataframes by position, not by key)."""
+    return next(frame.value for frame in app.dataframe if column in frame.value.columns)
+
+
+def evaluate_samples(app: AppTest) -> AppTest:
+    app.button(key="samples").click().run()
+    app.button(key="evaluate").click().run()
     assert not app.exception
-    app.button[0].click().run()
-    assert not app.exception
-    ranking = app.dataframe[0].value
-    assert ranking.iloc[0]["bid_id"] == "B-001" and ranking.iloc[0]["rank"] == 1
-    assert len(ranking) == 8
-    assert [button.label for button in app.get("download_button")] == ["results.json", "results.xlsx", "report.pdf"]
+    return app
+
+
+class TestOfficer:
+    def test_opens_on_the_sample_tender(self, app):
+        assert not app.exception
+        assert app.title[0].value == "Procurement officer"
+        assert app.text_input(key="tender_name").value == "Sovereign cloud services for public administrations (sample)"
+        assert [button.label for button in app.get("download_button")] == [
+            "Download the tender (YAML)", "Download the vendor bid template"]
+
+    def test_samples_evaluate_in_one_click_each(self, app):
+        evaluate_samples(app)
+        assert [metric.value for metric in app.metric] == ["8", "6", "1", "1"]
+        assert app.success[0].value == "Recommended award: B-001"
+        ranking = table(app, "why not ranked")
+        assert ranking.iloc[0]["bid"] == "B-001" and ranking.iloc[0]["rank"] == 1
+        labels = [button.label for button in app.get("download_button")]
+        assert {"results.json", "results.xlsx", "report.pdf", "summary.pdf", "8 letters (.zip)"} <= set(labels)
+
+    def test_upload_shows_each_files_validation(self, app):
+        files = [(name, (SAMPLES / "bids" / name).read_bytes(), "application/octet-stream")
+                 for name in ("b-001.xlsx", "b-008.xlsx", "iberia-baltic-long.csv")]
+        app.file_uploader(key="upload").set_value(files).run()
+        validation = table(app, "problems")
+        assert sorted(validation["bid"]) == ["B-001", "B-003", "B-004", "B-008"]
+        problems = validation.set_index("bid").loc["B-008", "problems"]
+        assert problems == "Responses!B22: answer '7' is out of range: SOV-4.2 has answers 1 to 5"
+
+    def test_drill_down_shows_what_capped_a_bid(self, app):
+        evaluate_samples(app)
+        labels = app.selectbox(key="detail").options
+        app.selectbox(key="detail").set_value(next(i for i, label in enumerate(labels) if "B-002" in label)).run()
+        assert "Excluded: SOV-3 Data & AI Sovereignty is at SEAL-1" in app.error[0].value
+
+    def test_an_invalid_tender_is_refused_with_a_reason(self, app):
+        app.number_input(key="floor").set_value(20_000_000.0).run()
+        assert "floor_price must be below ceiling_price" in app.error[0].value
+
+
+class TestAnalyst:
+    def open(self, app) -> AppTest:
+        return app.switch_page(f"{PAGES}/analyst.py").run()
+
+    def test_without_bids_it_offers_the_samples(self, app):
+        analyst = self.open(app)
+        assert not analyst.exception and "officer workspace first" in analyst.info[0].value
+        analyst.button(key="analyst-samples").click().run()
+        assert len(table(analyst, "rank now")) == 8
+
+    def test_weights_must_sum_to_100_and_are_not_rescaled(self, app):
+        analyst = self.open(evaluate_samples(app))
+        analyst.number_input(key="weight-the tender's weights-SOV-1").set_value(40.0).run()
+        assert analyst.error[0].value.startswith("The weights sum to 125, not 100. Nothing is rescaled")
+        assert not analyst.get("dataframe")
+
+    def test_new_weights_rerank_live_and_show_the_diff(self, app):
+        analyst = self.open(evaluate_samples(app))
+        for objective, weight in {"SOV-1": 0.0, "SOV-4": 0.0, "SOV-5": 0.0, "SOV-2": 60.0}.items():
+            analyst.number_input(key=f"weight-the tender's weights-{objective}").set_value(weight).run()
+        comparison = table(analyst, "rank now")
+        assert (comparison["rank before"] != comparison["rank now"]).any()
+        diff = analyst.code[0].value
+        assert "-weight_profile: v1.2.1" in diff and "+  SOV-2: 60.0" in diff
+
+    def test_a_minimum_level_change_excludes_bids(self, app):
+        analyst = self.open(evaluate_samples(app))
+        analyst.selectbox(key="minimum-SOV-2").set_value("SEAL-3").run()
+        comparison = table(analyst, "rank now").set_index("bid")
+        assert comparison.loc["B-003", "rank now"] == "excluded" and comparison.loc["B-003", "move"] == \
+            "no longer ranked"
+
+
+class TestAuditor:
+    def test_nothing_recorded_yet(self, app):
+        auditor = app.switch_page(f"{PAGES}/auditor.py").run()
+        assert not auditor.exception and "No evaluation has been recorded yet" in auditor.info[0].value
+
+    def test_reproduce_matches_every_hash(self, app):
+        auditor = evaluate_samples(app).switch_page(f"{PAGES}/auditor.py").run()
+        assert "--evaluated-at" in auditor.code[0].value
+        assert len(table(auditor, "input")) == 2 + 6  # framework, tender, six bid files
+        auditor.button(key="reproduce").click().run()
+        assert auditor.success[0].value.endswith("outputs were reproduced byte for byte.")
+        assert table(auditor, "identical")["identical"].all()

@@ -44,6 +44,29 @@ def weighted_contributions(objective_ids: list[str], weighted: list[float], weig
     return "".join(parts) + "</svg>"
 
 
+def score_distribution(scores: list[float], bins: int = 10) -> str:
+    """How the Sovereignty Scores of all scored bids spread: a histogram in 10-point bins from 0 to 100+."""
+    counts = [0] * bins
+    for score in scores:
+        counts[min(max(int(score // (100 / bins)), 0), bins - 1)] += 1
+    width, height, left, bottom = 330, 110, 24, 20
+    plot, step, tallest = height - bottom - 10, (width - left) / bins, max(counts)
+    parts = [_open(width, height)]
+    for i, count in enumerate(counts):
+        bar = plot * count / tallest
+        x = left + i * step
+        parts.append(f'<rect x="{_r(x + 2)}" y="{_r(height - bottom - bar)}" width="{_r(step - 4)}" '
+                     f'height="{_r(bar)}" fill="{PASS}"/>')
+        if count:
+            parts.append(f'<text x="{_r(x + step / 2)}" y="{_r(height - bottom - bar - 2)}" text-anchor="middle" '
+                         f'font-size="7">{count}</text>')
+        parts.append(f'<text x="{_r(x + step / 2)}" y="{height - 8}" text-anchor="middle" font-size="7">'
+                     f'{i * 100 // bins}</text>')
+    parts.append(f'<text x="{left}" y="{height - 1}" font-size="7">Sovereignty Score, % (bins of {100 // bins})'
+                 f'</text>')
+    return "".join(parts) + "</svg>"
+
+
 def _open(width: int, height: int) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, sans-serif" fill="{INK}">')

@@ -69,32 +69,39 @@ def letter_htmls(document: dict, evaluation: Evaluation, info: ReportInfo) -> di
     return {bid["bid_id"]: template.render(**context, bid=bid) for bid in context["bids"] if bid["bid_id"]}
 
 
+def report_context_for_bid(document: dict, evaluation: Evaluation, position: int) -> dict:
+    """The document's bid at `position`, with its charts and the answers that set its levels: the same
+    pieces the report shows, for the app."""
+    framework = document["framework"]
+    objective_ids = list(framework["objectives"])
+    weights = [document["settings"]["weights"][oid] for oid in objective_ids]
+    bid = document["bids"][position]
+    entry = dict(bid, anchor=f"bid-{position + 1}")
+    if bid["status"] != "invalid":
+        row = evaluation.order[position]  # the document lists bids in the evaluation's output order
+        levels = [bid["objectives"][oid]["level"] for oid in objective_ids]
+        required = [bid["objectives"][oid]["required"] for oid in objective_ids]
+        entry["profile_svg"] = Markup(charts.level_profile(objective_ids, levels, required, framework["level_codes"]))
+        entry["contribution_svg"] = Markup(charts.weighted_contributions(
+            objective_ids, [bid["objectives"][oid]["weighted"] for oid in objective_ids], weights))
+        entry["capping"] = _capping_answers(evaluation, row, bid, objective_ids)
+    return entry
+
+
 def _context(document: dict, evaluation: Evaluation, info: ReportInfo) -> dict:
     framework = document["framework"]
-    codes = framework["level_codes"]
-    objective_ids = list(framework["objectives"])
-    settings = document["settings"]
-    weights = [settings["weights"][oid] for oid in objective_ids]
-    bids = []
-    for position, bid in enumerate(document["bids"]):
-        row = evaluation.order[position]  # the document lists bids in the evaluation's output order
-        entry = dict(bid, anchor=f"bid-{position + 1}")
-        if bid["status"] != "invalid":
-            levels = [bid["objectives"][oid]["level"] for oid in objective_ids]
-            required = [bid["objectives"][oid]["required"] for oid in objective_ids]
-            entry["profile_svg"] = Markup(charts.level_profile(objective_ids, levels, required, codes))
-            entry["contribution_svg"] = Markup(charts.weighted_contributions(
-                objective_ids, [bid["objectives"][oid]["weighted"] for oid in objective_ids], weights))
-            entry["capping"] = _capping_answers(evaluation, row, bid, objective_ids)
-        bids.append(entry)
+    bids = [report_context_for_bid(document, evaluation, position) for position in range(len(document["bids"]))]
     ranked = [bid for bid in bids if bid["status"] == "ranked"]
+    scores = [bid["score"] for bid in bids if bid["score"] is not None]
     return {
-        "document": document, "framework": framework, "settings": settings, "codes": codes,
-        "objective_ids": objective_ids, "objective_names": framework["objectives"], "bids": bids,
+        "document": document, "framework": framework, "settings": document["settings"],
+        "codes": framework["level_codes"], "objective_ids": list(framework["objectives"]),
+        "objective_names": framework["objectives"], "bids": bids,
         "ranked": ranked, "excluded": [b for b in bids if b["status"] == "excluded"],
         "invalid": [b for b in bids if b["status"] == "invalid"],
         "winners": [bid for bid in ranked if bid["rank"] == 1], "tender": document["tender"], "info": info,
         "tie_names": TIE_BREAKS, "summary": document["summary"],
+        "distribution_svg": Markup(charts.score_distribution(scores)) if len(scores) > 1 else "",
     }
 
 

@@ -1,0 +1,1 @@
+"""Streamlit pages. They wire forms to the service layer and show its results; they decide nothing."""

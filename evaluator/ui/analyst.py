@@ -1,0 +1,102 @@
+"""Analyst workspace: change weights and minimum levels, watch the bids re-rank, compare, save a version."""
+
+import difflib
+import time
+
+import pandas as pd
+import streamlit as st
+
+from evaluator.ingest.files import read_bids
+from evaluator.model.framework import WEIGHT_TOTAL, WEIGHT_TOLERANCE
+from evaluator.model.tender import resolve_settings
+from evaluator.scoring import evaluate
+from evaluator.ui.common import SAMPLE_BIDS, framework_at, sample_tender, state
+from evaluator.workspace import tender_yaml
+
+TENDER_WEIGHTS = "the tender's weights"
+
+
+def page() -> None:
+    session = state()
+    st.title("Policy analyst")
+    st.caption("Weights and minimum levels are policy choices. Change them and see what the ranking does, "
+               "without reading any file again.")
+    framework, _ = framework_at(session.framework_path)
+    bids = _bids(session, framework)
+    if bids is None:
+        return
+    tender = session.tender
+    baseline = resolve_settings(framework, tender)
+    codes = [level.code for level in framework.level_scale.levels]
+
+    st.header("Weights")
+    start = st.selectbox("Start from", [TENDER_WEIGHTS, *framework.weight_profiles], key="start")
+    initial = baseline.weights if start == TENDER_WEIGHTS else framework.weight_profiles[start].weights
+    columns = st.columns(4)
+    weights = {objective.id: columns[i % 4].number_input(
+        f"{objective.id} {objective.name}", 0.0, 100.0, float(initial[objective.id]), 0.5,
+        key=f"weight-{start}-{objective.id}") for i, objective in enumerate(framework.objectives)}
+    total = sum(weights.values())
+    st.header("Minimum levels")
+    columns = st.columns(4)
+    minimums = {objective.id: columns[i % 4].selectbox(
+        objective.id, codes, index=baseline.minimum_levels[objective.id], key=f"minimum-{objective.id}")
+        for i, objective in enumerate(framework.objectives)}
+    if abs(total - WEIGHT_TOTAL) > WEIGHT_TOLERANCE:
+        st.error(f"The weights sum to {total:g}, not 100. Nothing is rescaled for you: change them until they "
+                 f"sum to 100 and the ranking appears.")
+        return
+    edited = tender.model_copy(update={"weights": weights, "weight_profile": None, "minimum_level": None,
+                                       "minimum_levels": minimums})
+    started = time.perf_counter()
+    before = evaluate(framework, baseline, bids)
+    after = evaluate(framework, resolve_settings(framework, edited), bids)
+    elapsed = (time.perf_counter() - started) * 1000
+    st.header("The ranking, before and after")
+    st.caption(f"{len(bids.bids)} bids evaluated twice in {elapsed:.0f} ms, from the answers already read.")
+    comparison = _comparison(before, after)
+    changed = comparison["rank now"] != comparison["rank before"]
+    st.dataframe(comparison.style.apply(lambda row: ["background-color: #fff3c4" if changed[row.name] else ""] *
+                                        len(row), axis=1), hide_index=True, key="comparison")
+    st.caption(f"{int(changed.sum())} bids change rank or status (highlighted).")
+    _save(tender, edited)
+
+
+def _bids(session, framework):
+    if session.outcome is not None and session.outcome.evaluation.framework.id == framework.id:
+        return session.outcome.evaluation.bids
+    st.info("Evaluate bids in the officer workspace first, or work on the bundled samples.")
+    if st.button("Work on the bundled sample bids", key="analyst-samples"):
+        session.analyst_bids = read_bids([str(path) for path in SAMPLE_BIDS], framework)
+        session.tender = sample_tender()
+    return session.get("analyst_bids")
+
+
+def _comparison(before, after) -> pd.DataFrame:
+    """One row per bid: its rank (or status) before and now, ranked bids first in their new order."""
+    rows = []
+    for row, bid in enumerate(before.bids.bids):
+        rank_before, rank_after = int(before.rank[row]) or None, int(after.rank[row]) or None
+        rows.append(((rank_after is None, rank_after or 0, bid.bid_id or ""), {
+            "bid": bid.bid_id, "vendor": bid.vendor,
+            "rank before": str(rank_before or before.status[row]), "rank now": str(rank_after or after.status[row]),
+            "move": _move(rank_before, rank_after),
+            "total before": None if rank_before is None else round(float(before.total[row]), 4),
+            "total now": None if rank_after is None else round(float(after.total[row]), 4)}))
+    return pd.DataFrame([row for _, row in sorted(rows, key=lambda item: item[0])])
+
+
+def _move(before: int | None, after: int | None) -> str:
+    if before is None or after is None:
+        return "" if before == after else ("now ranked" if after else "no longer ranked")
+    return "" if before == after else (f"↑ {before - after}" if after < before else f"↓ {after - before}")
+
+
+def _save(tender, edited) -> None:
+    st.header("Save as a new tender version")
+    old, new = tender_yaml(tender), tender_yaml(edited)
+    diff = "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True), "tender (current)",
+                                        "tender (new version)"))
+    st.code(diff or "No change.", language="diff")
+    st.download_button("Download the new tender version (YAML)", new, "tender.yaml", "application/x-yaml",
+                       key="save-tender", disabled=not diff)

@@ -1,0 +1,70 @@
+"""What the three workspaces share: the session's state, and tables made from a results document."""
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from evaluator.model.framework import Framework, load_framework
+from evaluator.model.tender import Tender, load_tender
+from evaluator.workspace import data_root
+
+ROOT = Path(__file__).resolve().parents[2]
+FRAMEWORKS = sorted(p for p in (ROOT / "frameworks").glob("*.yaml"))
+SAMPLE_TENDER = ROOT / "samples" / "tender.yaml"
+SAMPLE_BIDS = sorted((ROOT / "samples" / "bids").iterdir())
+MAX_FILES = 200
+
+
+@st.cache_resource
+def framework_at(path: str) -> tuple[Framework, str]:
+    return load_framework(path)
+
+
+def sample_tender() -> Tender:
+    return load_tender(SAMPLE_TENDER)[0]
+
+
+def state():
+    """The session's working state, with defaults on first use."""
+    session = st.session_state
+    session.setdefault("framework_path", str(ROOT / "frameworks" / "eu-csf-2026.yaml"))
+    session.setdefault("tender", sample_tender())
+    session.setdefault("uploads", {})  # file name -> stored path
+    session.setdefault("outcome", None)  # the last evaluation's Outcome
+    session.setdefault("folder", None)  # where it was recorded
+    return session
+
+
+def root() -> Path:
+    return data_root()
+
+
+def ranking_frame(document: dict) -> pd.DataFrame:
+    codes = document["framework"]["level_codes"]
+    rows = [{"rank": bid["rank"], "bid": bid["bid_id"], "vendor": bid["vendor"], "status": bid["status"],
+             "level": None if bid["overall_level"] is None else codes[bid["overall_level"]],
+             "score %": bid["score"], "price": bid["price"], "total": bid["total"],
+             "tie": ", ".join(bid["tie"]["tied_with"]) if bid["tie"] else "",
+             "why not ranked": "; ".join([r["message"] for r in bid["exclusion_reasons"]] +
+                                         [f"{e['location']}: {e['message']}" for e in bid["errors"]])}
+            for bid in document["bids"]]
+    return pd.DataFrame(rows)
+
+
+def gate_frame(document: dict):
+    """Bids × objectives, each cell the offered level, coloured green (passed) or red (failed)."""
+    codes = document["framework"]["level_codes"]
+    bids = [bid for bid in document["bids"] if bid["status"] != "invalid"]
+    objectives = list(document["framework"]["objectives"])
+    levels = pd.DataFrame([[codes[bid["objectives"][o]["level"]] for o in objectives] for bid in bids],
+                          index=[bid["bid_id"] for bid in bids], columns=objectives)
+    passed = pd.DataFrame([[bid["objectives"][o]["passed"] for o in objectives] for bid in bids],
+                          index=levels.index, columns=objectives)
+    colours = passed.map(lambda ok: "background-color: #dcebfa" if ok else "background-color: #f6d5d1; "
+                                                                          "color: #8e1c10; font-weight: bold")
+    return levels.style.apply(lambda _: colours, axis=None)
+
+
+def show_errors(exception: Exception) -> None:
+    st.error(str(exception))

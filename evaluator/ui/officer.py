@@ -1,0 +1,217 @@
+"""Officer workspace: set up the tender, hand out the template, take in bids, evaluate, download."""
+
+import datetime as dt
+import io
+import zipfile
+
+import pandas as pd
+import streamlit as st
+from pydantic import ValidationError
+
+from evaluator.errors import ConfigurationError
+from evaluator.ingest.files import read_bids
+from evaluator.ingest.responses import ReadOptions
+from evaluator.ingest.template import render_template
+from evaluator.model.tender import UNKNOWN_POLICIES, TIE_BREAKS, Tender, resolve_settings
+from evaluator.report import charts
+from evaluator.report.pdf_report import report_context_for_bid
+from evaluator.service import LETTERS, Request
+from evaluator.ui.common import (FRAMEWORKS, MAX_FILES, SAMPLE_BIDS, framework_at, gate_frame, ranking_frame, root,
+                                 state)
+from evaluator.workspace import record_evaluation, store_tender, store_upload, tender_yaml
+
+OUTPUTS = ("results.json", "results.xlsx", "report.pdf", "summary.pdf")
+
+
+def page() -> None:
+    session = state()
+    st.title("Procurement officer")
+    st.caption("Set the tender, give vendors the template, upload their bids, evaluate, and download the award "
+               "report. Everything uploaded is kept by its SHA-256.")
+    tender = _tender_form(session)
+    if tender is None:
+        return
+    _bids_section(session, tender)
+    _evaluate_section(session, tender)
+    if session.outcome is not None:
+        _results(session)
+
+
+def _tender_form(session) -> Tender | None:
+    st.header("1. Tender")
+    names = [path.name for path in FRAMEWORKS]
+    chosen = st.selectbox("Framework", names, index=names.index("eu-csf-2026.yaml"), key="framework")
+    session.framework_path = str(FRAMEWORKS[names.index(chosen)])
+    framework, framework_sha = framework_at(session.framework_path)
+    base = session.tender if session.tender.framework in (None, framework.id) else Tender()
+    codes = [level.code for level in framework.level_scale.levels]
+    left, right = st.columns(2)
+    name = left.text_input("Tender name", base.name, key="tender_name")
+    authority = right.text_input("Contracting authority", base.authority, key="authority")
+    reference = left.text_input("Reference", base.reference, key="reference")
+    deadline = right.text_input("Deadline", base.deadline, key="deadline")
+    profiles = list(framework.weight_profiles)
+    profile = left.selectbox("Weight profile", profiles, index=profiles.index(base.weight_profile)
+                             if base.weight_profile in profiles else profiles.index(framework.default_weight_profile),
+                             key="weight_profile")
+    minimum = right.select_slider("Minimum level for every objective", codes,
+                                  value=codes[framework.level_scale.parse(base.minimum_level or 0)], key="minimum")
+    unknown = left.radio("Unanswered criteria", UNKNOWN_POLICIES, index=UNKNOWN_POLICIES.index(base.unknown),
+                         horizontal=True, key="unknown",
+                         help="conservative: the worst answer; calculator: 0 points and ignored for the level; "
+                              "strict: the bid is excluded")
+    ties = right.multiselect("Tie-break, in order", list(TIE_BREAKS), default=list(base.ties.tie_break), key="ties")
+    award = _award_form(base)
+    try:
+        tender = Tender(name=name, authority=authority, reference=reference, deadline=deadline,
+                        framework=framework.id, weight_profile=profile, minimum_level=minimum, unknown=unknown,
+                        award=award, ties={"decimals": base.ties.decimals, "tie_break": ties},
+                        evidence=base.evidence, formulas=base.formulas)
+        resolve_settings(framework, tender)
+    except (ValidationError, ConfigurationError) as error:
+        st.error(f"The tender is not valid: {error}")
+        return None
+    session.tender = tender
+    settings = resolve_settings(framework, tender)
+    left, right = st.columns(2)
+    left.download_button("Download the tender (YAML)", tender_yaml(tender), "tender.yaml", "application/x-yaml")
+    right.download_button("Download the vendor bid template", render_template(framework, framework_sha, settings),
+                          "bid-template.xlsx", key="template")
+    return tender
+
+
+def _award_form(base: Tender) -> dict | None:
+    scored = st.toggle("Score price too", value=base.award is not None, key="price_scored")
+    if not scored:
+        return None
+    award = base.award
+    left, middle, right = st.columns(3)
+    quality = left.slider("Sovereignty weight %", 0, 100, int(award.quality_weight) if award else 80, key="quality")
+    formulas = ["lowest_ratio", "linear"]
+    formula = middle.selectbox("Price formula", formulas, index=formulas.index(award.price_formula) if award else 1,
+                               key="formula", help="linear is absolute: removing a bid never reverses the others")
+    currency = right.text_input("Currency", award.currency if award and award.currency else "EUR", key="currency")
+    result = {"quality_weight": quality, "price_weight": 100 - quality, "price_formula": formula,
+              "currency": currency or None}
+    if formula == "linear":
+        floor = left.number_input("Floor price (100 points)", 0.0, value=float(award.floor_price or 0)
+                                  if award and award.floor_price is not None else 0.0, key="floor")
+        ceiling = middle.number_input("Ceiling price (0 points)", 0.0, value=float(award.ceiling_price)
+                                      if award and award.ceiling_price else 1_000_000.0, key="ceiling")
+        result.update(floor_price=floor, ceiling_price=ceiling)
+    return result
+
+
+def _bids_section(session, tender: Tender) -> None:
+    st.header("2. Bids")
+    uploaded = st.file_uploader("Bid files (.xlsx from the template, or long or wide .csv)", type=["xlsx", "csv"],
+                                accept_multiple_files=True, key="upload")
+    for file in (uploaded or [])[:MAX_FILES]:
+        session.uploads[file.name] = str(store_upload(file.name, file.getvalue(), root()))
+    left, right = st.columns(2)
+    if left.button("Add the bundled sample bids", key="samples"):
+        for path in SAMPLE_BIDS:
+            session.uploads[path.name] = str(store_upload(path.name, path.read_bytes(), root()))
+    if right.button("Remove all bids", key="clear", disabled=not session.uploads):
+        session.uploads = {}
+    if not session.uploads:
+        st.info("No bids yet: upload bid files, or add the bundled samples.")
+        return
+    framework, _ = framework_at(session.framework_path)
+    bids = read_bids(sorted(session.uploads.values()), framework, ReadOptions(formulas=tender.formulas))
+    rows = [{"file": bid.source.file.rsplit("/", 1)[-1], "sha256": bid.source.sha256[:12], "bid": bid.bid_id,
+             "vendor": bid.vendor, "valid": not bid.invalid,
+             "problems": "; ".join(f"{p.location}: {p.message}" for p in bid.errors)} for bid in bids.bids]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="validation")
+    st.caption(f"{len(session.uploads)} files, {len(rows)} bids read, {sum(not r['valid'] for r in rows)} invalid. "
+               "Invalid bids are evaluated as invalid and listed in the report.")
+
+
+def _evaluate_section(session, tender: Tender) -> None:
+    st.header("3. Evaluate")
+    if not session.uploads:
+        return
+    letters = st.checkbox("Write a letter to every bidder", value=True, key="letters")
+    if st.button("Evaluate", type="primary", key="evaluate"):
+        with st.status("Evaluating…", expanded=True) as status:
+            st.write(f"Reading {len(session.uploads)} files and scoring the bids; rendering the PDFs…")
+            request = Request(framework=session.framework_path, tender=str(store_tender(tender, root())),
+                              inputs=tuple(sorted(session.uploads.values())), letters=letters,
+                              evaluated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            try:
+                session.outcome, session.folder = record_evaluation(request, root())
+            except ConfigurationError as error:
+                status.update(label="The evaluation could not run", state="error")
+                st.error(str(error))
+                return
+            status.update(label="Evaluated", state="complete", expanded=False)
+
+
+def _results(session) -> None:
+    outcome = session.outcome
+    document = outcome.document
+    summary = document["summary"]
+    st.header("Results")
+    columns = st.columns(4)
+    columns[0].metric("Bids", summary["bids"])
+    columns[1].metric("Ranked", summary["ranked"])
+    columns[2].metric("Excluded", summary["excluded"])
+    columns[3].metric("Invalid", summary["invalid"])
+    winners = ", ".join(summary["rank_1"]) or "none"
+    st.success(f"Recommended award: {winners}") if summary["rank_1"] else st.warning("No bid passed the gate.")
+    st.subheader("Ranking")
+    st.dataframe(ranking_frame(document), hide_index=True, key="ranking")
+    st.subheader("Gate matrix")
+    st.dataframe(gate_frame(document), key="gate")
+    scores = [bid["score"] for bid in document["bids"] if bid["score"] is not None]
+    if scores:
+        st.html(charts.score_distribution(scores))
+    _drill_down(outcome)
+    _downloads(outcome)
+
+
+def _drill_down(outcome) -> None:
+    document = outcome.document
+    st.subheader("One bid in detail")
+    labels = [f"{bid['bid_id'] or '?'} · {bid['vendor'] or bid['source']['file']} · {bid['status']}"
+              for bid in document["bids"]]
+    position = st.selectbox("Bid", range(len(labels)), format_func=labels.__getitem__, key="detail")
+    bid = document["bids"][position]
+    if bid["status"] == "invalid":
+        st.error("This file could not be evaluated.")
+        st.dataframe(pd.DataFrame(bid["errors"]), hide_index=True)
+        return
+    detail = report_context_for_bid(document, outcome.evaluation, position)
+    left, right = st.columns(2)
+    left.html(detail["profile_svg"])
+    right.html(detail["contribution_svg"])
+    codes = document["framework"]["level_codes"]
+    st.dataframe(pd.DataFrame([{"objective": oid, "level": codes[o["level"]], "required": codes[o["required"]],
+                                "passed": o["passed"], "score": o["score"], "weighted": o["weighted"],
+                                "unanswered": ", ".join(o["unanswered"])} for oid, o in bid["objectives"].items()]),
+                 hide_index=True)
+    if detail["capping"]:
+        st.caption("The criteria that set each objective's level, with the answer and the evidence given")
+        st.dataframe(pd.DataFrame(detail["capping"]), hide_index=True)
+    for reason in bid["exclusion_reasons"]:
+        st.error(f"Excluded: {reason['message']}")
+
+
+def _downloads(outcome) -> None:
+    st.subheader("Downloads")
+    columns = st.columns(len(OUTPUTS) + 1)
+    for column, name in zip(columns, OUTPUTS):
+        if name in outcome.files:
+            column.download_button(name, outcome.files[name], name, key=f"download-{name}")
+    letters = {name: content for name, content in outcome.files.items() if name.startswith(f"{LETTERS}/")}
+    if letters:
+        columns[-1].download_button(f"{len(letters)} letters (.zip)", _zip(letters), "letters.zip",
+                                    key="download-letters")
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in sorted(files.items()):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0)), content)
+    return buffer.getvalue()
