@@ -87,6 +87,11 @@ class TestAnalyst:
         assert (comparison["rank before"] != comparison["rank now"]).any()
         diff = analyst.code[0].value
         assert "-weight_profile: v1.2.1" in diff and "+  SOV-2: 60.0" in diff
+        assert not any(line.startswith(("+minimum", "-minimum")) for line in diff.splitlines())  # only what changed
+
+    def test_an_untouched_form_changes_nothing(self, app):
+        analyst = self.open(evaluate_samples(app))
+        assert analyst.code[0].value == "No change."
 
     def test_a_minimum_level_change_excludes_bids(self, app):
         analyst = self.open(evaluate_samples(app))

@@ -46,8 +46,7 @@ def page() -> None:
         st.error(f"The weights sum to {total:g}, not 100. Nothing is rescaled for you: change them until they "
                  f"sum to 100 and the ranking appears.")
         return
-    edited = tender.model_copy(update={"weights": weights, "weight_profile": None, "minimum_level": None,
-                                       "minimum_levels": minimums})
+    edited = _edited(tender, baseline, weights, minimums, codes)
     started = time.perf_counter()
     before = evaluate(framework, baseline, bids)
     after = evaluate(framework, resolve_settings(framework, edited), bids)
@@ -60,6 +59,19 @@ def page() -> None:
                                         len(row), axis=1), hide_index=True, key="comparison")
     st.caption(f"{int(changed.sum())} bids change rank or status (highlighted).")
     _save(tender, edited)
+
+
+def _edited(tender, baseline, weights: dict, minimums: dict, codes: list[str]):
+    """The tender with the analyst's choices, written as a profile or one global minimum where they still
+    are one, so the new version differs from the current one only where something changed."""
+    update = {}
+    if weights != baseline.weights:
+        update.update(weights=weights, weight_profile=None)
+    if {oid: codes.index(code) for oid, code in minimums.items()} != baseline.minimum_levels:
+        levels = set(minimums.values())
+        update.update(minimum_level=levels.pop(), minimum_levels={}) if len(levels) == 1 else \
+            update.update(minimum_level=None, minimum_levels=minimums)
+    return tender.model_copy(update=update)
 
 
 def _bids(session, framework):

@@ -49,7 +49,9 @@ def ranking_frame(document: dict) -> pd.DataFrame:
              "why not ranked": "; ".join([r["message"] for r in bid["exclusion_reasons"]] +
                                          [f"{e['location']}: {e['message']}" for e in bid["errors"]])}
             for bid in document["bids"]]
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    frame["rank"] = frame["rank"].astype("Int64")  # blank, not "None", for bids without a rank
+    return frame
 
 
 def gate_frame(document: dict):

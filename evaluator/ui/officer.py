@@ -192,7 +192,8 @@ def _drill_down(outcome) -> None:
                  hide_index=True)
     if detail["capping"]:
         st.caption("The criteria that set each objective's level, with the answer and the evidence given")
-        st.dataframe(pd.DataFrame(detail["capping"]), hide_index=True)
+        st.dataframe(pd.DataFrame([{**row, "level": codes[row["level"]]} for row in detail["capping"]]),
+                     hide_index=True)
     for reason in bid["exclusion_reasons"]:
         st.error(f"Excluded: {reason['message']}")
 

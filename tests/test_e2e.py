@@ -1,0 +1,78 @@
+"""End to end in a real browser: Debian's Chromium, driven by playwright, against `streamlit run app.py`.
+
+Set SCREENSHOTS=docs to refresh the pictures of the three workspaces in docs/.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SAMPLES
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed (setup.sh --tests does)")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+def app_url(tmp_path):
+    with socket.socket() as probe:  # a free port on this machine
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                               "--server.address", "127.0.0.1"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env={**os.environ, "EVALUATOR_DATA": str(tmp_path / "data")})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_upload_three_bids_evaluate_and_download_the_report(app_url, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    shots = os.environ.get("SCREENSHOTS")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1500})
+        page.goto(app_url)
+        page.get_by_text("Procurement officer").first.wait_for(timeout=60_000)
+        page.set_input_files("input[type=file]", [str(SAMPLES / "bids" / name) for name in
+                                                  ("b-001.xlsx", "b-002.xlsx", "iberia-baltic-long.csv")])
+        page.get_by_text("3 files, 4 bids read, 0 invalid").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Evaluate", exact=True).click()
+        page.get_by_text("Recommended award: B-001").wait_for(timeout=120_000)
+        assert "Nordlicht Cloud GmbH" in page.content()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="report.pdf").click()
+        assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
+        if shots:  # the download reran the page: wait for the new results before scrolling to them
+            page.get_by_text("Recommended award: B-001").wait_for(timeout=60_000)
+            page.wait_for_timeout(1000)
+            page.get_by_role("heading", name="Results").scroll_into_view_if_needed()
+            page.screenshot(path=f"{shots}/app-officer.png")
+        for workspace, ready in (("Policy analyst", "The ranking, before and after"),
+                                 ("Auditor", "The command that reproduces it")):
+            page.get_by_text(workspace, exact=True).first.click()
+            page.get_by_text(ready).first.wait_for(timeout=60_000)
+            if workspace == "Auditor":
+                page.get_by_role("button", name="Reproduce this evaluation").click()
+                page.get_by_text("reproduced byte for byte").wait_for(timeout=120_000)
+            if shots:
+                page.wait_for_timeout(1500)
+                page.screenshot(path=f"{shots}/app-{workspace.split()[-1].lower()}.png")
+        browser.close()
