@@ -14,8 +14,9 @@ from evaluator.model.framework import Framework, load_framework
 from evaluator.model.tender import UNKNOWN_POLICIES, Overrides
 from evaluator.report import OUTPUT_FORMATS, PDF_FORMATS
 from evaluator.report.render import RenderWorker
+from evaluator.store.database import StoreError
 
-USAGE_ERROR, INTERNAL_ERROR = 2, 1
+USAGE_ERROR, INTERNAL_ERROR, VERIFICATION_FAILED = 2, 1, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--letters", action="store_true", help="also write one assessment letter per bidder")
     evaluate.add_argument("--evaluated-at", metavar="TIME", help="evaluation time shown in the PDFs (ISO 8601; "
                           "default: SOURCE_DATE_EPOCH if set, else now)")
+    evaluate.add_argument("--audit-head", default="", help=argparse.SUPPRESS)  # set when reproducing
     evaluate.add_argument("--out", required=True, help="folder for the outputs")
     evaluate.add_argument("inputs", nargs="+", metavar="BID_FILE_OR_FOLDER")
 
@@ -51,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate-framework", help="check a framework file and summarise it")
     validate.add_argument("file")
     commands.add_parser("schema", help="print the JSON Schema of framework files")
+    reproduce = commands.add_parser("reproduce", help="run a stored evaluation again and compare every output")
+    reproduce.add_argument("evaluation_id")
+    audit = commands.add_parser("audit", help="the audit log")
+    audit.add_argument("action", choices=["verify"], help="recompute the hash chain and name the first broken link")
     return parser
 
 
@@ -91,18 +97,22 @@ def command_evaluate(args) -> int:
     # The PDF worker starts first: it imports WeasyPrint while this process imports pandas and scores.
     worker = RenderWorker() if args.letters or set(formats) & set(PDF_FORMATS) else None
     from evaluator.report.summary import summary_text
-    from evaluator.service import LETTERS, Request, run_evaluation, write_outputs
+    from evaluator.service import LETTERS, Request, write_outputs
+    from evaluator.workspace import Store, User, Workspace
 
     request = Request(framework=args.framework, inputs=tuple(args.inputs), tender=args.tender,
                       overrides=overrides_from(args), formats=formats, letters=args.letters,
-                      evaluated_at=evaluated_at, out=args.out)
-    outcome = run_evaluation(request, worker)
+                      evaluated_at=evaluated_at, out=args.out, audit_head=args.audit_head)
+    store = Store()
+    outcome, evaluation_id = Workspace(store, User.local()).evaluate(request, worker)
     write_outputs(outcome, args.out)
     sys.stdout.write(summary_text(outcome.document))
     written = sorted(name for name in outcome.files if not name.startswith(f"{LETTERS}/"))
     letters = len(outcome.files) - len(written)
     sys.stdout.write(f"Wrote {', '.join(written)}{f' and {letters} letters' if letters else ''} to {args.out}, and the "
-                     f"{len(outcome.submissions)} submitted files to {args.out}/submissions/<sha256>\n")
+                     f"{len(outcome.submissions)} input files to {args.out}/submissions/<sha256>\n")
+    sys.stdout.write(f"Stored as evaluation {evaluation_id} in {store.url} (reproduce it with: python -m evaluator "
+                     f"reproduce {evaluation_id})\n")
     return 0
 
 
@@ -112,6 +122,33 @@ def command_template(args) -> int:
     content = make_template(args.framework, args.tender)
     write_file(Path(args.out), content)
     print(f"Wrote the bid template to {args.out} ({len(content):,} bytes)")
+    return 0
+
+
+def command_reproduce(args) -> int:
+    from evaluator.workspace import Store, User, Workspace
+
+    try:
+        rows = Workspace(Store(), User.local()).reproduce(args.evaluation_id)
+    except KeyError as error:
+        raise ConfigurationError("reproduce", error.args[0]) from None
+    for name, recorded, again in rows:
+        print(f"{'identical' if recorded == again else 'DIFFERS  '}  {name}  {recorded}"
+              + ("" if recorded == again else f" -> {again}"))
+    differing = sum(recorded != again for _, recorded, again in rows)
+    print(f"{len(rows) - differing} of {len(rows)} outputs reproduced byte for byte.")
+    return VERIFICATION_FAILED if differing else 0
+
+
+def command_audit(_args) -> int:
+    from evaluator.workspace import Store, User, Workspace
+
+    checked, broken, head = Workspace(Store(), User.local()).verify_audit()
+    if broken:
+        print(f"The audit log is broken at entry {broken.seq}: {broken.reason}. {checked} entries before it are "
+              f"intact.")
+        return VERIFICATION_FAILED
+    print(f"The audit log is intact: {checked} entries, chain head {head}.")
     return 0
 
 
@@ -131,14 +168,14 @@ def command_schema(_args) -> int:
 
 
 COMMANDS = {"evaluate": command_evaluate, "template": command_template, "validate-framework": command_validate,
-            "schema": command_schema}
+            "schema": command_schema, "reproduce": command_reproduce, "audit": command_audit}
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except ConfigurationError as error:
+    except (ConfigurationError, StoreError) as error:
         print(f"error: {error}", file=sys.stderr)
         return USAGE_ERROR
     except Exception as error:  # noqa: BLE001 - the contract's exit 1, with a reason instead of a trace

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from evaluator import __version__
 from evaluator.errors import ConfigurationError
-from evaluator.ingest.files import read_bids
+from evaluator.ingest.files import located, read_bids
 from evaluator.ingest.responses import ReadOptions
 from evaluator.ingest.template import render_template
 from evaluator.model.evaluation import Evaluation
@@ -42,6 +42,7 @@ class Request:
     letters: bool = False
     evaluated_at: str = "1970-01-01T00:00:00Z"  # shown in the PDFs; passed in, never read from a clock here
     out: str = "results"
+    audit_head: str = ""  # the audit chain head when the evaluation was made, printed in the report
 
     @property
     def wants_pdf(self) -> bool:
@@ -57,7 +58,8 @@ class Request:
             words += ["--min-level", f"{objective}={level}"]
         words += ["--unknown", self.overrides.unknown] if self.overrides.unknown else []
         words += ["--formats", ",".join(self.formats)] + (["--letters"] if self.letters else [])
-        words += ["--evaluated-at", self.evaluated_at, "--out", self.out, *self.inputs]
+        words += ["--evaluated-at", self.evaluated_at] + (["--audit-head", self.audit_head] if self.audit_head else [])
+        words += ["--out", self.out, *self.inputs]
         return shlex.join(words)
 
 
@@ -66,7 +68,9 @@ class Outcome:
     evaluation: Evaluation
     document: dict
     files: dict[str, bytes]  # output path relative to the output folder -> bytes
-    submissions: dict[str, bytes]  # SHA-256 -> the bytes of every submitted file, rejected ones included
+    submissions: dict[str, bytes]  # SHA-256 -> the bytes of every input file: bids (rejected ones included),
+    #                                framework and tender
+    inputs: dict[str, str]  # input file name as given -> SHA-256
 
 
 @contextmanager
@@ -82,29 +86,38 @@ def cyclic_gc_paused():
             gc.enable()
 
 
-def run_evaluation(request: Request, worker: RenderWorker | None = None) -> Outcome:
+def run_evaluation(request: Request, worker: RenderWorker | None = None, base: Path | None = None) -> Outcome:
     """Load, read, evaluate and render; raises ConfigurationError before reading any bid. A caller may
-    pass a render worker it started earlier (the CLI does, before importing pandas)."""
+    pass a render worker it started earlier (the CLI does, before importing pandas). With `base`, the
+    request's files are read below that folder but named as in the request (reproduction)."""
     worker = worker or (RenderWorker() if request.wants_pdf else None)
     try:
         with cyclic_gc_paused():
-            return _run(request, worker)
+            return _run(request, worker, base)
     finally:
         if worker is not None:
             worker.close()
 
 
-def _run(request: Request, worker: RenderWorker | None) -> Outcome:
+def _run(request: Request, worker: RenderWorker | None, base: Path | None) -> Outcome:
     unknown = [name for name in request.formats if name not in SUPPORTED_FORMATS]
     if unknown:
         raise ConfigurationError("--formats", f"unknown format {', '.join(unknown)} "
                                               f"(supported: {', '.join(SUPPORTED_FORMATS)})")
-    framework, framework_sha = load_framework(request.framework)
-    tender, tender_sha = load_tender(request.tender) if request.tender else (None, None)
-    settings = resolve_settings(framework, tender, request.overrides, tender_where=str(request.tender))
     submissions: dict[str, bytes] = {}
+    inputs: dict[str, str] = {}
+
+    def keep(name: str, sha256: str, content: bytes) -> None:
+        submissions.setdefault(sha256, content)
+        inputs[name] = sha256
+    framework, framework_sha = load_framework(located(request.framework, base))
+    tender, tender_sha = load_tender(located(request.tender, base)) if request.tender else (None, None)
+    for name, sha256 in ((request.framework, framework_sha), (request.tender, tender_sha)):
+        if name:
+            keep(name, sha256, located(name, base).read_bytes())
+    settings = resolve_settings(framework, tender, request.overrides, tender_where=str(request.tender))
     options = ReadOptions(formulas=settings.tender.formulas)
-    bids = read_bids(list(request.inputs), framework, options, keep=submissions.setdefault)
+    bids = read_bids(list(request.inputs), framework, options, keep=keep, base=base)
     evaluation = evaluate(framework, settings, bids)
     document = results_document(evaluation, framework_sha, tender_sha)
     results_json = render_results_json(document)
@@ -112,13 +125,14 @@ def _run(request: Request, worker: RenderWorker | None) -> Outcome:
              for name in request.formats if name in DATA_RENDERERS}
     if worker is not None:
         files.update(_pdfs(request, worker, evaluation, document, hashlib.sha256(results_json).hexdigest()))
-    return Outcome(evaluation, document, files, submissions)
+    return Outcome(evaluation, document, files, submissions, inputs)
 
 
 def _pdfs(request: Request, worker: RenderWorker, evaluation: Evaluation, document: dict,
           results_sha256: str) -> dict[str, bytes]:
     """Every PDF of the run, rendered together in one bounded child process."""
     info = ReportInfo(evaluated_at=request.evaluated_at, command=request.command(), results_sha256=results_sha256,
+                      audit_head=request.audit_head,
                       software_version=__version__, inputs=_inputs(evaluation), framework_file=request.framework,
                       tender_file=request.tender)
     htmls = {PDF_OUTPUTS[name][0]: PDF_OUTPUTS[name][1](document, evaluation, info)

@@ -1,5 +1,6 @@
 """Shared fixtures: the bundled frameworks, and small factories that build bids in memory."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,20 @@ ROOT = Path(__file__).resolve().parents[1]
 CSF_PATH = ROOT / "frameworks" / "eu-csf-2026.yaml"
 LEVELS_PATH = ROOT / "frameworks" / "eu-csf-levels.yaml"
 SAMPLES = ROOT / "samples"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_data_folder(tmp_path_factory):
+    """Every test (and every process a test starts) stores into a throwaway data folder, never data/."""
+    folder = tmp_path_factory.mktemp("data")
+    previous = os.environ.get("EVALUATOR_DATA")
+    os.environ["EVALUATOR_DATA"] = str(folder)
+    os.environ.pop("EVALUATOR_DATABASE_URL", None)
+    yield folder
+    if previous is None:
+        os.environ.pop("EVALUATOR_DATA", None)
+    else:
+        os.environ["EVALUATOR_DATA"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -104,7 +104,7 @@ class TestAnalyst:
 class TestAuditor:
     def test_nothing_recorded_yet(self, app):
         auditor = app.switch_page(f"{PAGES}/auditor.py").run()
-        assert not auditor.exception and "No evaluation has been recorded yet" in auditor.info[0].value
+        assert not auditor.exception and any("No evaluation has been stored yet" in box.value for box in auditor.info)
 
     def test_reproduce_matches_every_hash(self, app):
         auditor = evaluate_samples(app).switch_page(f"{PAGES}/auditor.py").run()
@@ -113,3 +113,13 @@ class TestAuditor:
         auditor.button(key="reproduce").click().run()
         assert auditor.success[0].value.endswith("outputs were reproduced byte for byte.")
         assert table(auditor, "identical")["identical"].all()
+
+
+def test_local_mode_is_clearly_labelled(app):
+    assert any(box.value.startswith("Single-user local mode") for box in app.sidebar.info)
+
+
+def test_audit_log_is_verified_from_the_auditor_workspace(app):
+    auditor = evaluate_samples(app).switch_page(f"{PAGES}/auditor.py").run()
+    auditor.button(key="verify").click().run()
+    assert auditor.success[0].value.startswith("The audit log is intact:")

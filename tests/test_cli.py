@@ -118,7 +118,7 @@ def test_every_submitted_file_is_kept_by_its_sha256(tmp_path):
     code, out = evaluate(tmp_path, inputs=[str(SAMPLES / "bids"), str(tmp_path / "junk.xlsx")])
     results = json.loads((out / "results.json").read_text())
     kept = {p.name: p.read_bytes() for p in (out / "submissions").iterdir()}
-    assert code == 0 and len(kept) == 7  # six sample files and the rejected one
+    assert code == 0 and len(kept) == 9  # six sample files, the rejected one, the framework and the tender
     for bid in results["bids"]:
         assert hashlib.sha256(kept[bid["source"]["sha256"]]).hexdigest() == bid["source"]["sha256"]
     assert kept[hashlib.sha256(b"not a workbook").hexdigest()] == b"not a workbook"

@@ -2,10 +2,12 @@
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,9 +24,12 @@ pytestmark = pytest.mark.skipif(not POPPLER, reason="poppler-utils is not instal
 
 
 def evaluate_samples(out: Path, *extra: str) -> None:
+    """In a new process with an empty store of its own (the report prints the audit chain head)."""
+    store = Path(tempfile.mkdtemp())
     subprocess.run([sys.executable, "-m", "evaluator", "evaluate", "--framework", str(CSF_PATH), "--tender",
                     str(SAMPLES / "tender.yaml"), "--letters", "--evaluated-at", EVALUATED_AT, *extra,
-                    "--out", str(out), str(SAMPLES / "bids")], check=True, capture_output=True, cwd=ROOT)
+                    "--out", str(out), str(SAMPLES / "bids")], check=True, capture_output=True, cwd=ROOT,
+                   env={**os.environ, "EVALUATOR_DATA": str(store)})
 
 
 @pytest.fixture(scope="module")

@@ -23,41 +23,47 @@ REFUSED = {
 MAX_FILE_BYTES = {".xlsx": 20 * 2**20, ".csv": 200 * 2**20}
 
 
-def expand_paths(paths: list[str]) -> list[Path]:
-    """Files as given, folders as their files (recursively, sorted, hidden files skipped)."""
+def expand_paths(paths: list[str], base: Path | None = None) -> list[tuple[str, Path]]:
+    """(name as given, path to read) for files as given and folders' files (recursively, sorted, hidden
+    files skipped). With `base`, every path is read below it but named as given (used to reproduce an
+    evaluation from stored copies of its inputs)."""
     found = []
     for name in paths:
-        path = Path(name)
+        path = located(name, base)
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*")
+            found += sorted((Path(name, p.relative_to(path)).as_posix(), p) for p in path.rglob("*")
                             if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
         else:
-            found.append(path)
+            found.append((Path(name).as_posix(), path))
     return found
 
 
-def read_bid_file(path: Path, framework: Framework, options: ReadOptions = ReadOptions(),
-                  keep: Callable[[str, bytes], None] | None = None) -> Extract | BidSet:
+def located(name: str, base: Path | None) -> Path:
+    return Path(name) if base is None else base / name.lstrip("/")
+
+
+def read_bid_file(name: str, path: Path, framework: Framework, options: ReadOptions = ReadOptions(),
+                  keep: Callable[[str, str, bytes], None] | None = None) -> Extract | BidSet:
     try:
         content = path.read_bytes()
     except OSError as error:
-        return _invalid(SourceFile(path.as_posix(), ""), Problem("file", f"cannot read the file "
-                                                                        f"({error.strerror or error})"), framework)
-    return _extract(content, path.as_posix(), framework, options, keep)
+        return _invalid(SourceFile(name, ""), Problem("file", f"cannot read the file ({error.strerror or error})"),
+                        framework)
+    return _extract(content, name, framework, options, keep)
 
 
 def read_bid_bytes(content: bytes, name: str, framework: Framework, options: ReadOptions = ReadOptions(),
-                   keep: Callable[[str, bytes], None] | None = None) -> BidSet:
+                   keep: Callable[[str, str, bytes], None] | None = None) -> BidSet:
     """Read and validate one submitted file."""
     part = _extract(content, name, framework, options, keep)
     return assemble([part], framework)[0] if isinstance(part, Extract) else part
 
 
 def read_bids(paths: list[str], framework: Framework, options: ReadOptions = ReadOptions(),
-              keep: Callable[[str, bytes], None] | None = None) -> BidSet:
+              keep: Callable[[str, str, bytes], None] | None = None, base: Path | None = None) -> BidSet:
     """Read every file, then validate the rows of all readable files together (one vectorised pass
     instead of one per file), keeping the bids in file order."""
-    parts = [read_bid_file(path, framework, options, keep) for path in expand_paths(paths)]
+    parts = [read_bid_file(name, path, framework, options, keep) for name, path in expand_paths(paths, base)]
     extracts = [i for i, part in enumerate(parts) if isinstance(part, Extract)]
     assembled, file_of_bid = assemble([parts[i] for i in extracts], framework)
     finished = [i for i, part in enumerate(parts) if not isinstance(part, Extract)]
@@ -68,12 +74,12 @@ def read_bids(paths: list[str], framework: Framework, options: ReadOptions = Rea
 
 
 def _extract(content: bytes, name: str, framework: Framework, options: ReadOptions,
-             keep: Callable[[str, bytes], None] | None) -> Extract | BidSet:
-    """One file's rows, or a finished invalid bid saying why the file cannot be used. `keep(sha256,
+             keep: Callable[[str, str, bytes], None] | None) -> Extract | BidSet:
+    """One file's rows, or a finished invalid bid saying why the file cannot be used. `keep(name, sha256,
     content)` is called first, so even a refused file is kept."""
     source = SourceFile(name, hashlib.sha256(content).hexdigest())
     if keep is not None:
-        keep(source.sha256, content)
+        keep(name, source.sha256, content)
     suffix = Path(name).suffix.casefold()
     if suffix in REFUSED:
         return _invalid(source, Problem("file", REFUSED[suffix]), framework)

@@ -34,6 +34,7 @@ class ReportInfo:
     inputs: tuple[tuple[str, str, int], ...]  # (file, sha256, bids read from it)
     framework_file: str
     tender_file: str | None
+    audit_head: str = ""  # the audit chain head when the evaluation was made
 
 
 def vendor_text(value, limit: str = "name") -> Markup:

@@ -8,9 +8,9 @@ import streamlit as st
 
 from evaluator.ingest.files import read_bids
 from evaluator.model.framework import WEIGHT_TOTAL, WEIGHT_TOLERANCE
-from evaluator.model.tender import resolve_settings
+from evaluator.model.tender import Tender, load_tender, resolve_settings
 from evaluator.scoring import evaluate
-from evaluator.ui.common import SAMPLE_BIDS, framework_at, sample_tender, state
+from evaluator.ui.common import SAMPLE_BIDS, framework_at, sample_tender, state, workspace
 from evaluator.workspace import tender_yaml
 
 TENDER_WEIGHTS = "the tender's weights"
@@ -75,12 +75,23 @@ def _edited(tender, baseline, weights: dict, minimums: dict, codes: list[str]):
 
 
 def _bids(session, framework):
+    """This session's evaluation, a stored one (anonymous without the bid_identities grant), or samples."""
     if session.outcome is not None and session.outcome.evaluation.framework.id == framework.id:
         return session.outcome.evaluation.bids
-    st.info("Evaluate bids in the officer workspace first, or work on the bundled samples.")
+    desk = workspace()
+    stored = [row for row in desk.evaluations() if row["request"].framework == session.framework_path]
+    choices = {"": "—", **{row["id"]: f"{row['evaluated_at']} · {row['id']}" for row in stored}}
+    chosen = st.selectbox("Work on a stored evaluation", list(choices), format_func=choices.__getitem__,
+                          key="analyst-evaluation")
+    if chosen and session.get("analyst_source") != chosen:
+        request, session.analyst_bids = desk.analysis_bids(chosen)
+        session.tender = load_tender(request.tender)[0] if request.tender else Tender()
+        session.analyst_source = chosen
+    st.info("Or evaluate bids in the officer workspace first, or work on the bundled samples.")
     if st.button("Work on the bundled sample bids", key="analyst-samples"):
         session.analyst_bids = read_bids([str(path) for path in SAMPLE_BIDS], framework)
         session.tender = sample_tender()
+        session.analyst_source = "samples"
     return session.get("analyst_bids")
 
 

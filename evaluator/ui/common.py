@@ -7,7 +7,9 @@ import streamlit as st
 
 from evaluator.model.framework import Framework, load_framework
 from evaluator.model.tender import Tender, load_tender
-from evaluator.workspace import data_root
+from evaluator.ui.signin import current_user
+from evaluator.workspace import Store, Workspace, data_root
+from evaluator.store.database import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAMEWORKS = sorted(p for p in (ROOT / "frameworks").glob("*.yaml"))
@@ -32,12 +34,31 @@ def state():
     session.setdefault("tender", sample_tender())
     session.setdefault("uploads", {})  # file name -> stored path
     session.setdefault("outcome", None)  # the last evaluation's Outcome
-    session.setdefault("folder", None)  # where it was recorded
+    session.setdefault("evaluation_id", None)  # its id in the store
     return session
 
 
 def root() -> Path:
     return data_root()
+
+
+@st.cache_resource
+def store_at(url: str) -> Store:
+    return Store(url)
+
+
+def workspace() -> Workspace:
+    """The signed-in (or local) user's access to the store; signs in once per session in the audit log."""
+    user = current_user()
+    desk = Workspace(store_at(database_url(root())), user)
+    if st.session_state.get("signed_in_as") != user:
+        desk.sign_in()
+        st.session_state.signed_in_as = user
+    return desk
+
+
+def denied(error: Exception) -> None:
+    st.error(f"Not allowed: {error}")
 
 
 def ranking_frame(document: dict) -> pd.DataFrame:
@@ -67,6 +88,3 @@ def gate_frame(document: dict):
                                                                           "color: #8e1c10; font-weight: bold")
     return levels.style.apply(lambda _: colours, axis=None)
 
-
-def show_errors(exception: Exception) -> None:
-    st.error(str(exception))

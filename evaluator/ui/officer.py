@@ -16,25 +16,30 @@ from evaluator.model.tender import UNKNOWN_POLICIES, TIE_BREAKS, Tender, resolve
 from evaluator.report import charts
 from evaluator.report.pdf_report import report_context_for_bid
 from evaluator.service import LETTERS, Request
+from evaluator.store.database import StoreError
 from evaluator.ui.common import (FRAMEWORKS, MAX_FILES, SAMPLE_BIDS, framework_at, gate_frame, ranking_frame, root,
-                                 state)
-from evaluator.workspace import record_evaluation, store_tender, store_upload, tender_yaml
+                                 state, workspace)
+from evaluator.workspace import Workspace, tender_yaml
 
 OUTPUTS = ("results.json", "results.xlsx", "report.pdf", "summary.pdf")
 
 
 def page() -> None:
     session = state()
+    desk = workspace()
     st.title("Procurement officer")
+    if not desk.allowed("evaluate"):
+        st.warning(f"{desk.user.name} does not have the officer role, so this workspace is closed.")
+        return
     st.caption("Set the tender, give vendors the template, upload their bids, evaluate, and download the award "
                "report. Everything uploaded is kept by its SHA-256.")
     tender = _tender_form(session)
     if tender is None:
         return
-    _bids_section(session, tender)
-    _evaluate_section(session, tender)
+    _bids_section(session, desk, tender)
+    _evaluate_section(session, desk, tender)
     if session.outcome is not None:
-        _results(session)
+        _results(session, desk)
 
 
 def _tender_form(session) -> Tender | None:
@@ -102,16 +107,17 @@ def _award_form(base: Tender) -> dict | None:
     return result
 
 
-def _bids_section(session, tender: Tender) -> None:
+def _bids_section(session, desk: Workspace, tender: Tender) -> None:
     st.header("2. Bids")
     uploaded = st.file_uploader("Bid files (.xlsx from the template, or long or wide .csv)", type=["xlsx", "csv"],
                                 accept_multiple_files=True, key="upload")
     for file in (uploaded or [])[:MAX_FILES]:
-        session.uploads[file.name] = str(store_upload(file.name, file.getvalue(), root()))
+        if file.name not in session.uploads:
+            session.uploads[file.name] = str(desk.upload(file.name, file.getvalue(), root()))
     left, right = st.columns(2)
     if left.button("Add the bundled sample bids", key="samples"):
         for path in SAMPLE_BIDS:
-            session.uploads[path.name] = str(store_upload(path.name, path.read_bytes(), root()))
+            session.uploads[path.name] = str(desk.upload(path.name, path.read_bytes(), root()))
     if right.button("Remove all bids", key="clear", disabled=not session.uploads):
         session.uploads = {}
     if not session.uploads:
@@ -123,11 +129,16 @@ def _bids_section(session, tender: Tender) -> None:
              "vendor": bid.vendor, "valid": not bid.invalid,
              "problems": "; ".join(f"{p.location}: {p.message}" for p in bid.errors)} for bid in bids.bids]
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="validation")
+    outcome = [{"file": row["file"], "sha256": row["sha256"], "bid": row["bid"], "valid": row["valid"]}
+               for row in rows]
+    if session.get("validated") != outcome:  # log each validation outcome once, not on every rerun
+        desk.record_validation(outcome)
+        session.validated = outcome
     st.caption(f"{len(session.uploads)} files, {len(rows)} bids read, {sum(not r['valid'] for r in rows)} invalid. "
                "Invalid bids are evaluated as invalid and listed in the report.")
 
 
-def _evaluate_section(session, tender: Tender) -> None:
+def _evaluate_section(session, desk: Workspace, tender: Tender) -> None:
     st.header("3. Evaluate")
     if not session.uploads:
         return
@@ -135,19 +146,19 @@ def _evaluate_section(session, tender: Tender) -> None:
     if st.button("Evaluate", type="primary", key="evaluate"):
         with st.status("Evaluating…", expanded=True) as status:
             st.write(f"Reading {len(session.uploads)} files and scoring the bids; rendering the PDFs…")
-            request = Request(framework=session.framework_path, tender=str(store_tender(tender, root())),
-                              inputs=tuple(sorted(session.uploads.values())), letters=letters,
-                              evaluated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
             try:
-                session.outcome, session.folder = record_evaluation(request, root())
-            except ConfigurationError as error:
+                request = Request(framework=session.framework_path, tender=str(desk.save_tender(tender, root())),
+                                  inputs=tuple(sorted(session.uploads.values())), letters=letters,
+                                  evaluated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+                session.outcome, session.evaluation_id = desk.evaluate(request)
+            except (ConfigurationError, StoreError) as error:
                 status.update(label="The evaluation could not run", state="error")
                 st.error(str(error))
                 return
             status.update(label="Evaluated", state="complete", expanded=False)
 
 
-def _results(session) -> None:
+def _results(session, desk: Workspace) -> None:
     outcome = session.outcome
     document = outcome.document
     summary = document["summary"]
@@ -167,7 +178,7 @@ def _results(session) -> None:
     if scores:
         st.html(charts.score_distribution(scores))
     _drill_down(outcome)
-    _downloads(outcome)
+    _downloads(outcome, desk, session.evaluation_id)
 
 
 def _drill_down(outcome) -> None:
@@ -198,16 +209,19 @@ def _drill_down(outcome) -> None:
         st.error(f"Excluded: {reason['message']}")
 
 
-def _downloads(outcome) -> None:
+def _downloads(outcome, desk: Workspace, evaluation_id: str) -> None:
     st.subheader("Downloads")
+    st.caption(f"Stored as evaluation {evaluation_id}; every download is recorded in the audit log.")
     columns = st.columns(len(OUTPUTS) + 1)
     for column, name in zip(columns, OUTPUTS):
         if name in outcome.files:
-            column.download_button(name, outcome.files[name], name, key=f"download-{name}")
+            column.download_button(name, outcome.files[name], name, key=f"download-{name}",
+                                   on_click=desk.note_download, args=(evaluation_id, name, outcome.files[name]))
     letters = {name: content for name, content in outcome.files.items() if name.startswith(f"{LETTERS}/")}
     if letters:
-        columns[-1].download_button(f"{len(letters)} letters (.zip)", _zip(letters), "letters.zip",
-                                    key="download-letters")
+        archive = _zip(letters)
+        columns[-1].download_button(f"{len(letters)} letters (.zip)", archive, "letters.zip", key="download-letters",
+                                    on_click=desk.note_download, args=(evaluation_id, "letters.zip", archive))
 
 
 def _zip(files: dict[str, bytes]) -> bytes:

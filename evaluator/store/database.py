@@ -1,0 +1,111 @@
+"""Opening the store: SQLite by default (WAL, one writer at a time), PostgreSQL by URL, same code.
+
+Every write runs in one transaction that also appends to the audit log, so the store holds either the
+whole change and its audit entry or neither. Writers are serialised (SQLite: BEGIN IMMEDIATE;
+PostgreSQL: a transaction-scoped advisory lock), which keeps the audit chain a single line.
+"""
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+WRITE_LOCK = 734_201  # PostgreSQL advisory lock key for writers
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked (read-only, full, unreachable); the message says why."""
+
+
+def database_url(data_root: Path) -> str:
+    return os.environ.get("EVALUATOR_DATABASE_URL") or f"sqlite:///{data_root / 'evaluator.db'}"
+
+
+def open_engine(url: str) -> Engine:
+    """An engine with the schema migrated to the newest version."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1].split("?", 1)[0]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 60, "isolation_level": None})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    try:
+        with _locked(engine) as connection:
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except SQLAlchemyError as error:
+        raise StoreError(f"the database at {_safe(url)} cannot be opened or migrated: {_reason(error)}") from None
+    return engine
+
+
+@contextmanager
+def _locked(engine: Engine):
+    with engine.connect() as connection:
+        connection = connection.execution_options(immediate=True)
+        with connection.begin():
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+            yield connection
+
+
+@contextmanager
+def writing(engine: Engine):
+    """One serialised write transaction; database errors become a StoreError with a plain reason."""
+    try:
+        with _locked(engine) as connection:
+            yield connection
+    except SQLAlchemyError as error:
+        raise StoreError(f"the change was not saved: {_reason(error)}") from None
+
+
+@contextmanager
+def reading(engine: Engine):
+    try:
+        with engine.connect() as connection:
+            yield connection
+    except SQLAlchemyError as error:
+        raise StoreError(f"the store cannot be read: {_reason(error)}") from None
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """pysqlite runs in autocommit here; transactions start explicitly, writers' at once with the lock."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get("immediate") else "BEGIN")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=60000", "synchronous=NORMAL"):
+        try:
+            cursor.execute(f"PRAGMA {pragma}")
+        except Exception:  # noqa: BLE001 - a read-only database refuses WAL; it is still readable
+            pass
+    cursor.close()
+
+
+def _reason(error: SQLAlchemyError) -> str:
+    message = str(getattr(error, "orig", error)).splitlines()[0]
+    if isinstance(error, OperationalError) and "readonly" in message.replace("-", "").replace(" ", ""):
+        return "the database is read-only"
+    if "full" in message:
+        return "the disk or the database is full"
+    return message
+
+
+def _safe(url: str) -> str:
+    """The URL without a password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://…@{rest.split('@', 1)[1]}"
+    return url
+

@@ -1,0 +1,73 @@
+"""Reading and writing the store's rows. Callers hold the transaction (see database.writing)."""
+
+import hashlib
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from evaluator.store.schema import evaluation_files, evaluations, files, users, versions
+
+
+def put_files(connection: Connection, contents: dict[str, bytes]) -> None:
+    """Add the files not stored yet; a stored file is never overwritten (same SHA-256, same bytes)."""
+    if not contents:
+        return
+    present = set(connection.execute(select(files.c.sha256).where(files.c.sha256.in_(list(contents)))).scalars())
+    missing = [{"sha256": sha, "size": len(content), "content": content}
+               for sha, content in sorted(contents.items()) if sha not in present]
+    if missing:
+        connection.execute(insert(files), missing)
+
+
+def file_content(connection: Connection, sha256: str) -> bytes | None:
+    return connection.execute(select(files.c.content).where(files.c.sha256 == sha256)).scalar_one_or_none()
+
+
+def put_version(connection: Connection, kind: str, name: str, content: bytes, previous: str | None, actor: str,
+                at: str) -> str:
+    sha = hashlib.sha256(content).hexdigest()
+    put_files(connection, {sha: content})
+    if connection.execute(select(versions.c.sha256).where(versions.c.sha256 == sha)).first() is None:
+        connection.execute(insert(versions).values(sha256=sha, kind=kind, name=name, previous=previous,
+                                                   created_by=actor, created_at=at))
+    return sha
+
+
+def has_evaluation(connection: Connection, evaluation_id: str) -> bool:
+    return connection.execute(select(evaluations.c.id).where(evaluations.c.id == evaluation_id)).first() is not None
+
+
+def put_evaluation(connection: Connection, evaluation_id: str, evaluated_at: str, actor: str, request: str,
+                   results_sha256: str, inputs: dict[str, str], outputs: dict[str, str]) -> None:
+    connection.execute(insert(evaluations).values(id=evaluation_id, evaluated_at=evaluated_at, created_by=actor,
+                                                  request=request, results_sha256=results_sha256))
+    rows = [{"evaluation_id": evaluation_id, "role": role, "name": name, "sha256": sha}
+            for role, named in (("input", inputs), ("output", outputs)) for name, sha in sorted(named.items())]
+    connection.execute(insert(evaluation_files), rows)
+
+
+def evaluation_rows(connection: Connection) -> list:
+    return list(connection.execute(select(evaluations).order_by(evaluations.c.evaluated_at.desc(),
+                                                                evaluations.c.id)))
+
+
+def evaluation_row(connection: Connection, evaluation_id: str):
+    return connection.execute(select(evaluations).where(evaluations.c.id == evaluation_id)).first()
+
+
+def evaluation_file_hashes(connection: Connection, evaluation_id: str, role: str) -> dict[str, str]:
+    rows = connection.execute(select(evaluation_files.c.name, evaluation_files.c.sha256).where(
+        (evaluation_files.c.evaluation_id == evaluation_id) & (evaluation_files.c.role == role)))
+    return {row.name: row.sha256 for row in rows}
+
+
+def user_row(connection: Connection, name: str):
+    return connection.execute(select(users).where(users.c.name == name)).first()
+
+
+def put_user(connection: Connection, name: str, roles: list[str], grants: list[str]) -> None:
+    values = {"roles": ",".join(sorted(roles)), "grants": ",".join(sorted(grants))}
+    if user_row(connection, name) is None:
+        connection.execute(insert(users).values(name=name, **values))
+    else:
+        connection.execute(users.update().where(users.c.name == name).values(**values))

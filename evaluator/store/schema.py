@@ -1,0 +1,59 @@
+"""The tables, as SQLAlchemy Core. Changes go through a new Alembic migration in migrations/versions/."""
+
+from sqlalchemy import (BigInteger, Column, ForeignKey, Integer, LargeBinary, MetaData, PrimaryKeyConstraint, String,
+                        Table, Text)
+
+metadata = MetaData()
+
+files = Table(  # every byte submitted or produced, by SHA-256; never updated, never deleted
+    "files", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+versions = Table(  # framework and tender versions: an edit is a new row
+    "versions", metadata,
+    Column("sha256", String(64), ForeignKey("files.sha256"), primary_key=True),
+    Column("kind", String(16), nullable=False),  # framework | tender
+    Column("name", Text, nullable=False),
+    Column("previous", String(64)),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", String(20), nullable=False),
+)
+
+evaluations = Table(
+    "evaluations", metadata,
+    Column("id", String(16), primary_key=True),
+    Column("evaluated_at", String(20), nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("request", Text, nullable=False),  # JSON of the Request that reproduces it
+    Column("results_sha256", String(64), nullable=False),
+)
+
+evaluation_files = Table(
+    "evaluation_files", metadata,
+    Column("evaluation_id", String(16), ForeignKey("evaluations.id"), nullable=False),
+    Column("role", String(8), nullable=False),  # input | output
+    Column("name", Text, nullable=False),
+    Column("sha256", String(64), ForeignKey("files.sha256"), nullable=False),
+    PrimaryKeyConstraint("evaluation_id", "role", "name"),
+)
+
+users = Table(
+    "users", metadata,
+    Column("name", String(200), primary_key=True),
+    Column("roles", Text, nullable=False),  # comma-separated: officer, analyst, auditor, admin
+    Column("grants", Text, nullable=False, default=""),  # e.g. "bid_identities" for an analyst
+)
+
+audit_log = Table(  # append-only; each entry carries the hash of the one before
+    "audit_log", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(20), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("event", String(40), nullable=False),
+    Column("detail", Text, nullable=False),  # canonical JSON
+    Column("previous_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)

@@ -1,0 +1,52 @@
+"""Who is using the app: an identity provider's user through Streamlit's OIDC support when
+`.streamlit/secrets.toml` configures [auth], else the single local user (every role), clearly labelled."""
+
+import time
+
+import streamlit as st
+
+from evaluator.workspace import ROLES, User
+
+LOCAL_MODE = ("Single-user local mode: no sign-in is configured, so you act as officer, analyst, auditor and "
+              "admin. Configure [auth] in .streamlit/secrets.toml to sign users in.")
+
+
+def roles_from_claims(claims: dict, claim: str, mapping: dict[str, str]) -> frozenset[str]:
+    """The evaluator roles named by an identity-provider claim (a list or a space/comma-separated string),
+    through `mapping` (provider group -> role); unknown groups give nothing."""
+    value = claims.get(claim, [])
+    groups = value if isinstance(value, list) else str(value).replace(",", " ").split()
+    return frozenset(mapping[group] for group in groups if mapping.get(group) in ROLES)
+
+
+def token_expired(claims: dict, now: float) -> bool:
+    """A token without an expiry, or past it, is not accepted."""
+    expiry = claims.get("exp")
+    return not isinstance(expiry, (int, float)) or expiry <= now
+
+
+def current_user() -> User:
+    if not _sign_in_configured():
+        st.sidebar.info(LOCAL_MODE)
+        return User.local()
+    if not st.user.is_logged_in:
+        st.title("Sovereignty Procurement Evaluator")
+        st.button("Sign in", on_click=st.login, type="primary")
+        st.stop()
+    claims = st.user.to_dict()
+    if token_expired(claims, time.time()):
+        st.logout()
+        st.stop()
+    settings = st.secrets.get("evaluator", {})
+    roles = roles_from_claims(claims, settings.get("roles_claim", "groups"), dict(settings.get("role_map", {})))
+    name = claims.get("email") or claims.get("sub") or "unknown"
+    st.sidebar.caption(f"Signed in as {name}: {', '.join(sorted(roles)) or 'no role'}")
+    st.sidebar.button("Sign out", on_click=st.logout)
+    return User(name, roles)
+
+
+def _sign_in_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:
+        return False
