@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -202,20 +203,12 @@ class Workspace:
         """A stored evaluation's framework path and bids, read again from its stored inputs, for the
         analyst's what-ifs; anonymous (no identities, no prices) without the bid_identities grant."""
         self._require("read evaluations")
-        from evaluator.ingest.files import read_bids
+        from evaluator.ingest.files import located, read_bids
         from evaluator.model.framework import load_framework
 
-        with reading(self.store.engine) as connection:
-            request = load_request(records.evaluation_row(connection, evaluation_id).request)
-            inputs = records.evaluation_file_hashes(connection, evaluation_id, "input")
-            contents = {name: records.file_content(connection, sha) for name, sha in inputs.items()}
-        with tempfile.TemporaryDirectory() as folder:
-            for name, content in contents.items():
-                path = Path(folder) / name.lstrip("/")
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(content)
-            framework, _ = load_framework(Path(folder) / request.framework.lstrip("/"))
-            bids = read_bids(list(request.inputs), framework, base=Path(folder))
+        with self._stored_inputs(evaluation_id) as (request, folder):
+            framework, _ = load_framework(located(request.framework, folder))
+            bids = read_bids(list(request.inputs), framework, base=folder)
         sees_identities = self.user.roles & {"officer", "auditor"} or "bid_identities" in self.user.grants
         if not sees_identities:
             bids = bids.with_bids(tuple(dataclasses.replace(bid, bid_id=f"Bidder {i + 1}", vendor=f"Bidder {i + 1}",
@@ -228,22 +221,29 @@ class Workspace:
         """Run a stored evaluation again from its stored inputs: (output, recorded sha, reproduced sha)."""
         self._require("reproduce an evaluation")
         with reading(self.store.engine) as connection:
+            recorded = records.evaluation_file_hashes(connection, evaluation_id, "output")
+        with self._stored_inputs(evaluation_id) as (request, folder):
+            again = run_evaluation(request, base=folder).files
+        reproduced = {name: hashlib.sha256(content).hexdigest() for name, content in again.items()}
+        rows = [(name, sha, reproduced.get(name, "missing")) for name, sha in sorted(recorded.items())]
+        self._log("reproduce", {"evaluation": evaluation_id, "identical": all(a == b for _, a, b in rows)})
+        return rows
+
+    @contextmanager
+    def _stored_inputs(self, evaluation_id: str):
+        """The evaluation's request, and a temporary folder holding its stored inputs under their names."""
+        with reading(self.store.engine) as connection:
             row = records.evaluation_row(connection, evaluation_id)
             if row is None:
                 raise KeyError(f"no evaluation {evaluation_id!r} in the store")
-            inputs = records.evaluation_file_hashes(connection, evaluation_id, "input")
-            recorded = records.evaluation_file_hashes(connection, evaluation_id, "output")
-            contents = {name: records.file_content(connection, sha) for name, sha in inputs.items()}
+            contents = {name: records.file_content(connection, sha)
+                        for name, sha in records.evaluation_file_hashes(connection, evaluation_id, "input").items()}
         with tempfile.TemporaryDirectory() as folder:
             for name, content in contents.items():
                 path = Path(folder) / name.lstrip("/")
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(content)
-            again = run_evaluation(load_request(row.request), base=Path(folder)).files
-        reproduced = {name: hashlib.sha256(content).hexdigest() for name, content in again.items()}
-        rows = [(name, sha, reproduced.get(name, "missing")) for name, sha in sorted(recorded.items())]
-        self._log("reproduce", {"evaluation": evaluation_id, "identical": all(a == b for _, a, b in rows)})
-        return rows
+            yield load_request(row.request), Path(folder)
 
     def verify_audit(self) -> tuple[int, audit.Broken | None, str]:
         """(entries checked, first broken link or None, chain head)."""

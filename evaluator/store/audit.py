@@ -23,9 +23,10 @@ class Broken:
     reason: str
 
 
-def entry_hash(seq: int, at: str, actor: str, event: str, detail: str, previous_hash: str) -> str:
-    entry = {"seq": seq, "at": at, "actor": actor, "event": event, "detail": json.loads(detail),
-             "previous_hash": previous_hash}
+def entry_hash(seq: int, at: str, actor: str, event: str, detail, previous_hash: str) -> str:
+    """SHA-256 of the entry as RFC 8785 JSON; `detail` is the object, or its stored JSON text."""
+    entry = {"seq": seq, "at": at, "actor": actor, "event": event,
+             "detail": json.loads(detail) if isinstance(detail, str) else detail, "previous_hash": previous_hash}
     return hashlib.sha256(rfc8785.dumps(entry)).hexdigest()
 
 
@@ -35,7 +36,7 @@ def append(connection: Connection, at: str, actor: str, event: str, detail: dict
                               .limit(1)).first()
     seq, previous = (last.seq + 1, last.hash) if last else (1, GENESIS)
     canonical = rfc8785.dumps(detail).decode()
-    digest = entry_hash(seq, at, actor, event, canonical, previous)
+    digest = entry_hash(seq, at, actor, event, detail, previous)
     connection.execute(insert(audit_log).values(seq=seq, at=at, actor=actor, event=event, detail=canonical,
                                                 previous_hash=previous, hash=digest))
     return digest

@@ -1,0 +1,58 @@
+"""Benchmark: 1,000 evaluations of 50 bids stored (SQLite by default, or EVALUATOR_DATABASE_URL), then
+the audit log verified. Reports the audit verification rate and the overhead of storing relative to
+the same evaluations without a store, measured in the same run (target under 25 %).
+Run: python3 bench/store_1000.py [--evaluations 1000] [--bids 50]
+"""
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from evaluate_10k import write_bids  # noqa: E402
+from evaluator.service import Request, run_evaluation  # noqa: E402
+from evaluator.workspace import Store, User, Workspace  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--evaluations", type=int, default=1000)
+    parser.add_argument("--bids", type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        bids = Path(folder) / "bids.csv"
+        write_bids(bids, args.bids, "realistic")
+        requests = [Request(framework=str(ROOT / "frameworks" / "eu-csf-2026.yaml"),
+                            tender=str(ROOT / "samples" / "tender.yaml"), inputs=(str(bids),), formats=("json",),
+                            evaluated_at=f"2027-01-01T{n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}Z")
+                   for n in range(args.evaluations)]
+        start = time.perf_counter()
+        for request in requests:
+            run_evaluation(request)
+        bare = time.perf_counter() - start
+        url = os.environ.get("EVALUATOR_DATABASE_URL") or f"sqlite:///{folder}/evaluator.db"
+        desk = Workspace(Store(url), User.local())
+        start = time.perf_counter()
+        for request in requests:
+            desk.evaluate(request)
+        stored = time.perf_counter() - start
+        start = time.perf_counter()
+        checked, broken, _ = desk.verify_audit()
+        verify = time.perf_counter() - start
+    assert broken is None
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+          f"store {url.split(':', 1)[0]}")
+    print(f"{args.evaluations:,} evaluations of {args.bids} bids (results.json each): {bare:.1f} s without a "
+          f"store, {stored:.1f} s stored; overhead {100 * (stored - bare) / bare:.1f} % (target < 25 %)")
+    print(f"audit verification: {checked:,} entries in {verify:.2f} s = {checked / verify:,.0f} entries/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,253 @@
+"""The store on SQLite and on PostgreSQL: whole evaluations, the audit chain under tampering, roles,
+reproduction, and faults (concurrent writers, a killed process, a read-only or full database)."""
+
+import dataclasses
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from sqlalchemy import create_engine, delete, select, text, update
+
+from conftest import CSF_PATH, ROOT, SAMPLES
+from evaluator.__main__ import main
+from evaluator.service import Request
+from evaluator.store.database import StoreError
+from evaluator.store.schema import audit_log, evaluation_files, evaluations, files
+from evaluator.workspace import PermissionDenied, Store, User, Workspace
+
+POSTGRES = os.environ.get("EVALUATOR_TEST_POSTGRES_URL")
+TABLES = ("audit_log", "users", "evaluation_files", "evaluations", "versions", "files", "alembic_version")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'evaluator.db'}"
+    if not POSTGRES:
+        pytest.skip("EVALUATOR_TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL and sets it)")
+    with create_engine(POSTGRES).begin() as connection:
+        for table in TABLES:
+            connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    return POSTGRES
+
+
+def clock():
+    return "2026-11-26T09:00:00Z"
+
+
+def request(evaluated_at="2026-11-26T09:00:00Z", formats=("json", "summary")) -> Request:
+    return Request(framework=str(CSF_PATH.relative_to(ROOT)), tender="samples/tender.yaml",
+                   inputs=("samples/bids",), formats=formats, evaluated_at=evaluated_at)
+
+
+def desk(url, *roles, grants=()) -> Workspace:
+    return Workspace(Store(url), User("someone", frozenset(roles or ("officer", "analyst", "auditor", "admin")),
+                                      frozenset(grants)), clock)
+
+
+@pytest.fixture(autouse=True)
+def in_repository(monkeypatch):
+    monkeypatch.chdir(ROOT)  # requests name files relative to the repository, as the CLI would
+
+
+def test_an_evaluation_is_stored_whole_and_reproduced(url):
+    officer = desk(url)
+    outcome, evaluation_id = officer.evaluate(request())
+    files_of = officer.files_of(evaluation_id)
+    assert set(files_of["input"]) == {"frameworks/eu-csf-2026.yaml", "samples/tender.yaml",
+                                      *[f"samples/bids/{p.name}" for p in (SAMPLES / "bids").iterdir()]}
+    assert files_of["output"] == {name: hashlib.sha256(content).hexdigest() for name, content in outcome.files.items()}
+    assert [(name, a == b) for name, a, b in officer.reproduce(evaluation_id)] == [("results.json", True),
+                                                                                   ("summary.pdf", True)]
+    checked, broken, _ = officer.verify_audit()
+    assert broken is None and checked == 3  # evaluation, report generated, reproduce
+
+
+def test_files_are_content_addressed_and_never_duplicated(url):
+    officer = desk(url)
+    first = officer.upload("a.csv", b"bid_id,vendor\n", ROOT / "data-test")
+    second = officer.upload("b.csv", b"bid_id,vendor\n", ROOT / "data-test")
+    with officer.store.engine.connect() as connection:
+        assert connection.execute(select(files.c.sha256)).scalars().all() == \
+            [hashlib.sha256(b"bid_id,vendor\n").hexdigest()]
+    assert first.parent == second.parent
+    import shutil
+    shutil.rmtree(ROOT / "data-test")
+
+
+def test_a_tender_edit_is_a_new_version(url, tmp_path):
+    from evaluator.model.tender import load_tender
+    officer = desk(url)
+    tender, _ = load_tender(SAMPLES / "tender.yaml")
+    first = officer.save_tender(tender, tmp_path)
+    second = officer.save_tender(tender.model_copy(update={"minimum_level": "SEAL-3"}), tmp_path,
+                                 previous=first.stem)
+    assert first != second and first.exists() and second.exists()
+
+
+class TestAuditChain:
+    @pytest.fixture
+    def stored(self, url):
+        officer = desk(url)
+        for minute in range(3):
+            officer.evaluate(request(f"2026-11-26T09:0{minute}:00Z"))  # 2 entries each
+        return officer
+
+    def broken(self, officer):
+        return officer.verify_audit()[1]
+
+    def test_an_untouched_chain_verifies(self, stored):
+        checked, broken, head = stored.verify_audit()
+        assert (checked, broken) == (6, None) and len(head) == 64
+
+    def test_an_altered_entry_is_found(self, stored):
+        with stored.store.engine.begin() as connection:
+            connection.execute(update(audit_log).where(audit_log.c.seq == 3).values(actor="somebody else"))
+        assert self.broken(stored).seq == 3 and "altered" in self.broken(stored).reason
+
+    def test_a_deleted_entry_is_found(self, stored):
+        with stored.store.engine.begin() as connection:
+            connection.execute(delete(audit_log).where(audit_log.c.seq == 4))
+        assert self.broken(stored).seq == 4 and "missing" in self.broken(stored).reason
+
+    def test_reordered_entries_are_found(self, stored):
+        with stored.store.engine.begin() as connection:
+            connection.execute(update(audit_log).where(audit_log.c.seq == 2).values(seq=100))
+            connection.execute(update(audit_log).where(audit_log.c.seq == 5).values(seq=2))
+            connection.execute(update(audit_log).where(audit_log.c.seq == 100).values(seq=5))
+        assert self.broken(stored).seq == 2
+
+    def test_an_entry_rehashed_after_editing_breaks_the_next_link(self, stored):
+        from evaluator.store.audit import entry_hash
+        with stored.store.engine.begin() as connection:
+            row = connection.execute(select(audit_log).where(audit_log.c.seq == 2)).one()
+            forged = entry_hash(2, row.at, "forger", row.event, row.detail, row.previous_hash)
+            connection.execute(update(audit_log).where(audit_log.c.seq == 2).values(actor="forger", hash=forged))
+        assert self.broken(stored).seq == 3 and "does not follow" in self.broken(stored).reason
+
+
+DENIED = {
+    "analyst": [lambda d: d.evaluate(request()), lambda d: d.upload("x.csv", b"x", ROOT / "data-test"),
+                lambda d: d.reproduce("x"), lambda d: d.set_user("x", ["officer"]), lambda d: d.output("x", "x")],
+    "auditor": [lambda d: d.evaluate(request()), lambda d: d.upload("x.csv", b"x", ROOT / "data-test"),
+                lambda d: d.save_framework(b"x", "x", ROOT / "data-test"), lambda d: d.set_user("x", ["officer"])],
+    "officer": [lambda d: d.reproduce("x"), lambda d: d.verify_audit(), lambda d: d.save_framework(b"x", "x", ROOT),
+                lambda d: d.set_user("x", ["officer"])],
+    "admin": [lambda d: d.evaluate(request()), lambda d: d.results("x"), lambda d: d.reproduce("x")],
+}
+
+
+@pytest.mark.parametrize("role, attempt", [(role, attempt) for role, attempts in DENIED.items()
+                                           for attempt in attempts])
+def test_each_role_is_denied_what_is_not_its_own(url, role, attempt):
+    someone = desk(url, role)
+    with pytest.raises(PermissionDenied, match=f"someone \\({role}\\) may not"):
+        attempt(someone)
+    with someone.store.engine.connect() as connection:
+        events = connection.execute(select(audit_log.c.event, audit_log.c.actor)).all()
+    assert events == [("permission denied", "someone")]
+
+
+def test_an_analyst_sees_bidders_anonymously_unless_granted(url):
+    _, evaluation_id = desk(url).evaluate(request())
+    anonymous = desk(url, "analyst").results(evaluation_id)
+    assert {bid["vendor"] for bid in anonymous["bids"]} == {f"Bidder {n}" for n in range(1, 9)}
+    assert all(bid["price"] is None for bid in anonymous["bids"])
+    granted = desk(url, "analyst", grants=("bid_identities",)).results(evaluation_id)
+    assert "Nordlicht Cloud GmbH" in {bid["vendor"] for bid in granted["bids"]}
+    _, bids = desk(url, "analyst").analysis_bids(evaluation_id)
+    assert bids.bids[0].vendor.startswith("Bidder") and bids.bids[0].price is None
+
+
+def test_two_sessions_evaluating_at_once(url):
+    errors = []
+
+    def evaluate(minute):
+        try:
+            desk(url).evaluate(request(f"2026-11-26T10:0{minute}:00Z"))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+    threads = [threading.Thread(target=evaluate, args=(minute,)) for minute in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    officer = desk(url)
+    assert len(officer.evaluations()) == 4 and officer.verify_audit()[:2] == (8, None)
+
+
+def test_a_killed_process_leaves_whole_evaluations_or_none(url):
+    script = f"""
+import itertools
+from evaluator.service import Request
+from evaluator.workspace import Store, User, Workspace
+desk = Workspace(Store({url!r}), User.local())
+for n in itertools.count():
+    desk.evaluate(Request(framework="frameworks/eu-csf-2026.yaml", tender="samples/tender.yaml",
+                          inputs=("samples/bids",), formats=("json", "xlsx"),
+                          evaluated_at=f"2027-01-01T00:{{n // 60 % 60:02d}}:{{n % 60:02d}}Z"))
+"""
+    child = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
+    time.sleep(6)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    officer = desk(url)
+    with officer.store.engine.connect() as connection:
+        stored = connection.execute(select(evaluations.c.id)).scalars().all()
+        for evaluation_id in stored:
+            roles = connection.execute(select(evaluation_files.c.role).where(
+                evaluation_files.c.evaluation_id == evaluation_id)).scalars().all()
+            assert roles.count("input") == 8 and roles.count("output") == 2
+    assert len(stored) >= 1
+    checked, broken, _ = officer.verify_audit()
+    assert broken is None and checked == 2 * len(stored)
+    officer.evaluate(request("2028-01-01T00:00:00Z"))  # and the next start is clean
+    assert officer.verify_audit()[1] is None
+
+
+def test_a_read_only_database_gives_a_clear_error_and_stays_intact(tmp_path):
+    path = tmp_path / "evaluator.db"
+    desk(f"sqlite:///{path}").evaluate(request())
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="read-only"):
+        desk(f"sqlite:///file:{path}?mode=ro&uri=true").evaluate(request("2026-11-27T09:00:00Z"))
+    assert path.read_bytes() == before
+    assert desk(f"sqlite:///{path}").verify_audit()[1] is None
+
+
+def test_a_full_database_gives_a_clear_error_and_stays_intact(tmp_path):
+    from sqlalchemy import event
+    path = tmp_path / "evaluator.db"
+    officer = desk(f"sqlite:///{path}")
+    officer.evaluate(request())
+    with officer.store.engine.connect() as connection:
+        pages = connection.exec_driver_sql("PRAGMA page_count").scalar()
+    officer.store.engine.dispose()
+    event.listen(officer.store.engine, "connect",
+                 lambda dbapi, _: dbapi.execute(f"PRAGMA max_page_count = {pages + 2}"))
+    with pytest.raises(StoreError, match="full"):
+        officer.evaluate(request("2026-11-27T09:00:00Z", formats=("json", "xlsx", "summary")))
+    fresh = desk(f"sqlite:///{path}")
+    assert len(fresh.evaluations()) == 1 and fresh.verify_audit()[:2] == (2, None)
+
+
+def test_command_line_reproduce_and_audit_verify(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("EVALUATOR_DATA", str(tmp_path))
+    assert main(["evaluate", "--framework", "frameworks/eu-csf-2026.yaml", "--formats", "json", "--evaluated-at",
+                 "2026-11-26T09:00:00Z", "--out", str(tmp_path / "out"), "samples/bids"]) == 0
+    evaluation_id = capsys.readouterr().out.split("Stored as evaluation ")[1].split()[0]
+    assert main(["reproduce", evaluation_id]) == 0
+    assert "1 of 1 outputs reproduced byte for byte." in capsys.readouterr().out
+    assert main(["audit", "verify"]) == 0 and "The audit log is intact: 3 entries" in capsys.readouterr().out
+    engine = create_engine(f"sqlite:///{tmp_path / 'evaluator.db'}")
+    with engine.begin() as connection:
+        connection.execute(update(audit_log).where(audit_log.c.seq == 1).values(event="nothing happened"))
+    assert main(["audit", "verify"]) == 3
+    assert "broken at entry 1: its content no longer matches its hash (altered)" in capsys.readouterr().out
+    assert main(["reproduce", "no-such-id"]) == 2
