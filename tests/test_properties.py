@@ -8,7 +8,6 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import bid_set, run
 from evaluator.ingest.files import read_bid_bytes
-from evaluator.model.bid import BidSet
 from evaluator.model.framework import load_framework
 from evaluator.model.tender import Tender, resolve_settings
 from evaluator.report.results_json import results_document
@@ -61,8 +60,7 @@ def test_permuting_bid_order_changes_nothing(bids, seed, minimum, prices):
     settings_ = resolve_settings(CSF, tender)
     original = bid_set(CSF, bids, prices=prices[:len(bids)])
     order = np.random.default_rng(seed).permutation(len(bids))
-    shuffled = BidSet(tuple(original.bids[i] for i in order), original.ranks[order],
-                      original.evidence_quality[order], original.evidence[order], original.notes[order])
+    shuffled = original.take(order)
     first = results_document(evaluate(CSF, settings_, original), "sha")
     second = results_document(evaluate(CSF, settings_, shuffled), "sha")
     assert json.dumps(first) == json.dumps(second)

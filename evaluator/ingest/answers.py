@@ -4,6 +4,7 @@ Each distinct text is parsed once in Python and mapped back to the rows with num
 rows with a few hundred distinct answers cost a few hundred parses.
 """
 
+import math
 import re
 from typing import Callable
 
@@ -21,8 +22,58 @@ _NOT_ANSWERED = {"", "unknown"}
 Findings = tuple[np.ndarray, Callable[[int], str]]  # row positions with a problem, and the message of a row
 
 
-def parse_ranks(framework: Framework, columns: np.ndarray, answers: Column) -> tuple[np.ndarray, Findings]:
-    """Answer ranks for (criterion column, answer text) pairs, and the rows whose answer is unusable."""
+def parse_ranks(framework: Framework, columns: np.ndarray, answers: Column) -> tuple[np.ndarray, np.ndarray, Findings]:
+    """Answer ranks for (criterion column, answer text) pairs, the values given for numeric criteria (rank 1
+    when a value is given, NaN elsewhere), and the rows whose answer is unusable."""
+    numeric = np.array([c.numeric is not None for c in framework.criteria_in_objective_order])[columns] \
+        if len(columns) else np.zeros(0, bool)
+    if numeric.any():
+        return _parse_with_values(framework, columns, answers, numeric)
+    ranks, findings = _parse_choices(framework, columns, answers)
+    return ranks, np.full(len(ranks), np.nan), findings
+
+
+def _parse_with_values(framework: Framework, columns, answers: Column, numeric):
+    ranks, (unusable, message) = _parse_choices(framework, columns, answers)
+    numbers = answers.mapped(_number_or_blank)
+    values = np.full(len(columns), np.nan)
+    criteria = framework.criteria_in_objective_order
+    bad = []
+    for p in np.flatnonzero(numeric).tolist():
+        number = numbers[p]
+        if number is None:
+            ranks[p] = UNANSWERED
+            continue
+        if isinstance(number, str):
+            bad.append(p)
+            continue
+        valid = criteria[columns[p]].numeric.valid
+        if valid is None or valid[0] <= number <= valid[1]:  # out of range counts as unanswered
+            values[p], ranks[p] = number, 1
+        else:
+            ranks[p] = UNANSWERED
+    choice_problems = unusable[~numeric[unusable]]
+    problems = np.array(sorted([*choice_problems.tolist(), *bad]), np.int64)
+
+    def explain(p: int) -> str:
+        if numeric[p]:
+            unit = criteria[columns[p]].numeric.unit
+            return f"answer {answers.text(p)!r} is not a number (in {unit})"
+        return message(p)
+    ranks[problems] = UNANSWERED
+    return ranks, values, (problems, explain)
+
+
+def _number_or_blank(text: str):
+    """A float, None when blank or 'unknown', else the text itself (not a number)."""
+    cleaned = text.strip().removesuffix("%").strip()
+    if cleaned.casefold() in _NOT_ANSWERED:
+        return None
+    number = _number_or_none(cleaned)
+    return number if number is not None and math.isfinite(number) else text
+
+
+def _parse_choices(framework: Framework, columns: np.ndarray, answers: Column) -> tuple[np.ndarray, Findings]:
     parsed = [_parse_one(framework, text) for text in answers.values]
     numbers = np.array([n if isinstance(n, int) else _UNREADABLE for n in parsed] or [0], np.int64)[answers.codes]
     answered = (numbers != _UNREADABLE) & (numbers != _NO_ANSWER)
@@ -33,7 +84,7 @@ def parse_ranks(framework: Framework, columns: np.ndarray, answers: Column) -> t
         ranks[on_scale] = table[columns[on_scale], numbers[on_scale]]  # 0 where the level is not offered
     else:
         ranks[answered] = numbers[answered]
-    counts = np.array([len(c.answers) for c in framework.criteria_in_objective_order])[columns]
+    counts = np.array([len(c.answers) or 1 for c in framework.criteria_in_objective_order])[columns]
     unusable = (numbers == _UNREADABLE) | (answered & ((ranks < 1) | (ranks > counts)))
     ranks[unusable] = UNANSWERED
 

@@ -15,6 +15,7 @@ from evaluator.model.framework import Framework
 
 LONG_REQUIRED = ("bid_id", "vendor", "criterion_id", "answer")
 RESPONSE_FIELDS = ("evidence", "evidence_quality", "notes")
+META_PREFIX = "meta:"  # wide-CSV columns that carry reference data, not answers
 MAX_LINE_BYTES = 256 * 1024
 MAX_COLUMNS = 1000
 FIXED_NAMES = {"bid_id", "criterion_id", "answer", *BID_FIELDS, *RESPONSE_FIELDS}
@@ -99,7 +100,8 @@ def _column_name(name: str) -> str:
 
 def _wide(frame: pd.DataFrame, source: SourceFile) -> Extract:
     """One row per bid, one column per criterion: melted to long form, located as (row, column)."""
-    criteria = [name for name in frame.columns if name not in FIXED_NAMES]  # unknown IDs are reported per row
+    criteria = [name for name in frame.columns  # unknown IDs are reported per row; meta: columns are notes
+                if name not in FIXED_NAMES and not name.startswith(META_PREFIX)]
     missing = [name for name in ("bid_id", "vendor") if name not in frame.columns]
     if missing or not criteria:
         raise UnreadableFile(Problem("row 1", "the CSV is neither a long CSV (columns bid_id, vendor, criterion_id, "

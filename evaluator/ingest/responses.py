@@ -67,7 +67,7 @@ def assemble(extracts: list[Extract], framework: Framework) -> tuple[BidSet, np.
     errors.add(np.flatnonzero(orphan), "bid_id", lambda p: "bid_id is empty, so the row belongs to no bid")
 
     columns = _criterion_columns(framework, text["criterion_id"], errors)
-    ranks, (unusable, message) = parse_ranks(framework, np.clip(columns, 0, None), text["answer"])
+    ranks, values, (unusable, message) = parse_ranks(framework, np.clip(columns, 0, None), text["answer"])
     errors.add(unusable[columns[unusable] >= 0], "answer", message)
     quality = np.zeros(len(codes), np.int8)
     if "evidence_quality" in text:
@@ -94,6 +94,7 @@ def assemble(extracts: list[Extract], framework: Framework) -> tuple[BidSet, np.
     keep = np.flatnonzero(usable & ~errors.bad)
     rows, cols = codes[keep], columns[keep]
     result.ranks[rows, cols] = ranks[keep]
+    result.values[rows, cols] = values[keep]
     result.evidence_quality[rows, cols] = quality[keep]
     for name, matrix in (("evidence", result.evidence), ("notes", result.notes)):
         if name in text:

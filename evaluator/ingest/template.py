@@ -167,10 +167,17 @@ def _responses_sheet(book, formats, framework: Framework) -> None:
             sheet.write_string(row, column, value, formats["text"])
         for column in range(answer, len(RESPONSE_COLUMNS)):
             sheet.write_blank(row, column, None, formats["input"])
-        sheet.data_validation(row, answer, row, answer, {
-            "validate": "list", "source": _option_range(row - 1, len(criterion.answers)), "error_type": "stop",
-            "error_title": "Choose an answer", "error_message": "Choose one of the answers in the list."})
-        sheet.set_row(row, max(_height(question, 48), _height(max(answer_options(framework, criterion), key=len), 48)))
+        if criterion.numeric is not None:
+            sheet.data_validation(row, answer, row, answer, {
+                "validate": "decimal", "criteria": "between", "minimum": -1e15, "maximum": 1e15,
+                "input_title": criterion.numeric.unit[:32],
+                "input_message": f"A number in {criterion.numeric.unit} ({criterion.numeric.direction} is better)"[:255]})
+        else:
+            sheet.data_validation(row, answer, row, answer, {
+                "validate": "list", "source": _option_range(row - 1, len(criterion.answers)), "error_type": "stop",
+                "error_title": "Choose an answer", "error_message": "Choose one of the answers in the list."})
+        options = answer_options(framework, criterion) or [""]
+        sheet.set_row(row, max(_height(question, 48), _height(max(options, key=len), 48)))
     sheet.data_validation(1, quality, len(framework.criteria), quality, {
         "validate": "list", "source": list(EVIDENCE_QUALITIES), "error_type": "stop",
         "error_message": "Choose one of: " + ", ".join(EVIDENCE_QUALITIES)})

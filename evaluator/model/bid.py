@@ -45,6 +45,7 @@ class BidSet:
     evidence_quality: np.ndarray  # int8 quality codes
     evidence: np.ndarray  # object: evidence text or None
     notes: np.ndarray  # object: notes or None
+    values: np.ndarray  # float: the value given for a numeric criterion, NaN elsewhere
 
     @classmethod
     def empty(cls, criteria: int) -> "BidSet":
@@ -54,7 +55,8 @@ class BidSet:
     def of_rows(cls, bids: tuple[Bid, ...], criteria: int) -> "BidSet":
         n = len(bids)
         return cls(bids, np.zeros((n, criteria), np.int16), np.zeros((n, criteria), np.int8),
-                   np.full((n, criteria), None, object), np.full((n, criteria), None, object))
+                   np.full((n, criteria), None, object), np.full((n, criteria), None, object),
+                   np.full((n, criteria), np.nan))
 
     @classmethod
     def concatenate(cls, parts: list["BidSet"], criteria: int) -> "BidSet":
@@ -62,15 +64,17 @@ class BidSet:
             return cls.empty(criteria)
         return cls(tuple(b for part in parts for b in part.bids),
                    *(np.concatenate([getattr(p, name) for p in parts]) for name in
-                     ("ranks", "evidence_quality", "evidence", "notes")))
+                     ("ranks", "evidence_quality", "evidence", "notes", "values")))
 
     def take(self, rows: np.ndarray) -> "BidSet":
         return BidSet(tuple(self.bids[i] for i in rows.tolist()), self.ranks[rows], self.evidence_quality[rows],
-                      self.evidence[rows], self.notes[rows])
+                      self.evidence[rows], self.notes[rows], self.values[rows])
 
     def with_bids(self, bids: tuple[Bid, ...]) -> "BidSet":
         """The same answers with replaced headers (e.g. errors added); invalid rows lose their answers."""
         invalid = np.array([bid.invalid for bid in bids], bool)
         ranks = self.ranks.copy()
         ranks[invalid] = UNANSWERED
-        return BidSet(bids, ranks, self.evidence_quality, self.evidence, self.notes)
+        values = self.values.copy()
+        values[invalid] = np.nan
+        return BidSet(bids, ranks, self.evidence_quality, self.evidence, self.notes, values)

@@ -1,11 +1,12 @@
 """The framework model: objectives, criteria with ranked answers, a level scale and weight profiles."""
 
 import math
+from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from evaluator.model.documents import StrictModel, load_document
 
@@ -36,7 +37,7 @@ class Level(StrictModel):
 class LevelScale(StrictModel):
     name: str
     description: str = ""
-    levels: tuple[Level, ...] = Field(min_length=2)
+    levels: tuple[Level, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _consecutive(self):
@@ -79,16 +80,74 @@ class Answer(StrictModel):
     level: int = Field(ge=0)
 
 
+class Linear(StrictModel):
+    """Points grow linearly from 0 at `worst` to `points` at `best` (worst > best when lower is better)."""
+
+    worst: float = Field(allow_inf_nan=False)
+    best: float = Field(allow_inf_nan=False)
+    points: float = Field(gt=0, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _span(self):
+        if self.worst == self.best:
+            raise ValueError("worst and best must differ")
+        return self
+
+
+class Band(StrictModel):
+    """Reaching `threshold` (at least it when higher is better, at most it when lower is) earns the band."""
+
+    threshold: float = Field(allow_inf_nan=False)
+    points: float = Field(ge=0, allow_inf_nan=False)
+    level: int = Field(default=0, ge=0)
+
+
+class Numeric(StrictModel):
+    """A measured value instead of a chosen answer, scored linearly or by bands."""
+
+    unit: str
+    direction: Literal["higher", "lower"]
+    valid: tuple[float, float] | None = None  # values outside are treated as unanswered
+    linear: Linear | None = None
+    bands: tuple[Band, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_scoring(self):
+        if (self.linear is None) == (not self.bands):
+            raise ValueError("a numeric criterion is scored either linearly or by bands, not both or neither")
+        if self.linear and (self.linear.best > self.linear.worst) != (self.direction == "higher"):
+            raise ValueError(f"best must be {'above' if self.direction == 'higher' else 'below'} worst when "
+                             f"{self.direction} is better")
+        order = [band.threshold for band in self.bands]
+        if order != sorted(order, reverse=self.direction == "lower") or len(set(order)) != len(order):
+            raise ValueError("bands must go from the easiest threshold to the hardest")
+        if [b.points for b in self.bands] != sorted(b.points for b in self.bands) or \
+                [b.level for b in self.bands] != sorted(b.level for b in self.bands):
+            raise ValueError("a harder band may not be worth fewer points or a lower level")
+        return self
+
+    @property
+    def most_points(self) -> float:
+        return self.linear.points if self.linear else self.bands[-1].points
+
+
 class Criterion(StrictModel):
     id: str = Field(min_length=1)
     objective: str
     title: str
     question: str
     note: str = ""
-    answers: tuple[Answer, ...] = Field(min_length=2)
+    answers: tuple[Answer, ...] = ()
+    numeric: Numeric | None = None
 
     @model_validator(mode="after")
     def _ladder(self):
+        if self.numeric is not None:
+            if self.answers:
+                raise ValueError(f"criterion {self.id}: a numeric criterion has no answer list")
+            return self
+        if len(self.answers) < 2:
+            raise ValueError(f"criterion {self.id}: needs at least two answers, or a numeric scoring")
         ranks = [answer.rank for answer in self.answers]
         if ranks != list(range(1, len(ranks) + 1)):
             raise ValueError(f"criterion {self.id}: answer ranks must run 1, 2, … worst to best; found {ranks}")
@@ -100,9 +159,17 @@ class Criterion(StrictModel):
         return self
 
 
+def _weight(value):
+    """A weight in percent: a number, or a fraction such as "100/6" (equal weights that sum to 100 exactly)."""
+    if isinstance(value, str) and "/" in value:
+        numerator, _, denominator = value.partition("/")
+        return float(Fraction(numerator.strip()) / Fraction(denominator.strip()))
+    return value
+
+
 class WeightProfile(StrictModel):
     description: str = ""
-    weights: dict[str, float]
+    weights: dict[str, Annotated[float, BeforeValidator(_weight)]]
 
 
 def check_weights(weights: dict[str, float], objective_ids: list[str], owner: str) -> None:
@@ -142,6 +209,12 @@ class Framework(StrictModel):
         for criterion in self.criteria:
             if criterion.objective not in objective_ids:
                 raise ValueError(f"criterion {criterion.id} belongs to unknown objective {criterion.objective}")
+            levels = [band.level for band in criterion.numeric.bands] if criterion.numeric else []
+            if criterion.numeric and self.answer_format == "level":
+                raise ValueError(f"criterion {criterion.id}: a framework answered with levels has no numeric criteria")
+            if any(level > self.level_scale.top for level in levels):
+                raise ValueError(f"criterion {criterion.id}: a band's level is outside the {self.level_scale.name} "
+                                 f"scale (0..{self.level_scale.top})")
             for answer in criterion.answers:
                 if answer.level > self.level_scale.top:
                     raise ValueError(

@@ -15,11 +15,12 @@ class Ladders:
     starts: np.ndarray  # first column of each objective (criteria are grouped by objective)
     ignored: int
     criterion_ids: tuple[tuple[str, ...], ...]  # per objective, its criteria in column order
+    numeric: tuple[tuple[int, object], ...]  # (column, Numeric) of every numeric criterion
 
     @classmethod
     def of(cls, framework: Framework) -> "Ladders":
         criteria = framework.criteria_in_objective_order
-        width = max(len(c.answers) for c in criteria) + 1
+        width = max(len(c.answers) for c in criteria) + 2  # column 0: unanswered; a numeric answer is rank 1
         ignored = framework.level_scale.top + 1
         points = np.zeros((len(criteria), width))
         levels = np.full((len(criteria), width), ignored, np.int64)
@@ -29,7 +30,8 @@ class Ladders:
                 levels[i, answer.rank] = answer.level
         ids = tuple(tuple(c.id for c in criteria if c.objective == oid) for oid in framework.objective_ids)
         starts = np.cumsum([0] + [len(group) for group in ids[:-1]])
-        return cls(points, levels, starts, ignored, ids)
+        numeric = tuple((i, c.numeric) for i, c in enumerate(criteria) if c.numeric is not None)
+        return cls(points, levels, starts, ignored, ids, numeric)
 
     def lookup(self, table: np.ndarray, ranks: np.ndarray) -> np.ndarray:
         return table[np.arange(table.shape[0])[None, :], ranks]

@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from evaluator.errors import ConfigurationError
 from evaluator.model.documents import StrictModel, load_document
-from evaluator.model.framework import Framework, check_weights
+from evaluator.model.framework import Framework, _weight, check_weights
 
 UnknownPolicy = Literal["conservative", "calculator", "strict"]
 UNKNOWN_POLICIES: tuple[str, ...] = UnknownPolicy.__args__
@@ -83,7 +83,7 @@ class Tender(StrictModel):
     deadline: str = ""
     framework: str | None = None
     weight_profile: str | None = None
-    weights: dict[str, float] | None = None
+    weights: dict[str, Annotated[float, BeforeValidator(_weight)]] | None = None
     minimum_level: int | str | None = None
     minimum_levels: dict[str, int | str] = {}
     unknown: UnknownPolicy = "conservative"

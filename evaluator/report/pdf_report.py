@@ -116,8 +116,12 @@ def _capping_answers(evaluation: Evaluation, row: int, bid: dict, objective_ids:
         for cid in bid["objectives"][oid]["capped_by"]:
             column = framework.criterion_index[cid]
             criterion, rank = criteria[cid], int(evaluation.bids.ranks[row, column])
-            answer = (f"{rank} - {criterion.answers[rank - 1].label}" if rank != UNANSWERED else
-                      f"unanswered ({evaluation.settings.unknown} policy)")
+            if rank == UNANSWERED:
+                answer = f"unanswered ({evaluation.settings.unknown} policy)"
+            elif criterion.numeric is not None:
+                answer = f"{evaluation.bids.values[row, column]:g} {criterion.numeric.unit}"
+            else:
+                answer = f"{rank} - {criterion.answers[rank - 1].label}"
             found.append({
                 "objective": oid, "criterion": cid, "title": criterion.title, "answer": answer,
                 "level": int(evaluation.answer_levels[row, column]),

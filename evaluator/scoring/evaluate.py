@@ -8,6 +8,7 @@ from evaluator.model.framework import Framework
 from evaluator.model.ladders import Ladders
 from evaluator.model.tender import EVIDENCE_QUALITIES, Settings
 from evaluator.scoring.award import award_total, price_points
+from evaluator.scoring.numeric import numeric_points_and_levels
 from evaluator.scoring.ranking import rank_bids
 
 
@@ -18,8 +19,9 @@ def evaluate(framework: Framework, settings: Settings, bids: BidSet) -> Evaluati
     if settings.unknown != "calculator":  # conservative and strict: a blank counts as the worst answer
         ranks = np.where(ranks == UNANSWERED, 1, ranks)
     points = ladders.lookup(ladders.points, ranks)
-    levels, lacking = _apply_evidence_rule(ladders.lookup(ladders.levels, ranks), bids.evidence_quality, settings,
-                                           ladders.ignored)
+    levels = ladders.lookup(ladders.levels, ranks)
+    _score_numeric(ladders, bids, settings, points, levels, framework.level_scale.top)
+    levels, lacking = _apply_evidence_rule(levels, bids.evidence_quality, settings, ladders.ignored)
     objective_scores = np.add.reduceat(points, ladders.starts, axis=1)
     objective_levels = np.minimum.reduceat(levels, ladders.starts, axis=1)
     objective_levels[objective_levels == ladders.ignored] = 0  # calculator policy, nothing answered: SEAL-0
@@ -44,6 +46,17 @@ def evaluate(framework: Framework, settings: Settings, bids: BidSet) -> Evaluati
         weighted=weighted, required=required, overall_level=overall, score=score, price_points=points_for_price,
         total=total, rank=rank, status=status, exclusion_reasons=tuple(tuple(r) for r in reasons),
         ties=tuple(ties), order=_output_order(bids, status, rank, score))
+
+
+def _score_numeric(ladders, bids, settings, points, levels, top) -> None:
+    """Fill the numeric criteria's columns: scored values, and the unknown policy for missing ones."""
+    missing_level = ladders.ignored if settings.unknown == "calculator" else 0
+    for column, numeric in ladders.numeric:
+        values = bids.values[:, column]
+        given = ~np.isnan(values)
+        scored, reached = numeric_points_and_levels(numeric, values, top)
+        points[:, column] = np.where(given, scored, 0.0)
+        levels[:, column] = np.where(given, reached, missing_level)
 
 
 def _apply_evidence_rule(levels: np.ndarray, quality: np.ndarray, settings: Settings, ignored: int):
