@@ -115,3 +115,16 @@ def test_the_national_index_reproduces_every_published_composite_and_the_order()
         assert evaluation.score[row] == pytest.approx(float(published[bid.bid_id]["meta:published_composite"]),
                                                       abs=0.05 + 1e-9)
         assert evaluation.rank[row] == int(published[bid.bid_id]["meta:published_rank"])
+
+
+def test_the_product_framework_and_its_sample_tender():
+    framework, _ = load_framework(ROOT / "frameworks" / "apc-product-2026.yaml")
+    assert len(framework.criteria) == 40 and all(c.numeric for c in framework.criteria)
+    directions = {c.title: c.numeric.direction for c in framework.criteria}
+    assert directions["Data-centre PUE"] == "lower" and directions["SLA availability"] == "higher"
+    assert "THIS PROJECT'S CHOICE" in framework.source.wording
+    from evaluator.model.tender import load_tender
+    tender, _ = load_tender(SAMPLES / "product-tender.yaml")
+    bids = read_bids([str(SAMPLES / "product" / "capability-wide.csv")], framework)
+    evaluation = evaluate(framework, resolve_settings(framework, tender), bids)
+    assert evaluation.status == ("ranked",) * 6 and 0 < evaluation.score.min() < evaluation.score.max() <= 100

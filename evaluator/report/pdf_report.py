@@ -82,7 +82,8 @@ def report_context_for_bid(document: dict, evaluation: Evaluation, position: int
         row = evaluation.order[position]  # the document lists bids in the evaluation's output order
         levels = [bid["objectives"][oid]["level"] for oid in objective_ids]
         required = [bid["objectives"][oid]["required"] for oid in objective_ids]
-        entry["profile_svg"] = Markup(charts.level_profile(objective_ids, levels, required, framework["level_codes"]))
+        entry["profile_svg"] = Markup(charts.level_profile(objective_ids, levels, required, framework["level_codes"])) \
+            if len(framework["level_codes"]) > 1 else ""  # a framework without levels has no level profile
         entry["contribution_svg"] = Markup(charts.weighted_contributions(
             objective_ids, [bid["objectives"][oid]["weighted"] for oid in objective_ids], weights))
         entry["capping"] = _capping_answers(evaluation, row, bid, objective_ids)

@@ -194,7 +194,8 @@ def _drill_down(outcome) -> None:
         return
     detail = report_context_for_bid(document, outcome.evaluation, position)
     left, right = st.columns(2)
-    left.html(detail["profile_svg"])
+    if detail["profile_svg"]:
+        left.html(detail["profile_svg"])
     right.html(detail["contribution_svg"])
     codes = document["framework"]["level_codes"]
     st.dataframe(pd.DataFrame([{"objective": oid, "level": codes[o["level"]], "required": codes[o["required"]],
