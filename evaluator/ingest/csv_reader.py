@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 
 from evaluator.errors import Problem
+from evaluator.ingest.certificates import is_certificate_table, read_certificates
 from evaluator.ingest.responses import BID_FIELDS, Extract, ReadOptions, UnreadableFile
 from evaluator.model.bid import SourceFile
 from evaluator.model.framework import Framework
@@ -25,6 +26,8 @@ def read_csv_bids(content: bytes, framework: Framework, source: SourceFile, opti
     frame = _table(content)
     if frame.empty:
         raise UnreadableFile(Problem("row 2", "the CSV has a header but no rows"))
+    if is_certificate_table(frame):
+        return read_certificates(frame, source)
     if "criterion_id" in frame.columns:
         missing = [name for name in LONG_REQUIRED if name not in frame.columns]
         if missing:

@@ -8,6 +8,7 @@ from typing import Callable
 import numpy as np
 
 from evaluator.errors import Problem
+from evaluator.ingest.certificates import CertificateRows
 from evaluator.ingest.csv_reader import read_csv_bids
 from evaluator.ingest.responses import Extract, ReadOptions, UnreadableFile, assemble
 from evaluator.ingest.xlsx_reader import read_xlsx_bid
@@ -43,7 +44,7 @@ def located(name: str, base: Path | None) -> Path:
 
 
 def read_bid_file(name: str, path: Path, framework: Framework, options: ReadOptions = ReadOptions(),
-                  keep: Callable[[str, str, bytes], None] | None = None) -> Extract | BidSet:
+                  keep: Callable[[str, str, bytes], None] | None = None) -> Extract | BidSet | CertificateRows:
     try:
         content = path.read_bytes()
     except OSError as error:
@@ -56,6 +57,8 @@ def read_bid_bytes(content: bytes, name: str, framework: Framework, options: Rea
                    keep: Callable[[str, str, bytes], None] | None = None) -> BidSet:
     """Read and validate one submitted file."""
     part = _extract(content, name, framework, options, keep)
+    if isinstance(part, CertificateRows):
+        return attach_certificates(BidSet.empty(len(framework.criteria)), [part], len(framework.criteria))
     return assemble([part], framework)[0] if isinstance(part, Extract) else part
 
 
@@ -64,17 +67,42 @@ def read_bids(paths: list[str], framework: Framework, options: ReadOptions = Rea
     """Read every file, then validate the rows of all readable files together (one vectorised pass
     instead of one per file), keeping the bids in file order."""
     parts = [read_bid_file(name, path, framework, options, keep) for name, path in expand_paths(paths, base)]
+    certificates = [part for part in parts if isinstance(part, CertificateRows)]
+    parts = [part for part in parts if not isinstance(part, CertificateRows)]
     extracts = [i for i, part in enumerate(parts) if isinstance(part, Extract)]
     assembled, file_of_bid = assemble([parts[i] for i in extracts], framework)
     finished = [i for i, part in enumerate(parts) if not isinstance(part, Extract)]
     file_order = np.r_[np.array(extracts, np.int64)[file_of_bid],
                        np.repeat(np.array(finished, np.int64), [len(parts[i].bids) for i in finished])]
     combined = BidSet.concatenate([assembled, *[parts[i] for i in finished]], len(framework.criteria))
-    return mark_reused_bid_ids(combined.take(np.argsort(file_order, kind="stable")))
+    bids = mark_reused_bid_ids(combined.take(np.argsort(file_order, kind="stable")))
+    return attach_certificates(bids, certificates, len(framework.criteria)) if certificates else bids
+
+
+def attach_certificates(bids: BidSet, sheets: list[CertificateRows], criteria: int) -> BidSet:
+    """Give each bid the certificates (and certificate problems) stated for its bid_id; rows naming no bid
+    in the batch become one invalid entry per certificates file, so nothing is silently dropped."""
+    known = {bid.bid_id for bid in bids.bids if bid.bid_id}
+    held: dict[str, list] = {}
+    problems: dict[str, list] = {}
+    orphans = []
+    for sheet in sheets:
+        lost = [Problem(p.location, p.message) for bid_id, p in sheet.problems if bid_id not in known]
+        lost += [Problem("file", f"a certificate names bid {bid_id}, which no bid file contains")
+                 for bid_id, _ in sheet.certificates if bid_id not in known]
+        if lost:
+            orphans.append(Bid(None, None, sheet.source, tuple(lost)))
+        for bid_id, certificate in sheet.certificates:
+            held.setdefault(bid_id, []).append(certificate)
+        for bid_id, problem in sheet.problems:
+            problems.setdefault(bid_id, []).append(problem)
+    updated = tuple(replace(bid, certificates=tuple(held.get(bid.bid_id, ())),
+                            errors=(*bid.errors, *problems.get(bid.bid_id, ()))) for bid in bids.bids)
+    return BidSet.concatenate([bids.with_bids(updated), BidSet.of_rows(tuple(orphans), criteria)], criteria)
 
 
 def _extract(content: bytes, name: str, framework: Framework, options: ReadOptions,
-             keep: Callable[[str, str, bytes], None] | None) -> Extract | BidSet:
+             keep: Callable[[str, str, bytes], None] | None) -> Extract | BidSet | CertificateRows:
     """One file's rows, or a finished invalid bid saying why the file cannot be used. `keep(name, sha256,
     content)` is called first, so even a refused file is kept."""
     source = SourceFile(name, hashlib.sha256(content).hexdigest())

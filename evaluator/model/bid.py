@@ -30,6 +30,7 @@ class Bid:
     price: float | None = None
     currency: str | None = None
     metadata: dict = field(default_factory=dict)
+    certificates: tuple = ()  # Certificate, from a certificates CSV naming this bid
 
     @property
     def invalid(self) -> bool:

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, model_validator
 
 from evaluator.errors import ConfigurationError
+from evaluator.model.certification import CertificationGate, Schemes, load_schemes
 from evaluator.model.documents import StrictModel, load_document
 from evaluator.model.framework import Framework, _weight, check_weights
 
@@ -91,6 +92,7 @@ class Tender(StrictModel):
     ties: TieRule = TieRule()
     evidence: EvidenceRule | None = None
     formulas: Literal["refuse", "cached_value"] = "refuse"  # formula cells in bid workbooks
+    certifications: CertificationGate | None = None
 
     @model_validator(mode="after")
     def _one_weight_source(self):
@@ -125,6 +127,7 @@ class Settings:
     ties: TieRule = TieRule()
     evidence: EvidenceRule | None = None
     tender: Tender = Tender()
+    schemes: Schemes | None = None  # the certification schemes, when the tender has a certification gate
 
 
 def resolve_settings(framework: Framework, tender: Tender | None = None, overrides: Overrides = Overrides(),
@@ -138,11 +141,26 @@ def resolve_settings(framework: Framework, tender: Tender | None = None, overrid
     if tender.evidence and tender.evidence.from_level > framework.level_scale.top:
         raise ConfigurationError(tender_where, f"evidence.from_level {tender.evidence.from_level} is above the "
                                                f"top level {framework.level_scale.top}")
+    schemes = _check_certifications(tender, tender_where)
     return Settings(
-        weights=weights, weight_source=weight_source,
+        weights=weights, weight_source=weight_source, schemes=schemes,
         minimum_levels=_minimum_levels(framework, tender, overrides, tender_where),
         unknown=overrides.unknown or tender.unknown,
         award=tender.award, ties=tender.ties, evidence=tender.evidence, tender=tender)
+
+
+def _check_certifications(tender: Tender, where: str) -> Schemes | None:
+    if tender.certifications is None:
+        return None
+    schemes = load_schemes()
+    for rule in tender.certifications.rules:
+        if rule.scheme not in schemes.schemes:
+            raise ConfigurationError(where, f"certification scheme {rule.scheme} is unknown (schemes: "
+                                            f"{', '.join(schemes.schemes)})")
+        if schemes.schemes[rule.scheme].rank(rule.minimum) is None:
+            raise ConfigurationError(where, f"{rule.minimum!r} is not a level of {rule.scheme} (levels: "
+                                            f"{', '.join(schemes.schemes[rule.scheme].levels)})")
+    return schemes
 
 
 def _weights(framework: Framework, tender: Tender, overrides: Overrides, where: str):

@@ -30,6 +30,7 @@ def results_document(evaluation: Evaluation, framework_sha256: str, tender_sha25
                 **settings.award.model_dump(), "rule": settings.award.describe()},
             "ties": {**settings.ties.model_dump(mode="json"), "rule": settings.ties.describe()},
             "evidence": None if settings.evidence is None else settings.evidence.model_dump(),
+            "certifications": None if tender.certifications is None else tender.certifications.model_dump(mode="json"),
         },
         "summary": _summary(evaluation),
         "bids": _bids(evaluation),

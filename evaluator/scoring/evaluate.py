@@ -4,6 +4,7 @@ import numpy as np
 
 from evaluator.model.bid import UNANSWERED, BidSet
 from evaluator.model.evaluation import EXCLUDED, INVALID, RANKED, Evaluation, ExclusionReason
+from evaluator.model.certification import certificate_failures
 from evaluator.model.framework import Framework
 from evaluator.model.ladders import Ladders
 from evaluator.model.tender import EVIDENCE_QUALITIES, Settings
@@ -88,7 +89,9 @@ def _exclusion_reasons(framework, settings, bids, ladders, levels, objective_lev
                               bool) & ~invalid
     reasons = [[] for _ in bids.bids]
     failing_masks = ladders.masks((levels == ladders.per_column(objective_levels)) & ladders.per_column(failing))
-    for row in np.flatnonzero(failing.any(axis=1) | incomplete | evidence | missing_price | other_currency).tolist():
+    certified = np.zeros(len(invalid), bool) if settings.tender.certifications is None else ~invalid
+    for row in np.flatnonzero(failing.any(axis=1) | incomplete | evidence | missing_price | other_currency |
+                              certified).tolist():
         for o in np.flatnonzero(failing[row]).tolist():
             capping = tuple(ladders.named(o, int(failing_masks[row, o])))
             oid = framework.objective_ids[o]
@@ -107,6 +110,10 @@ def _exclusion_reasons(framework, settings, bids, ladders, levels, objective_lev
             reasons[row].append(ExclusionReason(
                 "evidence", f"answers at {codes[rule.from_level]} or above lack {rule.minimum_quality} "
                 f"evidence: {', '.join(weak)}", criteria=weak))
+        if settings.tender.certifications is not None:
+            for failure in certificate_failures(settings.tender.certifications, settings.schemes,
+                                                bids.bids[row].certificates):
+                reasons[row].append(ExclusionReason("certification", failure))
         if missing_price[row]:
             reasons[row].append(ExclusionReason("price", "the tender scores price, but the bid gives no price above 0"))
         if other_currency[row]:

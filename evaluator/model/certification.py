@@ -1,0 +1,86 @@
+"""Certification schemes, the certificates a bid states, and the tender's certification gate."""
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import Field, model_validator
+
+from evaluator.model.documents import StrictModel, load_document
+
+SCHEMES_FILE = Path(__file__).resolve().parents[2] / "frameworks" / "schemes" / "certifications.yaml"
+
+
+class Scheme(StrictModel):
+    name: str
+    levels: tuple[str, ...] = Field(min_length=1)
+    aliases: dict[str, str] = {}
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _aliases_name_levels(self):
+        unknown = sorted(set(self.aliases.values()) - set(self.levels))
+        if unknown:
+            raise ValueError(f"aliases name unknown levels: {', '.join(unknown)}")
+        return self
+
+    def rank(self, level: str) -> int | None:
+        """The level's position (0 = least assurance), from its name or an alias; None if unknown."""
+        wanted = str(level).strip().casefold()
+        names = {name.casefold(): name for name in self.levels}
+        names.update({alias.casefold(): target for alias, target in self.aliases.items()})
+        return self.levels.index(names[wanted]) if wanted in names else None
+
+
+class Schemes(StrictModel):
+    schemes: dict[str, Scheme]
+
+
+def load_schemes(path: Path = SCHEMES_FILE) -> Schemes:
+    return load_document(path, Schemes)[0]
+
+
+class CertificateRule(StrictModel):
+    scheme: str
+    minimum: str
+    max_age_days: int | None = Field(default=None, gt=0)
+    max_open_high_findings: int = Field(default=0, ge=0)
+
+
+class CertificationGate(StrictModel):
+    """Certificates a bid must hold, judged on `as_of` (a date in the tender: no clock)."""
+
+    as_of: dt.date
+    rules: tuple[CertificateRule, ...] = Field(min_length=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    scheme: str
+    level: str
+    issued: dt.date
+    issuer: str = ""
+    reference: str = ""
+    open_high_findings: int = 0
+
+    def describe(self) -> str:
+        return f"{self.scheme} {self.level} issued {self.issued.isoformat()}" + \
+            (f" with {self.open_high_findings} open high-risk findings" if self.open_high_findings else "")
+
+
+def certificate_failures(gate: CertificationGate, schemes: Schemes, held: tuple[Certificate, ...]) -> list[str]:
+    """One sentence for each rule that no certificate satisfies."""
+    failures = []
+    for rule in gate.rules:
+        scheme = schemes.schemes[rule.scheme]
+        needed = scheme.rank(rule.minimum)
+        matching = [c for c in held if c.scheme == rule.scheme]
+        if any(scheme.rank(c.level) is not None and scheme.rank(c.level) >= needed
+               and (rule.max_age_days is None or (gate.as_of - c.issued).days <= rule.max_age_days)
+               and c.issued <= gate.as_of and c.open_high_findings <= rule.max_open_high_findings for c in matching):
+            continue
+        age = f" issued within {rule.max_age_days} days of {gate.as_of.isoformat()}" if rule.max_age_days else ""
+        found = "; ".join(c.describe() for c in matching) or "none"
+        failures.append(f"needs a certificate under {scheme.name} at {scheme.levels[needed]} or above{age}, with at "
+                        f"most {rule.max_open_high_findings} open high-risk findings (held: {found})")
+    return failures
