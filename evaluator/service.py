@@ -8,14 +8,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from evaluator import __version__
 from evaluator.errors import ConfigurationError
-from evaluator.ingest.files import located, read_bids
+from evaluator.ingest.files import located, read_bids_for
 from evaluator.ingest.responses import ReadOptions
 from evaluator.ingest.template import render_template
 from evaluator.model.evaluation import Evaluation
-from evaluator.model.framework import load_framework
-from evaluator.model.tender import Overrides, load_tender, resolve_settings
+from evaluator.model.framework import Framework, load_framework
+from evaluator.model.tender import Overrides, Settings, Tender, load_tender, resolve_settings
 from evaluator.report import OUTPUT_FORMATS, PDF_FORMATS
 from evaluator.report.pdf_report import ReportInfo, letter_htmls, report_html, summary_html
 from evaluator.report.render import RenderWorker
@@ -117,15 +119,59 @@ def _run(request: Request, worker: RenderWorker | None, base: Path | None) -> Ou
             keep(name, sha256, located(name, base).read_bytes())
     settings = resolve_settings(framework, tender, request.overrides, tender_where=str(request.tender))
     options = ReadOptions(formulas=settings.tender.formulas)
-    bids = read_bids(list(request.inputs), framework, options, keep=keep, base=base)
-    evaluation = evaluate(framework, settings, bids)
-    document = results_document(evaluation, framework_sha, tender_sha)
+    capability = _capability(tender, request, base, keep)
+    frameworks = [framework] + ([capability.framework] if capability else [])
+    bid_sets = read_bids_for(list(request.inputs), frameworks, options, keep=keep, base=base)
+    side = evaluate(capability.framework, capability.settings, bid_sets[1]) if capability else None
+    evaluation = evaluate(framework, settings, bid_sets[0], capability_scores(bid_sets[0], side) if side else None)
+    document = results_document(evaluation, framework_sha, tender_sha,
+                                capability_summary(capability, side) if capability else None)
     results_json = render_results_json(document)
     files = {DATA_RENDERERS[name][0]: results_json if name == "json" else DATA_RENDERERS[name][1](document)
              for name in request.formats if name in DATA_RENDERERS}
     if worker is not None:
         files.update(_pdfs(request, worker, evaluation, document, hashlib.sha256(results_json).hexdigest()))
     return Outcome(evaluation, document, files, submissions, inputs)
+
+
+@dataclass(frozen=True)
+class CapabilityPart:
+    """In a combined tender: the capability framework and its settings."""
+
+    framework: Framework
+    sha256: str
+    file: str
+    settings: Settings
+
+
+def capability_scores(bids, capability: Evaluation) -> np.ndarray:
+    """Each main bid's capability score, matched by bid_id (NaN when it gave no valid answers)."""
+    by_id = {bid.bid_id: float(capability.score[row]) for row, bid in enumerate(capability.bids.bids)
+             if bid.bid_id and not bid.invalid}
+    return np.array([by_id.get(bid.bid_id, np.nan) for bid in bids.bids])
+
+
+def capability_summary(part: CapabilityPart, capability: Evaluation) -> dict:
+    """The capability side of results.json: framework, weights, each bid's score and weighted dimensions."""
+    objectives = part.framework.objective_ids
+    per_bid = {bid.bid_id: {"score": float(capability.score[row]),
+                            "objectives": dict(zip(objectives, capability.weighted[row].round(6).tolist()))}
+               for row, bid in enumerate(capability.bids.bids) if bid.bid_id and not bid.invalid}
+    invalid = [{"bid_id": bid.bid_id, "file": bid.source.file, "errors": [p.as_dict() for p in bid.errors]}
+               for bid in capability.bids.bids if bid.invalid]
+    return {"framework": {"id": part.framework.id, "version": part.framework.version, "sha256": part.sha256,
+                          "file": part.file, "objectives": {o.id: o.name for o in part.framework.objectives}},
+            "weights": part.settings.weights, "bids": per_bid, "invalid": invalid}
+
+
+def _capability(tender, request: Request, base: Path | None, keep) -> CapabilityPart | None:
+    if tender is None or tender.capability is None:
+        return None
+    framework, sha = load_framework(located(tender.capability.framework, base))
+    keep(tender.capability.framework, sha, located(tender.capability.framework, base).read_bytes())
+    settings = resolve_settings(framework, Tender(weight_profile=tender.capability.weight_profile),
+                                tender_where=f"{request.tender} (capability)")
+    return CapabilityPart(framework, sha, tender.capability.framework, settings)
 
 
 def _pdfs(request: Request, worker: RenderWorker, evaluation: Evaluation, document: dict,

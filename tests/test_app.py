@@ -123,3 +123,12 @@ def test_audit_log_is_verified_from_the_auditor_workspace(app):
     auditor = evaluate_samples(app).switch_page(f"{PAGES}/auditor.py").run()
     auditor.button(key="verify").click().run()
     assert auditor.success[0].value.startswith("The audit log is intact:")
+
+
+def test_a_combined_tender_runs_in_the_app(app):
+    app.selectbox(key="start_tender").set_value("tender-combined.yaml").run()
+    assert any("Combined tender" in box.value for box in app.info)
+    evaluate_samples(app)
+    ranking = table(app, "capability %")
+    assert ranking.iloc[0]["bid"] == "B-001" and ranking.iloc[0]["capability %"] > 0
+    assert "needs a certificate under" in ranking.set_index("bid").loc["B-004", "why not ranked"]

@@ -10,6 +10,7 @@ import numpy as np
 from evaluator.errors import Problem
 from evaluator.ingest.certificates import CertificateRows
 from evaluator.ingest.csv_reader import read_csv_bids
+from evaluator.ingest.columns import Column
 from evaluator.ingest.responses import Extract, ReadOptions, UnreadableFile, assemble
 from evaluator.ingest.xlsx_reader import read_xlsx_bid
 from evaluator.model.bid import Bid, BidSet, SourceFile
@@ -64,19 +65,40 @@ def read_bid_bytes(content: bytes, name: str, framework: Framework, options: Rea
 
 def read_bids(paths: list[str], framework: Framework, options: ReadOptions = ReadOptions(),
               keep: Callable[[str, str, bytes], None] | None = None, base: Path | None = None) -> BidSet:
-    """Read every file, then validate the rows of all readable files together (one vectorised pass
-    instead of one per file), keeping the bids in file order."""
-    parts = [read_bid_file(name, path, framework, options, keep) for name, path in expand_paths(paths, base)]
+    return read_bids_for(paths, [framework], options, keep, base)[0]
+
+
+def read_bids_for(paths: list[str], frameworks: list[Framework], options: ReadOptions = ReadOptions(),
+                  keep: Callable[[str, str, bytes], None] | None = None, base: Path | None = None) -> list[BidSet]:
+    """Read every file once and give each to the framework whose criteria it answers (the first framework
+    on a tie, and for files that cannot be read); validate each framework's rows together, in one vectorised
+    pass, keeping the bids in file order. Certificates attach to the first framework's bids."""
+    primary = frameworks[0]
+    parts = [read_bid_file(name, path, primary, options, keep) for name, path in expand_paths(paths, base)]
     certificates = [part for part in parts if isinstance(part, CertificateRows)]
     parts = [part for part in parts if not isinstance(part, CertificateRows)]
-    extracts = [i for i, part in enumerate(parts) if isinstance(part, Extract)]
-    assembled, file_of_bid = assemble([parts[i] for i in extracts], framework)
-    finished = [i for i, part in enumerate(parts) if not isinstance(part, Extract)]
-    file_order = np.r_[np.array(extracts, np.int64)[file_of_bid],
-                       np.repeat(np.array(finished, np.int64), [len(parts[i].bids) for i in finished])]
-    combined = BidSet.concatenate([assembled, *[parts[i] for i in finished]], len(framework.criteria))
-    bids = mark_reused_bid_ids(combined.take(np.argsort(file_order, kind="stable")))
-    return attach_certificates(bids, certificates, len(framework.criteria)) if certificates else bids
+    owner = [_owner(part, frameworks) if isinstance(part, Extract) else 0 for part in parts]
+    results = []
+    for index, framework in enumerate(frameworks):
+        mine = [(position, part) for position, part in enumerate(parts) if owner[position] == index]
+        extracts = [(position, part) for position, part in mine if isinstance(part, Extract)]
+        finished = [(position, part) for position, part in mine if not isinstance(part, Extract)]
+        assembled, file_of_bid = assemble([part for _, part in extracts], framework)
+        file_order = np.r_[np.array([position for position, _ in extracts], np.int64)[file_of_bid],
+                           np.repeat(np.array([position for position, _ in finished], np.int64),
+                                     [len(part.bids) for _, part in finished])]
+        combined = BidSet.concatenate([assembled, *[part for _, part in finished]], len(framework.criteria))
+        bids = mark_reused_bid_ids(combined.take(np.argsort(file_order, kind="stable")))
+        if index == 0 and certificates:
+            bids = attach_certificates(bids, certificates, len(framework.criteria))
+        results.append(bids)
+    return results
+
+
+def _owner(extract: Extract, frameworks: list[Framework]) -> int:
+    named = set(Column.of(extract.table["criterion_id"]).values)
+    overlaps = [len(named & set(framework.criterion_index)) for framework in frameworks]
+    return overlaps.index(max(overlaps))
 
 
 def attach_certificates(bids: BidSet, sheets: list[CertificateRows], criteria: int) -> BidSet:

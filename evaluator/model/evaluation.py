@@ -59,6 +59,7 @@ class Evaluation:
     exclusion_reasons: tuple[tuple[ExclusionReason, ...], ...]
     ties: tuple[Tie | None, ...]
     order: tuple[int, ...]  # output order: ranked by rank, then excluded, then invalid
+    capability: np.ndarray | None = None  # N product-capability scores in combined tenders (NaN: none given)
 
     @property
     def passed(self) -> np.ndarray:

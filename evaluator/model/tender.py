@@ -24,10 +24,12 @@ TIE_BREAKS = {
 
 
 class Award(StrictModel):
-    """How the award total combines quality (the Sovereignty Score) and price, in percent."""
+    """How the award total combines quality (the Sovereignty Score), product capability (a second
+    framework's score, in combined tenders) and price, in percent."""
 
     quality_weight: float = Field(ge=0, le=100, allow_inf_nan=False)
     price_weight: float = Field(ge=0, le=100, allow_inf_nan=False)
+    capability_weight: float = Field(default=0, ge=0, le=100, allow_inf_nan=False)
     price_formula: Literal["lowest_ratio", "linear"] = "lowest_ratio"
     floor_price: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     ceiling_price: float | None = Field(default=None, gt=0, allow_inf_nan=False)
@@ -35,9 +37,10 @@ class Award(StrictModel):
 
     @model_validator(mode="after")
     def _formula(self):
-        if abs(self.quality_weight + self.price_weight - 100) > 1e-9:
-            raise ValueError(f"quality_weight and price_weight must sum to 100; they sum to "
-                             f"{self.quality_weight + self.price_weight:g}")
+        total = self.quality_weight + self.capability_weight + self.price_weight
+        if abs(total - 100) > 1e-9:
+            raise ValueError(f"quality_weight, capability_weight and price_weight must sum to 100; they sum to "
+                             f"{total:g}")
         if self.price_formula == "linear":
             if self.floor_price is None or self.ceiling_price is None:
                 raise ValueError("the linear price formula needs floor_price and ceiling_price")
@@ -50,7 +53,9 @@ class Award(StrictModel):
     def describe(self) -> str:
         price = ("100 × lowest price / price" if self.price_formula == "lowest_ratio" else
                  f"100 at {self.floor_price:,.2f} or less, 0 at {self.ceiling_price:,.2f} or more, linear between")
-        return f"total = {self.quality_weight:g} % × Sovereignty Score + {self.price_weight:g} % × price points ({price})"
+        capability = f" + {self.capability_weight:g} % × capability score" if self.capability_weight else ""
+        return (f"total = {self.quality_weight:g} % × Sovereignty Score{capability} + {self.price_weight:g} % × "
+                f"price points ({price})")
 
 
 class TieRule(StrictModel):
@@ -66,6 +71,13 @@ class TieRule(StrictModel):
     def describe(self) -> str:
         chain = "; then ".join(TIE_BREAKS[key] for key in self.tie_break) or "none: tied bids share a rank"
         return f"totals equal to {self.decimals} decimals are tied; tie-break: {chain}"
+
+
+class Capability(StrictModel):
+    """A second framework that scores product capability (e.g. frameworks/apc-product-2026.yaml)."""
+
+    framework: str  # the framework file, relative to where the evaluation runs
+    weight_profile: str | None = None
 
 
 class EvidenceRule(StrictModel):
@@ -93,11 +105,15 @@ class Tender(StrictModel):
     evidence: EvidenceRule | None = None
     formulas: Literal["refuse", "cached_value"] = "refuse"  # formula cells in bid workbooks
     certifications: CertificationGate | None = None
+    capability: Capability | None = None
 
     @model_validator(mode="after")
     def _one_weight_source(self):
         if self.weights is not None and self.weight_profile is not None:
             raise ValueError("give either weight_profile or weights, not both")
+        weighted = bool(self.award and self.award.capability_weight)
+        if weighted != (self.capability is not None):
+            raise ValueError("a capability framework and a capability_weight above 0 go together")
         return self
 
 

@@ -10,7 +10,9 @@ SCHEMA_VERSION = 1
 PRECISION = 6  # objective scores and contributions: removes binary floating-point noise, loses nothing
 
 
-def results_document(evaluation: Evaluation, framework_sha256: str, tender_sha256: str | None = None) -> dict:
+def results_document(evaluation: Evaluation, framework_sha256: str, tender_sha256: str | None = None,
+                     capability: dict | None = None) -> dict:
+    """`capability`: in a combined tender, the capability framework, its weights and each bid's scores."""
     framework, settings = evaluation.framework, evaluation.settings
     tender = settings.tender
     return {
@@ -33,7 +35,8 @@ def results_document(evaluation: Evaluation, framework_sha256: str, tender_sha25
             "certifications": None if tender.certifications is None else tender.certifications.model_dump(mode="json"),
         },
         "summary": _summary(evaluation),
-        "bids": _bids(evaluation),
+        **({"capability": {key: value for key, value in capability.items() if key != "bids"}} if capability else {}),
+        "bids": _bids(evaluation, capability["bids"] if capability else None),
     }
 
 
@@ -51,7 +54,7 @@ def _summary(evaluation: Evaluation) -> dict:
     return {"bids": len(evaluation.status), **counts, "rank_1": winners}
 
 
-def _bids(evaluation: Evaluation) -> list[dict]:
+def _bids(evaluation: Evaluation, capability: dict | None) -> list[dict]:
     """Per-bid entries in output order. Matrices become Python lists once, not once per bid."""
     columns = {
         "level": evaluation.objective_levels.tolist(),
@@ -98,6 +101,7 @@ def _bids(evaluation: Evaluation) -> list[dict]:
             "total": _number(total[row]),
             "rank": rank[row] or None,
             "tie": None if tie is None else tie.as_dict(),
+            **({"capability": capability.get(bid.bid_id)} if capability is not None else {}),
         })
     return entries
 

@@ -19,7 +19,11 @@ def price_points(prices: np.ndarray, competing: np.ndarray, award: Award | None)
     return points
 
 
-def award_total(score: np.ndarray, points: np.ndarray, award: Award | None) -> np.ndarray:
+def award_total(score: np.ndarray, points: np.ndarray, award: Award | None,
+                capability: np.ndarray | None = None) -> np.ndarray:
     if award is None:
         return score.copy()
-    return (award.quality_weight * score + award.price_weight * points) / 100.0
+    total = award.quality_weight * score + award.price_weight * np.nan_to_num(points)
+    if award.capability_weight:
+        total = total + award.capability_weight * capability
+    return total / 100.0

@@ -13,7 +13,9 @@ from evaluator.scoring.numeric import numeric_points_and_levels
 from evaluator.scoring.ranking import rank_bids
 
 
-def evaluate(framework: Framework, settings: Settings, bids: BidSet) -> Evaluation:
+def evaluate(framework: Framework, settings: Settings, bids: BidSet,
+             capability: np.ndarray | None = None) -> Evaluation:
+    """`capability`: each bid's product-capability score (NaN when it gave none) in combined tenders."""
     ladders = Ladders.of(framework)
     invalid = np.array([bid.invalid for bid in bids.bids], bool)
     ranks = bids.ranks.astype(np.int64)
@@ -34,10 +36,14 @@ def evaluate(framework: Framework, settings: Settings, bids: BidSet) -> Evaluati
 
     reasons = _exclusion_reasons(framework, settings, bids, ladders, levels, objective_levels, required, lacking,
                                  invalid)
+    if capability is not None:
+        for row in np.flatnonzero(np.isnan(capability) & ~invalid).tolist():
+            reasons[row].append(ExclusionReason("capability", "the tender scores product capability, but no "
+                                                              "capability answers were found for this bid"))
     competing = ~invalid & np.array([not r for r in reasons], bool)
     prices = np.array([np.nan if b.price is None else b.price for b in bids.bids], float)
     points_for_price = price_points(prices, competing, settings.award)
-    total = np.where(competing, award_total(score, points_for_price, settings.award), np.nan)
+    total = np.where(competing, award_total(score, points_for_price, settings.award, capability), np.nan)
     key_values = {"overall_level": overall, "score": score, "price": np.where(np.isnan(prices), np.inf, prices)}
     rank, ties = rank_bids(total, competing, settings.ties, key_values, [bid.bid_id for bid in bids.bids])
     status = tuple(INVALID if invalid[i] else RANKED if competing[i] else EXCLUDED for i in range(len(invalid)))
@@ -46,6 +52,7 @@ def evaluate(framework: Framework, settings: Settings, bids: BidSet) -> Evaluati
         evidence_lacking=lacking, objective_scores=objective_scores, objective_levels=objective_levels,
         weighted=weighted, required=required, overall_level=overall, score=score, price_points=points_for_price,
         total=total, rank=rank, status=status, exclusion_reasons=tuple(tuple(r) for r in reasons),
+        capability=capability,
         ties=tuple(ties), order=_output_order(bids, status, rank, score))
 
 

@@ -15,6 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 FRAMEWORKS = sorted(p for p in (ROOT / "frameworks").glob("*.yaml"))
 SAMPLE_TENDER = ROOT / "samples" / "tender.yaml"
 SAMPLE_BIDS = sorted((ROOT / "samples" / "bids").iterdir())
+SAMPLE_TENDERS = {path.name: path for path in sorted((ROOT / "samples").glob("*.yaml"))}
+SAMPLE_CERTIFICATES = ROOT / "samples" / "certificates.csv"
+SAMPLE_CAPABILITY = ROOT / "samples" / "product" / "capability-wide.csv"
 MAX_FILES = 200
 
 
@@ -65,7 +68,9 @@ def ranking_frame(document: dict) -> pd.DataFrame:
     codes = document["framework"]["level_codes"]
     rows = [{"rank": bid["rank"], "bid": bid["bid_id"], "vendor": bid["vendor"], "status": bid["status"],
              "level": None if bid["overall_level"] is None else codes[bid["overall_level"]],
-             "score %": bid["score"], "price": bid["price"], "total": bid["total"],
+             "score %": bid["score"],
+             **({"capability %": (bid.get("capability") or {}).get("score")} if "capability" in document else {}),
+             "price": bid["price"], "total": bid["total"],
              "tie": ", ".join(bid["tie"]["tied_with"]) if bid["tie"] else "",
              "why not ranked": "; ".join([r["message"] for r in bid["exclusion_reasons"]] +
                                          [f"{e['location']}: {e['message']}" for e in bid["errors"]])}

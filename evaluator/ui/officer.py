@@ -12,13 +12,13 @@ from evaluator.errors import ConfigurationError
 from evaluator.ingest.files import read_bids
 from evaluator.ingest.responses import ReadOptions
 from evaluator.ingest.template import render_template
-from evaluator.model.tender import UNKNOWN_POLICIES, TIE_BREAKS, Tender, resolve_settings
+from evaluator.model.tender import UNKNOWN_POLICIES, TIE_BREAKS, Tender, load_tender, resolve_settings
 from evaluator.report import charts
 from evaluator.report.pdf_report import report_context_for_bid
 from evaluator.service import LETTERS, Request
 from evaluator.store.database import StoreError
-from evaluator.ui.common import (FRAMEWORKS, MAX_FILES, SAMPLE_BIDS, framework_at, gate_frame, ranking_frame, root,
-                                 state, workspace)
+from evaluator.ui.common import (FRAMEWORKS, MAX_FILES, SAMPLE_BIDS, SAMPLE_CAPABILITY, SAMPLE_CERTIFICATES,
+                                 SAMPLE_TENDERS, framework_at, gate_frame, ranking_frame, root, state, workspace)
 from evaluator.workspace import Workspace, tender_yaml
 
 OUTPUTS = ("results.json", "results.xlsx", "report.pdf", "summary.pdf")
@@ -45,7 +45,12 @@ def page() -> None:
 def _tender_form(session) -> Tender | None:
     st.header("1. Tender")
     names = [path.name for path in FRAMEWORKS]
-    chosen = st.selectbox("Framework", names, index=names.index("eu-csf-2026.yaml"), key="framework")
+    start = st.selectbox("Start from a bundled tender", list(SAMPLE_TENDERS), key="start_tender",
+                         index=list(SAMPLE_TENDERS).index("tender.yaml"))
+    if session.get("started_from") != start:  # a new starting point resets the form to that tender
+        session.started_from, session.tender = start, load_tender(SAMPLE_TENDERS[start])[0]
+        st.session_state["framework"] = f"{session.tender.framework}.yaml"
+    chosen = st.selectbox("Framework", names, key="framework")
     session.framework_path = str(FRAMEWORKS[names.index(chosen)])
     framework, framework_sha = framework_at(session.framework_path)
     base = session.tender if session.tender.framework in (None, framework.id) else Tender()
@@ -71,13 +76,22 @@ def _tender_form(session) -> Tender | None:
         tender = Tender(name=name, authority=authority, reference=reference, deadline=deadline,
                         framework=framework.id, weight_profile=profile, minimum_level=minimum, unknown=unknown,
                         award=award, ties={"decimals": base.ties.decimals, "tie_break": ties},
-                        evidence=base.evidence, formulas=base.formulas)
+                        evidence=base.evidence, formulas=base.formulas, certifications=base.certifications,
+                        capability=base.capability)
         resolve_settings(framework, tender)
     except (ValidationError, ConfigurationError) as error:
         st.error(f"The tender is not valid: {error}")
         return None
     session.tender = tender
     settings = resolve_settings(framework, tender)
+    if tender.certifications:
+        st.info("Certification gate: " + "; ".join(
+            f"{rule.scheme} at {rule.minimum} or above" + (f", at most {rule.max_age_days} days old"
+                                                           if rule.max_age_days else "")
+            for rule in tender.certifications.rules) + f" (judged on {tender.certifications.as_of}).")
+    if tender.capability:
+        st.info(f"Combined tender: product capability is scored under {tender.capability.framework} and "
+                f"weighs {tender.award.capability_weight:g} % of the award total.")
     left, right = st.columns(2)
     left.download_button("Download the tender (YAML)", tender_yaml(tender), "tender.yaml", "application/x-yaml")
     right.download_button("Download the vendor bid template", render_template(framework, framework_sha, settings),
@@ -91,13 +105,15 @@ def _award_form(base: Tender) -> dict | None:
         return None
     award = base.award
     left, middle, right = st.columns(3)
-    quality = left.slider("Sovereignty weight %", 0, 100, int(award.quality_weight) if award else 80, key="quality")
+    capability = award.capability_weight if award else 0  # set by a combined tender's file
+    quality = left.slider("Sovereignty weight %", 0, int(100 - capability),
+                          int(award.quality_weight) if award else 80, key="quality")
     formulas = ["lowest_ratio", "linear"]
     formula = middle.selectbox("Price formula", formulas, index=formulas.index(award.price_formula) if award else 1,
                                key="formula", help="linear is absolute: removing a bid never reverses the others")
     currency = right.text_input("Currency", award.currency if award and award.currency else "EUR", key="currency")
-    result = {"quality_weight": quality, "price_weight": 100 - quality, "price_formula": formula,
-              "currency": currency or None}
+    result = {"quality_weight": quality, "capability_weight": capability, "price_weight": 100 - capability - quality,
+              "price_formula": formula, "currency": currency or None}
     if formula == "linear":
         floor = left.number_input("Floor price (100 points)", 0.0, value=float(award.floor_price or 0)
                                   if award and award.floor_price is not None else 0.0, key="floor")
@@ -116,7 +132,9 @@ def _bids_section(session, desk: Workspace, tender: Tender) -> None:
             session.uploads[file.name] = str(desk.upload(file.name, file.getvalue(), root()))
     left, right = st.columns(2)
     if left.button("Add the bundled sample bids", key="samples"):
-        for path in SAMPLE_BIDS:
+        extra = ([SAMPLE_CERTIFICATES] if tender.certifications else []) + \
+            ([SAMPLE_CAPABILITY] if tender.capability else [])
+        for path in [*SAMPLE_BIDS, *extra]:
             session.uploads[path.name] = str(desk.upload(path.name, path.read_bytes(), root()))
     if right.button("Remove all bids", key="clear", disabled=not session.uploads):
         session.uploads = {}
