@@ -37,7 +37,7 @@ def test_each_gate_excludes_with_its_reason(combined):
     _, results = combined
     kinds = {bid["bid_id"]: [reason["kind"] for reason in bid["exclusion_reasons"]] for bid in results["bids"]}
     assert kinds["B-004"] == ["certification"]
-    assert kinds["B-002"] == ["minimum_level", "capability"]  # no capability answers, and below SEAL-2
+    assert kinds["B-002"] == ["minimum_level", "certification", "capability"]  # all three fail
     assert all(bid["source"]["file"].endswith(("xlsx", "long.csv", "wide.csv")) for bid in results["bids"])
 
 
