@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate-framework", help="check a framework file and summarise it")
     validate.add_argument("file")
     commands.add_parser("schema", help="print the JSON Schema of framework files")
+    prefill = commands.add_parser("prefill", help="carry answers over to another framework through a crosswalk")
+    prefill.add_argument("--crosswalk", required=True, help="crosswalk YAML file")
+    prefill.add_argument("--from", dest="source", required=True, help="the framework the bids answer")
+    prefill.add_argument("--to", dest="target", required=True, help="the framework to pre-fill")
+    prefill.add_argument("--out", required=True, help="the long CSV to write (derived answers flagged in notes)")
+    prefill.add_argument("inputs", nargs="+", metavar="BID_FILE_OR_FOLDER")
     reproduce = commands.add_parser("reproduce", help="run a stored evaluation again and compare every output")
     reproduce.add_argument("evaluation_id")
     audit = commands.add_parser("audit", help="the audit log")
@@ -125,6 +131,38 @@ def command_template(args) -> int:
     return 0
 
 
+def command_prefill(args) -> int:
+    import csv
+    import io
+
+    from evaluator.ingest.files import read_bids
+    from evaluator.model.crosswalk import load_crosswalk, prefill
+    from evaluator.service import write_file
+
+    source, _ = load_framework(args.source)
+    target, _ = load_framework(args.target)
+    crosswalk = load_crosswalk(args.crosswalk)
+    crosswalk.check(source, target, args.crosswalk)
+    bids = read_bids(args.inputs, source)
+    filled, derived = prefill(crosswalk, source, target, bids)
+    rows = io.StringIO()
+    writer = csv.writer(rows, lineterminator="\n")
+    writer.writerow(["bid_id", "vendor", "criterion_id", "answer", "evidence", "evidence_quality", "notes"])
+    criteria = target.criteria_in_objective_order
+    for row, bid in enumerate(filled.bids):
+        if bid.invalid:
+            print(f"skipped {bid.bid_id or bid.source.file}: it is invalid under {source.id}", file=sys.stderr)
+            continue
+        for column, criterion in enumerate(criteria):
+            rank = int(filled.ranks[row, column])
+            answer = f"{rank} - {criterion.answers[rank - 1].label}" if rank else ""
+            writer.writerow([bid.bid_id, bid.vendor, criterion.id, answer, "", "", filled.notes[row, column] or ""])
+    write_file(Path(args.out), rows.getvalue().encode())
+    print(f"Wrote {args.out}: {int(derived.sum())} answers derived through {crosswalk.id} for "
+          f"{sum(not b.invalid for b in filled.bids)} bids; check each against evidence before evaluating.")
+    return 0
+
+
 def command_reproduce(args) -> int:
     from evaluator.workspace import Store, User, Workspace
 
@@ -168,7 +206,8 @@ def command_schema(_args) -> int:
 
 
 COMMANDS = {"evaluate": command_evaluate, "template": command_template, "validate-framework": command_validate,
-            "schema": command_schema, "reproduce": command_reproduce, "audit": command_audit}
+            "schema": command_schema, "reproduce": command_reproduce, "audit": command_audit,
+            "prefill": command_prefill}
 
 
 def main(argv: list[str] | None = None) -> int:
