@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 from evaluator import __version__
-from evaluator.errors import ConfigurationError
+from evaluator.errors import ConfigurationError, StoreError
 from evaluator.model.framework import Framework, load_framework
 from evaluator.model.tender import UNKNOWN_POLICIES, Overrides
 from evaluator.report import OUTPUT_FORMATS, PDF_FORMATS
 from evaluator.report.render import RenderWorker
-from evaluator.store.database import StoreError
+from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED
 
 USAGE_ERROR, INTERNAL_ERROR, VERIFICATION_FAILED = 2, 1, 3
 
@@ -30,20 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     evaluate = commands.add_parser("evaluate", help="evaluate bid files and write the results")
-    evaluate.add_argument("--framework", required=True, help="framework YAML file")
-    evaluate.add_argument("--tender", help="tender YAML file")
-    evaluate.add_argument("--weights", metavar="PROFILE", help="weight profile of the framework")
-    evaluate.add_argument("--min-level", action="append", default=[], metavar="N|OBJECTIVE=N",
-                          help="minimum level for every objective, or for one (repeatable)")
-    evaluate.add_argument("--unknown", choices=UNKNOWN_POLICIES, help="how unanswered criteria count")
-    evaluate.add_argument("--formats", default=",".join(OUTPUT_FORMATS),
-                          help=f"comma-separated outputs (default: {','.join(OUTPUT_FORMATS)})")
-    evaluate.add_argument("--letters", action="store_true", help="also write one assessment letter per bidder")
-    evaluate.add_argument("--evaluated-at", metavar="TIME", help="evaluation time shown in the PDFs (ISO 8601; "
-                          "default: SOURCE_DATE_EPOCH if set, else now)")
-    evaluate.add_argument("--audit-head", default="", help=argparse.SUPPRESS)  # set when reproducing
-    evaluate.add_argument("--out", required=True, help="folder for the outputs")
-    evaluate.add_argument("inputs", nargs="+", metavar="BID_FILE_OR_FOLDER")
+    evaluation_arguments(evaluate)
+    analyse = commands.add_parser("analyse", help="how sure is the award: write robustness.json (same arguments)")
+    evaluation_arguments(analyse)
 
     template = commands.add_parser("template", help="write the vendor bid template workbook")
     template.add_argument("--framework", required=True, help="framework YAML file")
@@ -64,6 +53,38 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="the audit log")
     audit.add_argument("action", choices=["verify"], help="recompute the hash chain and name the first broken link")
     return parser
+
+
+def evaluation_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--framework", required=True, help="framework YAML file")
+    command.add_argument("--tender", help="tender YAML file")
+    command.add_argument("--weights", metavar="PROFILE", help="weight profile of the framework")
+    command.add_argument("--min-level", action="append", default=[], metavar="N|OBJECTIVE=N",
+                         help="minimum level for every objective, or for one (repeatable)")
+    command.add_argument("--unknown", choices=UNKNOWN_POLICIES, help="how unanswered criteria count")
+    command.add_argument("--formats", default=",".join(OUTPUT_FORMATS),
+                         help=f"comma-separated outputs (default: {','.join(OUTPUT_FORMATS)})")
+    command.add_argument("--letters", action="store_true", help="also write one assessment letter per bidder")
+    command.add_argument("--evaluated-at", metavar="TIME", help="evaluation time shown in the PDFs (ISO 8601; "
+                         "default: SOURCE_DATE_EPOCH if set, else now)")
+    command.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help="robustness: random weight draws")
+    command.add_argument("--concentration", type=float, default=DEFAULT_CONCENTRATION,
+                         help="robustness: Dirichlet concentration (higher: draws closer to the tender's weights)")
+    command.add_argument("--seed", type=int, default=DEFAULT_SEED, help="robustness: the random seed")
+    command.add_argument("--audit-head", default="", help=argparse.SUPPRESS)  # set when reproducing
+    command.add_argument("--out", required=True, help="folder for the outputs")
+    command.add_argument("inputs", nargs="+", metavar="BID_FILE_OR_FOLDER")
+
+
+def request_from(args, formats: tuple[str, ...]):
+    from evaluator.service import Request
+
+    if args.draws < 1 or args.concentration <= 0:
+        raise ConfigurationError("usage", "--draws must be at least 1 and --concentration above 0")
+    return Request(framework=args.framework, inputs=tuple(args.inputs), tender=args.tender,
+                   overrides=overrides_from(args), formats=formats, letters=args.letters,
+                   evaluated_at=evaluation_time(args.evaluated_at), out=args.out, audit_head=args.audit_head,
+                   draws=args.draws, concentration=args.concentration, seed=args.seed)
 
 
 def overrides_from(args) -> Overrides:
@@ -99,16 +120,13 @@ def evaluation_time(given: str | None) -> str:
 
 def command_evaluate(args) -> int:
     formats = tuple(name for name in re.split(r"[,\s]+", args.formats.strip()) if name)
-    evaluated_at = evaluation_time(args.evaluated_at)
+    request = request_from(args, formats)
     # The PDF worker starts first: it imports WeasyPrint while this process imports pandas and scores.
     worker = RenderWorker() if args.letters or set(formats) & set(PDF_FORMATS) else None
     from evaluator.report.summary import summary_text
-    from evaluator.service import LETTERS, Request, write_outputs
+    from evaluator.service import LETTERS, write_outputs
     from evaluator.workspace import Store, User, Workspace
 
-    request = Request(framework=args.framework, inputs=tuple(args.inputs), tender=args.tender,
-                      overrides=overrides_from(args), formats=formats, letters=args.letters,
-                      evaluated_at=evaluated_at, out=args.out, audit_head=args.audit_head)
     store = Store()
     outcome, evaluation_id = Workspace(store, User.local()).evaluate(request, worker)
     write_outputs(outcome, args.out)
@@ -119,6 +137,25 @@ def command_evaluate(args) -> int:
                      f"{len(outcome.submissions)} input files to {args.out}/submissions/<sha256>\n")
     sys.stdout.write(f"Stored as evaluation {evaluation_id} in {store.url} (reproduce it with: python -m evaluator "
                      f"reproduce {evaluation_id})\n")
+    return 0
+
+
+def command_analyse(args) -> int:
+    import json
+
+    from evaluator.service import run_evaluation, write_outputs
+
+    outcome = run_evaluation(request_from(args, ("robustness",)))
+    write_outputs(outcome, args.out)
+    analysis = json.loads(outcome.files["robustness.json"])
+    acceptability = analysis["acceptability"]
+    for bid_id, shares in sorted(acceptability["bids"].items(), key=lambda item: -item[1]["wins"])[:5]:
+        print(f"{bid_id}: first in {shares['wins']:.1%} of {acceptability['draws']:,} weight draws")
+    for oid, interval in analysis["stability"].items():
+        stays = interval["winner_stays"]
+        print(f"{oid} at {interval['weight']:g} %: the winner stays first for "
+              + (f"{stays[0]:g} to {stays[1]:g} %" if stays else "no weight"))
+    print(f"Wrote robustness.json to {args.out} (seed {acceptability['seed']}).")
     return 0
 
 
@@ -205,7 +242,7 @@ def command_schema(_args) -> int:
     return 0
 
 
-COMMANDS = {"evaluate": command_evaluate, "template": command_template, "validate-framework": command_validate,
+COMMANDS = {"evaluate": command_evaluate, "analyse": command_analyse, "template": command_template, "validate-framework": command_validate,
             "schema": command_schema, "reproduce": command_reproduce, "audit": command_audit,
             "prefill": command_prefill}
 

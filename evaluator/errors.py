@@ -16,6 +16,10 @@ class ConfigurationError(Exception):
         self.message = message
 
 
+class StoreError(Exception):
+    """The store cannot do what was asked (read-only, full, unreachable); the message says why."""
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """A located, readable reason why a bid could not be read or validated."""

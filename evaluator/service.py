@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import orjson
 
 from evaluator import __version__
 from evaluator.errors import ConfigurationError
@@ -24,8 +25,10 @@ from evaluator.report.render import RenderWorker
 from evaluator.report.results_json import render_results_json, results_document
 from evaluator.report.results_xlsx import render_results_xlsx
 from evaluator.scoring import evaluate
+from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED, robustness
 
 DATA_RENDERERS = {"json": ("results.json", render_results_json), "xlsx": ("results.xlsx", render_results_xlsx)}
+# "robustness" (robustness.json) is computed in _run, from the evaluation itself
 PDF_OUTPUTS = {"pdf": ("report.pdf", report_html), "summary": ("summary.pdf", summary_html)}
 SUPPORTED_FORMATS = OUTPUT_FORMATS
 SUBMISSIONS = "submissions"
@@ -45,6 +48,13 @@ class Request:
     evaluated_at: str = "1970-01-01T00:00:00Z"  # shown in the PDFs; passed in, never read from a clock here
     out: str = "results"
     audit_head: str = ""  # the audit chain head when the evaluation was made, printed in the report
+    draws: int = DEFAULT_DRAWS  # robustness: Monte Carlo weight draws, their concentration and seed
+    concentration: float = DEFAULT_CONCENTRATION
+    seed: int = DEFAULT_SEED
+
+    @property
+    def wants_robustness(self) -> bool:
+        return "robustness" in self.formats or "pdf" in self.formats
 
     @property
     def wants_pdf(self) -> bool:
@@ -60,6 +70,9 @@ class Request:
             words += ["--min-level", f"{objective}={level}"]
         words += ["--unknown", self.overrides.unknown] if self.overrides.unknown else []
         words += ["--formats", ",".join(self.formats)] + (["--letters"] if self.letters else [])
+        for flag, value, default in (("--draws", self.draws, DEFAULT_DRAWS), ("--seed", self.seed, DEFAULT_SEED),
+                                     ("--concentration", self.concentration, DEFAULT_CONCENTRATION)):
+            words += [flag, f"{value:g}"] if value != default else []
         words += ["--evaluated-at", self.evaluated_at] + (["--audit-head", self.audit_head] if self.audit_head else [])
         words += ["--out", self.out, *self.inputs]
         return shlex.join(words)
@@ -129,8 +142,12 @@ def _run(request: Request, worker: RenderWorker | None, base: Path | None) -> Ou
     results_json = render_results_json(document)
     files = {DATA_RENDERERS[name][0]: results_json if name == "json" else DATA_RENDERERS[name][1](document)
              for name in request.formats if name in DATA_RENDERERS}
+    analysis = robustness(evaluation, request.draws, request.concentration, request.seed) \
+        if request.wants_robustness else None
+    if "robustness" in request.formats:
+        files["robustness.json"] = orjson.dumps(analysis, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
     if worker is not None:
-        files.update(_pdfs(request, worker, evaluation, document, hashlib.sha256(results_json).hexdigest()))
+        files.update(_pdfs(request, worker, evaluation, document, hashlib.sha256(results_json).hexdigest(), analysis))
     return Outcome(evaluation, document, files, submissions, inputs)
 
 
@@ -175,10 +192,10 @@ def _capability(tender, request: Request, base: Path | None, keep) -> Capability
 
 
 def _pdfs(request: Request, worker: RenderWorker, evaluation: Evaluation, document: dict,
-          results_sha256: str) -> dict[str, bytes]:
+          results_sha256: str, analysis: dict | None) -> dict[str, bytes]:
     """Every PDF of the run, rendered together in one bounded child process."""
     info = ReportInfo(evaluated_at=request.evaluated_at, command=request.command(), results_sha256=results_sha256,
-                      audit_head=request.audit_head,
+                      audit_head=request.audit_head, robustness=analysis,
                       software_version=__version__, inputs=_inputs(evaluation), framework_file=request.framework,
                       tender_file=request.tender)
     htmls = {PDF_OUTPUTS[name][0]: PDF_OUTPUTS[name][1](document, evaluation, info)

@@ -132,3 +132,14 @@ def test_a_combined_tender_runs_in_the_app(app):
     ranking = table(app, "capability %")
     assert ranking.iloc[0]["bid"] == "B-001" and ranking.iloc[0]["capability %"] > 0
     assert "needs a certificate under" in ranking.set_index("bid").loc["B-004", "why not ranked"]
+
+
+def test_the_analyst_sees_how_sure_the_award_is(app):
+    analyst = evaluate_samples(app).switch_page(f"{PAGES}/analyst.py").run()
+    stability = table(analyst, "winner stays first (weight %)")
+    assert len(stability) == 8
+    wins = table(analyst, "wins %").set_index("bid")
+    assert wins.loc["B-001", "wins %"] == 100.0
+    assert any("B-002" in text.value and "SOV-3.4" in text.value for text in analyst.markdown)
+    analyst.number_input(key="draws").set_value(500).run()
+    assert not analyst.exception

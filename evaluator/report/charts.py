@@ -67,6 +67,26 @@ def score_distribution(scores: list[float], bins: int = 10) -> str:
     return "".join(parts) + "</svg>"
 
 
+def rank_acceptability(bid_ids: list[str], shares: list[list[float]]) -> str:
+    """One row per bid: its share of weight draws at rank 1 (darkest), 2, 3, … as a stacked bar."""
+    width, row, left = 330, 14, 58
+    ranks = max((len(s) for s in shares), default=1)
+    height = row * len(bid_ids) + 16
+    span = width - left - 8
+    parts = [_open(width, height)]
+    for i, (bid_id, bid_shares) in enumerate(zip(bid_ids, shares)):
+        y, x = 2 + i * row, float(left)
+        parts.append(f'<text x="{left - 4}" y="{y + 9}" text-anchor="end" font-size="7">{escape(bid_id)}</text>')
+        for rank, share in enumerate(bid_shares):
+            if share > 0:
+                shade = 35 + int(55 * rank / max(ranks - 1, 1))
+                parts.append(f'<rect x="{_r(x)}" y="{y}" width="{_r(share * span)}" height="10" '
+                             f'fill="hsl(212, 55%, {shade}%)"/>')
+                x += share * span
+    parts.append(f'<text x="{left}" y="{height - 2}" font-size="7">darkest: rank 1; lighter: lower ranks</text>')
+    return "".join(parts) + "</svg>"
+
+
 def _open(width: int, height: int) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, sans-serif" fill="{INK}">')

@@ -35,6 +35,7 @@ class ReportInfo:
     framework_file: str
     tender_file: str | None
     audit_head: str = ""  # the audit chain head when the evaluation was made
+    robustness: dict | None = None  # the robustness analysis shown in the report's section
 
 
 def vendor_text(value, limit: str = "name") -> Markup:
@@ -104,7 +105,16 @@ def _context(document: dict, evaluation: Evaluation, info: ReportInfo) -> dict:
         "winners": [bid for bid in ranked if bid["rank"] == 1], "tender": document["tender"], "info": info,
         "tie_names": TIE_BREAKS, "summary": document["summary"],
         "distribution_svg": Markup(charts.score_distribution(scores)) if len(scores) > 1 else "",
+        "robustness": info.robustness,
+        "acceptability_svg": _acceptability_chart(info.robustness),
     }
+
+
+def _acceptability_chart(analysis: dict | None) -> Markup | str:
+    if not analysis or not analysis["acceptability"]["bids"]:
+        return ""
+    best = sorted(analysis["acceptability"]["bids"].items(), key=lambda item: -item[1]["wins"])[:15]
+    return Markup(charts.rank_acceptability([bid_id for bid_id, _ in best], [entry["ranks"] for _, entry in best]))
 
 
 def _capping_answers(evaluation: Evaluation, row: int, bid: dict, objective_ids: list[str]) -> list[dict]:

@@ -15,12 +15,10 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from evaluator.errors import StoreError
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 WRITE_LOCK = 734_201  # PostgreSQL advisory lock key for writers
-
-
-class StoreError(Exception):
-    """The store cannot do what was asked (read-only, full, unreachable); the message says why."""
 
 
 def database_url(data_root: Path) -> str:

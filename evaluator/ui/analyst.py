@@ -9,7 +9,9 @@ import streamlit as st
 from evaluator.ingest.files import read_bids
 from evaluator.model.framework import WEIGHT_TOTAL, WEIGHT_TOLERANCE
 from evaluator.model.tender import Tender, load_tender, resolve_settings
+from evaluator.report import charts
 from evaluator.scoring import evaluate
+from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED, robustness
 from evaluator.ui.common import SAMPLE_BIDS, framework_at, sample_tender, state, workspace
 from evaluator.workspace import tender_yaml
 
@@ -58,6 +60,7 @@ def page() -> None:
     st.dataframe(comparison.style.apply(lambda row: ["background-color: #fff3c4" if changed[row.name] else ""] *
                                         len(row), axis=1), hide_index=True, key="comparison")
     st.caption(f"{int(changed.sum())} bids change rank or status (highlighted).")
+    _robustness(after)
     _save(tender, edited)
 
 
@@ -113,6 +116,48 @@ def _move(before: int | None, after: int | None) -> str:
     if before is None or after is None:
         return "" if before == after else ("now ranked" if after else "no longer ranked")
     return "" if before == after else (f"↑ {before - after}" if after < before else f"↓ {after - before}")
+
+
+def _robustness(evaluation) -> None:
+    """How sure is the award under these weights: stability, acceptability, what-ifs, reversal."""
+    st.header("How sure is the award?")
+    left, middle, right = st.columns(3)
+    draws = left.number_input("Random weight draws", 100, 50_000, DEFAULT_DRAWS, 1000, key="draws")
+    concentration = middle.number_input("Concentration (higher: closer to these weights)", 1.0, 10_000.0,
+                                        DEFAULT_CONCENTRATION, 10.0, key="concentration")
+    seed = right.number_input("Seed", 0, 2**31 - 1, DEFAULT_SEED, key="seed")
+    analysis = robustness(evaluation, int(draws), float(concentration), int(seed))
+    st.subheader("Weight stability")
+    st.dataframe(pd.DataFrame([{"objective": oid, "weight %": interval["weight"],
+                                "winner stays first (weight %)": _span(interval["winner_stays"]),
+                                "ranking unchanged (weight %)": _span(interval["ranking_stays"])}
+                               for oid, interval in analysis["stability"].items()]), hide_index=True, key="stability")
+    acceptability = analysis["acceptability"]["bids"]
+    if acceptability:
+        st.subheader("Rank acceptability")
+        st.dataframe(pd.DataFrame([{"bid": bid_id, "wins %": round(100 * entry["wins"], 2),
+                                    **{f"rank {r + 1} %": round(100 * share, 2) for r, share in enumerate(entry["ranks"])}}
+                                   for bid_id, entry in acceptability.items()]), hide_index=True, key="acceptability")
+        st.html(charts.rank_acceptability(list(acceptability), [entry["ranks"] for entry in acceptability.values()]))
+    what_if = analysis["what_if"]
+    st.subheader("Minimum levels one lower or one higher")
+    st.write(f"Lowering every minimum by one level would admit: "
+             f"{', '.join(what_if['lowered_by_one_admits']['all objectives']) or 'no excluded bid'}. Raising every "
+             f"minimum by one level would drop: {', '.join(what_if['raised_by_one_drops']['all objectives']) or 'none'}.")
+    for bid_id, lift in what_if["excluded"].items():
+        changes = "; ".join(f"{c['criterion']}: {c['current']} → {c['needed']}" for c in lift["answer_changes"])
+        st.write(f"**{bid_id}** would reach every minimum with: {changes or 'no answer change'}"
+                 + (f" (answers alone cannot fix: {'; '.join(lift['not_fixable_by_answers'])})"
+                    if lift["not_fixable_by_answers"] else ""))
+    reversal = analysis["rank_reversal"]
+    message = "Removing any other ranked bid never changes the winner." if not reversal["any_reversal"] else \
+        "Removing " + ", ".join(b for b, entry in reversal["without"].items() if entry["changes"]) + \
+        " would change the winner (the price formula is relative)."
+    (st.warning if reversal["any_reversal"] else st.success)(message)
+
+
+def _span(interval: list[float]) -> str:
+    return f"{interval[0]:g} – {interval[1]:g}" if interval else "none"
 
 
 def _save(tender, edited) -> None:

@@ -1,0 +1,201 @@
+"""How sure is the award? Weight stability intervals, rank acceptability under random weights, threshold
+what-ifs and the rank-reversal check. Pure functions of an Evaluation; randomness only from a given seed.
+
+Every ranked bid's award total is linear in the objective weights w:
+    total_i(w) = alpha * sum_o a_io * w_o + c_i
+with a_io = objective score / divisor, alpha the sovereignty share of the award (1 without an award) and
+c_i the price and capability terms, which do not depend on w. Excluded bids stay excluded whatever the
+weights (the gate does not depend on them), so only ranked bids take part.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from evaluator.model.bid import UNANSWERED
+from evaluator.model.evaluation import RANKED, Evaluation
+from evaluator.scoring.award import award_total, price_points
+from evaluator.scoring.ranking import rank_bids
+
+DEFAULT_DRAWS, DEFAULT_CONCENTRATION, DEFAULT_SEED = 10_000, 100.0, 20261126
+
+
+@dataclass(frozen=True)
+class Linear:
+    """The ranked bids' totals as alpha * (a @ w) + c."""
+
+    rows: np.ndarray  # indices of the ranked bids in the evaluation
+    a: np.ndarray  # len(rows) × O
+    alpha: float
+    c: np.ndarray  # len(rows)
+
+    def totals(self, weights: np.ndarray) -> np.ndarray:
+        """Totals for one weight vector (O) or many (D × O → len(rows) × D)."""
+        return self.alpha * (self.a @ weights.T) + (self.c if weights.ndim == 1 else self.c[:, None])
+
+
+def linear_totals(evaluation: Evaluation) -> Linear:
+    rows = np.array([i for i, status in enumerate(evaluation.status) if status == RANKED], np.int64)
+    a = evaluation.objective_scores[rows] / evaluation.framework.score_divisor
+    award = evaluation.settings.award
+    alpha = award.quality_weight / 100.0 if award else 1.0
+    return Linear(rows, a, alpha, evaluation.total[rows] - alpha * evaluation.score[rows])
+
+
+def stability_intervals(evaluation: Evaluation) -> dict[str, dict]:
+    """For each objective k: the range of its weight t in [0, 100], the others rescaled proportionally to
+    100 - t, over which the winner stays first and over which the whole ranking keeps its order."""
+    weights = np.array([evaluation.settings.weights[oid] for oid in evaluation.framework.objective_ids])
+    linear = linear_totals(evaluation)
+    ranks = evaluation.rank[linear.rows]
+    result = {}
+    for k, oid in enumerate(evaluation.framework.objective_ids):
+        # total_i(t) = p_i + q_i * t, exactly, for the rescaled weights
+        rest = weights.copy()
+        rest[k] = 0.0
+        share = rest / (100.0 - weights[k]) if weights[k] < 100 else np.zeros_like(rest)
+        base = linear.a @ share  # the other objectives' contribution per point of weight
+        p = linear.alpha * 100.0 * base + linear.c
+        q = linear.alpha * (linear.a[:, k] - base)
+        winners = np.flatnonzero(ranks == 1)
+        others = np.flatnonzero(ranks > 1)
+        winner = _feasible([(p[w] - p[i], q[w] - q[i]) for w in winners for i in others])
+        ordered = sorted(set(ranks.tolist()))
+        pairs = [(p[hi] - p[lo], q[hi] - q[lo]) for r1, r2 in zip(ordered, ordered[1:])
+                 for hi in np.flatnonzero(ranks == r1) for lo in np.flatnonzero(ranks == r2)]
+        result[oid] = {"weight": float(weights[k]), "winner_stays": winner, "ranking_stays": _feasible(pairs)}
+    return result
+
+
+def _feasible(pairs: list[tuple[float, float]]) -> list[float]:
+    """The t in [0, 100] where every difference d + e * t stays >= 0 ([] when there is none)."""
+    low, high = 0.0, 100.0
+    for d, e in pairs:
+        if abs(e) < 1e-12:
+            if d < -1e-9:
+                return []
+            continue
+        switch = -d / e
+        if e > 0:
+            low = max(low, switch)
+        else:
+            high = min(high, switch)
+    return [round(float(low), 6), round(float(high), 6)] if low <= high + 1e-9 else []
+
+
+def rank_acceptability(evaluation: Evaluation, draws: int = DEFAULT_DRAWS, concentration: float = DEFAULT_CONCENTRATION,
+                       seed: int = DEFAULT_SEED, bounds: dict[str, tuple[float, float]] | None = None) -> dict:
+    """Weights drawn from a Dirichlet centred on the tender's weights (or uniformly within `bounds`, then
+    rescaled to 100); for each ranked bid the share of draws at each rank and the share it wins. Ties in a
+    draw are broken at random, from the same seed, so each rank's shares sum to 1 too."""
+    objective_ids = evaluation.framework.objective_ids
+    weights = np.array([evaluation.settings.weights[oid] for oid in objective_ids])
+    rng = np.random.default_rng(seed)
+    if bounds:
+        low = np.array([bounds[oid][0] for oid in objective_ids])
+        high = np.array([bounds[oid][1] for oid in objective_ids])
+        sample = rng.uniform(low, high, size=(draws, len(weights)))
+        sample = 100.0 * sample / sample.sum(axis=1, keepdims=True)
+    else:
+        centre = np.maximum(weights / 100.0, 1e-9) * concentration
+        sample = 100.0 * rng.dirichlet(centre, size=draws)
+    linear = linear_totals(evaluation)
+    n = len(linear.rows)
+    if n == 0:
+        return {"draws": draws, "seed": seed, "concentration": concentration, "bids": {}}
+    totals = linear.totals(sample)  # n × draws: one matrix product
+    tie_break = rng.random(totals.shape)
+    order = np.lexsort((tie_break.T, -np.round(totals, 9).T), axis=-1)  # draws × n, best first
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(n)[None, :], axis=1)
+    counts = np.zeros((n, n))
+    np.add.at(counts, (np.repeat(np.arange(n), draws), ranks.T.ravel()), 1)  # bid × rank
+    shares = counts / draws
+    bids = evaluation.bids.bids
+    return {"draws": draws, "seed": seed, "concentration": None if bounds else concentration,
+            "bounds": bounds, "bids": {bids[row].bid_id: {"wins": float(shares[i, 0]),
+                                                           "ranks": shares[i].round(6).tolist()}
+                                       for i, row in enumerate(linear.rows.tolist())}}
+
+
+def threshold_what_ifs(evaluation: Evaluation) -> dict:
+    """Which excluded bids a minimum one level lower would admit, which ranked bids a minimum one level
+    higher would drop, and for each excluded bid the answers that would lift it to every minimum."""
+    framework = evaluation.framework
+    objective_ids = framework.objective_ids
+    required = evaluation.required
+    bids = evaluation.bids.bids
+    only_levels = [i for i, reasons in enumerate(evaluation.exclusion_reasons)
+                   if reasons and all(r.kind == "minimum_level" for r in reasons)]
+    lowered, raised = {}, {}
+    for k, oid in enumerate(objective_ids):
+        if required[k] > 0:
+            lowered[oid] = [bids[i].bid_id for i in only_levels
+                            if all(r.objective == oid and r.offered == r.required - 1 for r in evaluation.exclusion_reasons[i])]
+        if required[k] < framework.level_scale.top:
+            raised[oid] = [bids[i].bid_id for i, status in enumerate(evaluation.status)
+                           if status == RANKED and evaluation.objective_levels[i, k] == required[k]]
+    lowered["all objectives"] = [bids[i].bid_id for i in only_levels
+                                 if all(r.offered >= r.required - 1 for r in evaluation.exclusion_reasons[i])]
+    raised["all objectives"] = sorted({b for ids in raised.values() for b in ids})
+    return {"lowered_by_one_admits": lowered, "raised_by_one_drops": raised,
+            "excluded": {bids[i].bid_id: _lift(evaluation, i) for i, status in enumerate(evaluation.status)
+                         if status == "excluded"}}
+
+
+def _lift(evaluation: Evaluation, row: int) -> dict:
+    """The fewest answer changes that lift the bid to every minimum: each criterion below its objective's
+    minimum must change (the objective's level is their lowest), to its cheapest answer that reaches it."""
+    criteria = evaluation.framework.criteria_in_objective_order
+    codes = [level.code for level in evaluation.framework.level_scale.levels]
+    changes, other = [], []
+    for reason in evaluation.exclusion_reasons[row]:
+        if reason.kind != "minimum_level":
+            other.append(reason.message)
+            continue
+        for cid in reason.criteria:
+            column = evaluation.framework.criterion_index[cid]
+            criterion = criteria[column]
+            rank = int(evaluation.bids.ranks[row, column])
+            if criterion.numeric is not None:
+                band = next((b for b in criterion.numeric.bands if b.level >= reason.required), None)
+                needed = f"a value reaching {band.threshold:g} {criterion.numeric.unit}" if band else "no value can"
+            else:
+                answer = next((a for a in criterion.answers if a.level >= reason.required), None)
+                needed = f"{answer.rank} - {answer.label}" if answer else "no answer can"
+            current = "unanswered" if rank == UNANSWERED else (
+                f"{evaluation.bids.values[row, column]:g} {criterion.numeric.unit}" if criterion.numeric
+                else f"{rank} - {criterion.answers[rank - 1].label}")
+            changes.append({"objective": reason.objective, "criterion": cid, "current": current, "needed": needed,
+                            "reaches": codes[reason.required]})
+    return {"answer_changes": changes, "not_fixable_by_answers": other}
+
+
+def rank_reversals(evaluation: Evaluation) -> dict:
+    """Remove each ranked non-winner in turn and recompute the award: does the winner change?"""
+    settings = evaluation.settings
+    competing = np.array([status == RANKED for status in evaluation.status])
+    prices = np.array([np.nan if b.price is None else b.price for b in evaluation.bids.bids], float)
+    bid_ids = [bid.bid_id for bid in evaluation.bids.bids]
+    key_values = {"overall_level": evaluation.overall_level, "score": evaluation.score,
+                  "price": np.where(np.isnan(prices), np.inf, prices)}
+    winners = sorted(bid_ids[i] for i in np.flatnonzero(evaluation.rank == 1))
+    result = {}
+    for removed in np.flatnonzero(competing & (evaluation.rank != 1)).tolist():
+        remaining = competing.copy()
+        remaining[removed] = False
+        points = price_points(prices, remaining, settings.award)
+        total = np.where(remaining, award_total(evaluation.score, points, settings.award, evaluation.capability),
+                         np.nan)
+        ranks, _ = rank_bids(total, remaining, settings.ties, key_values, bid_ids)
+        new = sorted(bid_ids[i] for i in np.flatnonzero(ranks == 1))
+        result[bid_ids[removed]] = {"winner": new, "changes": new != winners}
+    return {"winner": winners, "formula": settings.award.price_formula if settings.award else None,
+            "without": result, "any_reversal": any(entry["changes"] for entry in result.values())}
+
+
+def robustness(evaluation: Evaluation, draws: int = DEFAULT_DRAWS, concentration: float = DEFAULT_CONCENTRATION,
+               seed: int = DEFAULT_SEED) -> dict:
+    return {"stability": stability_intervals(evaluation),
+            "acceptability": rank_acceptability(evaluation, draws, concentration, seed),
+            "what_if": threshold_what_ifs(evaluation), "rank_reversal": rank_reversals(evaluation)}
