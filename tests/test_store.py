@@ -251,3 +251,13 @@ def test_command_line_reproduce_and_audit_verify(tmp_path, monkeypatch, capsys):
     assert main(["audit", "verify"]) == 3
     assert "broken at entry 1: its content no longer matches its hash (altered)" in capsys.readouterr().out
     assert main(["reproduce", "no-such-id"]) == 2
+
+
+def test_the_head_revision_constant_matches_the_migrations():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from evaluator.store.database import HEAD_REVISION, MIGRATIONS
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
