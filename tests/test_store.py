@@ -1,7 +1,6 @@
 """The store on SQLite and on PostgreSQL: whole evaluations, the audit chain under tampering, roles,
 reproduction, and faults (concurrent writers, a killed process, a read-only or full database)."""
 
-import dataclasses
 import hashlib
 import os
 import signal

@@ -131,10 +131,6 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return data
 
 
-def _is_xml(name: str) -> bool:
-    return name.endswith((".xml", ".rels", ".vml"))
-
-
 def _parse(data: bytes, part: str):
     try:
         return fromstring(data)

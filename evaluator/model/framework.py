@@ -126,10 +126,6 @@ class Numeric(StrictModel):
             raise ValueError("a harder band may not be worth fewer points or a lower level")
         return self
 
-    @property
-    def most_points(self) -> float:
-        return self.linear.points if self.linear else self.bands[-1].points
-
 
 class Criterion(StrictModel):
     id: str = Field(min_length=1)

@@ -60,9 +60,6 @@ def workspace() -> Workspace:
     return desk
 
 
-def denied(error: Exception) -> None:
-    st.error(f"Not allowed: {error}")
-
 
 def ranking_frame(document: dict) -> pd.DataFrame:
     codes = document["framework"]["level_codes"]
