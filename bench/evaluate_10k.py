@@ -62,6 +62,14 @@ def _at_or_above(criterion, target: np.ndarray, rng) -> np.ndarray:
     return rng.integers(low, len(levels) + 1)
 
 
+def sample_request(bids_csv: Path, **fields):
+    """The sample tender's evaluation of a generated bids file, results.json only (for in-process benchmarks)."""
+    from evaluator.service import Request
+
+    return Request(framework=str(FRAMEWORK), tender=str(ROOT / "samples" / "tender.yaml"), inputs=(str(bids_csv),),
+                   formats=("json",), **fields)
+
+
 def timed(command: list[str]) -> float:
     start = time.perf_counter()
     subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)

@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from evaluate_10k import write_bids  # noqa: E402
-from evaluator.service import Request, run_evaluation  # noqa: E402
+from evaluate_10k import sample_request, write_bids  # noqa: E402
+from evaluator.service import run_evaluation  # noqa: E402
 from evaluator.scoring.robustness import linear_totals, rank_acceptability, robustness  # noqa: E402
 
 
@@ -40,9 +40,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bids.csv"
         write_bids(path, args.bids, "realistic")
-        evaluation = run_evaluation(Request(framework=str(ROOT / "frameworks" / "eu-csf-2026.yaml"),
-                                            tender=str(ROOT / "samples" / "tender.yaml"), inputs=(str(path),),
-                                            formats=("json",))).evaluation
+        evaluation = run_evaluation(sample_request(path)).evaluation
     linear = linear_totals(evaluation)
     weights = np.random.default_rng(1).dirichlet(np.ones(8), size=args.draws) * 100
     product = median_time(lambda: linear.totals(weights))

@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from evaluate_10k import write_bids  # noqa: E402
-from evaluator.service import Request, run_evaluation  # noqa: E402
+from evaluate_10k import sample_request, write_bids  # noqa: E402
+from evaluator.service import run_evaluation  # noqa: E402
 from evaluator.workspace import Store, User, Workspace  # noqa: E402
 
 
@@ -29,9 +29,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         bids = Path(folder) / "bids.csv"
         write_bids(bids, args.bids, "realistic")
-        requests = [Request(framework=str(ROOT / "frameworks" / "eu-csf-2026.yaml"),
-                            tender=str(ROOT / "samples" / "tender.yaml"), inputs=(str(bids),), formats=("json",),
-                            evaluated_at=f"2027-01-01T{n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}Z")
+        requests = [sample_request(bids, evaluated_at=f"2027-01-01T{n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}Z")
                    for n in range(args.evaluations)]
         start = time.perf_counter()
         for request in requests:
