@@ -236,7 +236,7 @@ def make_template(framework_path: str, tender_path: str | None) -> bytes:
 def write_file(path: Path, content: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, content, replace=True)
+        write_atomically(path, content, replace=True)
     except OSError as error:
         raise ConfigurationError(str(path), f"cannot write the file ({error.strerror or error})") from None
 
@@ -248,14 +248,15 @@ def write_outputs(outcome: Outcome, out: str) -> None:
     try:
         (folder / SUBMISSIONS).mkdir(parents=True, exist_ok=True)
         for sha256, content in sorted(outcome.submissions.items()):
-            _write_atomically(folder / SUBMISSIONS / sha256, content, replace=False)
+            write_atomically(folder / SUBMISSIONS / sha256, content, replace=False)
         for name, content in sorted(outcome.files.items()):
-            _write_atomically(folder / name, content, replace=True)
+            write_atomically(folder / name, content, replace=True)
     except OSError as error:
         raise ConfigurationError(out, f"cannot write the results ({error.strerror or error})") from None
 
 
-def _write_atomically(path: Path, content: bytes, replace: bool) -> None:
+def write_atomically(path: Path, content: bytes, replace: bool) -> None:
+    """Write to a temporary name, then rename; with replace=False an existing file is left as it is."""
     if path.exists() and not replace:
         return
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ import yaml
 
 from evaluator.model.tender import Overrides, Tender
 from evaluator.report.render import RenderWorker
-from evaluator.service import Outcome, Request, run_evaluation
+from evaluator.service import Outcome, Request, run_evaluation, write_atomically
 from evaluator.store import audit, records
 from evaluator.store.database import database_url, open_engine, reading, writing
 
@@ -102,9 +102,7 @@ class Workspace:
         self._require("upload bids")
         sha = hashlib.sha256(content).hexdigest()
         path = root / "uploads" / sha / Path(name).name
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
+        write_atomically(path, content, replace=False)
         with writing(self.store.engine) as connection:
             records.put_files(connection, {sha: content})
             audit.append(connection, self.clock(), self.user.name, "upload",
@@ -126,9 +124,7 @@ class Workspace:
     def _save_version(self, kind: str, name: str, content: bytes, root: Path, previous: str | None) -> Path:
         sha = hashlib.sha256(content).hexdigest()
         path = root / f"{kind}s" / f"{sha}.yaml"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
+        write_atomically(path, content, replace=False)
         with writing(self.store.engine) as connection:
             records.put_version(connection, kind, name, content, previous, self.user.name, self.clock())
             audit.append(connection, self.clock(), self.user.name, "version created",
@@ -240,9 +236,7 @@ class Workspace:
                         for name, sha in records.evaluation_file_hashes(connection, evaluation_id, "input").items()}
         with tempfile.TemporaryDirectory() as folder:
             for name, content in contents.items():
-                path = Path(folder) / name.lstrip("/")
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(content)
+                write_atomically(Path(folder) / name.lstrip("/"), content, replace=True)
             yield load_request(row.request), Path(folder)
 
     def verify_audit(self) -> tuple[int, audit.Broken | None, str]:
