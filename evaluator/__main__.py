@@ -3,6 +3,7 @@
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import re
 import sys
@@ -14,7 +15,7 @@ from evaluator.model.framework import Framework, load_framework
 from evaluator.model.tender import UNKNOWN_POLICIES, Overrides
 from evaluator.report import OUTPUT_FORMATS, PDF_FORMATS
 from evaluator.report.render import RenderWorker
-from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED
+from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 
 USAGE_ERROR, INTERNAL_ERROR, VERIFICATION_FAILED = 2, 1, 3
 
@@ -51,7 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce = commands.add_parser("reproduce", help="run a stored evaluation again and compare every output")
     reproduce.add_argument("evaluation_id")
     audit = commands.add_parser("audit", help="the audit log")
-    audit.add_argument("action", choices=["verify"], help="recompute the hash chain and name the first broken link")
+    audit.add_argument("action", choices=["verify", "head", "keygen"],
+                       help="verify: recompute the hash chain, check signed checkpoints and stored evaluations, name "
+                            "the first broken link; head: print SEQ SHA256 of the newest entry; keygen: write an "
+                            "Ed25519 key pair for signed checkpoints")
+    audit.add_argument("--expect", action="append", default=[], metavar="SEQ:SHA256",
+                       help="verify: a head printed earlier (by `audit head`), which must still be in the log "
+                            "(repeatable)")
+    audit.add_argument("--out", metavar="DIR", help="keygen: the folder for audit-key.pem and audit-key.pub.pem")
     return parser
 
 
@@ -79,8 +87,9 @@ def evaluation_arguments(command: argparse.ArgumentParser) -> None:
 def request_from(args, formats: tuple[str, ...]):
     from evaluator.service import Request
 
-    if args.draws < 1 or args.concentration <= 0:
-        raise ConfigurationError("usage", "--draws must be at least 1 and --concentration above 0")
+    if not 1 <= args.draws <= MAX_DRAWS or not 0 < args.concentration < math.inf:
+        raise ConfigurationError("usage", f"--draws must be from 1 to {MAX_DRAWS:,} and --concentration a "
+                                          f"number above 0")
     return Request(framework=args.framework, inputs=tuple(args.inputs), tender=args.tender,
                    overrides=overrides_from(args), formats=formats, letters=args.letters,
                    evaluated_at=evaluation_time(args.evaluated_at), out=args.out, audit_head=args.audit_head,
@@ -111,6 +120,11 @@ def evaluation_time(given: str | None) -> str:
             raise ConfigurationError("--evaluated-at", f"{given!r} is not an ISO 8601 time such as "
                                                        f"2026-04-30T12:00:00Z") from None
         moment = moment.replace(tzinfo=moment.tzinfo or dt.timezone.utc)
+        try:
+            moment.astimezone(dt.timezone.utc)
+        except OverflowError:
+            raise ConfigurationError("--evaluated-at", f"{given!r} is beyond the last representable time "
+                                                       f"(9999-12-31T23:59:59Z)") from None
     elif os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
         moment = dt.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), dt.timezone.utc)
     else:
@@ -124,28 +138,33 @@ def command_evaluate(args) -> int:
     # The PDF worker starts first: it imports WeasyPrint while this process imports pandas and scores.
     worker = RenderWorker() if args.letters or set(formats) & set(PDF_FORMATS) else None
     from evaluator.report.summary import summary_text
-    from evaluator.service import LETTERS, write_outputs
+    from evaluator.service import LETTERS
     from evaluator.workspace import Store, User, Workspace
 
     store = Store()
-    outcome, evaluation_id = Workspace(store, User.local()).evaluate(request, worker)
-    write_outputs(outcome, args.out)
+    outcome, evaluation_id = Workspace(store, User.local()).evaluate(request, worker, out=args.out)
     sys.stdout.write(summary_text(outcome.document))
     written = sorted(name for name in outcome.files if not name.startswith(f"{LETTERS}/"))
     letters = len(outcome.files) - len(written)
     sys.stdout.write(f"Wrote {', '.join(written)}{f' and {letters} letters' if letters else ''} to {args.out}, and the "
                      f"{len(outcome.submissions)} input files to {args.out}/submissions/<sha256>\n")
-    sys.stdout.write(f"Stored as evaluation {evaluation_id} in {store.url} (reproduce it with: python -m evaluator "
+    stored = "Stored as" if outcome.recorded else "Already stored (the same settings and input contents) as"
+    sys.stdout.write(f"{stored} evaluation {evaluation_id} in {store.url} (reproduce it with: python -m evaluator "
                      f"reproduce {evaluation_id})\n")
+    if outcome.report_error:  # the data outputs are written and stored; the PDFs are not
+        print(f"error: the PDF report could not be rendered ({outcome.report_error}); {', '.join(written)} were "
+              f"written and stored as evaluation {evaluation_id}", file=sys.stderr)
+        return INTERNAL_ERROR
     return 0
 
 
 def command_analyse(args) -> int:
     import json
 
-    from evaluator.service import run_evaluation, write_outputs
+    from evaluator.service import write_outputs
+    from evaluator.workspace import Store, User, Workspace
 
-    outcome = run_evaluation(request_from(args, ("robustness",)))
+    outcome = Workspace(Store(), User.local()).analyse(request_from(args, ("robustness",)))
     write_outputs(outcome, args.out)
     analysis = json.loads(outcome.files["robustness.json"])
     acceptability = analysis["acceptability"]
@@ -160,7 +179,8 @@ def command_analyse(args) -> int:
 
 
 def command_template(args) -> int:
-    from evaluator.service import make_template, write_file
+    from evaluator.output_files import write_file
+    from evaluator.service import make_template
 
     content = make_template(args.framework, args.tender)
     write_file(Path(args.out), content)
@@ -174,7 +194,8 @@ def command_prefill(args) -> int:
 
     from evaluator.ingest.files import read_bids
     from evaluator.model.crosswalk import load_crosswalk, prefill
-    from evaluator.service import write_file
+    from evaluator.report.cells import neutralised_row
+    from evaluator.output_files import write_file
 
     source, _ = load_framework(args.source)
     target, _ = load_framework(args.target)
@@ -193,7 +214,8 @@ def command_prefill(args) -> int:
         for column, criterion in enumerate(criteria):
             rank = int(filled.ranks[row, column])
             answer = f"{rank} - {criterion.answers[rank - 1].label}" if rank else ""
-            writer.writerow([bid.bid_id, bid.vendor, criterion.id, answer, "", "", filled.notes[row, column] or ""])
+            writer.writerow(neutralised_row([bid.bid_id, bid.vendor, criterion.id, answer, "", "",
+                                             filled.notes[row, column] or ""]))
     write_file(Path(args.out), rows.getvalue().encode())
     print(f"Wrote {args.out}: {int(derived.sum())} answers derived through {crosswalk.id} for "
           f"{sum(not b.invalid for b in filled.bids)} bids; check each against evidence before evaluating.")
@@ -215,15 +237,62 @@ def command_reproduce(args) -> int:
     return VERIFICATION_FAILED if differing else 0
 
 
-def command_audit(_args) -> int:
+def command_audit(args) -> int:
+    if args.expect and args.action != "verify":
+        raise ConfigurationError("--expect", "applies to `audit verify` only")
+    if args.out and args.action != "keygen":
+        raise ConfigurationError("--out", "applies to `audit keygen` only")
+    if args.action == "keygen":
+        return audit_keygen(args.out)
+    expect = [expected_head(value) for value in args.expect]
     from evaluator.workspace import Store, User, Workspace
 
-    checked, broken, head = Workspace(Store(), User.local()).verify_audit()
+    desk = Workspace(Store(), User.local())
+    if args.action == "head":
+        seq, digest = desk.audit_head()
+        print(f"{seq} {digest}")
+        return 0
+    result = desk.audit_verification(expect)
+    broken = result.broken
     if broken:
-        print(f"The audit log is broken at entry {broken.seq}: {broken.reason}. {checked} entries before it are "
-              f"intact.")
+        if broken.kind == "chain":
+            print(f"The audit log is broken at entry {broken.seq}: {broken.reason}. {result.checked} entries before "
+                  f"it are intact.")
+        else:
+            print(f"The audit log is broken at {broken.where}: {broken.reason}.")
         return VERIFICATION_FAILED
-    print(f"The audit log is intact: {checked} entries, chain head {head}.")
+    seq, digest = result.head
+    print(f"The audit log is intact: {result.checked} entries, chain head {digest}.")
+    if not result.checkpoints:
+        signed = "no signed checkpoints"
+    elif result.signatures == result.checkpoints:
+        signed = f"{result.checkpoints} signed checkpoints, every signature verified"
+    else:
+        signed = (f"{result.checkpoints} signed checkpoints match the chain, their signatures unchecked (set "
+                  f"EVALUATOR_AUDIT_PUBLIC_KEY)")
+    print(f"Head {seq} {digest}; {len(expect)} expected heads found; {result.evaluations} stored evaluations agree "
+          f"with their entries; {signed}.")
+    return 0
+
+
+def expected_head(value: str) -> tuple[int, str]:
+    """`--expect SEQ:SHA256` (or SEQ SHA256, as `audit head` prints it)."""
+    match = re.fullmatch(r"\s*(\d+)\s*[:\s]\s*([0-9a-fA-F]{64})\s*", value)
+    if not match:
+        raise ConfigurationError("--expect", f"{value!r} is not SEQ:SHA256 (an entry number, a colon and the 64 hex "
+                                             f"digits `audit head` prints)")
+    return int(match[1]), match[2].lower()
+
+
+def audit_keygen(out: str | None) -> int:
+    from evaluator.store.signing import PRIVATE_KEY_VARIABLE, PUBLIC_KEY_VARIABLE, generate_key_pair
+
+    if not out:
+        raise ConfigurationError("--out", "`audit keygen` needs --out DIR, a folder outside the database")
+    private, public, key_id = generate_key_pair(out)
+    print(f"Wrote the audit signing key {private} (mode 0600) and its public key {public}; key id {key_id}.")
+    print(f"Set {PRIVATE_KEY_VARIABLE}={private} where evaluations are stored, and give auditors {public} "
+          f"({PUBLIC_KEY_VARIABLE}); keep both outside the database.")
     return 0
 
 

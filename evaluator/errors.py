@@ -20,6 +20,14 @@ class StoreError(Exception):
     """The store cannot do what was asked (read-only, full, unreachable); the message says why."""
 
 
+def quoted(text, limit: int = 80) -> str:
+    """A short, escaped excerpt of text from a submitted file, for messages: quoted, control and invisible
+    characters escaped, clipped to `limit` characters, so a refused file is never copied into the outputs."""
+    text = str(text)
+    clipped = text if len(text) <= limit else text[:limit - 1] + "…"
+    return repr(clipped)
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """A located, readable reason why a bid could not be read or validated."""

@@ -1,5 +1,6 @@
 """One evaluation from files to output bytes: the path the CLI (and later the app) shares."""
 
+import dataclasses
 import gc
 import hashlib
 import re
@@ -8,23 +9,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import orjson
 
 from evaluator import __version__
 from evaluator.errors import ConfigurationError
-from evaluator.ingest.files import located, read_bids_for
+from evaluator.ingest.files import StoredInputs, located, read_bids_for
 from evaluator.ingest.responses import ReadOptions
 from evaluator.ingest.template import render_template
+from evaluator.model.certification import SCHEMES_FILE, SCHEMES_NAME, Schemes
+from evaluator.model.documents import parse_document
 from evaluator.model.evaluation import Evaluation
-from evaluator.model.framework import Framework, load_framework
-from evaluator.model.tender import Overrides, Settings, Tender, load_tender, resolve_settings
+from evaluator.model.framework import load_framework
+from evaluator.model.tender import Overrides, Tender, load_tender, resolve_settings
+from evaluator.output_files import write_files
 from evaluator.report import OUTPUT_FORMATS, PDF_FORMATS
 from evaluator.report.pdf_report import ReportInfo, letter_htmls, report_html, summary_html
-from evaluator.report.render import RenderWorker
+from evaluator.report.render import RenderWorker, ReportError
 from evaluator.report.results_json import render_results_json, results_document
 from evaluator.report.results_xlsx import render_results_xlsx
-from evaluator.scoring import evaluate
+from evaluator.scoring import CapabilityPart, capability_part, evaluate_combined
 from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED, robustness
 
 DATA_RENDERERS = {"json": ("results.json", render_results_json), "xlsx": ("results.xlsx", render_results_xlsx)}
@@ -86,6 +89,12 @@ class Outcome:
     submissions: dict[str, bytes]  # SHA-256 -> the bytes of every input file: bids (rejected ones included),
     #                                framework and tender
     inputs: dict[str, str]  # input file name as given -> SHA-256
+    refused: tuple[str, ...] = ()  # entries that are not regular files (links, devices), refused unread
+    capability: Evaluation | None = None  # a combined tender's capability side (framework, settings, bids)
+    analysis: dict | None = None  # the robustness analysis, when asked for (robustness.json and the report)
+    results_sha256: str = ""  # of results.json, named in the PDFs even when results.json is not written
+    recorded: bool = True  # False when the store already held this evaluation (same settings and inputs)
+    report_error: str | None = None  # why the PDFs could not be rendered; the data outputs stand without them
 
 
 @contextmanager
@@ -101,28 +110,52 @@ def cyclic_gc_paused():
             gc.enable()
 
 
-def run_evaluation(request: Request, worker: RenderWorker | None = None, base: Path | None = None) -> Outcome:
-    """Load, read, evaluate and render; raises ConfigurationError before reading any bid. A caller may
-    pass a render worker it started earlier (the CLI does, before importing pandas). With `base`, the
-    request's files are read below that folder but named as in the request (reproduction)."""
+def run_evaluation(request: Request, worker: RenderWorker | None = None,
+                   base: StoredInputs | None = None) -> Outcome:
+    """Load, read, evaluate and render, all at once (reproduction, analyses); raises ConfigurationError before
+    reading any bid. A caller may pass a render worker it started earlier (the CLI does, before importing
+    pandas). With `base`, the request's files are a stored evaluation's inputs, by the names they were
+    recorded under (reproduction)."""
     worker = worker or (RenderWorker() if request.wants_pdf else None)
     try:
-        with cyclic_gc_paused():
-            return _run(request, worker, base)
+        outcome = evaluate_request(request, base)
+        return render_pdfs(outcome, request, worker) if worker is not None else outcome
     finally:
         if worker is not None:
             worker.close()
 
 
-def _run(request: Request, worker: RenderWorker | None, base: Path | None) -> Outcome:
+def evaluate_request(request: Request, base: StoredInputs | None = None) -> Outcome:
+    """Read and evaluate, with the data outputs (results.json, results.xlsx, robustness.json); no PDFs yet,
+    so that the caller can record the evaluation before the report that names its audit entry is made."""
+    with cyclic_gc_paused():
+        return _run(request, base)
+
+
+def render_pdfs(outcome: Outcome, request: Request, worker: RenderWorker) -> Outcome:
+    """The outcome with the request's PDFs added (the report prints `request.audit_head`). When rendering
+    fails (its time limit, its memory limit, a crash), the outcome keeps its data outputs and says why in
+    `report_error`: results.json and the rest are written and stored whatever happens to the PDFs."""
+    try:
+        pdfs = _pdfs(request, worker, outcome.evaluation, outcome.document, outcome.results_sha256, outcome.analysis)
+    except ReportError as error:
+        return dataclasses.replace(outcome, report_error=str(error))
+    return dataclasses.replace(outcome, files={**outcome.files, **pdfs})
+
+
+def _run(request: Request, base: StoredInputs | None) -> Outcome:
     unknown = [name for name in request.formats if name not in SUPPORTED_FORMATS]
     if unknown:
         raise ConfigurationError("--formats", f"unknown format {', '.join(unknown)} "
                                               f"(supported: {', '.join(SUPPORTED_FORMATS)})")
     submissions: dict[str, bytes] = {}
     inputs: dict[str, str] = {}
+    refused: list[str] = []
 
-    def keep(name: str, sha256: str, content: bytes) -> None:
+    def keep(name: str, sha256: str | None, content: bytes) -> None:
+        if sha256 is None:  # not a regular file: refused unread
+            refused.append(name)
+            return
         submissions.setdefault(sha256, content)
         inputs[name] = sha256
     framework, framework_sha = load_framework(located(request.framework, base))
@@ -130,15 +163,18 @@ def _run(request: Request, worker: RenderWorker | None, base: Path | None) -> Ou
     for name, sha256 in ((request.framework, framework_sha), (request.tender, tender_sha)):
         if name:
             keep(name, sha256, located(name, base).read_bytes())
-    settings = resolve_settings(framework, tender, request.overrides, tender_where=str(request.tender))
-    options = ReadOptions(formulas=settings.tender.formulas)
-    capability = _capability(tender, request, base, keep)
+    schemes, schemes_sha, schemes_bytes = _certification_schemes(base)
+    settings = resolve_settings(framework, tender, request.overrides, tender_where=str(request.tender),
+                                schemes=schemes)
+    options = ReadOptions(formulas=settings.tender.formulas, schemes=schemes)
+    capability = load_capability(tender, str(request.tender), base, keep)
     frameworks = [framework] + ([capability.framework] if capability else [])
     bid_sets = read_bids_for(list(request.inputs), frameworks, options, keep=keep, base=base)
-    side = evaluate(capability.framework, capability.settings, bid_sets[1]) if capability else None
-    evaluation = evaluate(framework, settings, bid_sets[0], capability_scores(bid_sets[0], side) if side else None)
-    document = results_document(evaluation, framework_sha, tender_sha,
-                                capability_summary(capability, side) if capability else None)
+    if schemes and (settings.schemes or any(bid.certificates for bid in bid_sets[0].bids)):
+        keep(SCHEMES_NAME, schemes_sha, schemes_bytes)  # an input like the framework, when it decided anything
+    combined = evaluate_combined(framework, settings, bid_sets[0], capability, bid_sets[1] if capability else None)
+    evaluation = combined.evaluation
+    document = results_document(evaluation, framework_sha, tender_sha, combined.summary)
     results_json = render_results_json(document)
     files = {DATA_RENDERERS[name][0]: results_json if name == "json" else DATA_RENDERERS[name][1](document)
              for name in request.formats if name in DATA_RENDERERS}
@@ -146,49 +182,29 @@ def _run(request: Request, worker: RenderWorker | None, base: Path | None) -> Ou
         if request.wants_robustness else None
     if "robustness" in request.formats:
         files["robustness.json"] = orjson.dumps(analysis, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
-    if worker is not None:
-        files.update(_pdfs(request, worker, evaluation, document, hashlib.sha256(results_json).hexdigest(), analysis))
-    return Outcome(evaluation, document, files, submissions, inputs)
+    return Outcome(evaluation, document, files, submissions, inputs, tuple(refused), capability=combined.capability,
+                   analysis=analysis, results_sha256=hashlib.sha256(results_json).hexdigest())
 
 
-@dataclass(frozen=True)
-class CapabilityPart:
-    """In a combined tender: the capability framework and its settings."""
-
-    framework: Framework
-    sha256: str
-    file: str
-    settings: Settings
-
-
-def capability_scores(bids, capability: Evaluation) -> np.ndarray:
-    """Each main bid's capability score, matched by bid_id (NaN when it gave no valid answers)."""
-    by_id = {bid.bid_id: float(capability.score[row]) for row, bid in enumerate(capability.bids.bids)
-             if bid.bid_id and not bid.invalid}
-    return np.array([by_id.get(bid.bid_id, np.nan) for bid in bids.bids])
+def _certification_schemes(base: StoredInputs | None) -> tuple[Schemes | None, str, bytes]:
+    """The certification schemes: the bundled file, or (reproducing) the stored copy when it was recorded."""
+    path = SCHEMES_FILE if base is None else base.get(SCHEMES_NAME)
+    if path is None:
+        return None, "", b""
+    content = path.read_bytes()
+    return parse_document(content, Schemes, SCHEMES_NAME), hashlib.sha256(content).hexdigest(), content
 
 
-def capability_summary(part: CapabilityPart, capability: Evaluation) -> dict:
-    """The capability side of results.json: framework, weights, each bid's score and weighted dimensions."""
-    objectives = part.framework.objective_ids
-    per_bid = {bid.bid_id: {"score": float(capability.score[row]),
-                            "objectives": dict(zip(objectives, capability.weighted[row].round(6).tolist()))}
-               for row, bid in enumerate(capability.bids.bids) if bid.bid_id and not bid.invalid}
-    invalid = [{"bid_id": bid.bid_id, "file": bid.source.file, "errors": [p.as_dict() for p in bid.errors]}
-               for bid in capability.bids.bids if bid.invalid]
-    return {"framework": {"id": part.framework.id, "version": part.framework.version, "sha256": part.sha256,
-                          "file": part.file, "objectives": {o.id: o.name for o in part.framework.objectives}},
-            "weights": part.settings.weights, "bids": per_bid, "invalid": invalid}
-
-
-def _capability(tender, request: Request, base: Path | None, keep) -> CapabilityPart | None:
+def load_capability(tender: Tender | None, tender_where: str, base: StoredInputs | None = None,
+                    keep=None) -> CapabilityPart | None:
+    """A combined tender's capability framework, loaded (and kept, with `keep`), with its settings; the
+    rule that combines it is the scoring core's (scoring.combined)."""
     if tender is None or tender.capability is None:
         return None
     framework, sha = load_framework(located(tender.capability.framework, base))
-    keep(tender.capability.framework, sha, located(tender.capability.framework, base).read_bytes())
-    settings = resolve_settings(framework, Tender(weight_profile=tender.capability.weight_profile),
-                                tender_where=f"{request.tender} (capability)")
-    return CapabilityPart(framework, sha, tender.capability.framework, settings)
+    if keep is not None:
+        keep(tender.capability.framework, sha, located(tender.capability.framework, base).read_bytes())
+    return capability_part(tender, framework, sha, tender_where)
 
 
 def _pdfs(request: Request, worker: RenderWorker, evaluation: Evaluation, document: dict,
@@ -202,7 +218,7 @@ def _pdfs(request: Request, worker: RenderWorker, evaluation: Evaluation, docume
              for name in request.formats if name in PDF_OUTPUTS}
     if request.letters:
         htmls.update(_letter_names(letter_htmls(document, evaluation, info)))
-    return dict(zip(htmls, worker.render(list(htmls.values()))))  # a ReportError is an internal error: exit 1
+    return dict(zip(htmls, worker.render(list(htmls.values()))))  # a ReportError: see render_pdfs
 
 
 def _inputs(evaluation: Evaluation) -> tuple[tuple[str, str, int], ...]:
@@ -213,11 +229,20 @@ def _inputs(evaluation: Evaluation) -> tuple[tuple[str, str, int], ...]:
     return tuple((file, sha, count) for (file, sha), count in sorted(counts.items()))
 
 
-def _letter_names(letters: dict[str, str]) -> dict[str, str]:
-    """letters/<bid_id>.pdf with the bid_id made safe as a file name (and made unique if that collides)."""
+def _letter_names(letters: list[tuple[dict, str]]) -> dict[str, str]:
+    """letters/<bid_id>.pdf, one for every bid. Where several bids give one bid_id (all but the first are
+    invalid for it) or a bid has none, only a sole valid holder keeps the plain name; the others are named
+    by their file's SHA-256 too, so no letter ever replaces another."""
+    holders: dict[str, list[dict]] = {}
+    for bid, _ in letters:
+        holders.setdefault(bid["bid_id"] or "", []).append(bid)
     named = {}
-    for bid_id, html in letters.items():
-        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", bid_id).strip("._")[:80] or "bid"
+    for bid, html in letters:
+        sharing = holders[bid["bid_id"] or ""]
+        valid = [other for other in sharing if other["status"] != "invalid"]
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", bid["bid_id"] or "").strip("._")[:80] or "bid"
+        if not bid["bid_id"] or (len(sharing) > 1 and valid != [bid]):
+            stem = f"{stem}--file-{bid['source']['sha256'][:12]}"
         name, n = f"{LETTERS}/{stem}.pdf", 1
         while name in named:
             n += 1
@@ -233,33 +258,10 @@ def make_template(framework_path: str, tender_path: str | None) -> bytes:
     return render_template(framework, framework_sha, settings, tender_sha)
 
 
-def write_file(path: Path, content: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, content, replace=True)
-    except OSError as error:
-        raise ConfigurationError(str(path), f"cannot write the file ({error.strerror or error})") from None
-
-
 def write_outputs(outcome: Outcome, out: str) -> None:
-    """Keep every submitted file as `submissions/<sha256>` (content-addressed, never overwritten), then
-    write each output to a temporary name and rename it: a reader never sees half a file."""
+    """Every submitted file as `submissions/<sha256>` (content-addressed, never overwritten), and every output;
+    all or none (see output_files)."""
     folder = Path(out)
-    try:
-        (folder / SUBMISSIONS).mkdir(parents=True, exist_ok=True)
-        for sha256, content in sorted(outcome.submissions.items()):
-            write_atomically(folder / SUBMISSIONS / sha256, content, replace=False)
-        for name, content in sorted(outcome.files.items()):
-            write_atomically(folder / name, content, replace=True)
-    except OSError as error:
-        raise ConfigurationError(out, f"cannot write the results ({error.strerror or error})") from None
-
-
-def write_atomically(path: Path, content: bytes, replace: bool) -> None:
-    """Write to a temporary name, then rename; with replace=False an existing file is left as it is."""
-    if path.exists() and not replace:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(content)
-    partial.replace(path)
+    write_files(folder, {f"{SUBMISSIONS}/{sha256}": content for sha256, content in outcome.submissions.items()},
+                keep_existing=True)
+    write_files(folder, outcome.files)

@@ -20,8 +20,9 @@ import yaml
 
 from evaluator.model.tender import Overrides, Tender
 from evaluator.report.render import RenderWorker
-from evaluator.service import Outcome, Request, run_evaluation, write_atomically
-from evaluator.store import audit, records
+from evaluator.output_files import write_file
+from evaluator.service import Outcome, Request, evaluate_request, render_pdfs, run_evaluation, write_outputs
+from evaluator.store import audit, records, signing
 from evaluator.store.database import database_url, open_engine, reading, writing
 
 ROLES = ("officer", "analyst", "auditor", "admin")
@@ -33,6 +34,7 @@ PERMISSIONS = {
     "read evaluations": {"officer", "auditor", "analyst"},
     "download outputs": {"officer", "auditor"},
     "reproduce an evaluation": {"auditor"},
+    "analyse the award": {"officer", "analyst", "auditor"},
     "verify the audit log": {"auditor", "admin"},
     "manage users": {"admin"},
 }
@@ -56,6 +58,17 @@ class User:
         return cls(LOCAL_USER, frozenset(ROLES))
 
 
+def signed_in_user(store: "Store", claimed: User) -> User:
+    """The signed-in user as the users table holds them: an admin's roles and grants (set_user) win; the
+    identity provider's claims (`claimed`) only seed a user the table does not know."""
+    with reading(store.engine) as connection:
+        row = records.user_row(connection, claimed.name)
+    if row is None:
+        return claimed
+    roles = frozenset(role for role in (row.roles or "").split(",") if role in ROLES)
+    return User(claimed.name, roles, frozenset(grant for grant in (row.grants or "").split(",") if grant))
+
+
 def data_root() -> Path:
     return Path(os.environ.get("EVALUATOR_DATA", DEFAULT_ROOT))
 
@@ -70,6 +83,7 @@ class Store:
     def __init__(self, url: str | None = None):
         self.url = url or database_url(data_root())
         self.engine = open_engine(self.url)
+        self.signer = signing.signer_from_environment()  # EVALUATOR_AUDIT_KEY: signs the head after evaluations
 
 
 class Workspace:
@@ -94,7 +108,15 @@ class Workspace:
             audit.append(connection, self.clock(), self.user.name, event, detail)
 
     def sign_in(self) -> None:
-        self._log("sign-in", {"roles": sorted(self.user.roles)})
+        self._log("sign-in", {"roles": sorted(self.user.roles), "grants": sorted(self.user.grants)})
+
+    def note_denied(self, action: str) -> None:
+        """Log a refusal the caller shows itself (a page the user may not use), without raising."""
+        self._log("permission denied", {"action": action, "roles": sorted(self.user.roles)})
+
+    def sees_identities(self) -> bool:
+        """Officers and auditors see bidders and prices; analysts only with the bid_identities grant."""
+        return bool(self.user.roles & {"officer", "auditor"}) or "bid_identities" in self.user.grants
 
     # -- officer and analyst ------------------------------------------------------------------------
     def upload(self, name: str, content: bytes, root: Path) -> Path:
@@ -102,7 +124,7 @@ class Workspace:
         self._require("upload bids")
         sha = hashlib.sha256(content).hexdigest()
         path = root / "uploads" / sha / Path(name).name
-        write_atomically(path, content, replace=False)
+        write_file(path, content, keep_existing=True)
         with writing(self.store.engine) as connection:
             records.put_files(connection, {sha: content})
             audit.append(connection, self.clock(), self.user.name, "upload",
@@ -124,36 +146,93 @@ class Workspace:
     def _save_version(self, kind: str, name: str, content: bytes, root: Path, previous: str | None) -> Path:
         sha = hashlib.sha256(content).hexdigest()
         path = root / f"{kind}s" / f"{sha}.yaml"
-        write_atomically(path, content, replace=False)
+        write_file(path, content, keep_existing=True)
         with writing(self.store.engine) as connection:
             records.put_version(connection, kind, name, content, previous, self.user.name, self.clock())
             audit.append(connection, self.clock(), self.user.name, "version created",
                          {"kind": kind, "name": name, "sha256": sha, "previous": previous})
         return path
 
-    def evaluate(self, request: Request, worker: RenderWorker | None = None) -> tuple[Outcome, str]:
-        """Run an evaluation and store it whole: inputs, outputs, the request, and two audit entries."""
+    def evaluate(self, request: Request, worker: RenderWorker | None = None,
+                 out: str | None = None) -> tuple[Outcome, str]:
+        """Evaluate and store, in this order, so the store only records what exists and the report can name
+        the evaluation's own audit entry: (1) read and score, with the data outputs, (2) write them to `out`
+        (when given), (3) store the inputs and data outputs with an "evaluation" entry, (4) render the PDFs,
+        which print that entry as the audit head, (5) write them, (6) store them with a "report generated"
+        entry. An evaluation with the same settings and input contents as a stored one records nothing new
+        (`outcome.recorded` is False) and renders its PDFs as they were."""
         self._require("evaluate")
-        if not request.audit_head:  # a re-run of a printed command keeps the head it names
+        try:
+            outcome = evaluate_request(request)
+            evaluation_id = evaluation_key(request, outcome)
             with reading(self.store.engine) as connection:
-                request = dataclasses.replace(request, audit_head=audit.head(connection))
-        outcome = run_evaluation(request, worker)
-        evaluation_id = evaluation_key(request)
-        outputs = {name: hashlib.sha256(content).hexdigest() for name, content in outcome.files.items()}
-        summary = outcome.document["summary"]
+                stored = records.evaluation_row(connection, evaluation_id)
+            if out is not None:
+                write_outputs(outcome, out)
+            if stored is not None:
+                request = dataclasses.replace(request, audit_head=load_request(stored.request).audit_head)
+            elif not request.wants_pdf:
+                return self._record(outcome, request, evaluation_id), evaluation_id
+            else:
+                head = self._record_evaluation(outcome, request, evaluation_id)
+                request = request if request.audit_head else dataclasses.replace(request, audit_head=head)
+            if request.wants_pdf:
+                data = outcome.files
+                outcome = render_pdfs(outcome, request, worker or RenderWorker())
+                if out is not None:
+                    write_outputs(dataclasses.replace(outcome, submissions={}, files={
+                        name: content for name, content in outcome.files.items() if name not in data}), out)
+                if stored is None:
+                    self._record_report(outcome, request, evaluation_id, data)
+        finally:
+            if worker is not None:
+                worker.close()
+        return dataclasses.replace(outcome, recorded=stored is None), evaluation_id
+
+    def _record(self, outcome: Outcome, request: Request, evaluation_id: str) -> Outcome:
+        """A data-only evaluation: stored with both entries in one transaction."""
         with writing(self.store.engine) as connection:
-            if not records.has_evaluation(connection, evaluation_id):
-                records.put_files(connection, {**outcome.submissions, **{outputs[n]: c for n, c in outcome.files.items()}})
-                records.put_evaluation(connection, evaluation_id, request.evaluated_at, self.user.name,
-                                       request_json(request), outputs.get("results.json", ""), outcome.inputs,
-                                       outputs)
-                at = self.clock()
-                audit.append(connection, at, self.user.name, "evaluation", {
-                    "evaluation": evaluation_id, "inputs": outcome.inputs,
-                    **{key: summary[key] for key in ("bids", "ranked", "excluded", "invalid", "rank_1")}})
-                audit.append(connection, at, self.user.name, "report generated",
-                             {"evaluation": evaluation_id, "outputs": outputs})
-        return outcome, evaluation_id
+            self._put_evaluation(connection, outcome, request, evaluation_id)
+            self._report_entry(connection, outcome, request, evaluation_id, {})
+            audit.checkpoint(connection, self.store.signer)
+        return outcome
+
+    def _record_evaluation(self, outcome: Outcome, request: Request, evaluation_id: str) -> str:
+        """Store the inputs and data outputs with the "evaluation" entry; returns that entry as "SEQ SHA256"."""
+        with writing(self.store.engine) as connection:
+            self._put_evaluation(connection, outcome, request, evaluation_id)
+            audit.checkpoint(connection, self.store.signer)
+            seq, digest = audit.head_entry(connection)
+        return f"{seq} {digest}"
+
+    def _record_report(self, outcome: Outcome, request: Request, evaluation_id: str, data: dict) -> None:
+        """Store the PDFs (written by now) with the "report generated" entry and the head they print; or,
+        when they could not be rendered, a "report failed" entry saying why."""
+        pdfs = {name: content for name, content in outcome.files.items() if name not in data}
+        if outcome.report_error:
+            self._log("report failed", {"evaluation": evaluation_id, "reason": outcome.report_error})
+            return
+        with writing(self.store.engine) as connection:
+            records.add_outputs(connection, evaluation_id, pdfs, request_json(request))
+            self._report_entry(connection, outcome, request, evaluation_id, pdfs)
+            audit.checkpoint(connection, self.store.signer)
+
+    def _put_evaluation(self, connection, outcome: Outcome, request: Request, evaluation_id: str) -> None:
+        outputs = _hashes(outcome.files)
+        records.put_files(connection, {**outcome.submissions, **{outputs[n]: c for n, c in outcome.files.items()}})
+        records.put_evaluation(connection, evaluation_id, request.evaluated_at, self.user.name, request_json(request),
+                               outputs.get("results.json", ""), outcome.inputs, outputs, outcome.refused)
+        summary = outcome.document["summary"]
+        audit.append(connection, self.clock(), self.user.name, "evaluation", {
+            "evaluation": evaluation_id, "request_sha256": _sha256(request_json(request)), "inputs": outcome.inputs,
+            **({"refused": sorted(outcome.refused)} if outcome.refused else {}), "outputs": outputs,
+            **{key: summary[key] for key in ("bids", "ranked", "excluded", "invalid", "rank_1")}})
+
+    def _report_entry(self, connection, outcome: Outcome, request: Request, evaluation_id: str, pdfs: dict) -> None:
+        audit.append(connection, self.clock(), self.user.name, "report generated", {
+            "evaluation": evaluation_id, "outputs": _hashes(outcome.files),
+            "request_sha256": _sha256(request_json(request)),
+            **({"audit_head": request.audit_head} if pdfs else {})})
 
     # -- reading ------------------------------------------------------------------------------------
     def evaluations(self) -> list[dict]:
@@ -175,8 +254,7 @@ class Workspace:
         with reading(self.store.engine) as connection:
             sha = records.evaluation_row(connection, evaluation_id).results_sha256
             document = json.loads(records.file_content(connection, sha))
-        sees_identities = self.user.roles & {"officer", "auditor"} or "bid_identities" in self.user.grants
-        return document if sees_identities else anonymised(document)
+        return document if self.sees_identities() else redacted(document)
 
     def output(self, evaluation_id: str, name: str) -> bytes:
         """An output's bytes, without logging (the app logs when the download button is pressed)."""
@@ -195,22 +273,53 @@ class Workspace:
         self.note_download(evaluation_id, name, content)
         return content
 
-    def analysis_bids(self, evaluation_id: str):
-        """A stored evaluation's framework path and bids, read again from its stored inputs, for the
-        analyst's what-ifs; anonymous (no identities, no prices) without the bid_identities grant."""
+    def analysis_bids(self, evaluation_id: str) -> "AnalysisInputs":
+        """A stored evaluation's request, tender and bids, read again from its stored inputs with every
+        framework it used (a combined tender's capability answers go to the capability side), for the
+        analyst's what-ifs; redacted (see `redacted_bids`) without the bid_identities grant."""
         self._require("read evaluations")
-        from evaluator.ingest.files import located, read_bids
+        from evaluator.ingest.files import located, read_bids_for
+        from evaluator.ingest.responses import ReadOptions
         from evaluator.model.framework import load_framework
+        from evaluator.model.tender import load_tender
+        from evaluator.service import load_capability
 
-        with self._stored_inputs(evaluation_id) as (request, folder):
-            framework, _ = load_framework(located(request.framework, folder))
-            bids = read_bids(list(request.inputs), framework, base=folder)
-        sees_identities = self.user.roles & {"officer", "auditor"} or "bid_identities" in self.user.grants
-        if not sees_identities:
-            bids = bids.with_bids(tuple(dataclasses.replace(bid, bid_id=f"Bidder {i + 1}", vendor=f"Bidder {i + 1}",
-                                                            service=None, price=None, currency=None, metadata={})
-                                        for i, bid in enumerate(bids.bids)))
-        return request, bids
+        with self._stored_inputs(evaluation_id) as (request, stored):
+            framework, _ = load_framework(located(request.framework, stored))
+            tender = load_tender(located(request.tender, stored))[0] if request.tender else None
+            capability = load_capability(tender, str(request.tender), stored)
+            frameworks = [framework] + ([capability.framework] if capability else [])
+            options = ReadOptions(formulas=tender.formulas if tender else "refuse")
+            bid_sets = read_bids_for(list(request.inputs), frameworks, options, base=stored)
+        bids, capability_bids = bid_sets[0], (bid_sets[1] if capability else None)
+        if not self.sees_identities():
+            with reading(self.store.engine) as connection:
+                sha = records.evaluation_row(connection, evaluation_id).results_sha256
+                content = records.file_content(connection, sha) if sha else None
+            names = bidder_names(json.loads(content)["bids"] if content else None, bids)
+            bids = redacted_bids(bids, names)
+            if capability_bids is not None:
+                by_id: dict[str, str] = {}
+                for bid, name in zip(bid_sets[0].bids, names):  # the bid that holds the bid_id (the first valid)
+                    if bid.bid_id and not bid.invalid:
+                        by_id.setdefault(bid.bid_id, name)
+                capability_bids = redacted_bids(capability_bids, [
+                    by_id.get(bid.bid_id, f"Unmatched capability answers {i + 1}")
+                    for i, bid in enumerate(capability_bids.bids)])
+        return AnalysisInputs(request, tender, bids, capability, capability_bids)
+
+    def analyse(self, request: Request, worker: RenderWorker | None = None) -> Outcome:
+        """How sure is the award: the evaluation of `request` with its robustness analysis (robustness.json);
+        nothing is stored but an audit entry."""
+        self._require("analyse the award")
+        outcome = run_evaluation(request, worker)
+        analysis = json.loads(outcome.files["robustness.json"]) if "robustness.json" in outcome.files else {}
+        self._log("analysis", {"inputs": outcome.inputs, "outputs": {
+            name: hashlib.sha256(content).hexdigest() for name, content in sorted(outcome.files.items())},
+            "draws": request.draws, "concentration": request.concentration, "seed": request.seed,
+            "bids": outcome.document["summary"]["bids"], "ranked": outcome.document["summary"]["ranked"],
+            "acceptability_draws": analysis.get("acceptability", {}).get("draws")})
+        return outcome
 
     # -- auditor ------------------------------------------------------------------------------------
     def reproduce(self, evaluation_id: str) -> list[tuple[str, str, str]]:
@@ -227,24 +336,40 @@ class Workspace:
 
     @contextmanager
     def _stored_inputs(self, evaluation_id: str):
-        """The evaluation's request, and a temporary folder holding its stored inputs under their names."""
+        """The evaluation's request, and its stored inputs by recorded name, each written to a fresh private
+        temporary folder under its SHA-256: no recorded name ever becomes a path."""
         with reading(self.store.engine) as connection:
             row = records.evaluation_row(connection, evaluation_id)
             if row is None:
                 raise KeyError(f"no evaluation {evaluation_id!r} in the store")
-            contents = {name: records.file_content(connection, sha)
-                        for name, sha in records.evaluation_file_hashes(connection, evaluation_id, "input").items()}
-        with tempfile.TemporaryDirectory() as folder:
-            for name, content in contents.items():
-                write_atomically(Path(folder) / name.lstrip("/"), content, replace=True)
-            yield load_request(row.request), Path(folder)
+            hashes = records.evaluation_file_hashes(connection, evaluation_id, "input")
+            refused = records.evaluation_file_hashes(connection, evaluation_id, "refused")
+            contents = {sha: records.file_content(connection, sha) for sha in set(hashes.values())}
+        with tempfile.TemporaryDirectory(prefix="evaluator-reproduce-") as folder:
+            for sha, content in contents.items():
+                (Path(folder) / sha).write_bytes(content)
+            stored = {**{name: None for name in refused}, **{name: Path(folder) / sha for name, sha in hashes.items()}}
+            yield load_request(row.request), stored
 
-    def verify_audit(self) -> tuple[int, audit.Broken | None, str]:
-        """(entries checked, first broken link or None, chain head)."""
+    def verify_audit(self, expect=()) -> tuple[int, audit.Broken | None, str]:
+        """(entries checked, first broken link or None, chain head); see audit_verification."""
+        result = self.audit_verification(expect)
+        return result.checked, result.broken, result.head[1]
+
+    def audit_verification(self, expect=()) -> audit.Verification:
+        """The chain recomputed, checked against the expected (seq, hash) heads and the signed checkpoints
+        (signatures with EVALUATOR_AUDIT_PUBLIC_KEY, else the signing key's public half), and every stored
+        evaluation cross-checked against its entries."""
+        self._require("verify the audit log")
+        public_keys = signing.public_keys_from_environment(self.store.signer)
+        with reading(self.store.engine) as connection:
+            return audit.verify_all(connection, expect, public_keys)
+
+    def audit_head(self) -> tuple[int, str]:
+        """(seq, hash) of the newest audit entry, for the auditor to keep outside the system."""
         self._require("verify the audit log")
         with reading(self.store.engine) as connection:
-            checked, broken = audit.verify(connection)
-            return checked, broken, audit.head(connection)
+            return audit.head_entry(connection)
 
     # -- admin --------------------------------------------------------------------------------------
     def set_user(self, name: str, roles: list[str], grants: list[str] = ()) -> None:
@@ -258,8 +383,20 @@ class Workspace:
                          {"user": name, "roles": sorted(roles), "grants": sorted(grants)})
 
 
-def evaluation_key(request: Request) -> str:
-    return hashlib.sha256(request_json(dataclasses.replace(request, out="")).encode()).hexdigest()[:16]
+def evaluation_key(request: Request, outcome: Outcome) -> str:
+    """The stored evaluation's id: its settings (not where the outputs go, nor the audit head its report
+    prints) and the contents of every input, so the same command on changed files is a new evaluation."""
+    key = {"request": dataclasses.asdict(dataclasses.replace(request, out="", audit_head="")),
+           "inputs": outcome.inputs, "refused": sorted(outcome.refused)}
+    return _sha256(json.dumps(key, sort_keys=True))[:16]
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _hashes(files: dict[str, bytes]) -> dict[str, str]:
+    return {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
 
 
 def request_json(request: Request) -> str:
@@ -278,14 +415,85 @@ def tender_yaml(tender: Tender) -> str:
     return yaml.safe_dump({"schema_version": 1, **data}, sort_keys=False, allow_unicode=True)
 
 
-def anonymised(document: dict) -> dict:
-    """Bidders as 'Bidder 1', 'Bidder 2', … in ranking order; no prices, files or error texts."""
-    names = {bid["bid_id"]: f"Bidder {i + 1}" for i, bid in enumerate(document["bids"])}
-    bids = [{**bid, "bid_id": names[bid["bid_id"]], "vendor": names[bid["bid_id"]], "service": None, "price": None,
-             "currency": None, "price_points": None, "source": None,
-             "errors": [{"location": "hidden", "message": "hidden"} for _ in bid["errors"]],
-             "tie": None if bid["tie"] is None else {**bid["tie"], "tied_with": [names.get(t, "?") for t in
+@dataclass(frozen=True)
+class AnalysisInputs:
+    """What the analyst's what-ifs start from: a stored evaluation's request, tender and bids (and, in a
+    combined tender, the capability side: framework and settings, and the capability answers)."""
+
+    request: Request
+    tender: Tender | None
+    bids: "BidSet"
+    capability: "CapabilityPart | None" = None
+    capability_bids: "BidSet | None" = None
+
+
+# -- one redaction, for results documents and for bids alike -----------------------------------------
+HIDDEN = "hidden"
+
+
+def _bid_key(bid_id, file, sha256, seen: dict) -> tuple:
+    """A bid's identity within one evaluation: its bid_id, file and file hash, and which such bid it is."""
+    key = (bid_id, file, sha256)
+    seen[key] = seen.get(key, -1) + 1
+    return (*key, seen[key])
+
+
+def bidder_names(document_bids: list[dict] | None, bids: "BidSet | None" = None) -> list[str]:
+    """The one numbering of redacted bidders: 'Bidder n' by the bid's place in the results document
+    (ranking order: ranked, then excluded, then invalid). Without `bids`, the names in the document's
+    order; with `bids` (the same evaluation's bids read again), each bid's name, in `bids`' order (bids the
+    document does not hold follow, numbered on)."""
+    seen: dict = {}
+    order = {_bid_key(bid["bid_id"], (bid["source"] or {}).get("file"), (bid["source"] or {}).get("sha256"), seen): i
+             for i, bid in enumerate(document_bids or [])}
+    if bids is None:
+        return [f"Bidder {i + 1}" for i in range(len(order))]
+    seen, names, extra = {}, [], len(order)
+    for bid in bids.bids:
+        position = order.get(_bid_key(bid.bid_id, bid.source.file, bid.source.sha256, seen))
+        if position is None:
+            position, extra = extra, extra + 1
+        names.append(f"Bidder {position + 1}")
+    return names
+
+
+def redacted(document: dict) -> dict:
+    """A results document without identities: bidders as 'Bidder n' (bidder_names); no vendor, service,
+    price, currency, price points, source file, or error text; capability side likewise."""
+    names = bidder_names(document["bids"])
+    by_id = {bid["bid_id"]: name for bid, name in zip(document["bids"], names)
+             if bid["bid_id"] and bid["status"] != "invalid"}
+    bids = [{**bid, "bid_id": name, "vendor": name, "service": None, "price": None, "currency": None,
+             "price_points": None, "source": None,
+             "errors": [{"location": HIDDEN, "message": HIDDEN} for _ in bid["errors"]],
+             "tie": None if bid["tie"] is None else {**bid["tie"], "tied_with": [by_id.get(t, HIDDEN) for t in
                                                                                bid["tie"]["tied_with"]]}}
-            for bid in document["bids"]]
-    return {**document, "bids": bids, "summary": {**document["summary"],
-                                                  "rank_1": [names[b] for b in document["summary"]["rank_1"]]}}
+            for bid, name in zip(document["bids"], names)]
+    hidden = {**document, "bids": bids,
+              "summary": {**document["summary"], "rank_1": [by_id.get(b, HIDDEN) for b in document["summary"]["rank_1"]]}}
+    if "capability" in document:
+        hidden["capability"] = {**document["capability"], "invalid": [
+            {"bid_id": by_id.get(entry["bid_id"], HIDDEN), "file": None,
+             "errors": [{"location": HIDDEN, "message": HIDDEN} for _ in entry["errors"]]}
+            for entry in document["capability"].get("invalid", [])]}
+    return hidden
+
+
+def redacted_bids(bids: "BidSet", names: list[str]) -> "BidSet":
+    """Bids without identities, by the same rule as `redacted`: bid_id and vendor become `names`; no
+    service, metadata, source file, evidence text, notes or error text; certificates keep scheme, level,
+    date and findings (the gate needs them) but lose issuer and reference. Price and currency stay, since a
+    priced award cannot be recomputed without them; the analyst workspace shows totals, never a price."""
+    import numpy as np
+
+    from evaluator.errors import Problem
+    from evaluator.model.bid import BidSet, SourceFile
+
+    headers = tuple(dataclasses.replace(
+        bid, bid_id=name, vendor=name, source=SourceFile(HIDDEN, ""), service=None, metadata={},
+        errors=tuple(Problem(HIDDEN, HIDDEN) for _ in bid.errors),
+        certificates=tuple(dataclasses.replace(c, issuer="", reference="") for c in bid.certificates))
+        for bid, name in zip(bids.bids, names))
+    blank = np.full(bids.evidence.shape, None, object)
+    return BidSet(headers, bids.ranks, bids.evidence_quality, blank, blank.copy(), bids.values)
+

@@ -1,9 +1,17 @@
 """Every workspace under streamlit.testing's AppTest: renders, and its main interactions work."""
 
+import json
+import time
+
 import pytest
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, SAMPLES
+from evaluator.service import Request
+from evaluator.store.database import database_url
+from evaluator.store.schema import audit_log
+from evaluator.workspace import Store, User, Workspace
 
 PAGES = "evaluator/ui/pages"
 
@@ -143,3 +151,141 @@ def test_the_analyst_sees_how_sure_the_award_is(app):
     assert any("B-002" in text.value and "SOV-3.4" in text.value for text in analyst.markdown)
     analyst.number_input(key="draws").set_value(500).run()
     assert not analyst.exception
+
+
+def upload(app: AppTest, files: list[tuple[str, str]], key: str = "upload") -> AppTest:
+    """Put exactly these (name shown, sample file) pairs in the uploader."""
+    return app.file_uploader(key=key).set_value(
+        [(name, (SAMPLES / "bids" / sample).read_bytes(), "application/octet-stream") for name, sample in files]).run()
+
+
+def evaluate_shown(app: AppTest) -> AppTest:
+    app.checkbox(key="letters").uncheck().run()
+    app.button(key="evaluate").click().run()
+    assert not app.exception
+    return app
+
+
+class TestUploads:
+    """The evaluation uses exactly the files the uploader shows (issue 11, item 2)."""
+
+    def test_two_files_with_one_name_are_two_submissions(self, app):
+        upload(app, [("bid.xlsx", "b-001.xlsx"), ("bid.xlsx", "b-002.xlsx")])
+        validation = table(app, "problems")
+        assert sorted(validation["bid"]) == ["B-001", "B-002"]
+        assert all(name.startswith("bid.xlsx (") for name in validation["file"])  # named with each one's hash
+        evaluate_shown(app)
+        assert app.metric[0].value == "2"
+
+    def test_a_file_removed_from_the_uploader_is_not_evaluated(self, app):
+        upload(app, [("b-001.xlsx", "b-001.xlsx"), ("b-008.xlsx", "b-008.xlsx")])
+        upload(app, [("b-001.xlsx", "b-001.xlsx")])
+        assert list(table(app, "problems")["bid"]) == ["B-001"]
+        evaluate_shown(app)
+        assert [metric.value for metric in app.metric] == ["1", "1", "0", "0"]
+
+    def test_a_corrected_file_under_the_same_name_replaces_the_old_one(self, app):
+        upload(app, [("bid.xlsx", "b-008.xlsx")])
+        assert "out of range" in table(app, "problems")["problems"][0]
+        upload(app, [("bid.xlsx", "b-001.xlsx")])
+        validation = table(app, "problems")
+        assert list(validation["bid"]) == ["B-001"] and validation["valid"].all() and validation["problems"][0] == ""
+
+    def test_remove_all_bids_empties_the_uploader_and_stays_empty(self, app):
+        upload(app, [("b-001.xlsx", "b-001.xlsx")])
+        app.button(key="samples").click().run()
+        assert len(table(app, "problems")) == 8
+        app.button(key="clear").click().run()
+        assert any(box.value.startswith("No bids yet") for box in app.info)
+        app.text_input(key="tender_name").set_value("Another name").run()  # the next edit brings nothing back
+        assert any(box.value.startswith("No bids yet") for box in app.info)
+        assert not any("problems" in frame.value.columns for frame in app.dataframe)
+        assert len(app.file_uploader) == 1 and not app.file_uploader[0].value  # the uploader is empty too
+        upload(app, [("b-002.xlsx", "b-002.xlsx")], key=app.file_uploader[0].key)
+        assert list(table(app, "problems")["bid"]) == ["B-002"]
+
+
+class TestCombinedTenderInTheAnalystWorkspace:
+    """Issue 11, item 8: the analyst workspace on a combined tender."""
+
+    def combined(self, app: AppTest) -> AppTest:
+        app.selectbox(key="start_tender").set_value("tender-combined.yaml").run()
+        return evaluate_samples(app)
+
+    def test_it_reranks_this_sessions_combined_evaluation(self, app):
+        analyst = self.combined(app).switch_page(f"{PAGES}/analyst.py").run()
+        assert not analyst.exception
+        comparison = table(analyst, "rank now").set_index("bid")
+        assert len(comparison) == 8  # the capability answers are not read as extra CSF bids
+        assert comparison.loc["B-001", "rank before"] == "1" and comparison.loc["B-002", "rank now"] == "excluded"
+        analyst.number_input(key="weight-the tender's weights-SOV-1").set_value(0.0).run()
+        analyst.number_input(key="weight-the tender's weights-SOV-2").set_value(
+            analyst.number_input(key="weight-the tender's weights-SOV-2").value + 15.0).run()
+        assert not analyst.exception and len(table(analyst, "rank now")) == 8
+
+    def test_it_reads_a_stored_combined_evaluation_with_both_frameworks(self, app):
+        self.combined(app)
+        fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()  # another session, same store
+        analyst = fresh.switch_page(f"{PAGES}/analyst.py").run()
+        analyst.selectbox(key="analyst-evaluation").select_index(1).run()  # the stored evaluation
+        assert not analyst.exception
+        comparison = table(analyst, "rank now").set_index("bid")
+        assert len(comparison) == 8 and comparison.loc["B-001", "rank now"] == "1"
+        assert analyst.session_state["tender"].capability is not None
+
+
+class TestSignedInRoles:
+    """Issue 11, roles: the users table gives roles and grants; a closed page says so, once."""
+
+    @pytest.fixture
+    def data(self, tmp_path, monkeypatch):
+        monkeypatch.setenv("EVALUATOR_DATA", str(tmp_path / "data"))
+        return Store(database_url(tmp_path / "data"))
+
+    def signed_in(self, email: str, groups: list[str]) -> AppTest:
+        app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        app.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test"}
+        app.secrets["evaluator"] = {"roles_claim": "groups", "role_map": {"procurement": "officer"}}
+        app.user = {"is_logged_in": True, "email": email, "groups": groups, "exp": time.time() + 3600}
+        return app.run()
+
+    def test_roles_and_the_grant_set_by_an_admin_take_effect(self, data):
+        Workspace(data, User.local()).set_user("ana@example.org", ["analyst"], ["bid_identities"])
+        app = self.signed_in("ana@example.org", ["procurement"])  # the claim alone would make her an officer
+        assert any(text.value == "Signed in as ana@example.org: analyst (granted bid_identities)"
+                   for text in app.sidebar.caption)
+        assert "closed to ana@example.org (analyst)" in app.warning[0].value  # officer workspace
+        analyst = app.switch_page(f"{PAGES}/analyst.py").run()
+        assert not analyst.exception and not analyst.warning
+        analyst.button(key="analyst-samples").click().run()
+        assert len(table(analyst, "rank now")) == 8
+
+    def test_the_claims_seed_a_user_the_table_does_not_hold(self, data):
+        app = self.signed_in("olaf@example.org", ["procurement"])
+        assert not app.warning and app.title[0].value == "Procurement officer"
+
+    def test_a_user_without_a_role_gets_a_message_and_one_audit_entry(self, data):
+        app = self.signed_in("nobody@example.org", [])
+        assert not app.exception and "needs the role officer" in app.warning[0].value
+        analyst = app.switch_page(f"{PAGES}/analyst.py").run()
+        assert not analyst.exception
+        assert len(analyst.warning) == 1 and "closed to nobody@example.org (no role)" in analyst.warning[0].value
+        for _ in range(3):
+            analyst.run()
+        assert not analyst.exception
+        with data.engine.connect() as connection:
+            denied = [json.loads(detail)["action"] for detail in connection.execute(
+                select(audit_log.c.detail).where(audit_log.c.event == "permission denied")).scalars()]
+        assert denied == ["evaluate", "analyse the award"]  # once per page and session, not at every rerun
+
+    def test_an_analyst_without_the_grant_sees_a_stored_evaluation_redacted(self, data, monkeypatch):
+        monkeypatch.chdir(ROOT)
+        Workspace(data, User.local()).evaluate(Request(
+            framework=str(ROOT / "frameworks" / "eu-csf-2026.yaml"), tender="samples/tender.yaml",
+            inputs=("samples/bids",), formats=("json",), evaluated_at="2026-11-26T09:00:00Z"))
+        Workspace(data, User.local()).set_user("pia@example.org", ["analyst"])
+        analyst = self.signed_in("pia@example.org", []).switch_page(f"{PAGES}/analyst.py").run()
+        analyst.selectbox(key="analyst-evaluation").select_index(1).run()
+        comparison = table(analyst, "rank now")
+        assert sorted(comparison["vendor"]) == sorted(f"Bidder {n}" for n in range(1, 9))
+        assert (comparison["bid"] == comparison["vendor"]).all()

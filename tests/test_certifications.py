@@ -92,3 +92,26 @@ def test_an_unknown_scheme_in_a_tender_is_refused(csf):
 def test_without_a_gate_certificates_change_nothing(csf):
     assert run(csf, [top_ranks(csf)]).exclusion_reasons == ((),)
     assert load_framework(CSF_PATH)[0].id == "eu-csf-2026"
+
+
+def test_the_schemes_file_is_a_recorded_input_of_a_gated_evaluation(tmp_path, monkeypatch):
+    """Like the framework, the certification schemes decide the gate: the evaluation records their SHA-256,
+    and a reproduction reads the stored copy."""
+    import hashlib
+
+    from conftest import ROOT
+    from evaluator.model.certification import SCHEMES_FILE, SCHEMES_NAME
+    from evaluator.service import Request
+    from evaluator.workspace import Store, User, Workspace
+    monkeypatch.chdir(ROOT)
+    desk = Workspace(Store(f"sqlite:///{tmp_path / 'store.db'}"), User.local())
+    request = Request(framework="frameworks/eu-csf-2026.yaml", tender="samples/tender-certified.yaml",
+                      inputs=("samples/bids", "samples/certificates.csv"), formats=("json",),
+                      evaluated_at="2026-11-26T09:00:00Z")
+    outcome, evaluation_id = desk.evaluate(request)
+    assert outcome.inputs[SCHEMES_NAME] == hashlib.sha256(SCHEMES_FILE.read_bytes()).hexdigest()
+    assert desk.files_of(evaluation_id)["input"][SCHEMES_NAME] == outcome.inputs[SCHEMES_NAME]
+    assert all(recorded == again for _, recorded, again in desk.reproduce(evaluation_id))
+    plain, _ = desk.evaluate(Request(framework="frameworks/eu-csf-2026.yaml", tender="samples/tender.yaml",
+                                     inputs=("samples/bids",), formats=("json",), evaluated_at="2026-11-26T09:00:00Z"))
+    assert SCHEMES_NAME not in plain.inputs  # no gate and no certificates: the schemes decided nothing

@@ -137,6 +137,9 @@ def test_summary_table_on_stdout(tmp_path, capsys):
     (["--unknown", "hopeful"], "invalid choice: 'hopeful'"),
     (["--formats", "json,docx"], "unknown format docx"),
     (["--evaluated-at", "yesterday"], "'yesterday' is not an ISO 8601 time"),
+    (["--evaluated-at", "9999-12-31T23:59:59-05:00"], "is beyond the last representable time"),
+    (["--draws", "200000000"], "--draws must be from 1 to 1,000,000"),
+    (["--concentration", "inf"], "--concentration a number above 0"),
     (["--bogus"], "unrecognized arguments: --bogus"),
 ])
 def test_usage_errors_exit_2_with_one_line_and_write_nothing(tmp_path, capsys, extra, message):
@@ -165,7 +168,7 @@ def test_bad_bid_files_still_exit_0(tmp_path):
 def test_internal_error_exits_1(tmp_path, monkeypatch, capsys):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
-    monkeypatch.setattr("evaluator.service.evaluate", broken)
+    monkeypatch.setattr("evaluator.service.evaluate_combined", broken)
     code, _ = evaluate(tmp_path)
     assert code == 1 and "internal error: RuntimeError: boom" in capsys.readouterr().err
 
@@ -178,3 +181,28 @@ def test_levels_framework_from_the_command_line(tmp_path):
                  str(tmp_path / "levels.csv")]) == 0
     bid = json.loads((out / "results.json").read_text())["bids"][0]
     assert bid["score"] == 86.25 and bid["overall_level"] == 2
+
+
+@pytest.mark.parametrize("weight, message", [
+    ('"100/0"', "weight '100/0' divides by zero"),
+    ('"1e999/1"', "weight '1e999/1' is not a fraction of two plain numbers"),
+    ("1e999", "the weight of SOV-1 must be a number of at least 0, not inf"),
+])
+def test_impossible_weights_are_configuration_errors(tmp_path, capsys, weight, message):
+    tender = tmp_path / "tender.yaml"
+    tender.write_text(f"weights: {{SOV-1: {weight}, SOV-2: 10, SOV-3: 10, SOV-4: 15, SOV-5: 20, SOV-6: 15, "
+                      f"SOV-7: 10, SOV-8: 5}}\n")
+    code = main(["evaluate", "--framework", str(CSF_PATH), "--tender", str(tender), "--formats", "json",
+                 "--out", str(tmp_path / "out"), str(SAMPLES / "bids")])
+    assert code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("nesting", [b"[" * 50_000 + b"]" * 50_000, b"\n  - " + b"- " * 50_000 + b"x"])
+def test_deeply_nested_yaml_is_refused_before_parsing(tmp_path, nesting):
+    """libyaml recurses once per level: 50,000 levels used to crash the process (a segmentation fault)."""
+    tender = tmp_path / "tender.yaml"
+    tender.write_bytes(b"name: " + nesting + b"\n")
+    done = subprocess.run([sys.executable, "-m", "evaluator", "evaluate", "--framework", str(CSF_PATH), "--tender",
+                           str(tender), "--formats", "json", "--out", str(tmp_path / "out"), str(SAMPLES / "bids")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2 and "nested more than 100 levels deep" in done.stderr

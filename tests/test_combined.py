@@ -57,3 +57,70 @@ def test_files_go_to_the_framework_whose_criteria_they_answer():
     assert not any(bid.invalid for bid in capability_bids.bids) and len(capability_bids.bids) == 6
     assert "capability-wide.csv" not in {bid.source.file.rsplit("/", 1)[-1] for bid in main_bids.bids}
     assert next(bid for bid in main_bids.bids if bid.bid_id == "B-001").certificates[0].scheme == "eucs"
+
+
+def combined_inputs():
+    """The combined sample read as every caller reads it: each file under the framework it answers."""
+    from evaluator.model.tender import load_tender, resolve_settings
+    from evaluator.scoring import capability_part
+
+    csf, _ = load_framework(CSF_PATH)
+    product, product_sha = load_framework(ROOT / "frameworks" / "apc-product-2026.yaml")
+    tender, _ = load_tender(SAMPLES / "tender-combined.yaml")
+    main_bids, capability_bids = read_bids_for(INPUTS, [csf, product])
+    return csf, resolve_settings(csf, tender), main_bids, capability_part(tender, product, product_sha), \
+        capability_bids
+
+
+def test_the_combined_rule_is_in_the_scoring_core(combined):
+    """Any caller that passes the frameworks and bid sets gets exactly the totals and ranks the CLI wrote."""
+    from evaluator.scoring import evaluate_combined
+
+    _, results = combined
+    csf, settings, main_bids, part, capability_bids = combined_inputs()
+    outcome = evaluate_combined(csf, settings, main_bids, part, capability_bids)
+    by_file = {(bid.bid_id, bid.source.file): row for row, bid in enumerate(outcome.evaluation.bids.bids)}
+    for bid in results["bids"]:
+        row = by_file[(bid["bid_id"], bid["source"]["file"])]
+        assert outcome.evaluation.status[row] == bid["status"]
+        assert (int(outcome.evaluation.rank[row]) or None) == bid["rank"]
+        if bid["total"] is not None:
+            assert float(outcome.evaluation.total[row]) == bid["total"]
+    assert outcome.summary["bids"] == {key: value["capability"] for key, value in
+                                       ((b["bid_id"], b) for b in results["bids"]) if value.get("capability")}
+
+
+def test_a_combined_tender_evaluated_without_its_capability_side_excludes_instead_of_crashing():
+    """Before: award_total raised TypeError ('float' * None). Now every bid is excluded, with the reason."""
+    from evaluator.scoring import evaluate
+
+    csf, settings, main_bids, _, _ = combined_inputs()
+    evaluation = evaluate(csf, settings, main_bids)
+    assert "ranked" not in evaluation.status
+    assert all(any(reason.kind == "capability" for reason in reasons)
+               for reasons, status in zip(evaluation.exclusion_reasons, evaluation.status) if status != "invalid")
+
+
+def test_the_analyst_layer_reads_a_stored_combined_evaluation_with_both_frameworks(tmp_path, monkeypatch):
+    """analysis_bids gives the capability answers to the capability side, not to the CSF bids, and the
+    scoring core's rule over them gives the stored totals again."""
+    from evaluator.scoring import evaluate_combined
+    from evaluator.model.tender import resolve_settings
+    from evaluator.service import Request
+    from evaluator.workspace import Store, User, Workspace
+
+    monkeypatch.chdir(ROOT)
+    desk = Workspace(Store(f"sqlite:///{tmp_path / 'evaluator.db'}"), User.local())
+    request = Request(framework="frameworks/eu-csf-2026.yaml", tender="samples/tender-combined.yaml",
+                      inputs=("samples/bids", "samples/certificates.csv", "samples/product/capability-wide.csv"),
+                      formats=("json",), evaluated_at="2026-11-26T09:00:00Z")
+    outcome, evaluation_id = desk.evaluate(request)
+    inputs = desk.analysis_bids(evaluation_id)
+    assert inputs.tender.capability is not None and inputs.capability.framework.id == "apc-product-2026"
+    assert len(inputs.capability_bids.bids) == 6
+    assert not any(bid.source.file.endswith("capability-wide.csv") for bid in inputs.bids.bids)
+    csf = outcome.evaluation.framework
+    again = evaluate_combined(csf, resolve_settings(csf, inputs.tender), inputs.bids, inputs.capability,
+                              inputs.capability_bids).evaluation
+    assert again.status == outcome.evaluation.status
+    assert again.total.tolist() == pytest.approx(outcome.evaluation.total.tolist(), nan_ok=True)

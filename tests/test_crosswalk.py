@@ -67,3 +67,16 @@ def test_prefill_command_writes_a_reviewable_csv_that_evaluates(tmp_path, capsys
     bids = read_bids([str(out)], csf)
     assert not any(bid.invalid for bid in bids.bids)
     assert np.all(evaluate(csf, resolve_settings(csf), bids).overall_level == [2, 2])
+
+
+def test_prefill_csv_neutralises_formulas_from_the_bids(tmp_path, capsys):
+    source = tmp_path / "hostile.csv"
+    source.write_text('bid_id,vendor,SOV-1,SOV-2,SOV-3,SOV-4,SOV-5,SOV-6,SOV-7,SOV-8\n'
+                      '"=HYPERLINK(""http://x.test"",""click"")","@SUM(A1:A9)",2,2,2,2,2,2,2,2\n'
+                      'S-2," -1+2",2,2,2,2,2,2,2,2\n')
+    out = tmp_path / "prefilled.csv"
+    assert main(["prefill", "--crosswalk", str(CROSSWALK), "--from", str(LEVELS_PATH), "--to",
+                 str(ROOT / "frameworks" / "eu-csf-2026.yaml"), "--out", str(out), str(source)]) == 0
+    rows = list(csv.DictReader(out.open()))
+    assert {row["bid_id"] for row in rows} == {"'=HYPERLINK(\"http://x.test\",\"click\")", "S-2"}
+    assert {row["vendor"] for row in rows} == {"'@SUM(A1:A9)", "'-1+2"}

@@ -4,6 +4,7 @@ import pytest
 
 from conftest import run, top_ranks
 from evaluator.model.tender import Overrides, Tender
+from evaluator.report.results_json import results_document
 
 PERFECT_V121 = 100.08045  # Σ official maxima / 1000 × weight: 1000.03·15 + 1002·10 + … (the official points are rounded)
 PERFECT_GUIDANCE = 100.0756
@@ -109,9 +110,24 @@ class TestUnknownPolicies:
     def test_calculator_ignores_blanks_for_the_level(self, csf, bids):
         evaluation = self.evaluate(csf, bids, "calculator")
         assert evaluation.objective_levels[0, 2] == 4  # SOV-3 stays at SEAL-4: the optimism of the spreadsheet
-        assert evaluation.objective_levels[2, 7] == 0  # no answered criterion in SOV-8: SEAL-0
+        assert not evaluation.has_level()[2, 7]  # no answered criterion in SOV-8: no level, as the calculator
+        assert evaluation.has_level()[2, :7].all() and evaluation.overall_level[2] == 4  # minimum over the rest
         assert evaluation.score.tolist() == pytest.approx([98.08045, 98.20545, 95.08045], abs=1e-9)
-        assert evaluation.status == ("ranked", "ranked", "excluded")
+        assert evaluation.status == ("ranked", "ranked", "excluded")  # a minimum of SEAL-2 needs an answer
+        [reason] = evaluation.exclusion_reasons[2]
+        assert (reason.objective, reason.required, reason.offered) == ("SOV-8", 2, None)
+        assert "has no level: no criterion answered" in reason.message
+
+    def test_calculator_objective_without_answers_passes_only_a_minimum_of_0(self, csf, bids):
+        evaluation = run(csf, bids, Tender(minimum_level=0, unknown="calculator"))
+        assert evaluation.status == ("ranked", "ranked", "ranked")
+        document = results_document(evaluation, "0" * 64)
+        sov8 = next(b for b in document["bids"] if b["bid_id"] == "B-3")["objectives"]["SOV-8"]
+        assert sov8["level"] is None and sov8["passed"] is True and list(sov8["unanswered"]) == [
+            "SOV-8.1", "SOV-8.2", "SOV-8.3", "SOV-8.4"]
+        nothing = run(csf, [{}], Tender(unknown="calculator"))
+        assert not nothing.has_level().any()
+        assert results_document(nothing, "0" * 64)["bids"][0]["overall_level"] is None
 
     def test_conservative_counts_blanks_as_the_worst_answer(self, csf, bids):
         evaluation = self.evaluate(csf, bids, "conservative")

@@ -1,6 +1,8 @@
 """Hostile and broken files: each is refused (or read safely) with a located sentence, never a crash."""
 
 import codecs
+import hashlib
+import json
 import io
 import struct
 import subprocess
@@ -250,3 +252,55 @@ def test_peak_memory_stays_under_the_cap(workbook, tmp_path):
     code, peak_kib = map(int, done.stdout.split()[-2:])
     assert code == 0 and "1 ranked, 0 excluded, 4 invalid" in done.stdout
     assert peak_kib < 1024 * 1024
+
+
+class TestFolderEntries:
+    """What a bid folder may hold besides bid files: odd names, links, pipes."""
+
+    def evaluate_folder(self, folder, tmp_path) -> dict:
+        import json
+
+        from conftest import CSF_PATH
+        from evaluator.__main__ import main
+        out = tmp_path / "out"
+        assert main(["evaluate", "--framework", str(CSF_PATH), "--formats", "json", "--out", str(out),
+                     str(folder)]) == 0
+        return json.loads((out / "results.json").read_text())
+
+    def test_a_file_name_that_is_not_utf8_is_read_under_an_escaped_name(self, tmp_path):
+        folder = tmp_path / "bids"
+        folder.mkdir()
+        (folder / "b-001.xlsx").write_bytes((SAMPLES / "bids" / "b-001.xlsx").read_bytes())
+        odd = folder.as_posix().encode() + b"/caf\xe9-offer.csv"  # Latin-1 name, as unzipped from Windows
+        with open(odd, "w") as file:
+            file.write(csv_text(long_rows({"B-9": ("Odd Name Ltd", {"SOV-1.1": "2"})})))
+        results = self.evaluate_folder(folder, tmp_path)
+        files = {bid["source"]["file"].rsplit("/", 1)[-1]: bid["status"] for bid in results["bids"]}
+        assert files == {"b-001.xlsx": "ranked", "caf\\xe9-offer.csv": "ranked"}
+
+    def test_links_and_pipes_are_refused_unread_and_never_quoted(self, tmp_path):
+        import os
+        private = tmp_path / "private.csv"
+        private.write_text("bid_id,vendor,criterion_id,answer\nSECRET-1,Secret Partner,SOV-1.1,1\n")
+        folder = tmp_path / "bids"
+        folder.mkdir()
+        (folder / "b-001.xlsx").write_bytes((SAMPLES / "bids" / "b-001.xlsx").read_bytes())
+        (folder / "passwd.csv").symlink_to("/etc/passwd")
+        (folder / "partner.csv").symlink_to(private)
+        (folder / "linked-folder").symlink_to(tmp_path)
+        os.mkfifo(folder / "pipe.csv")  # reading a pipe would block for ever
+        results = self.evaluate_folder(folder, tmp_path)
+        refused = {bid["source"]["file"].rsplit("/", 1)[-1]: bid["errors"] for bid in results["bids"]
+                   if bid["status"] == "invalid"}
+        assert sorted(refused) == ["linked-folder", "partner.csv", "passwd.csv", "pipe.csv"]
+        assert all(errors[0]["message"].startswith("this is not a regular file") for errors in refused.values())
+        text = json.dumps(results)
+        assert "root:" not in text and "SECRET" not in text and "Secret Partner" not in text
+        assert [bid["bid_id"] for bid in results["bids"] if bid["status"] == "ranked"] == ["B-001"]
+        kept = {path.name for path in (tmp_path / "out" / "submissions").iterdir()}
+        assert hashlib.sha256(private.read_bytes()).hexdigest() not in kept
+
+    def test_a_malformed_csv_is_quoted_only_briefly(self, csf):
+        leaked = "a,b,c\n1,2,3\n" + "root:x:0:0:root:/root:/bin/bash\n"
+        problem = read_bid_bytes(leaked.encode(), "x.csv", csf).bids[0].errors[0]
+        assert "the CSV is malformed" in problem.message and "root" not in problem.message

@@ -45,14 +45,20 @@ class TestSamples:
 
 
 class TestAnswerTexts:
-    @pytest.mark.parametrize("text, rank", [("3", 3), ("3.0", 3), ("3 - Shared keys", 3), ("3. x", 3), ("3) x", 3),
-                                            ("3-x", 3), (" 5 ", 5), ("", 0), ("unknown", 0), ("Unknown", 0)])
+    @pytest.mark.parametrize("text, rank", [
+        ("3", 3), ("3.0", 3), ("3 - Shared; the provider holds override keys", 3),
+        ("3. shared; THE PROVIDER holds override keys ", 3), ("3) Shared;  the provider holds override keys", 3),
+        ("3-Shared; the provider holds override keys", 3), ("3 -", 3), (" 5 ", 5), ("", 0), ("unknown", 0),
+        ("Unknown", 0)])
     def test_rank_answers(self, csf, text, rank):
         bids = read_text(csf, csv_text(long_rows({"B": ("V", {"SOV-3.1": text})})))
         assert bids.bids[0].errors == ()
         assert bids.ranks[0, csf.criterion_index["SOV-3.1"]] == rank
 
     @pytest.mark.parametrize("text, message", [
+        ("3 - The provider alone", "SOV-3.1: answer '3 - The provider alone' gives number 3, whose label is "
+                                   "'Shared; the provider holds override keys'; the label written does not match"),
+        ("3. x", "SOV-3.1: answer '3. x' gives number 3, whose label is 'Shared; the provider holds override keys'"),
         ("3.5", "answer '3.5' is not an answer number"),
         ("yes", "answer 'yes' is not an answer number"),
         ("6", "answer '6' is out of range: SOV-3.1 has answers 1 to 5"),
@@ -121,7 +127,7 @@ class TestLongCsvMistakes:
                                               "criterion_id, answer)")]
 
     def test_semicolons_and_bom(self, csf):
-        text = "\ufeff" + csv_text(long_rows({"B-1": ("Vendor; Inc", {"SOV-1.1": "3 - Mostly"})}), separator=";")
+        text = "\ufeff" + csv_text(long_rows({"B-1": ("Vendor; Inc", {"SOV-1.1": "3 - Mainly inside the EU/EEA"})}), separator=";")
         bids = read_text(csf, text)
         assert bids.bids[0].vendor == "Vendor; Inc" and bids.ranks[0, 0] == 3
 

@@ -3,33 +3,40 @@
 import hashlib
 import json
 import os
+import random
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from PIL import Image, ImageChops
 
 from conftest import CSF_PATH, ROOT, SAMPLES
 from evaluator.report import charts
+from evaluator.store.schema import audit_log
 from evaluator.report.render import ReportError, bundled_asset, render_pdfs
 from factories import csv_text, long_rows
 
 EVALUATED_AT = "2026-11-26T09:00:00Z"
 POPPLER = shutil.which("pdftotext") and shutil.which("pdftoppm") and shutil.which("pdffonts")
-pytestmark = pytest.mark.skipif(not POPPLER, reason="poppler-utils is not installed (setup.sh --tests installs it)")
+needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils is not installed (setup.sh --tests installs it)")
 
 
-def evaluate_samples(out: Path, *extra: str) -> None:
-    """In a new process with an empty store of its own (the report prints the audit chain head)."""
+def evaluate_samples(out: Path, *extra: str) -> Path:
+    """In a new process with an empty store of its own (the report prints the audit chain head); returns the
+    store's folder."""
     store = Path(tempfile.mkdtemp())
     subprocess.run([sys.executable, "-m", "evaluator", "evaluate", "--framework", str(CSF_PATH), "--tender",
                     str(SAMPLES / "tender.yaml"), "--letters", "--evaluated-at", EVALUATED_AT, *extra,
                     "--out", str(out), str(SAMPLES / "bids")], check=True, capture_output=True, cwd=ROOT,
                    env={**os.environ, "EVALUATOR_DATA": str(store)})
+    return store
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +56,7 @@ def info(pdf: Path) -> dict[str, str]:
     return {key.strip(): value.strip() for key, _, value in (line.partition(":") for line in out.splitlines())}
 
 
+@needs_poppler
 class TestStructure:
     def test_sections_award_and_page_numbers(self, sample_run):
         report = sample_run / "report.pdf"
@@ -95,39 +103,47 @@ class TestLetters:
     def test_one_letter_per_bidder(self, sample_run):
         assert sorted(p.name for p in (sample_run / "letters").iterdir()) == [f"B-00{n}.pdf" for n in range(1, 9)]
 
+    @needs_poppler
     def test_excluded_bidder_sees_the_gate_and_the_shortfall(self, sample_run):
         letter = " ".join(text(sample_run / "letters" / "B-002.pdf").split())
         assert "was excluded" in letter
         assert "SOV-3 Data & AI Sovereignty is at SEAL-1, below the required SEAL-2; capped by SOV-3.4: 1 level short" \
             in letter
 
+    @needs_poppler
     def test_ranked_bidder_is_compared_with_the_winner(self, sample_run):
         letter = " ".join(text(sample_run / "letters" / "B-003.pdf").split())
         assert "Your bid is ranked 6 of 6" in letter and "The recommended bid, B-001 (Nordlicht Cloud GmbH)" in letter
         assert "Recommended bid's level" in letter
 
+    @needs_poppler
     def test_winner_and_invalid_bidder(self, sample_run):
         assert "ranked first of 6" in " ".join(text(sample_run / "letters" / "B-001.pdf").split())
         invalid = " ".join(text(sample_run / "letters" / "B-008.pdf").split())
         assert "could not be evaluated" in invalid and "Responses!B22" in invalid
 
 
-def test_same_inputs_give_byte_identical_pdfs(tmp_path, sample_run):
-    out = tmp_path / "out"
-    evaluate_samples(out)  # a second process, with the same command (the command is printed in the report)
-    first = tmp_path / "first"
-    shutil.move(out, first)
-    evaluate_samples(out)
+def test_the_printed_command_gives_byte_identical_pdfs(tmp_path):
+    """Each report names its own evaluation's audit entry, recorded at the time it was made; the command the
+    report prints carries that entry (--audit-head), and gives the same bytes in another process and store."""
+    out, first = tmp_path / "out", tmp_path / "first"
+    store = evaluate_samples(out)
+    shutil.move(out, first)  # the printed command names its output folder
+    with sqlite3.connect(store / "evaluator.db") as connection:
+        (digest,) = connection.execute("SELECT hash FROM audit_log WHERE seq = 1").fetchone()
+    evaluate_samples(out, "--audit-head", f"1 {digest}")
     for name in ("report.pdf", "summary.pdf", "letters/B-006.pdf", "letters/B-002.pdf"):
         assert (first / name).read_bytes() == (out / name).read_bytes(), name
 
 
 class TestChinese:
+    @needs_poppler
     def test_a_cjk_font_is_embedded(self, sample_run):
         fonts = subprocess.run(["pdffonts", str(sample_run / "report.pdf")], capture_output=True, text=True).stdout
         cjk = [line for line in fonts.splitlines() if "CJK" in line]
         assert cjk and all(" yes yes " in line for line in cjk)
 
+    @needs_poppler
     def test_cjk_vendor_name_renders_as_distinct_glyphs(self, sample_run, tmp_path):
         """Missing glyphs render as identical boxes; real glyphs differ from each other and are not blank."""
         report = sample_run / "report.pdf"
@@ -154,6 +170,7 @@ class TestChinese:
 
 
 class TestSafety:
+    @needs_poppler
     def test_vendor_text_cannot_inject_markup(self, tmp_path):
         hostile = '<img src="http://example.invalid/x.png"><b>Bold</b> & <link rel=stylesheet href="file:///etc/passwd">'
         (tmp_path / "bids.csv").write_text(csv_text(long_rows({"B-1": (hostile, {"SOV-1.1": 1})})))
@@ -183,8 +200,15 @@ class TestSafety:
             render_pdfs([heavy], time_limit=0.5)
 
     def test_rendering_has_a_memory_limit(self):
-        with pytest.raises(ReportError, match="rendering failed"):
+        with pytest.raises(ReportError, match="rendering failed: it needed more memory than its limit of 64 MiB"):
             render_pdfs(["<p>x</p>"], memory_limit=64 * 2**20)
+
+    def test_running_out_of_memory_while_rendering_is_named(self):
+        """Past its import, the child runs out of memory in the layout: it says so (it used to die with
+        "lost sys.stderr", or in whichever native library failed first)."""
+        heavy = "<table>" + "<tr><td>x</td><td>y</td></tr>" * 20000 + "</table>"
+        with pytest.raises(ReportError, match="needed more memory than its limit of 400 MiB"):
+            render_pdfs([heavy], memory_limit=400 * 2**20)
 
 
 def test_charts_are_deterministic_and_escaped():
@@ -192,3 +216,181 @@ def test_charts_are_deterministic_and_escaped():
     assert first == charts.level_profile(["SOV-1", "<x>"], [2, 3], [2, 4], ["L0", "L1", "L2", "L3", "L4"])
     assert "&lt;x&gt;" in first and "<x>" not in first
     assert charts.FAIL in first and charts.PASS in first
+
+
+# -- a large tender: full sections up to the tender's limit, one line each for the other bids --------------
+
+def many_bids(path: Path, count: int) -> None:
+    """`count` bids in one long CSV: most reach every minimum, every seventh falls below one (excluded), and the
+    last answers out of range (invalid). Seeded, so each run reads the same bids."""
+    from evaluator.model.framework import load_framework
+
+    criteria = load_framework(CSF_PATH)[0].criteria_in_objective_order
+    rng = random.Random(20261126)
+    rows = [["bid_id", "vendor", "criterion_id", "answer", "price"]]
+    for n in range(count):
+        price = rng.randrange(4_000_000, 12_000_000)
+        for index, criterion in enumerate(criteria):
+            low = [a.rank for a in criterion.answers if a.level < 2]
+            answer = rng.choice([a.rank for a in criterion.answers if a.level >= 2])
+            if n % 7 == 3 and low and index == n % len(criteria):
+                answer = low[0]
+            rows.append([f"B-{n:04d}", f"Vendor {n}", criterion.id, 99 if n == count - 1 and index == 0 else answer,
+                         price])
+    path.write_text(csv_text(rows))
+
+
+def tender_with(folder: Path, report: str = "") -> Path:
+    path = folder / "tender.yaml"
+    path.write_text((SAMPLES / "tender.yaml").read_text() + report)
+    return path
+
+
+@pytest.fixture(scope="module")
+def large_tender(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("large")
+    many_bids(folder / "bids.csv", 300)
+    return folder
+
+
+def report_of(folder: Path, tender: Path) -> tuple[str, dict]:
+    """The report's HTML and the results document."""
+    from evaluator.report.pdf_report import ReportInfo, report_html
+    from evaluator.service import Request, evaluate_request
+
+    outcome = evaluate_request(Request(framework=str(CSF_PATH), tender=str(tender), inputs=(str(folder / "bids.csv"),),
+                                       formats=("json",)))
+    info = ReportInfo(evaluated_at=EVALUATED_AT, command="python -m evaluator evaluate …", results_sha256="0" * 64,
+                      software_version="test", inputs=(), framework_file=str(CSF_PATH), tender_file=str(tender))
+    return report_html(outcome.document, outcome.evaluation, info), outcome.document
+
+
+class TestLargeTender:
+    def test_full_sections_stop_at_the_tenders_limit(self, large_tender, tmp_path):
+        html, document = report_of(large_tender, tender_with(tmp_path, "report:\n  full_sections: 10\n"))
+        assert html.count('<div class="bid" id="bid-') == 10
+        assert re.findall(r'<div class="bid" id="bid-(\d+)"', html) == [str(n) for n in range(1, 11)]
+        compact = html[html.index('<table class="compact"'):]
+        compact = compact[:compact.index("</table>")]
+        assert len(re.findall(r"<tr(?: class=\"alt\")?><td>", compact)) == 290  # every other bid, one line each
+        not_ranked = [bid for bid in document["bids"] if bid["status"] != "ranked"]
+        assert len(not_ranked) > 20 and document["summary"]["ranked"] > 10
+        assert compact.count('<tr class="why') == len(not_ranked)  # their reasons, or the invalid file's errors
+        assert "answer &#39;99&#39; is out of range" in compact or "answer '99' is out of range" in compact
+        assert "(tender setting report.full_sections: 10)" in html
+        assert html.count("<tr><td><a href=\"#bid-") == 10  # the gate matrix: the bids shown in full
+
+    def test_the_default_limit_is_25(self, large_tender, tmp_path):
+        html, _ = report_of(large_tender, tender_with(tmp_path))
+        assert html.count('<div class="bid" id="bid-') == 25 and "report.full_sections: 25" in html
+
+    def test_no_full_sections_at_all(self, large_tender, tmp_path):
+        html, _ = report_of(large_tender, tender_with(tmp_path, "report:\n  full_sections: 0\n"))
+        assert '<div class="bid"' not in html and not re.search(r"<tbody>\s*</tbody>", html)  # no empty tables
+        compact = html[html.index('<table class="compact"'):]
+        assert len(re.findall(r"<tr(?: class=\"alt\")?><td>", compact[:compact.index("</table>")])) == 300
+
+    def test_a_small_tender_has_no_compact_table(self, tmp_path):
+        folder = tmp_path / "few"
+        folder.mkdir()
+        many_bids(folder / "bids.csv", 8)
+        html, _ = report_of(folder, tender_with(tmp_path))
+        assert html.count('<div class="bid" id="bid-') == 8
+        assert 'class="compact"' not in html and "#other-bids" not in html
+
+    @needs_poppler
+    def test_the_pdf_has_the_limits_sections_and_the_compact_table(self, large_tender, tmp_path):
+        out = tmp_path / "out"
+        subprocess.run([sys.executable, "-m", "evaluator", "evaluate", "--framework", str(CSF_PATH), "--tender",
+                        str(tender_with(tmp_path, "report:\n  full_sections: 10\n")), "--formats", "json,pdf",
+                        "--evaluated-at", EVALUATED_AT, "--out", str(out), str(large_tender / "bids.csv")],
+                       check=True, capture_output=True, cwd=ROOT)
+        report = out / "report.pdf"
+        content = text(report)
+        assert len(re.findall(r"^B-\d{4} · Vendor \d+ · ranked, rank \d+$", content, re.M)) == 10
+        compact = content[content.rindex("Other bids, one line each"):content.index("Robustness of the award\n")]
+        for bid in json.loads((out / "results.json").read_bytes())["bids"][10:]:
+            assert bid["bid_id"] in compact
+        assert int(info(report)["Pages"]) <= 16
+        contents = text(report, 1)
+        page = int(re.search(r"Other bids, one line each[ .]*(\d+)", contents).group(1))
+        assert "Other bids, one line each" in text(report, page)
+
+
+# -- the PDFs fail, the data outputs stand ---------------------------------------------------------------
+
+@pytest.mark.parametrize("limit, reason", [
+    ("TIME_LIMIT_S", r"rendering took longer than 0\.01 s and was stopped"),
+    ("MEMORY_LIMIT_BYTES", r"rendering failed: it needed more memory than its limit of 64 MiB and was stopped")])
+def test_a_failed_render_keeps_the_data_outputs(tmp_path, monkeypatch, capsys, limit, reason):
+    from evaluator.__main__ import main
+    from evaluator.workspace import Store, User, Workspace
+
+    monkeypatch.setattr(f"evaluator.report.render.{limit}", 0.01 if limit == "TIME_LIMIT_S" else 64 * 2**20)
+    out = tmp_path / "out"
+    code = main(["evaluate", "--framework", str(CSF_PATH), "--tender", str(SAMPLES / "tender.yaml"), "--evaluated-at",
+                 EVALUATED_AT, "--out", str(out), str(SAMPLES / "bids")])
+    error = capsys.readouterr().err
+    assert code == 1
+    match = re.fullmatch(rf"error: the PDF report could not be rendered \({reason}\); "
+                         r"results\.json, results\.xlsx, robustness\.json were written and stored as evaluation "
+                         r"(\w+)\n", error)
+    assert match, error
+    assert not (out / "report.pdf").exists() and not (out / "summary.pdf").exists()
+    auditor = Workspace(Store(), User.local())
+    stored = auditor.output(match.group(1), "results.json")
+    assert stored == (out / "results.json").read_bytes() and (out / "results.xlsx").stat().st_size > 0
+    with auditor.store.engine.connect() as connection:
+        last = connection.execute(select(audit_log).order_by(audit_log.c.seq.desc()).limit(1)).one()
+    assert last.event == "report failed" and json.loads(last.detail)["evaluation"] == match.group(1)
+    assert auditor.verify_audit()[1] is None
+
+
+# -- the render child dies with its parent ----------------------------------------------------------------
+
+PARENT = """
+import json, sys, threading
+sys.path.insert(0, sys.argv[1])
+from evaluator.report.render import RenderWorker
+worker = RenderWorker()
+if sys.argv[2] == "rendering":  # a document that takes minutes; written once the child reads its input
+    worker.process.stdin.write(json.dumps(["<table>" + "<tr><td>x</td></tr>" * 30000 + "</table>"]).encode())
+    worker.process.stdin.close()
+print(worker.process.pid, flush=True)
+threading.Event().wait()
+"""
+
+
+def running(pid: int) -> bool:
+    """The process exists and is not a zombie (a dead child that no one has reaped yet)."""
+    if not Path("/proc/self").exists():
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("stage", ["waiting", "rendering"])
+def test_the_render_child_dies_with_its_parent(stage):
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, str(ROOT), stage], stdout=subprocess.PIPE, text=True,
+                              cwd=ROOT)
+    try:
+        child = int(parent.stdout.readline())
+        assert running(child)
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 15
+    try:
+        while running(child) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not running(child), f"the render child {child} outlived its parent"
+    finally:
+        if running(child):
+            os.kill(child, 9)
+

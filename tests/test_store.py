@@ -3,11 +3,14 @@ reproduction, and faults (concurrent writers, a killed process, a read-only or f
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, delete, select, text, update
@@ -20,7 +23,7 @@ from evaluator.store.schema import audit_log, evaluation_files, evaluations, fil
 from evaluator.workspace import PermissionDenied, Store, User, Workspace
 
 POSTGRES = os.environ.get("EVALUATOR_TEST_POSTGRES_URL")
-TABLES = ("audit_log", "users", "evaluation_files", "evaluations", "versions", "files", "alembic_version")
+TABLES = ("audit_checkpoints", "audit_log", "users", "evaluation_files", "evaluations", "versions", "files", "alembic_version")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -159,8 +162,8 @@ def test_an_analyst_sees_bidders_anonymously_unless_granted(url):
     assert all(bid["price"] is None for bid in anonymous["bids"])
     granted = desk(url, "analyst", grants=("bid_identities",)).results(evaluation_id)
     assert "Nordlicht Cloud GmbH" in {bid["vendor"] for bid in granted["bids"]}
-    _, bids = desk(url, "analyst").analysis_bids(evaluation_id)
-    assert bids.bids[0].vendor.startswith("Bidder") and bids.bids[0].price is None
+    bids = desk(url, "analyst").analysis_bids(evaluation_id).bids
+    assert bids.bids[0].vendor.startswith("Bidder") and bids.bids[0].source.file == "hidden"
 
 
 def test_two_sessions_evaluating_at_once(url):
@@ -193,7 +196,11 @@ for n in itertools.count():
                           evaluated_at=f"2027-01-01T00:{{n // 60 % 60:02d}}:{{n % 60:02d}}Z"))
 """
     child = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
-    time.sleep(6)
+    watcher = desk(url)
+    deadline = time.monotonic() + 300
+    while len(watcher.evaluations()) < 2 and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # polls the store: killed once two evaluations are in, mid-way through the next
+    assert child.poll() is None, "the evaluating process ended by itself"
     child.send_signal(signal.SIGKILL)
     child.wait()
     officer = desk(url)
@@ -260,3 +267,91 @@ def test_the_head_revision_constant_matches_the_migrations():
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+
+
+def test_the_same_command_on_changed_files_is_a_new_evaluation(tmp_path, monkeypatch, capsys):
+    """The evaluation key covers the inputs' contents: a changed bid file is a new evaluation and entry."""
+    monkeypatch.setenv("EVALUATOR_DATA", str(tmp_path / "data"))
+    bids = tmp_path / "bids"
+    shutil.copytree(SAMPLES / "bids", bids)
+    command = ["evaluate", "--framework", "frameworks/eu-csf-2026.yaml", "--formats", "json", "--evaluated-at",
+               "2026-11-26T09:00:00Z", "--out", str(tmp_path / "out"), str(bids)]
+
+    def run() -> tuple[str, str]:
+        assert main(command) == 0
+        printed = capsys.readouterr().out
+        return printed.split(" evaluation ")[1].split()[0], (tmp_path / "out" / "results.json").read_text()
+    first, results = run()
+    again, same = run()
+    assert again == first and same == results and main(["audit", "head"]) == 0
+    assert capsys.readouterr().out.startswith("2 ")  # the identical re-run recorded nothing new
+    (bids / "iberia-baltic-long.csv").write_text((bids / "iberia-baltic-long.csv").read_text().replace(
+        "B-003,Iberia Nube Pública S.A.,SOV-1.1,3", "B-003,Iberia Nube Pública S.A.,SOV-1.1,4"))
+    changed, new_results = run()
+    assert changed != first and new_results != results
+    assert main(["audit", "head"]) == 0 and capsys.readouterr().out.startswith("4 ")
+    assert main(["reproduce", changed]) == 0 and main(["reproduce", first]) == 0
+
+
+def test_reproduce_confines_inputs_to_a_private_folder(tmp_path, monkeypatch, capsys):
+    """Recorded names such as ../../x never become paths, and a stray file anywhere changes nothing."""
+    monkeypatch.setenv("EVALUATOR_DATA", str(tmp_path / "data"))
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    shutil.copy(SAMPLES / "bids" / "b-001.xlsx", tmp_path / "outside.xlsx")
+    shutil.copy(CSF_PATH, work / "csf.yaml")
+    assert main(["evaluate", "--framework", "csf.yaml", "--formats", "json", "--evaluated-at", "2026-11-26T09:00:00Z",
+                 "--out", "out", "../../outside.xlsx"]) == 0
+    evaluation_id = capsys.readouterr().out.split("Stored as evaluation ")[1].split()[0]
+    before = {path for path in Path(tempfile.gettempdir()).parent.glob("*")}
+    (tmp_path / "outside.xlsx").write_bytes(b"a stray file where the recorded name points")
+    Path(tempfile.gettempdir(), "outside.xlsx").write_bytes(b"stray")
+    try:
+        assert main(["reproduce", evaluation_id]) == 0
+    finally:
+        Path(tempfile.gettempdir(), "outside.xlsx").unlink()
+    assert "1 of 1 outputs reproduced byte for byte." in capsys.readouterr().out
+    assert {path for path in Path(tempfile.gettempdir()).parent.glob("*")} == before
+
+
+@pytest.fixture
+def output_disk(request, tmp_path):
+    """An output folder on a disk of its own (tmpfs): read-only, or with 64 KiB of room."""
+    out = tmp_path / "out"
+    out.mkdir()
+    options = "ro" if request.param == "read-only" else "size=64k"
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(out)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    yield out
+    subprocess.run(["umount", str(out)], check=True)
+
+
+@pytest.mark.parametrize("output_disk", ["read-only", "full"], indirect=True)
+def test_an_unwritable_output_disk_records_nothing_and_leaves_no_partial_file(tmp_path, output_disk, capsys):
+    """The store records outputs only once they are written; nothing partial is left behind."""
+    data = tmp_path / "data"
+    os.environ["EVALUATOR_DATA"], previous = str(data), os.environ["EVALUATOR_DATA"]
+    try:
+        code = main(["evaluate", "--framework", str(CSF_PATH), "--tender", str(SAMPLES / "tender.yaml"), "--formats",
+                     "json,xlsx,pdf", "--out", str(output_disk), str(SAMPLES / "bids")])
+    finally:
+        os.environ["EVALUATOR_DATA"] = previous
+    error = capsys.readouterr().err
+    assert code == 2 and "cannot write the results" in error and "no file was left half-written" in error
+    assert not [path for path in output_disk.rglob("*") if path.name.endswith(".partial")]
+    officer = Workspace(Store(f"sqlite:///{data / 'evaluator.db'}"), User.local())
+    assert officer.evaluations() == [] and officer.verify_audit()[:2] == (0, None)
+
+
+def test_two_writers_to_one_folder_never_tear_a_file(tmp_path):
+    from evaluator.output_files import write_files
+    big = {"results.json": b"a" * 4_000_000}, {"results.json": b"b" * 4_000_000}
+    threads = [threading.Thread(target=write_files, args=(tmp_path, files)) for files in big * 4]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (tmp_path / "results.json").read_bytes() in (big[0]["results.json"], big[1]["results.json"])
+    assert [path.name for path in tmp_path.iterdir()] == ["results.json"]

@@ -10,6 +10,7 @@ from typing import Callable
 
 import numpy as np
 
+from evaluator.errors import quoted
 from evaluator.ingest.columns import Column
 from evaluator.model.bid import QUALITY_NOT_STATED, UNANSWERED
 from evaluator.model.framework import Framework
@@ -58,7 +59,7 @@ def _parse_with_values(framework: Framework, columns, answers: Column, numeric):
     def explain(p: int) -> str:
         if numeric[p]:
             unit = criteria[columns[p]].numeric.unit
-            return f"answer {answers.text(p)!r} is not a number (in {unit})"
+            return f"answer {quoted(answers.text(p))} is not a number (in {unit})"
         return message(p)
     ranks[problems] = UNANSWERED
     return ranks, values, (problems, explain)
@@ -86,12 +87,54 @@ def _parse_choices(framework: Framework, columns: np.ndarray, answers: Column) -
         ranks[answered] = numbers[answered]
     counts = np.array([len(c.answers) or 1 for c in framework.criteria_in_objective_order])[columns]
     unusable = (numbers == _UNREADABLE) | (answered & ((ranks < 1) | (ranks > counts)))
+    contradicted = _contradicted_labels(framework, columns, answers, ranks, answered & ~unusable)
+    unusable |= contradicted
     ranks[unusable] = UNANSWERED
 
     def message(p: int) -> str:
         found = parsed[answers.codes[p]]
+        if contradicted[p]:
+            return _contradiction(framework, int(columns[p]), answers.text(p))
         return found if isinstance(found, str) else _out_of_range(framework, int(columns[p]), answers.text(p))
     return ranks.astype(np.int16), (np.flatnonzero(unusable), message)
+
+
+def _label_given(text: str) -> str | None:
+    """The label written after an answer number ("3 - Shared keys" -> "shared keys"), trimmed and case-folded;
+    None when only a number is given."""
+    match = _LEADING_RANK.match(text.strip()) if _number_or_none(text) is None else None
+    label = text.strip()[match.end():].strip().lstrip(".)-").strip() if match else ""
+    return " ".join(label.casefold().split()) or None
+
+
+def _contradicted_labels(framework: Framework, columns: np.ndarray, answers: Column, ranks: np.ndarray,
+                         usable: np.ndarray) -> np.ndarray:
+    """Rows whose answer number comes with a label that is not the framework's label for that number. Each
+    distinct (criterion, text) pair is compared once."""
+    contradicted = np.zeros(len(columns), bool)
+    if framework.answer_format == "level":
+        return contradicted
+    labels = [_label_given(text) for text in answers.values]
+    criteria = framework.criteria_in_objective_order
+    chosen = np.array([criterion.numeric is None for criterion in criteria])[columns] if len(columns) else usable
+    with_label = usable & chosen & np.array([label is not None for label in labels] or [False])[answers.codes]
+    rows = np.flatnonzero(with_label)
+    if len(rows) == 0:
+        return contradicted
+    pairs, inverse = np.unique(np.column_stack([columns[rows], answers.codes[rows], ranks[rows]]), axis=0,
+                               return_inverse=True)
+    wrong = np.array([labels[code] != " ".join(criteria[column].answers[rank - 1].label.casefold().split())
+                      for column, code, rank in pairs.tolist()])
+    contradicted[rows] = wrong[inverse.ravel()]
+    return contradicted
+
+
+def _contradiction(framework: Framework, column: int, text: str) -> str:
+    criterion = framework.criteria_in_objective_order[column]
+    rank = int(_LEADING_RANK.match(text.strip()).group(1))
+    return (f"{criterion.id}: answer {quoted(text)} gives number {rank}, whose label is "
+            f"{quoted(criterion.answers[rank - 1].label)}; the label written does not match it (give the number "
+            f"alone, or the number with its own label)")
 
 
 _NO_ANSWER = -1  # parse results meaning "left blank" and "not readable", distinct from every rank or level
@@ -110,14 +153,14 @@ def _parse_one(framework: Framework, text: str) -> int | str:
             level = framework.level_scale.parse(first_word)
         if level is None:
             codes = ", ".join(level.code for level in framework.level_scale.levels)
-            return f"answer {text!r} is not a level; write one of {codes} or its number"
+            return f"answer {quoted(text)} is not a level; write one of {codes} or its number"
         return level
     if number is not None:
         return number
     match = _LEADING_RANK.match(cleaned)
     if match and _number_or_none(cleaned) is None:  # "3 - Shared keys", but not "3.5"
         return int(match.group(1))
-    return (f"answer {text!r} is not an answer number; write the number of the chosen answer, "
+    return (f"answer {quoted(text)} is not an answer number; write the number of the chosen answer, "
             f"or a text that starts with it such as '3 - …'")
 
 
@@ -147,8 +190,8 @@ def _out_of_range(framework: Framework, column: int, text: str) -> str:
     criterion = framework.criteria_in_objective_order[column]
     if framework.answer_format == "level":
         offered = ", ".join(framework.level_scale.code(a.level) for a in criterion.answers)
-        return f"answer {text!r} is not a level offered by {criterion.id} ({offered})"
-    return f"answer {text!r} is out of range: {criterion.id} has answers 1 to {len(criterion.answers)}"
+        return f"answer {quoted(text)} is not a level offered by {criterion.id} ({offered})"
+    return f"answer {quoted(text)} is out of range: {criterion.id} has answers 1 to {len(criterion.answers)}"
 
 
 def parse_evidence_quality(qualities: Column) -> tuple[np.ndarray, Findings]:
@@ -158,4 +201,4 @@ def parse_evidence_quality(qualities: Column) -> tuple[np.ndarray, Findings]:
                               known.get(re.sub(r"[\s-]+", "_", text.casefold()), -1)).astype(np.int64)
     allowed = f"evidence_quality must be one of {', '.join(EVIDENCE_QUALITIES)}, or empty"
     return np.clip(values, 0, None).astype(np.int8), \
-        (np.flatnonzero(values < 0), lambda p: f"{allowed}; found {qualities.text(p)!r}")
+        (np.flatnonzero(values < 0), lambda p: f"{allowed}; found {quoted(qualities.text(p))}")

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from evaluator.errors import Problem
+from evaluator.errors import Problem, quoted
 from evaluator.model.bid import SourceFile
-from evaluator.model.certification import Certificate, load_schemes
+from evaluator.model.certification import Certificate, Schemes, load_schemes
 
 COLUMNS = ("bid_id", "scheme", "level", "issued")
 
@@ -24,9 +24,9 @@ def is_certificate_table(frame: pd.DataFrame) -> bool:
     return {"scheme", "issued"} <= {str(name).strip().casefold() for name in frame.columns}
 
 
-def read_certificates(frame: pd.DataFrame, source: SourceFile) -> CertificateRows:
+def read_certificates(frame: pd.DataFrame, source: SourceFile, schemes: Schemes | None = None) -> CertificateRows:
     frame = frame.rename(columns=lambda name: str(name).strip().casefold())
-    schemes = load_schemes().schemes
+    schemes = (schemes or load_schemes()).schemes
     found, problems = [], []
     for position, row in enumerate(frame.astype(str).to_dict("records")):
         place = f"row {position + 2}"
@@ -37,10 +37,10 @@ def read_certificates(frame: pd.DataFrame, source: SourceFile) -> CertificateRow
         if not bid_id:
             problems.append(("", Problem(place, "bid_id is empty, so the certificate belongs to no bid")))
         elif scheme is None:
-            problems.append((bid_id, Problem(place, f"certification scheme {cells['scheme']!r} is unknown "
+            problems.append((bid_id, Problem(place, f"certification scheme {quoted(cells['scheme'])} is unknown "
                                                     f"(schemes: {', '.join(schemes)})")))
         elif scheme.rank(cells["level"]) is None:
-            problems.append((bid_id, Problem(place, f"{cells['level']!r} is not a level of {cells['scheme']} "
+            problems.append((bid_id, Problem(place, f"{quoted(cells['level'])} is not a level of {cells['scheme']} "
                                                     f"(levels: {', '.join(scheme.levels)})")))
         else:
             try:

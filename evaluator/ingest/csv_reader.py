@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from evaluator.errors import Problem
+from evaluator.errors import Problem, quoted
 from evaluator.ingest.certificates import is_certificate_table, read_certificates
 from evaluator.ingest.responses import BID_FIELDS, Extract, ReadOptions, UnreadableFile
 from evaluator.model.bid import SourceFile
@@ -27,7 +27,7 @@ def read_csv_bids(content: bytes, framework: Framework, source: SourceFile, opti
     if frame.empty:
         raise UnreadableFile(Problem("row 2", "the CSV has a header but no rows"))
     if is_certificate_table(frame):
-        return read_certificates(frame, source)
+        return read_certificates(frame, source, options.schemes)
     if "criterion_id" in frame.columns:
         missing = [name for name in LONG_REQUIRED if name not in frame.columns]
         if missing:
@@ -50,7 +50,8 @@ def _table(content: bytes) -> pd.DataFrame:
     try:  # the Arrow reader: about twice as fast as the C engine on string columns
         frame = pd.read_csv(io.BytesIO(content), sep=separator, dtype=str, keep_default_na=False, engine="pyarrow")
     except (pa.ArrowInvalid, ValueError) as error:
-        raise UnreadableFile(Problem("file", f"the CSV is malformed: {str(error).splitlines()[0]}")) from None
+        reason = re.sub(r"(got \d+)\b.*", r"\1", str(error).splitlines()[0])  # the rest quotes the row
+        raise UnreadableFile(Problem("file", f"the CSV is malformed: {quoted(reason, 120)[1:-1]}")) from None
     frame.columns = [_column_name(name) for name in frame.columns]
     duplicated = sorted({name for name in frame.columns if list(frame.columns).count(name) > 1})
     if duplicated:

@@ -1,13 +1,16 @@
 """From paths on the command line (files or folders) to one BidSet; one bad file never stops the rest."""
 
 import hashlib
+import os
+import stat
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from evaluator.errors import Problem
+from evaluator.errors import ConfigurationError, Problem
 from evaluator.ingest.certificates import CertificateRows
 from evaluator.ingest.csv_reader import read_csv_bids
 from evaluator.ingest.columns import Column
@@ -25,33 +28,91 @@ REFUSED = {
 MAX_FILE_BYTES = {".xlsx": 20 * 2**20, ".csv": 200 * 2**20}
 
 
-def expand_paths(paths: list[str], base: Path | None = None) -> list[tuple[str, Path]]:
-    """(name as given, path to read) for files as given and folders' files (recursively, sorted, hidden
-    files skipped). With `base`, every path is read below it but named as given (used to reproduce an
-    evaluation from stored copies of its inputs)."""
+StoredInputs = Mapping[str, Path | None]  # reproduction: name as recorded -> a private copy (None: refused)
+NOT_REGULAR = "this is not a regular file (a symbolic link, device or pipe); only regular files are read"
+
+
+def expand_paths(paths: list[str], stored: StoredInputs | None = None) -> list[tuple[str, Path | None]]:
+    """(name, path to read) for files as given and folders' files (recursively, sorted, hidden entries
+    skipped); the path is None for an entry that is not a regular file, which is refused unread (links are
+    never followed). Names are printable: bytes that are not UTF-8 are shown as \\x.. escapes. With
+    `stored`, the names are looked up among a stored evaluation's inputs instead of on disk."""
+    if stored is not None:
+        return [found for name in paths for found in _stored_under(name, stored)]
     found = []
     for name in paths:
-        path = located(name, base)
-        if path.is_dir():
-            found += sorted((Path(name, p.relative_to(path)).as_posix(), p) for p in path.rglob("*")
-                            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        path = Path(name)
+        if path.is_dir() and not path.is_symlink():
+            found += sorted(_walk(path, printable(Path(name).as_posix())))
         else:
-            found.append((Path(name).as_posix(), path))
+            found.append((printable(Path(name).as_posix()), None if _special(path) else path))
     return found
 
 
-def located(name: str, base: Path | None) -> Path:
-    return Path(name) if base is None else base / name.lstrip("/")
+def _walk(folder: Path, name: str) -> list[tuple[str, Path | None]]:
+    found = []
+    for entry in os.scandir(folder):
+        if entry.name.startswith("."):
+            continue
+        child = f"{name}/{printable(entry.name)}"
+        if entry.is_dir(follow_symlinks=False):
+            found += _walk(Path(entry.path), child)
+        else:
+            found.append((child, Path(entry.path) if entry.is_file(follow_symlinks=False) else None))
+    return found
 
 
-def read_bid_file(name: str, path: Path, framework: Framework, options: ReadOptions = ReadOptions(),
-                  keep: Callable[[str, str, bytes], None] | None = None) -> Extract | BidSet | CertificateRows:
+def _special(path: Path) -> bool:
+    """A link, device, pipe or socket (a missing path is not: reading it reports that it is missing)."""
     try:
-        content = path.read_bytes()
+        return not stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _stored_under(name: str, stored: StoredInputs) -> list[tuple[str, Path | None]]:
+    if name in stored:
+        return [(name, stored[name])]
+    prefix = name.rstrip("/") + "/"
+    return sorted((recorded, path) for recorded, path in stored.items() if recorded.startswith(prefix))
+
+
+def printable(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (kept by the OS as surrogates) become \\xNN."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def located(name: str, stored: StoredInputs | None) -> Path:
+    if stored is None:
+        return Path(name)
+    if stored.get(name) is None:
+        raise ConfigurationError(name, "the stored evaluation has no input file of this name")
+    return stored[name]
+
+
+def read_bid_file(name: str, path: Path | None, framework: Framework, options: ReadOptions = ReadOptions(),
+                  keep: Callable[[str, str | None, bytes], None] | None = None) -> Extract | BidSet | CertificateRows:
+    """One file's rows. `keep(name, sha256, content)` receives every file read, and (name, None, b"") for an
+    entry refused unread, so a stored evaluation can be repeated exactly."""
+    if path is None:
+        if keep is not None:
+            keep(name, None, b"")
+        return _invalid(SourceFile(name, ""), Problem("file", NOT_REGULAR), framework)
+    try:
+        content = _read_regular(path)
     except OSError as error:
         return _invalid(SourceFile(name, ""), Problem("file", f"cannot read the file ({error.strerror or error})"),
                         framework)
     return _extract(content, name, framework, options, keep)
+
+
+def _read_regular(path: Path) -> bytes:
+    """The file's bytes, refusing (without blocking) anything that became a link, pipe or device meanwhile."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise OSError(0, "not a regular file")
+        return file.read()
 
 
 def read_bid_bytes(content: bytes, name: str, framework: Framework, options: ReadOptions = ReadOptions(),
@@ -64,12 +125,14 @@ def read_bid_bytes(content: bytes, name: str, framework: Framework, options: Rea
 
 
 def read_bids(paths: list[str], framework: Framework, options: ReadOptions = ReadOptions(),
-              keep: Callable[[str, str, bytes], None] | None = None, base: Path | None = None) -> BidSet:
+              keep: Callable[[str, str | None, bytes], None] | None = None,
+              base: StoredInputs | None = None) -> BidSet:
     return read_bids_for(paths, [framework], options, keep, base)[0]
 
 
 def read_bids_for(paths: list[str], frameworks: list[Framework], options: ReadOptions = ReadOptions(),
-                  keep: Callable[[str, str, bytes], None] | None = None, base: Path | None = None) -> list[BidSet]:
+                  keep: Callable[[str, str | None, bytes], None] | None = None,
+                  base: StoredInputs | None = None) -> list[BidSet]:
     """Read every file once and give each to the framework whose criteria it answers (the first framework
     on a tie, and for files that cannot be read); validate each framework's rows together, in one vectorised
     pass, keeping the bids in file order. Certificates attach to the first framework's bids."""

@@ -12,10 +12,11 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from evaluator.errors import Problem
+from evaluator.errors import Problem, quoted
 from evaluator.ingest.answers import parse_evidence_quality, parse_ranks
 from evaluator.ingest.columns import Column
 from evaluator.model.bid import Bid, BidSet, SourceFile
+from evaluator.model.certification import Schemes
 from evaluator.model.framework import Framework
 
 # locate(row positions, column name) -> one location text per position, e.g. "Responses!B7" or "row 12"
@@ -37,6 +38,7 @@ class ReadOptions:
     """What the tender allows when reading bids."""
 
     formulas: str = "refuse"  # or "cached_value": use the value a spreadsheet last computed
+    schemes: Schemes | None = None  # certification schemes for certificate files (the bundled ones when None)
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,7 @@ def _criterion_columns(framework: Framework, criterion_ids: Column, errors: _Err
         name = criterion_ids.text(p)
         if not name:
             return "criterion_id is empty"
-        return f"criterion {name!r} is not in framework {framework.id} version {framework.version}"
+        return f"criterion {quoted(name)} is not in framework {framework.id} version {framework.version}"
     errors.add(np.flatnonzero(columns < 0), "criterion_id", message)
     return columns
 
@@ -220,7 +222,7 @@ def _one_value_per_bid(column: Column, name: str, codes: np.ndarray, first_rows:
 
     def differs(p: int) -> str:
         where = errors.locate(first_row[codes[p:p + 1]], name)[0]
-        return f"{name} {column.text(p)!r} differs from {column.values[first[codes[p]]]!r} given at {where}"
+        return f"{name} {quoted(column.text(p))} differs from {quoted(column.values[first[codes[p]]])} given at {where}"
     errors.add(np.flatnonzero(is_given & (column.codes != first[codes])), name, differs)
     if name == "price":
         errors.add(np.flatnonzero(~is_given & (first_row[codes] >= 0)), name,
@@ -238,7 +240,7 @@ def _prices(values: list[str] | None, bids: int, errors: _Errors) -> list[float 
         except ValueError:
             price = float("nan")
         if price is not None and not (np.isfinite(price) and price >= 0):
-            errors.add_to_bid(code, "price", f"price {value!r} is not a number of at least 0")
+            errors.add_to_bid(code, "price", f"price {quoted(value)} is not a number of at least 0")
             price = None
         prices.append(price)
     return prices

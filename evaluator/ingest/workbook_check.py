@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring, iterparse
 
-from evaluator.errors import Problem
+from evaluator.errors import Problem, quoted
 from evaluator.ingest.responses import UnreadableFile
 
 MAX_ENTRIES = 1000
@@ -103,14 +103,14 @@ def _check_directory(infos: list[zipfile.ZipInfo]) -> None:
     for info in infos:
         name = info.filename
         if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in re.split(r"[\\/]", name):
-            raise _refused(f"the workbook contains a part with an unsafe path ({name[:80]!r})")
+            raise _refused(f"the workbook contains a part with an unsafe path ({quoted(name)})")
         if info.flag_bits & 0x1:
             raise _refused("the workbook's parts are encrypted; save it without a password")
         if info.file_size > MAX_ENTRY_BYTES:
-            raise _refused(f"part {name[:80]!r} would expand to {info.file_size / 2**20:,.0f} MiB; "
+            raise _refused(f"part {quoted(name)} would expand to {info.file_size / 2**20:,.0f} MiB; "
                            f"at most {MAX_ENTRY_BYTES // 2**20} MiB per part are accepted")
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise _refused(f"part {name[:80]!r} expands {info.file_size // max(info.compress_size, 1):,} times "
+            raise _refused(f"part {quoted(name)} expands {info.file_size // max(info.compress_size, 1):,} times "
                            f"(a zip bomb); at most {MAX_RATIO} times is accepted")
         total += info.file_size
     if total > MAX_TOTAL_BYTES:
@@ -124,9 +124,9 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     try:
         data = archive.read(info)
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, ValueError, OSError, EOFError) as error:
-        raise _refused(f"part {info.filename[:80]!r} cannot be decompressed ({error})") from None
+        raise _refused(f"part {quoted(info.filename)} cannot be decompressed ({error})") from None
     if any(marker in data for marker in ENTITY_MARKERS):
-        raise _refused(f"part {info.filename[:80]!r} declares XML entities or a DTD (an XML attack such as "
+        raise _refused(f"part {quoted(info.filename)} declares XML entities or a DTD (an XML attack such as "
                        f"'billion laughs' or XXE); such files are refused")
     return data
 
@@ -135,7 +135,7 @@ def _parse(data: bytes, part: str):
     try:
         return fromstring(data)
     except (ParseError, DefusedXmlException) as error:
-        raise _refused(f"part {part!r} is not well-formed XML ({error})") from None
+        raise _refused(f"part {quoted(part)} is not well-formed XML ({error})") from None
 
 
 _FORMULA_ELEMENT = re.compile(rb"[<:]f[\s/>]")  # <f>, <f t="shared" …/>, <x:f>; a false hit only costs a parse
@@ -152,5 +152,5 @@ def _formula_cells(data: bytes, part: str) -> list[str]:
                     cells.append(element.get("r", "?"))
                 element.clear()
     except (ParseError, DefusedXmlException) as error:
-        raise _refused(f"part {part!r} is not well-formed XML ({error})") from None
+        raise _refused(f"part {quoted(part)} is not well-formed XML ({error})") from None
     return cells

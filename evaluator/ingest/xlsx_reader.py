@@ -6,7 +6,7 @@ import io
 import numpy as np
 from python_calamine import CalamineWorkbook
 
-from evaluator.errors import Problem
+from evaluator.errors import Problem, quoted
 from evaluator.ingest.csv_reader import RESPONSE_FIELDS
 from evaluator.ingest.responses import BID_FIELDS, Extract, ReadOptions, UnreadableFile
 from evaluator.ingest.workbook_check import inspect_workbook
@@ -22,7 +22,7 @@ def read_xlsx_bid(content: bytes, framework: Framework, source: SourceFile,
     parts = inspect_workbook(content, read_sheets=(BID_SHEET, RESPONSES_SHEET, TEMPLATE_SHEET))
     for name in (BID_SHEET, RESPONSES_SHEET):
         if name not in parts.sheets:
-            raise UnreadableFile(Problem(name, f"the workbook has no sheet named {name!r} "
+            raise UnreadableFile(Problem(name, f"the workbook has no sheet named {quoted(name)} "
                                                f"(sheets: {', '.join(parts.sheets) or 'none'})"))
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
@@ -78,7 +78,7 @@ def _bid_sheet(rows: list[list]) -> tuple[dict, dict, dict, list[Problem]]:
         value = _text(row[1]) if len(row) > 1 else ""
         target = fields if key in ("bid_id", *BID_FIELDS) else metadata
         if key in target:
-            problems.append(Problem(f"{BID_SHEET}!A{number}", f"key {key!r} appears twice"))
+            problems.append(Problem(f"{BID_SHEET}!A{number}", f"key {quoted(key)} appears twice"))
         target[key] = value
         cells[key] = f"{BID_SHEET}!B{number}"
     return fields, cells, metadata, problems

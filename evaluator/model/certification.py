@@ -8,7 +8,8 @@ from pydantic import Field, model_validator
 
 from evaluator.model.documents import StrictModel, load_document
 
-SCHEMES_FILE = Path(__file__).resolve().parents[2] / "frameworks" / "schemes" / "certifications.yaml"
+SCHEMES_NAME = "frameworks/schemes/certifications.yaml"  # the bundled file, as evaluations record it
+SCHEMES_FILE = Path(__file__).resolve().parents[2] / SCHEMES_NAME
 
 
 class Scheme(StrictModel):

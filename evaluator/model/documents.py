@@ -1,9 +1,11 @@
 """Loading framework and tender files: strict YAML, then pydantic validation with located errors."""
 
 import hashlib
+import re
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -38,6 +40,7 @@ Document = TypeVar("Document", bound=BaseModel)
 
 def parse_document(content: bytes, cls: type[Document], where: str) -> Document:
     """Parse YAML bytes into `cls`, or raise ConfigurationError naming the place and the problem."""
+    _refuse_deep_nesting(content, where)
     try:
         data = yaml.load(content, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
@@ -50,6 +53,23 @@ def parse_document(content: bytes, cls: type[Document], where: str) -> Document:
         return cls.model_validate(data)
     except ValidationError as error:
         raise ConfigurationError(where, _first_error(error, data)) from None
+
+
+MAX_NESTING = 100  # levels; libyaml recurses once per level and crashes the process tens of thousands deep
+_SEQUENCE_CHAIN = re.compile(rb"^[ \t]*(?:[-?:][ \t]+){%d,}" % MAX_NESTING, re.MULTILINE)
+_DEEP_INDENT = re.compile(rb"^[ \t]{%d,}\S" % (4 * MAX_NESTING), re.MULTILINE)
+
+
+def _refuse_deep_nesting(content: bytes, where: str) -> None:
+    """Refuse, before parsing, a document nested deeper than MAX_NESTING levels: bracketed ([ {) nesting,
+    a chain of nested '- ' items on one line, or an indentation of more than 4 columns a level."""
+    data = np.frombuffer(content, np.uint8)
+    depth = np.cumsum(np.isin(data, _OPENING).astype(np.int64) - np.isin(data, _CLOSING))
+    if (len(depth) and depth.max() > MAX_NESTING) or _SEQUENCE_CHAIN.search(content) or _DEEP_INDENT.search(content):
+        raise ConfigurationError(where, f"the document is nested more than {MAX_NESTING} levels deep")
+
+
+_OPENING, _CLOSING = np.frombuffer(b"[{", np.uint8), np.frombuffer(b"]}", np.uint8)
 
 
 def load_document(path: str | Path, cls: type[Document]) -> tuple[Document, str]:

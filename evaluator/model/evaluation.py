@@ -12,6 +12,12 @@ from evaluator.model.tender import Settings
 RANKED, EXCLUDED, INVALID = "ranked", "excluded", "invalid"
 
 
+def passes_minimum(objective_levels: np.ndarray, required: np.ndarray, no_level: int) -> np.ndarray:
+    """N × O: the objective reaches its minimum; one without a level (`no_level`: under the calculator policy
+    nothing of it was answered) passes only a minimum of 0."""
+    return np.where(objective_levels == no_level, required[None, :] == 0, objective_levels >= required[None, :])
+
+
 @dataclass(frozen=True, slots=True)
 class ExclusionReason:
     kind: str  # minimum_level | incomplete | evidence | price
@@ -47,10 +53,10 @@ class Evaluation:
     answer_points: np.ndarray  # N×C points
     evidence_lacking: np.ndarray  # N×C bool: answer lacks the evidence quality the tender requires
     objective_scores: np.ndarray  # N×O
-    objective_levels: np.ndarray  # N×O
+    objective_levels: np.ndarray  # N×O; ladders.ignored where an objective has no level (calculator policy)
     weighted: np.ndarray  # N×O contribution to the Sovereignty Score, in percentage points
     required: np.ndarray  # O minimum levels
-    overall_level: np.ndarray  # N
+    overall_level: np.ndarray  # N; ladders.ignored where no objective has a level
     score: np.ndarray  # N Sovereignty Score in percent; NaN for invalid bids
     price_points: np.ndarray  # N; NaN where price is not scored
     total: np.ndarray  # N award total; NaN unless ranked
@@ -63,7 +69,11 @@ class Evaluation:
 
     @property
     def passed(self) -> np.ndarray:
-        return self.objective_levels >= self.required[None, :]
+        return passes_minimum(self.objective_levels, self.required, self.ladders.ignored)
+
+    def has_level(self) -> np.ndarray:
+        """N × O: False where an objective has no level (calculator policy, nothing of it answered)."""
+        return self.objective_levels != self.ladders.ignored
 
     def criteria_masks(self) -> dict[str, np.ndarray]:
         """N × O bitmasks (see Ladders.masks) of the unanswered, capping and evidence-lacking criteria."""

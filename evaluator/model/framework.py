@@ -1,6 +1,7 @@
 """The framework model: objectives, criteria with ranked answers, a level scale and weight profiles."""
 
 import math
+import re
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
@@ -158,9 +159,16 @@ class Criterion(StrictModel):
 def _weight(value):
     """A weight in percent: a number, or a fraction such as "100/6" (equal weights that sum to 100 exactly)."""
     if isinstance(value, str) and "/" in value:
-        numerator, _, denominator = value.partition("/")
-        return float(Fraction(numerator.strip()) / Fraction(denominator.strip()))
+        numerator, _, denominator = (part.strip() for part in value.partition("/"))
+        if not (_PLAIN_NUMBER.fullmatch(numerator) and _PLAIN_NUMBER.fullmatch(denominator)):
+            raise ValueError(f"weight {value[:40]!r} is not a fraction of two plain numbers such as \"100/6\"")
+        if Fraction(denominator) == 0:
+            raise ValueError(f"weight {value[:40]!r} divides by zero")
+        return float(Fraction(numerator) / Fraction(denominator))
     return value
+
+
+_PLAIN_NUMBER = re.compile(r"\d{1,15}(\.\d{1,15})?")  # no sign, no exponent: a weight is a plain share
 
 
 class WeightProfile(StrictModel):

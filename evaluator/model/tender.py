@@ -88,6 +88,14 @@ class EvidenceRule(StrictModel):
     action: Literal["cap", "exclude"] = "cap"
 
 
+class ReportOptions(StrictModel):
+    """How report.pdf scales: a full section (charts, objective table, the answers that set each level) for
+    the first `full_sections` bids, ranked bids first by rank, and one line of a compact table for each other
+    bid. The cap keeps the renderer within its time and memory limits."""
+
+    full_sections: int = Field(default=25, ge=0, le=500)
+
+
 class Tender(StrictModel):
     schema_version: Literal[1] = 1
     name: str = ""
@@ -106,6 +114,7 @@ class Tender(StrictModel):
     formulas: Literal["refuse", "cached_value"] = "refuse"  # formula cells in bid workbooks
     certifications: CertificationGate | None = None
     capability: Capability | None = None
+    report: ReportOptions = ReportOptions()
 
     @model_validator(mode="after")
     def _one_weight_source(self):
@@ -147,8 +156,9 @@ class Settings:
 
 
 def resolve_settings(framework: Framework, tender: Tender | None = None, overrides: Overrides = Overrides(),
-                     tender_where: str = "tender") -> Settings:
-    """Framework defaults, then the tender, then the flags. Refuses names the framework does not know."""
+                     tender_where: str = "tender", schemes: Schemes | None = None) -> Settings:
+    """Framework defaults, then the tender, then the flags. Refuses names the framework does not know.
+    `schemes`: the certification schemes the evaluation records as an input (the bundled file when None)."""
     tender = tender or Tender()
     if tender.framework and tender.framework != framework.id:
         raise ConfigurationError(tender_where, f"the tender is for framework {tender.framework}, "
@@ -157,7 +167,7 @@ def resolve_settings(framework: Framework, tender: Tender | None = None, overrid
     if tender.evidence and tender.evidence.from_level > framework.level_scale.top:
         raise ConfigurationError(tender_where, f"evidence.from_level {tender.evidence.from_level} is above the "
                                                f"top level {framework.level_scale.top}")
-    schemes = _check_certifications(tender, tender_where)
+    schemes = _check_certifications(tender, tender_where, schemes)
     return Settings(
         weights=weights, weight_source=weight_source, schemes=schemes,
         minimum_levels=_minimum_levels(framework, tender, overrides, tender_where),
@@ -165,10 +175,10 @@ def resolve_settings(framework: Framework, tender: Tender | None = None, overrid
         award=tender.award, ties=tender.ties, evidence=tender.evidence, tender=tender)
 
 
-def _check_certifications(tender: Tender, where: str) -> Schemes | None:
+def _check_certifications(tender: Tender, where: str, schemes: Schemes | None) -> Schemes | None:
     if tender.certifications is None:
         return None
-    schemes = load_schemes()
+    schemes = schemes or load_schemes()
     for rule in tender.certifications.rules:
         if rule.scheme not in schemes.schemes:
             raise ConfigurationError(where, f"certification scheme {rule.scheme} is unknown (schemes: "

@@ -5,7 +5,7 @@ from html import escape
 PASS, FAIL, REQUIRED, MUTED, INK = "#2F6DB5", "#C0392B", "#222222", "#E3E7ED", "#333333"
 
 
-def level_profile(objective_ids: list[str], levels: list[int], required: list[int], codes: list[str]) -> str:
+def level_profile(objective_ids: list[str], levels: list[int | None], required: list[int], codes: list[str]) -> str:
     """One bar per objective, its height the level reached; a black tick marks the required level."""
     top = len(codes) - 1
     width, height, left, bottom, step = 330, 132, 30, 22, 37
@@ -18,8 +18,9 @@ def level_profile(objective_ids: list[str], levels: list[int], required: list[in
                      f'</text>')
     for i, (oid, level, minimum) in enumerate(zip(objective_ids, levels, required)):
         x = left + 6 + i * step
-        bar = plot * level / top
-        colour = PASS if level >= minimum else FAIL
+        reached = level or 0  # no level (calculator policy, nothing answered): no bar, passes a minimum of 0 only
+        bar = plot * reached / top
+        colour = PASS if reached >= minimum else FAIL
         parts.append(f'<rect x="{x}" y="{_r(height - bottom - bar)}" width="24" height="{_r(bar)}" fill="{colour}"/>')
         tick = _r(height - bottom - plot * minimum / top)
         parts.append(f'<line x1="{x - 3}" y1="{tick}" x2="{x + 27}" y2="{tick}" stroke="{REQUIRED}" stroke-width="1.6"/>')

@@ -6,6 +6,7 @@ Jinja2's autoescape, clipped to a readable length, and tagged lang="zh-Hans" whe
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,9 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 QUALITY_NAMES = ("not stated", *EVIDENCE_QUALITIES)
 CLIP = {"name": 120, "evidence": 300, "label": 160}
+LISTED = 25  # bid ids named in one sentence of the report; the rest are counted
+COMPACT_CHARACTERS = 132  # a compact table line at 6.4 pt of DejaVu Sans Mono fills the A4 text width
+COMPACT_POINTS = 6.4
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ class ReportInfo:
     inputs: tuple[tuple[str, str, int], ...]  # (file, sha256, bids read from it)
     framework_file: str
     tender_file: str | None
-    audit_head: str = ""  # the audit chain head when the evaluation was made
+    audit_head: str = ""  # "SEQ SHA256": the evaluation's own audit entry, the chain head once it was recorded
     robustness: dict | None = None  # the robustness analysis shown in the report's section
 
 
@@ -53,53 +57,77 @@ def environment() -> Environment:
     env.filters["vendor"] = vendor_text
     env.filters["pct"] = lambda value: "–" if value is None else f"{value:.4f}"
     env.filters["num"] = lambda value, digits=2: "–" if value is None else f"{value:,.{digits}f}"
+    env.filters["listed"] = listed
     return env
 
 
+def listed(names, limit: int = LISTED) -> Markup:
+    """The first `limit` names, then how many more: a sentence stays a sentence in a tender of 5,000 bids."""
+    names = list(names)
+    shown = Markup(", ").join(vendor_text(name) for name in names[:limit])
+    return shown + Markup(f" and {len(names) - limit:,} more") if len(names) > limit else shown
+
+
 def report_html(document: dict, evaluation: Evaluation, info: ReportInfo) -> str:
-    return environment().get_template("report.html.j2").render(**_context(document, evaluation, info))
+    """Full sections for the first bids (the tender's report.full_sections), a compact table for the rest:
+    pages and the renderer's memory grow by a line per bid beyond the limit, not by a section."""
+    return environment().get_template("report.html.j2").render(**_context(document, evaluation, info, sections=True))
 
 
 def summary_html(document: dict, evaluation: Evaluation, info: ReportInfo) -> str:
     return environment().get_template("summary.html.j2").render(**_context(document, evaluation, info))
 
 
-def letter_htmls(document: dict, evaluation: Evaluation, info: ReportInfo) -> dict[str, str]:
-    """One letter per bid that can be addressed (it has a bid_id), keyed by bid_id."""
-    context = _context(document, evaluation, info)
+def letter_htmls(document: dict, evaluation: Evaluation, info: ReportInfo) -> list[tuple[dict, str]]:
+    """One letter for every bid, invalid ones included, as (the document's bid entry, HTML)."""
+    context = _context(document, evaluation, info, capping=True)
     template = environment().get_template("letter.html.j2")
-    return {bid["bid_id"]: template.render(**context, bid=bid) for bid in context["bids"] if bid["bid_id"]}
+    return [(bid, template.render(**context, bid=bid)) for bid in context["bids"]]
 
 
 def report_context_for_bid(document: dict, evaluation: Evaluation, position: int) -> dict:
     """The document's bid at `position`, with its charts and the answers that set its levels: the same
     pieces the report shows, for the app."""
+    return _bid_entry(document, evaluation, position, charts_too=True, capping=True)
+
+
+def _bid_entry(document: dict, evaluation: Evaluation, position: int, charts_too: bool, capping: bool) -> dict:
     framework = document["framework"]
     objective_ids = list(framework["objectives"])
     weights = [document["settings"]["weights"][oid] for oid in objective_ids]
     bid = document["bids"][position]
     entry = dict(bid, anchor=f"bid-{position + 1}")
-    if bid["status"] != "invalid":
-        row = evaluation.order[position]  # the document lists bids in the evaluation's output order
+    if bid["status"] != "invalid" and capping:
+        entry["capping"] = _capping_answers(evaluation, evaluation.order[position], bid, objective_ids)
+    if bid["status"] != "invalid" and charts_too:
         levels = [bid["objectives"][oid]["level"] for oid in objective_ids]
         required = [bid["objectives"][oid]["required"] for oid in objective_ids]
         entry["profile_svg"] = Markup(charts.level_profile(objective_ids, levels, required, framework["level_codes"])) \
             if len(framework["level_codes"]) > 1 else ""  # a framework without levels has no level profile
         entry["contribution_svg"] = Markup(charts.weighted_contributions(
             objective_ids, [bid["objectives"][oid]["weighted"] for oid in objective_ids], weights))
-        entry["capping"] = _capping_answers(evaluation, row, bid, objective_ids)
     return entry
 
 
-def _context(document: dict, evaluation: Evaluation, info: ReportInfo) -> dict:
+def _context(document: dict, evaluation: Evaluation, info: ReportInfo, sections: bool = False,
+             capping: bool = False) -> dict:
+    """`sections`: the report's per-bid pieces (charts, capping answers) for the bids shown in full, and the
+    compact table for the others; `capping`: the capping answers of every bid (for the letters)."""
     framework = document["framework"]
-    bids = [report_context_for_bid(document, evaluation, position) for position in range(len(document["bids"]))]
+    limit = evaluation.settings.tender.report.full_sections
+    bids = [_bid_entry(document, evaluation, position, charts_too=sections and position < limit,
+                       capping=capping or (sections and position < limit)) for position in range(len(document["bids"]))]
     ranked = [bid for bid in bids if bid["status"] == "ranked"]
     scores = [bid["score"] for bid in bids if bid["score"] is not None]
+    codes, objective_ids = framework["level_codes"], list(framework["objectives"])
+    acceptability = info.robustness["acceptability"]["bids"] if info.robustness else {}
     return {
+        "limit": limit, "full": bids[:limit],  # the document lists ranked bids first, by rank
+        "compact": _compact_table(bids[limit:], objective_ids, codes) if sections and len(bids) > limit else None,
+        "draw_winners": [(bid_id, entry["wins"]) for bid_id, entry in acceptability.items() if entry["wins"] > 0],
+        "listed_max": LISTED,
         "document": document, "framework": framework, "settings": document["settings"],
-        "codes": framework["level_codes"], "objective_ids": list(framework["objectives"]),
-        "objective_names": framework["objectives"], "bids": bids,
+        "codes": codes, "objective_ids": objective_ids, "objective_names": framework["objectives"], "bids": bids,
         "ranked": ranked, "excluded": [b for b in bids if b["status"] == "excluded"],
         "invalid": [b for b in bids if b["status"] == "invalid"],
         "winners": [bid for bid in ranked if bid["rank"] == 1], "tender": document["tender"], "info": info,
@@ -115,6 +143,74 @@ def _acceptability_chart(analysis: dict | None) -> Markup | str:
         return ""
     best = sorted(analysis["acceptability"]["bids"].items(), key=lambda item: -item[1]["wins"])[:15]
     return Markup(charts.rank_acceptability([bid_id for bid_id, _ in best], [entry["ranks"] for _, entry in best]))
+
+
+def _compact_table(bids: list[dict], objective_ids: list[str], codes: list[str]) -> dict:
+    """The bids beyond the full sections, one line each in a monospaced font (rank, bid, level per objective
+    with failed minimums marked, score, total, status, vendor) and a line of reasons under an excluded or
+    invalid bid. WeasyPrint keeps every laid-out box until the PDF is written, and a table cell costs as much
+    as a line of text: one cell per bid keeps 5,000 bids at 80 pages, 18 s and 350 MiB in the renderer,
+    where a cell per column took several times the time and memory."""
+    with_levels = len(codes) > 1  # a framework without levels has nothing to show per objective
+    levels = [[_compact_level(bid["objectives"].get(oid)) for oid in objective_ids] if with_levels else []
+              for bid in bids]
+    rank_width = max([4, *(len(str(bid["rank"] or "")) for bid in bids)])
+    bid_width = min(20, max([3, *(len(bid["bid_id"] or "") for bid in bids)]))
+    level_widths = [max([len(oid), *(len(row[k][0]) for row in levels)]) for k, oid in enumerate(objective_ids)] \
+        if with_levels else []
+
+    def line(rank: str, bid: str, cells: list, score: str, total: str, status: str, vendor) -> Markup:
+        parts = [escape(f"{rank:>{rank_width}}  {_clip(bid, bid_width):<{bid_width}}  ")]
+        for (text, failed), width in zip(cells, level_widths):
+            padded = escape(f"{text:<{width}}")
+            parts.append(Markup(f'<span class="fail">{padded}</span> ') if failed else padded + " ")
+        parts.append(escape(f" {score:>8}  {total:>8}  {status:<8}  "))
+        parts.append(vendor)
+        return Markup("").join(parts)
+    header = line("Rank", "Bid", [(oid, False) for oid in objective_ids] if with_levels else [], "Score %", "Total",
+                  "Status", escape("Vendor"))
+    used = len(str(header))  # escaping adds nothing to a header of ids, codes and plain words
+    vendor_width = max(12, COMPACT_CHARACTERS - used)
+    rows = []
+    for bid, cells in zip(bids, levels or [[]] * len(bids)):
+        vendor = vendor_text(_clip(str(bid["vendor"] or bid["source"]["file"] or ""), vendor_width))
+        rows.append({"line": line(str(bid["rank"] or "–"), bid["bid_id"] or "–", cells, _figure(bid["score"]),
+                                  _figure(bid["total"]), bid["status"], vendor),
+                     "why": _compact_reasons(bid)})
+    return {"header": header, "rows": rows, "with_levels": with_levels,
+            "points": round(COMPACT_POINTS * min(1.0, COMPACT_CHARACTERS / (used + vendor_width)), 2)}
+
+
+def _compact_level(objective: dict | None) -> tuple[str, bool]:
+    if objective is None:
+        return "", False
+    level, required = objective["level"], objective["required"]
+    if objective["passed"]:
+        return ("–" if level is None else str(level)), False
+    return ("–✗" if level is None else f"{level}✗{level - required}"), True
+
+
+def _compact_reasons(bid: dict) -> Markup | None:
+    reasons = [vendor_text(reason["message"], "label") for reason in bid["exclusion_reasons"]]
+    errors = [Markup("{}: {}").format(vendor_text(error["location"]), vendor_text(error["message"], "label"))
+              for error in bid["errors"][:3]]
+    if len(bid["errors"]) > 3:
+        errors.append(escape(f"and {len(bid['errors']) - 3} more errors"))
+    return Markup("; ").join(reasons + errors) or None
+
+
+def _figure(value: float | None) -> str:
+    return "–" if value is None else f"{value:.4f}"
+
+
+def _clip(text: str, width: int) -> str:
+    """`text` cut to `width` character cells, counting a wide (CJK) character as two."""
+    cells = 0
+    for index, character in enumerate(text):
+        cells += 2 if unicodedata.east_asian_width(character) in "WF" else 1
+        if cells > width:
+            return text[:index - 1 if index else 0] + "…"
+    return text
 
 
 def _capping_answers(evaluation: Evaluation, row: int, bid: dict, objective_ids: list[str]) -> list[dict]:

@@ -4,13 +4,22 @@ A pathological document (or a bug in a layout engine) can then neither hang the 
 machine: the child is killed and the caller gets a ReportError. The child fetches nothing but the bundled
 stylesheet; any other URL in a document is refused. Run as `python -m evaluator.report.render`: it reads a
 JSON list of HTML documents on stdin and writes each PDF, preceded by its length, on stdout.
+
+The child never outlives its parent: on Linux the kernel kills it when the parent dies (PR_SET_PDEATHSIG),
+and anywhere it exits within 20 ms of being handed to another parent; before the documents arrive, a closed
+stdin (the parent gone, or the worker closed unused) ends it quietly. Short of memory, it stops a little
+before its address-space limit and says so (exit status OUT_OF_MEMORY), instead of failing inside whichever
+native library asked first ("lost sys.stderr", a segmentation fault, a trap).
 """
 
+import ctypes
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,6 +27,8 @@ TEMPLATES = ROOT / "templates"
 BUNDLED = {"asset:report.css": ("report.css", "text/css")}
 TIME_LIMIT_S = 300
 MEMORY_LIMIT_BYTES = 3 * 2**30  # address space: fonts are memory-mapped, so this is far above the peak RSS
+OUT_OF_MEMORY = 75  # the child's exit status when it ran out of memory (and said so on stderr)
+PR_SET_PDEATHSIG = 1
 
 
 class ReportError(Exception):
@@ -32,29 +43,70 @@ def bundled_asset(url: str) -> tuple[bytes, str]:
     raise ValueError(f"the report may only use bundled assets, not {url[:80]!r}")
 
 
+def _prctl():
+    """libc's prctl, looked up in the parent: the forked child must not load libraries before exec."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    return function
+
+
+PRCTL = _prctl()
+
+
+def _size(limit: int) -> str:
+    return f"{limit / 2**30:g} GiB" if limit >= 2**30 else f"{limit / 2**20:g} MiB"
+
+
 class RenderWorker:
     """The child process, started early so that it imports WeasyPrint while the parent reads and scores
-    the bids; `render` then hands it the documents and waits at most `time_limit` seconds."""
+    the bids; `render` then hands it the documents and waits at most `time_limit` seconds. Limits left out
+    are this module's TIME_LIMIT_S and MEMORY_LIMIT_BYTES. Start and use a worker in the same thread: on
+    Linux the child is killed when the thread that started it ends."""
 
-    def __init__(self, memory_limit: int = MEMORY_LIMIT_BYTES):
-        def limit_memory():
-            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    def __init__(self, memory_limit: int | None = None):
+        self.memory_limit = memory_limit or MEMORY_LIMIT_BYTES
+        parent = os.getpid()
+
+        def in_child():  # after fork, before exec: plain system calls only
+            resource.setrlimit(resource.RLIMIT_AS, (self.memory_limit, self.memory_limit))
+            if PRCTL is not None:
+                PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # sent when the forking thread ends
+                if os.getppid() != parent:  # the parent died before the request took effect
+                    os._exit(1)
 
         path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
         self.process = subprocess.Popen([sys.executable, "-m", "evaluator.report.render"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=limit_memory,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=in_child,
                                         env={**os.environ, "PYTHONPATH": path})
 
-    def render(self, documents: list[str], time_limit: float = TIME_LIMIT_S) -> list[bytes]:
+    def render(self, documents: list[str], time_limit: float | None = None) -> list[bytes]:
+        time_limit = time_limit or TIME_LIMIT_S
         try:
             output, errors = self.process.communicate(json.dumps(documents).encode(), timeout=time_limit)
         except subprocess.TimeoutExpired:
             self.close()
             raise ReportError(f"rendering took longer than {time_limit:g} s and was stopped") from None
         if self.process.returncode != 0:
-            last = (errors.decode(errors="replace").strip().splitlines() or ["no message"])[-1]
-            raise ReportError(f"rendering failed ({last[:300]})")
+            raise ReportError(self._failure(self.process.returncode, errors.decode(errors="replace")))
         return _split(output, len(documents))
+
+    def _failure(self, status: int, errors: str) -> str:
+        last = (errors.strip().splitlines() or ["no message"])[-1][:300]
+        if status == OUT_OF_MEMORY or "MemoryError" in last or last == "lost sys.stderr":
+            return (f"rendering failed: it needed more memory than its limit of {_size(self.memory_limit)} "
+                    f"and was stopped")
+        if status < 0:
+            try:
+                name = signal.Signals(-status).name
+            except ValueError:
+                name = f"signal {-status}"
+            return f"rendering failed: the rendering process was killed by {name}"
+        return f"rendering failed ({last})"
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -62,8 +114,8 @@ class RenderWorker:
         self.process.communicate()
 
 
-def render_pdfs(documents: list[str], time_limit: float = TIME_LIMIT_S,
-                memory_limit: int = MEMORY_LIMIT_BYTES) -> list[bytes]:
+def render_pdfs(documents: list[str], time_limit: float | None = None,
+                memory_limit: int | None = None) -> list[bytes]:
     worker = RenderWorker(memory_limit)
     try:
         return worker.render(documents, time_limit)
@@ -80,11 +132,47 @@ def _split(output: bytes, count: int) -> list[bytes]:
     return pdfs
 
 
+def _watch(parent: int) -> None:
+    """Every 20 ms: exit once the child has been handed to another parent (where the kernel cannot kill it
+    with its parent), and stop with a clear message shortly before the address-space limit, where the
+    native libraries would fail each in its own way (a crash, a trap, an error without an exception)."""
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    threshold = limit - max(32 * 2**20, limit // 32) if limit != resource.RLIM_INFINITY else None
+    page, statm, tick = os.sysconf("SC_PAGE_SIZE"), Path("/proc/self/statm"), threading.Event()
+    while os.getppid() == parent:
+        try:
+            if threshold is not None and int(statm.read_bytes().split()[0]) * page > threshold:
+                _out_of_memory()
+        except (OSError, ValueError, IndexError):
+            threshold = None  # no /proc: the limit itself still holds
+        tick.wait(0.02)
+    os._exit(1)
+
+
+def _out_of_memory() -> None:
+    os.write(2, b"MemoryError: the renderer ran out of memory\n")
+    os._exit(OUT_OF_MEMORY)
+
+
 def _main() -> None:
+    threading.Thread(target=_watch, args=(os.getppid(),), daemon=True).start()
+    reserve = bytearray(8 * 2**20)  # given back on MemoryError, so that saying so cannot fail as well
+    try:
+        _render_documents()
+    except MemoryError:
+        del reserve
+        _out_of_memory()
+
+
+def _render_documents() -> None:
     from weasyprint import HTML  # imported in the child only: the parent never loads the layout engine
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    documents = json.loads(sys.stdin.buffer.read())  # arrives once the parent has evaluated the bids
+    received = sys.stdin.buffer.read()  # arrives once the parent has evaluated the bids
+    if not received:
+        return  # stdin closed without documents: the parent is gone or did not need the worker
+    documents = json.loads(received)
+    del received
 
     class BundledOnly(URLFetcher):
         def fetch(self, url, headers=None):
@@ -92,9 +180,11 @@ def _main() -> None:
             return URLFetcherResponse(url, body, {"Content-Type": mime})
 
     out = sys.stdout.buffer
-    for document in documents:
+    for index, document in enumerate(documents):
+        documents[index] = None  # the HTML of a rendered document is not needed any more
         pdf = HTML(string=document, base_url="asset:", url_fetcher=BundledOnly()).write_pdf(
             pdf_identifier=b"sovereignty-report", uncompressed_pdf=False)
+        del document
         out.write(len(pdf).to_bytes(8, "big") + pdf)
     out.flush()
 

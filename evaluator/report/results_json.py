@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import orjson
 
 from evaluator.model.evaluation import INVALID, Evaluation
@@ -56,13 +57,16 @@ def _summary(evaluation: Evaluation) -> dict:
 
 def _bids(evaluation: Evaluation, capability: dict | None) -> list[dict]:
     """Per-bid entries in output order. Matrices become Python lists once, not once per bid."""
+    has_level = evaluation.has_level()
     columns = {
-        "level": evaluation.objective_levels.tolist(),
+        "level": np.where(has_level, evaluation.objective_levels, -1).tolist(),
+        "passed": evaluation.passed.tolist(),
         "score": evaluation.objective_scores.round(PRECISION).tolist(),
         "weighted": evaluation.weighted.round(PRECISION).tolist(),
         **{name: masks.tolist() for name, masks in evaluation.criteria_masks().items()},
     }
-    overall, score = evaluation.overall_level.tolist(), evaluation.score.tolist()
+    overall = np.where(has_level.any(axis=1), evaluation.overall_level, -1).tolist()
+    score = evaluation.score.tolist()
     price_points, total, rank = evaluation.price_points.tolist(), evaluation.total.tolist(), evaluation.rank.tolist()
     required = evaluation.required.tolist()
     objective_ids = evaluation.framework.objective_ids
@@ -83,18 +87,20 @@ def _bids(evaluation: Evaluation, capability: dict | None) -> list[dict]:
                             "price_points": None, "total": None, "rank": None, "tie": None})
             continue
         objectives = {oid: {
-            "level": level, "score": score_, "weighted": weighted, "required": minimum, "passed": level >= minimum,
+            "level": None if level < 0 else level, "score": score_, "weighted": weighted, "required": minimum,
+            "passed": passed,
             "unanswered": named(o, unanswered), "capped_by": named(o, capped),
             **({"evidence_lacking": named(o, lacking)} if with_evidence else {}),
-        } for o, oid, level, score_, weighted, minimum, unanswered, capped, lacking in zip(
-            range(len(objective_ids)), objective_ids, columns["level"][row], columns["score"][row],
+        } for o, oid, level, passed, score_, weighted, minimum, unanswered, capped, lacking in zip(
+            range(len(objective_ids)), objective_ids, columns["level"][row], columns["passed"][row],
+            columns["score"][row],
             columns["weighted"][row], required, columns["unanswered"][row], columns["capped_by"][row],
             columns["evidence_lacking"][row])}
         tie = evaluation.ties[row]
         entries.append({
             **entry,
             "objectives": objectives,
-            "overall_level": overall[row],
+            "overall_level": None if overall[row] < 0 else overall[row],
             "score": score[row],
             "exclusion_reasons": [reason.as_dict() for reason in evaluation.exclusion_reasons[row]],
             "price_points": _number(price_points[row]),

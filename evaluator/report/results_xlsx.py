@@ -1,7 +1,7 @@
 """results.xlsx: a Ranking sheet (one row per bid) and a Breakdown sheet (one row per bid and objective).
 
 Written row by row in constant memory, so 10,000 bids stay fast. Every text cell that a spreadsheet could
-take for a formula (= + - @, tab, carriage return) is prefixed with an apostrophe.
+take for a formula is neutralised (evaluator/report/cells.py).
 """
 
 import datetime as dt
@@ -10,9 +10,9 @@ import io
 import xlsxwriter
 
 from evaluator.model.evaluation import INVALID
+from evaluator.report.cells import neutralise
 
 FIXED_CREATED = dt.datetime(2000, 1, 1)  # no clock: the same inputs give the same bytes
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 RANKING_COLUMNS = [("Rank", 6), ("Bid ID", 14), ("Vendor", 28), ("Status", 10), ("Overall level", 12),
                    ("Sovereignty Score (%)", 14), ("Price", 12), ("Currency", 9), ("Price points", 11),
                    ("Award total", 12), ("Tied with", 14), ("Exclusion reasons", 60), ("Errors", 60),
@@ -20,10 +20,6 @@ RANKING_COLUMNS = [("Rank", 6), ("Bid ID", 14), ("Vendor", 28), ("Status", 10), 
 BREAKDOWN_COLUMNS = [("Bid ID", 14), ("Vendor", 28), ("Objective", 10), ("Objective name", 34), ("Level", 9),
                      ("Required", 9), ("Passed", 8), ("Score", 10), ("Weight (%)", 10), ("Weighted", 10),
                      ("Unanswered", 30), ("Capped by", 40)]
-
-
-def neutralise(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def render_results_xlsx(document: dict) -> bytes:

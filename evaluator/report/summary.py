@@ -15,7 +15,7 @@ def summary_text(document: dict) -> str:
         invalid = bid["status"] == INVALID
         rows.append([
             str(bid["rank"] or "-"), _printable(bid["bid_id"] or "?"), _printable(bid["vendor"] or bid["source"]["file"]),
-            "-" if invalid else codes[bid["overall_level"]],
+            "-" if invalid or bid["overall_level"] is None else codes[bid["overall_level"]],
             "-" if invalid else f"{bid['score']:.4f}",
             "-" if bid["total"] is None else f"{bid['total']:.4f}",
             bid["status"] + (" (tie)" if bid["tie"] else ""),

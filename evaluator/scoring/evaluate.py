@@ -3,7 +3,7 @@
 import numpy as np
 
 from evaluator.model.bid import UNANSWERED, BidSet
-from evaluator.model.evaluation import EXCLUDED, INVALID, RANKED, Evaluation, ExclusionReason
+from evaluator.model.evaluation import EXCLUDED, INVALID, RANKED, Evaluation, ExclusionReason, passes_minimum
 from evaluator.model.certification import certificate_failures
 from evaluator.model.framework import Framework
 from evaluator.model.ladders import Ladders
@@ -15,9 +15,12 @@ from evaluator.scoring.ranking import rank_bids
 
 def evaluate(framework: Framework, settings: Settings, bids: BidSet,
              capability: np.ndarray | None = None) -> Evaluation:
-    """`capability`: each bid's product-capability score (NaN when it gave none) in combined tenders."""
+    """`capability`: each bid's product-capability score (NaN when it gave none) in combined tenders (see
+    scoring.combined); a tender that weighs capability, evaluated without it, excludes every bid for that."""
     ladders = Ladders.of(framework)
     invalid = np.array([bid.invalid for bid in bids.bids], bool)
+    if capability is None and settings.award is not None and settings.award.capability_weight:
+        capability = np.full(len(bids.bids), np.nan)
     ranks = bids.ranks.astype(np.int64)
     if settings.unknown != "calculator":  # conservative and strict: a blank counts as the worst answer
         ranks = np.where(ranks == UNANSWERED, 1, ranks)
@@ -26,8 +29,9 @@ def evaluate(framework: Framework, settings: Settings, bids: BidSet,
     _score_numeric(ladders, bids, settings, points, levels, framework.level_scale.top)
     levels, lacking = _apply_evidence_rule(levels, bids.evidence_quality, settings, ladders.ignored)
     objective_scores = np.add.reduceat(points, ladders.starts, axis=1)
+    # Calculator policy: an objective with no answered criterion keeps `ladders.ignored` (no level), and the
+    # overall level is the minimum over the objectives that have one (ignored when none has).
     objective_levels = np.minimum.reduceat(levels, ladders.starts, axis=1)
-    objective_levels[objective_levels == ladders.ignored] = 0  # calculator policy, nothing answered: SEAL-0
     weights = np.array([settings.weights[oid] for oid in framework.objective_ids])
     weighted = objective_scores / framework.score_divisor * weights[None, :]
     score = np.where(invalid, np.nan, weighted.sum(axis=1))
@@ -44,7 +48,8 @@ def evaluate(framework: Framework, settings: Settings, bids: BidSet,
     prices = np.array([np.nan if b.price is None else b.price for b in bids.bids], float)
     points_for_price = price_points(prices, competing, settings.award)
     total = np.where(competing, award_total(score, points_for_price, settings.award, capability), np.nan)
-    key_values = {"overall_level": overall, "score": score, "price": np.where(np.isnan(prices), np.inf, prices)}
+    key_values = {"overall_level": np.where(overall == ladders.ignored, -1, overall), "score": score,
+                  "price": np.where(np.isnan(prices), np.inf, prices)}
     rank, ties = rank_bids(total, competing, settings.ties, key_values, [bid.bid_id for bid in bids.bids])
     status = tuple(INVALID if invalid[i] else RANKED if competing[i] else EXCLUDED for i in range(len(invalid)))
     return Evaluation(
@@ -83,7 +88,7 @@ def _exclusion_reasons(framework, settings, bids, ladders, levels, objective_lev
     codes = [level.code for level in framework.level_scale.levels]
     names = {o.id: o.name for o in framework.objectives}
     criteria = framework.criteria_in_objective_order
-    failing = (objective_levels < required[None, :]) & ~invalid[:, None]
+    failing = ~passes_minimum(objective_levels, required, ladders.ignored) & ~invalid[:, None]
     incomplete = (bids.ranks == UNANSWERED).any(axis=1) & ~invalid if settings.unknown == "strict" else \
         np.zeros(len(invalid), bool)
     evidence = lacking.any(axis=1) & ~invalid if settings.evidence and settings.evidence.action == "exclude" else \
@@ -102,6 +107,11 @@ def _exclusion_reasons(framework, settings, bids, ladders, levels, objective_lev
         for o in np.flatnonzero(failing[row]).tolist():
             capping = tuple(ladders.named(o, int(failing_masks[row, o])))
             oid = framework.objective_ids[o]
+            if objective_levels[row, o] == ladders.ignored:
+                reasons[row].append(ExclusionReason(
+                    "minimum_level", f"{oid} {names[oid]} has no level: no criterion answered; the tender requires "
+                    f"{codes[required[o]]}", oid, int(required[o]), None, ladders.criterion_ids[o]))
+                continue
             reasons[row].append(ExclusionReason(
                 "minimum_level", f"{oid} {names[oid]} is at {codes[objective_levels[row, o]]}, "
                 f"below the required {codes[required[o]]}; capped by {', '.join(capping) or 'no answer'}",

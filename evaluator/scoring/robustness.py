@@ -18,6 +18,9 @@ from evaluator.scoring.award import award_total, price_points
 from evaluator.scoring.ranking import rank_bids
 
 DEFAULT_DRAWS, DEFAULT_CONCENTRATION, DEFAULT_SEED = 10_000, 100.0, 20261126
+MAX_DRAWS = 1_000_000
+CHUNK_CELLS = 2_000_000  # ranked bids × draws handled at once: memory stays bounded whatever the draws
+RANKS_LISTED = 50  # rank shares listed per bid: the first 50 ranks (all of them in smaller tenders)
 
 
 @dataclass(frozen=True)
@@ -103,19 +106,21 @@ def rank_acceptability(evaluation: Evaluation, draws: int = DEFAULT_DRAWS, conce
     n = len(linear.rows)
     if n == 0:
         return {"draws": draws, "seed": seed, "concentration": concentration, "bids": {}}
-    totals = linear.totals(sample)  # n × draws: one matrix product
-    tie_break = rng.random(totals.shape)
-    order = np.lexsort((tie_break.T, -np.round(totals, 9).T), axis=-1)  # draws × n, best first
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.arange(n)[None, :], axis=1)
-    counts = np.zeros((n, n))
-    np.add.at(counts, (np.repeat(np.arange(n), draws), ranks.T.ravel()), 1)  # bid × rank
-    shares = counts / draws
+    listed = min(n, RANKS_LISTED)
+    counts = np.zeros(n * listed, np.int64)  # bid × rank, for the listed ranks
+    step = max(1, CHUNK_CELLS // n)
+    for start in range(0, draws, step):
+        totals = linear.totals(sample[start:start + step])  # n × chunk: one matrix product
+        tie_break = rng.random(totals.shape)
+        order = np.lexsort((tie_break.T, -np.round(totals, 9).T), axis=-1)  # chunk × n, best first
+        top = order[:, :listed]
+        counts += np.bincount((top * listed + np.arange(listed)[None, :]).ravel(), minlength=n * listed)
+    shares = counts.reshape(n, listed) / draws
     bids = evaluation.bids.bids
     return {"draws": draws, "seed": seed, "concentration": None if bounds else concentration,
-            "bounds": bounds, "bids": {bids[row].bid_id: {"wins": float(shares[i, 0]),
-                                                           "ranks": shares[i].round(6).tolist()}
-                                       for i, row in enumerate(linear.rows.tolist())}}
+            "bounds": bounds, "ranks_listed": listed,
+            "bids": {bids[row].bid_id: {"wins": float(shares[i, 0]), "ranks": shares[i].round(6).tolist()}
+                     for i, row in enumerate(linear.rows.tolist())}}
 
 
 def threshold_what_ifs(evaluation: Evaluation) -> dict:
@@ -127,16 +132,20 @@ def threshold_what_ifs(evaluation: Evaluation) -> dict:
     bids = evaluation.bids.bids
     only_levels = [i for i, reasons in enumerate(evaluation.exclusion_reasons)
                    if reasons and all(r.kind == "minimum_level" for r in reasons)]
+    levels = np.where(evaluation.has_level(), evaluation.objective_levels, 0)  # no level passes a minimum of 0 only
+
+    def offered(reason) -> int:
+        return reason.offered or 0
     lowered, raised = {}, {}
     for k, oid in enumerate(objective_ids):
         if required[k] > 0:
-            lowered[oid] = [bids[i].bid_id for i in only_levels
-                            if all(r.objective == oid and r.offered == r.required - 1 for r in evaluation.exclusion_reasons[i])]
+            lowered[oid] = [bids[i].bid_id for i in only_levels if all(
+                r.objective == oid and offered(r) == r.required - 1 for r in evaluation.exclusion_reasons[i])]
         if required[k] < framework.level_scale.top:
             raised[oid] = [bids[i].bid_id for i, status in enumerate(evaluation.status)
-                           if status == RANKED and evaluation.objective_levels[i, k] == required[k]]
+                           if status == RANKED and levels[i, k] == required[k]]
     lowered["all objectives"] = [bids[i].bid_id for i in only_levels
-                                 if all(r.offered >= r.required - 1 for r in evaluation.exclusion_reasons[i])]
+                                 if all(offered(r) >= r.required - 1 for r in evaluation.exclusion_reasons[i])]
     raised["all objectives"] = sorted({b for ids in raised.values() for b in ids})
     return {"lowered_by_one_admits": lowered, "raised_by_one_drops": raised,
             "excluded": {bids[i].bid_id: _lift(evaluation, i) for i, status in enumerate(evaluation.status)
@@ -153,7 +162,7 @@ def _lift(evaluation: Evaluation, row: int) -> dict:
         if reason.kind != "minimum_level":
             other.append(reason.message)
             continue
-        for cid in reason.criteria:
+        for cid in reason.criteria[:1] if reason.offered is None else reason.criteria:  # no level: answer one
             column = evaluation.framework.criterion_index[cid]
             criterion = criteria[column]
             rank = int(evaluation.bids.ranks[row, column])
@@ -177,11 +186,16 @@ def rank_reversals(evaluation: Evaluation) -> dict:
     competing = np.array([status == RANKED for status in evaluation.status])
     prices = np.array([np.nan if b.price is None else b.price for b in evaluation.bids.bids], float)
     bid_ids = [bid.bid_id for bid in evaluation.bids.bids]
-    key_values = {"overall_level": evaluation.overall_level, "score": evaluation.score,
+    key_values = {"overall_level": np.where(evaluation.has_level().any(axis=1), evaluation.overall_level, -1),
+                  "score": evaluation.score,
                   "price": np.where(np.isnan(prices), np.inf, prices)}
     winners = sorted(bid_ids[i] for i in np.flatnonzero(evaluation.rank == 1))
     result = {}
     for removed in np.flatnonzero(competing & (evaluation.rank != 1)).tolist():
+        if removed not in _price_setters(prices, competing, settings.award):
+            # every remaining total is unchanged, and the winners were already ahead of the removed bid
+            result[bid_ids[removed]] = {"winner": winners, "changes": False}
+            continue
         remaining = competing.copy()
         remaining[removed] = False
         points = price_points(prices, remaining, settings.award)
@@ -192,6 +206,15 @@ def rank_reversals(evaluation: Evaluation) -> dict:
         result[bid_ids[removed]] = {"winner": new, "changes": new != winners}
     return {"winner": winners, "formula": settings.award.price_formula if settings.award else None,
             "without": result, "any_reversal": any(entry["changes"] for entry in result.values())}
+
+
+def _price_setters(prices: np.ndarray, competing: np.ndarray, award) -> set[int]:
+    """The bids whose removal changes other bids' price points: under lowest_ratio the sole holder of the
+    lowest price; under the absolute linear formula, or without price, none."""
+    if award is None or award.price_formula != "lowest_ratio" or not competing.any():
+        return set()
+    holders = np.flatnonzero(competing & (prices == np.nanmin(prices[competing])))
+    return {int(holders[0])} if len(holders) == 1 else set()
 
 
 def robustness(evaluation: Evaluation, draws: int = DEFAULT_DRAWS, concentration: float = DEFAULT_CONCENTRATION,

@@ -1,33 +1,82 @@
 """The audit log: append-only, each entry chained to the previous one by SHA-256 over RFC 8785 JSON.
 
 verify() recomputes the chain and names the first broken link, so an entry altered, deleted or moved
-directly in the database is found.
+directly in the database is found. A chain can still be cut at its end, or rewritten and re-hashed from
+any entry, by someone with write access; three further checks catch that:
+
+- an expected head (`audit verify --expect SEQ:SHA256`): the auditor keeps the printed head outside the
+  system, and an entry missing or different from it breaks verification;
+- signed checkpoints: with EVALUATOR_AUDIT_KEY set, each evaluation signs the new head (Ed25519, the key
+  kept outside the database, see signing.py); verify checks every checkpoint against the chain and,
+  with a public key configured, its signature;
+- a cross-check of every stored evaluation (its request, input and output rows, results document and
+  file bytes) against the hashes its audit entries recorded.
 """
 
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Iterable
 
 import rfc8785
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
-from evaluator.store.schema import audit_log
+from evaluator.store.schema import audit_checkpoints, audit_log, evaluation_files, evaluations, files
 
 GENESIS = "0" * 64
+EVALUATION_EVENTS = ("evaluation", "report generated")  # the entries Workspace.evaluate writes
+OTHER_ROLES = ("refused",)  # evaluation_files roles besides input and output, checked when an entry records them
 
 
 @dataclass(frozen=True)
 class Broken:
-    seq: int
+    seq: int | None  # the entry at fault; None for a stored evaluation the log has no entry for
     reason: str
+    evaluation: str | None = None  # the stored evaluation that disagrees with the log
+    kind: str = "chain"  # chain | expected | checkpoint | evaluation
+
+    @property
+    def where(self) -> str:
+        if self.seq is None:
+            return f"evaluation {self.evaluation}"
+        return f"entry {self.seq}" + (f" (evaluation {self.evaluation})" if self.evaluation else "")
+
+
+@dataclass(frozen=True)
+class Verification:
+    checked: int  # entries recomputed and found intact (before the first broken link, if any)
+    broken: Broken | None
+    head: tuple[int, str]  # (seq, hash) of the newest entry as read
+    checkpoints: int = 0  # signed checkpoints matching the chain
+    signatures: int = 0  # of those, signatures verified with a configured public key
+    evaluations: int = 0  # stored evaluations cross-checked against their entries
+
+
+def parse_detail(text: str):
+    """A stored detail as an object; ValueError saying why when it is not JSON, or holds NaN or Infinity."""
+    def refuse(constant):
+        raise ValueError(f"it holds {constant}, which JSON does not allow")
+    try:
+        detail = json.loads(text, parse_constant=refuse)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"it is not JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
+    except RecursionError:
+        raise ValueError("it is nested too deeply") from None
+    except (ValueError, TypeError) as error:
+        raise ValueError(str(error) if str(error).startswith("it holds") else f"it is not JSON ({error})") from None
+    return detail
 
 
 def entry_hash(seq: int, at: str, actor: str, event: str, detail, previous_hash: str) -> str:
-    """SHA-256 of the entry as RFC 8785 JSON; `detail` is the object, or its stored JSON text."""
+    """SHA-256 of the entry as RFC 8785 JSON; `detail` is the object, or its stored JSON text.
+    ValueError when the detail is not JSON or cannot be canonicalised (NaN, Infinity, huge numbers)."""
     entry = {"seq": seq, "at": at, "actor": actor, "event": event,
-             "detail": json.loads(detail) if isinstance(detail, str) else detail, "previous_hash": previous_hash}
-    return hashlib.sha256(rfc8785.dumps(entry)).hexdigest()
+             "detail": parse_detail(detail) if isinstance(detail, str) else detail, "previous_hash": previous_hash}
+    try:
+        return hashlib.sha256(rfc8785.dumps(entry)).hexdigest()
+    except rfc8785.CanonicalizationError as error:
+        raise ValueError(f"it cannot be written as RFC 8785 JSON ({error})") from None
 
 
 def append(connection: Connection, at: str, actor: str, event: str, detail: dict) -> str:
@@ -44,23 +93,237 @@ def append(connection: Connection, at: str, actor: str, event: str, detail: dict
 
 def head(connection: Connection) -> str:
     """The hash of the newest entry (the chain head), or the genesis hash of an empty log."""
-    last = connection.execute(select(audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)).first()
-    return last.hash if last else GENESIS
+    return head_entry(connection)[1]
+
+
+def head_entry(connection: Connection) -> tuple[int, str]:
+    """(seq, hash) of the newest entry, or (0, the genesis hash) for an empty log."""
+    last = connection.execute(select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc())
+                              .limit(1)).first()
+    return (last.seq, last.hash) if last else (0, GENESIS)
 
 
 def count(connection: Connection) -> int:
     return connection.execute(select(func.count()).select_from(audit_log)).scalar_one()
 
 
-def verify(connection: Connection) -> tuple[int, Broken | None]:
-    """(entries checked, the first broken link or None)."""
+def checkpoint(connection: Connection, signer) -> tuple[int, str] | None:
+    """Sign the current head inside the caller's write transaction (nothing without a signer, or when the
+    head is signed with this key already); returns the (seq, hash) signed."""
+    if signer is None:
+        return None
+    seq, digest = head_entry(connection)
+    if seq == 0:
+        return None
+    signed = connection.execute(select(audit_checkpoints.c.seq).where(
+        (audit_checkpoints.c.seq == seq) & (audit_checkpoints.c.key_id == signer.key_id))).first()
+    if signed is None:
+        connection.execute(insert(audit_checkpoints).values(seq=seq, hash=digest, signature=signer.sign(seq, digest),
+                                                            key_id=signer.key_id))
+    return seq, digest
+
+
+def verify(connection: Connection, expect: Iterable[tuple[int, str]] = (),
+           public_keys: dict | None = None) -> tuple[int, Broken | None]:
+    """(entries checked, the first broken link or None); see verify_all."""
+    result = verify_all(connection, expect, public_keys)
+    return result.checked, result.broken
+
+
+def verify_all(connection: Connection, expect: Iterable[tuple[int, str]] = (),
+               public_keys: dict | None = None) -> Verification:
+    """Recompute the chain; check it against the expected (seq, hash) heads and the signed checkpoints
+    (signatures too when public keys {key id: Ed25519 public key} are given); cross-check every stored
+    evaluation against its entries. Reports the first problem found, in the order of the entries."""
+    connection = _snapshot(connection)
+    expected = {}
+    for seq, digest in expect:
+        expected.setdefault(int(seq), []).append(digest.lower())
+    signed: dict[int, list] = {}
+    for row in connection.execute(select(audit_checkpoints).order_by(audit_checkpoints.c.seq,
+                                                                     audit_checkpoints.c.key_id)):
+        signed.setdefault(row.seq, []).append(row)
+    tally = {"checkpoints": 0, "signatures": 0}
+
+    def result(broken, head_=None, evaluations_=0):
+        return Verification(checked, broken, head_ or (expected_seq - 1, previous), tally["checkpoints"],
+                            tally["signatures"], evaluations_)
+
     previous, expected_seq, checked = GENESIS, 1, 0
+    for digest in expected.get(0, ()):
+        if digest != GENESIS:
+            return result(Broken(0, f"an empty log was expected to have the head {GENESIS}, not {digest}",
+                                 kind="expected"))
+    named: dict[str, list] = {}  # evaluation id -> [(seq, event, actor, detail)]
+    evaluation_seqs, newest_mark = [], 0
     for row in connection.execute(select(audit_log).order_by(audit_log.c.seq)):
         if row.seq != expected_seq:
-            return checked, Broken(expected_seq, f"entry {expected_seq} is missing (the next one is {row.seq})")
+            return result(Broken(expected_seq, f"entry {expected_seq} is missing (the next one is {row.seq})"))
         if row.previous_hash != previous:
-            return checked, Broken(row.seq, "it does not follow the entry before it (removed, moved or replaced)")
-        if entry_hash(row.seq, row.at, row.actor, row.event, row.detail, row.previous_hash) != row.hash:
-            return checked, Broken(row.seq, "its content no longer matches its hash (altered)")
+            return result(Broken(row.seq, "it does not follow the entry before it (removed, moved or replaced)"))
+        try:
+            detail = parse_detail(row.detail)
+            digest = entry_hash(row.seq, row.at, row.actor, row.event, detail, row.previous_hash)
+        except ValueError as error:
+            return result(Broken(row.seq, f"its detail cannot be read: {error} (altered)"))
+        if digest != row.hash:
+            return result(Broken(row.seq, "its content no longer matches its hash (altered)"))
+        if not isinstance(detail, dict):
+            return result(Broken(row.seq, "its detail is not a JSON object (altered)"))
+        for wanted in expected.pop(row.seq, ()):
+            if wanted != row.hash:
+                return result(Broken(row.seq, f"its hash is {row.hash}, not the {wanted} expected (the log was "
+                                              f"rewritten, or cut and written again)", kind="expected"))
+        for mark in signed.pop(row.seq, ()):
+            problem = _checkpoint_problem(mark, row.hash, public_keys, tally)
+            if problem:
+                return result(Broken(row.seq, problem, kind="checkpoint"))
+            newest_mark = row.seq
+        if row.event in EVALUATION_EVENTS and isinstance(detail.get("evaluation"), str):
+            named.setdefault(detail["evaluation"], []).append((row.seq, row.event, row.actor, detail))
+        if row.event == "evaluation":
+            evaluation_seqs.append(row.seq)
         previous, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
-    return checked, None
+    last = expected_seq - 1
+    if expected:
+        seq = min(expected)
+        return result(Broken(seq, f"entry {seq} is missing: the log ends at entry {last} (entries were deleted "
+                                  f"from its end)", kind="expected"))
+    if signed:
+        seq = min(signed)
+        mark = signed[seq][0]
+        if public_keys and not _signature_ok(mark, public_keys):
+            reason = f"its signed checkpoint (key {mark.key_id}) does not verify, and the log ends at entry {last}"
+        else:
+            reason = f"entry {seq} is missing: a signed checkpoint names it, but the log ends at entry {last} " \
+                     f"(entries were deleted from its end)"
+        return result(Broken(seq, reason, kind="checkpoint"))
+    if newest_mark:
+        unsigned = [seq for seq in evaluation_seqs if seq > newest_mark]
+        if unsigned:
+            return result(Broken(unsigned[0], f"no signed checkpoint covers this evaluation, though entry "
+                                              f"{newest_mark} has one (checkpoints deleted, or the evaluation was "
+                                              f"stored without the signing key)", kind="checkpoint"))
+    broken, stored = _cross_check(connection, named)
+    return result(broken, (last, previous), stored)
+
+
+def _snapshot(connection: Connection) -> Connection:
+    """PostgreSQL reads every table from one snapshot (SQLite's read transactions do anyway)."""
+    if connection.dialect.name == "postgresql" and not connection.in_transaction():
+        return connection.execution_options(isolation_level="REPEATABLE READ")
+    return connection
+
+
+def _signature_ok(mark, public_keys: dict) -> bool:
+    from evaluator.store.signing import signature_valid
+
+    key = public_keys.get(mark.key_id)
+    return key is not None and signature_valid(key, mark.seq, mark.hash, mark.signature)
+
+
+def _checkpoint_problem(mark, digest: str, public_keys: dict | None, tally: dict) -> str | None:
+    if mark.hash != digest:
+        return (f"its hash is {digest}, not the {mark.hash} signed in a checkpoint (key {mark.key_id}): the log "
+                f"was rewritten from this entry or an earlier one")
+    if public_keys:
+        if mark.key_id not in public_keys:
+            return (f"its checkpoint is signed with key {mark.key_id}, which is not a configured public key "
+                    f"({', '.join(sorted(public_keys))}): signed by another key")
+        if not _signature_ok(mark, public_keys):
+            return f"the signature of its checkpoint (key {mark.key_id}) does not verify (altered)"
+        tally["signatures"] += 1
+    tally["checkpoints"] += 1
+    return None
+
+
+def _cross_check(connection: Connection, named: dict[str, list]) -> tuple[Broken | None, int]:
+    """The first stored evaluation that disagrees with its audit entries, and how many were checked."""
+    stored = {row.id: row for row in connection.execute(
+        select(evaluations.c.id, evaluations.c.created_by, evaluations.c.request, evaluations.c.results_sha256))}
+    rows: dict[str, dict[str, dict[str, str]]] = {}
+    for row in connection.execute(select(evaluation_files)):
+        rows.setdefault(row.evaluation_id, {}).setdefault(row.role, {})[row.name] = row.sha256
+    for evaluation_id, entries in sorted(named.items(), key=lambda item: item[1][0][0]):
+        problem = _evaluation_problem(evaluation_id, entries, stored.get(evaluation_id), rows.get(evaluation_id, {}))
+        if problem:
+            return Broken(problem[0], problem[1], evaluation_id, "evaluation"), len(stored)
+    for evaluation_id in sorted(set(stored) - set(named)):
+        return Broken(None, "the store holds it, but the audit log has no entry for it (added outside the "
+                            "evaluator, or its entries were removed and the log re-hashed)", evaluation_id,
+                      "evaluation"), len(stored)
+    referenced = select(evaluation_files.c.sha256).distinct()
+    query = select(files.c.sha256, files.c.content).where(files.c.sha256.in_(referenced)).order_by(files.c.sha256)
+    streaming = connection.execution_options(stream_results=True) if connection.dialect.name == "postgresql" \
+        else connection
+    for row in streaming.execute(query):
+        if hashlib.sha256(bytes(row.content)).hexdigest() != row.sha256:
+            evaluation_id, role, name = min((eid, role, name) for eid, roles in rows.items()
+                                            for role, hashes in roles.items()
+                                            for name, sha in hashes.items() if sha == row.sha256)
+            seq = named[evaluation_id][0][0] if evaluation_id in named else None
+            return Broken(seq, f"the stored bytes of its {role} {name!r} no longer have the SHA-256 {row.sha256} "
+                               f"they are filed under (changed in the database)", evaluation_id,
+                          "evaluation"), len(stored)
+    return None, len(stored)
+
+
+def _evaluation_problem(evaluation_id: str, entries: list, row, stored_files: dict) -> tuple[int, str] | None:
+    """(entry, reason) for the first disagreement between the store and the evaluation's entries. The
+    "evaluation" entry records the inputs and the data outputs; a "report generated" entry, when the PDFs
+    were made, adds them and the request as they were made with (it names the audit head they print)."""
+    first = entries[0][0]
+    if row is None:
+        return first, "the log records this evaluation, but the store no longer holds it (deleted)"
+    if not any(event == "evaluation" for _, event, _, _ in entries):
+        return first, "the log has no 'evaluation' entry for this evaluation (removed and the log re-hashed)"
+    outputs: dict = {}
+    for seq, event, actor, detail in entries:
+        if event == "evaluation":
+            if actor != row.created_by:
+                return seq, f"the store says {row.created_by!r} made it, the entry says {actor!r} (changed)"
+            difference = _difference("input", detail.get("inputs"), stored_files.get("input", {}))
+            if difference:
+                return seq, difference
+            for role in sorted(set(stored_files) - {"input", "output"} | set(OTHER_ROLES)):
+                key = next((key for key in (role, f"{role}s") if key in detail), None)
+                if key is not None:  # rows of other roles (e.g. refused files) checked when the entry records them
+                    recorded = detail[key]
+                    if isinstance(recorded, list) and all(isinstance(name, str) for name in recorded):
+                        recorded = {name: stored_files.get(role, {}).get(name, "") for name in recorded}
+                    difference = _difference(role, recorded, stored_files.get(role, {}))
+                    if difference:
+                        return seq, difference
+        recorded_outputs = detail.get("outputs", {})
+        if not isinstance(recorded_outputs, dict):
+            return seq, "the entry does not record the output hashes as {name: sha256}"
+        outputs.update(recorded_outputs)
+    last = entries[-1][0]
+    difference = _difference("output", outputs, stored_files.get("output", {}))
+    if difference:
+        return last, difference
+    results = outputs.get("results.json", "")
+    if row.results_sha256 != results:
+        return last, (f"its stored results document is {row.results_sha256 or 'empty'}, not the results.json "
+                      f"the entry records ({results or 'none'}) (changed)")
+    seq, recorded = next(((seq, detail["request_sha256"]) for seq, _, _, detail in reversed(entries)
+                          if "request_sha256" in detail), (last, None))
+    actual = hashlib.sha256(row.request.encode()).hexdigest()
+    if recorded is not None and recorded != actual:
+        return seq, (f"its stored request (settings and evaluation time) has the SHA-256 {actual}, not the "
+                      f"{recorded} the entry records (changed)")
+    return None
+
+
+def _difference(role: str, recorded, stored: dict[str, str]) -> str | None:
+    if not isinstance(recorded, dict) or not all(isinstance(v, str) for v in recorded.values()):
+        return f"the entry does not record the {role} hashes as {{name: sha256}}"
+    for name in sorted(set(recorded) | set(stored)):
+        if name not in stored:
+            return f"its {role} {name!r} (sha256 {recorded[name]}) is no longer in the store (removed)"
+        if name not in recorded:
+            return f"the store has an {role} {name!r} (sha256 {stored[name]}) the entry does not record (added)"
+        if stored[name] != recorded[name]:
+            return (f"its {role} {name!r} is {stored[name]} in the store, but the entry records {recorded[name]} "
+                    f"(changed)")
+    return None

@@ -7,6 +7,8 @@ from sqlalchemy.engine import Connection
 
 from evaluator.store.schema import evaluation_files, evaluations, files, users, versions
 
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
 
 def put_files(connection: Connection, contents: dict[str, bytes]) -> None:
     """Add the files not stored yet; a stored file is never overwritten (same SHA-256, same bytes)."""
@@ -38,12 +40,31 @@ def has_evaluation(connection: Connection, evaluation_id: str) -> bool:
 
 
 def put_evaluation(connection: Connection, evaluation_id: str, evaluated_at: str, actor: str, request: str,
-                   results_sha256: str, inputs: dict[str, str], outputs: dict[str, str]) -> None:
+                   results_sha256: str, inputs: dict[str, str], outputs: dict[str, str],
+                   refused: tuple[str, ...] = ()) -> None:
+    """The evaluation row and its files; `refused` names entries that were not regular files (kept as rows of
+    role "refused" pointing at the empty file, so a reproduction refuses them again)."""
     connection.execute(insert(evaluations).values(id=evaluation_id, evaluated_at=evaluated_at, created_by=actor,
                                                   request=request, results_sha256=results_sha256))
+    if refused:
+        put_files(connection, {EMPTY_SHA256: b""})
     rows = [{"evaluation_id": evaluation_id, "role": role, "name": name, "sha256": sha}
-            for role, named in (("input", inputs), ("output", outputs)) for name, sha in sorted(named.items())]
+            for role, named in (("input", inputs), ("output", outputs),
+                                ("refused", dict.fromkeys(refused, EMPTY_SHA256)))
+            for name, sha in sorted(named.items())]
     connection.execute(insert(evaluation_files), rows)
+
+
+def add_outputs(connection: Connection, evaluation_id: str, outputs: dict[str, bytes], request: str) -> None:
+    """Outputs made after the evaluation was stored (its PDFs), and the request as they were made (with the
+    audit head they print)."""
+    hashes = {name: hashlib.sha256(content).hexdigest() for name, content in outputs.items()}
+    put_files(connection, {hashes[name]: content for name, content in outputs.items()})
+    if hashes:
+        connection.execute(insert(evaluation_files), [
+            {"evaluation_id": evaluation_id, "role": "output", "name": name, "sha256": sha}
+            for name, sha in sorted(hashes.items())])
+    connection.execute(evaluations.update().where(evaluations.c.id == evaluation_id).values(request=request))
 
 
 def evaluation_rows(connection: Connection) -> list:

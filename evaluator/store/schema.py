@@ -57,3 +57,12 @@ audit_log = Table(  # append-only; each entry carries the hash of the one before
     Column("previous_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+audit_checkpoints = Table(  # the chain head signed with an Ed25519 key kept outside the database
+    "audit_checkpoints", metadata,
+    Column("seq", Integer, nullable=False),  # the audit entry signed
+    Column("hash", String(64), nullable=False),  # its hash
+    Column("signature", Text, nullable=False),  # hex Ed25519 signature (see store/signing.py)
+    Column("key_id", String(64), nullable=False),  # first 16 hex digits of the SHA-256 of the public key
+    PrimaryKeyConstraint("seq", "key_id"),
+)

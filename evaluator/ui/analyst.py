@@ -6,13 +6,14 @@ import time
 import pandas as pd
 import streamlit as st
 
-from evaluator.ingest.files import read_bids
+from evaluator.ingest.files import read_bids_for
 from evaluator.model.framework import WEIGHT_TOTAL, WEIGHT_TOLERANCE
-from evaluator.model.tender import Tender, load_tender, resolve_settings
+from evaluator.model.tender import Tender, resolve_settings
 from evaluator.report import charts
-from evaluator.scoring import evaluate
+from evaluator.scoring import CapabilityPart, capability_part, evaluate_combined
 from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED, robustness
-from evaluator.ui.common import SAMPLE_BIDS, framework_at, sample_tender, state, workspace
+from evaluator.ui.common import (SAMPLE_BIDS, SAMPLE_CAPABILITY, SAMPLE_CERTIFICATES, capability_framework_at,
+                                 framework_at, may_use, sample_tender, state, workspace)
 from evaluator.workspace import tender_yaml
 
 TENDER_WEIGHTS = "the tender's weights"
@@ -20,14 +21,20 @@ TENDER_WEIGHTS = "the tender's weights"
 
 def page() -> None:
     session = state()
+    desk = workspace()
     st.title("Policy analyst")
+    if not may_use(desk, "analyse the award", "policy analyst"):
+        return
     st.caption("Weights and minimum levels are policy choices. Change them and see what the ranking does, "
                "without reading any file again.")
     framework, _ = framework_at(session.framework_path)
-    bids = _bids(session, framework)
-    if bids is None:
+    inputs = _inputs(session, desk, framework)
+    if inputs is None:
         return
+    bids, capability, capability_bids = inputs
     tender = session.tender
+    if capability is not None and tender.capability is None:  # the bids came with another tender
+        capability = capability_bids = None
     baseline = resolve_settings(framework, tender)
     codes = [level.code for level in framework.level_scale.levels]
 
@@ -50,8 +57,9 @@ def page() -> None:
         return
     edited = _edited(tender, baseline, weights, minimums, codes)
     started = time.perf_counter()
-    before = evaluate(framework, baseline, bids)
-    after = evaluate(framework, resolve_settings(framework, edited), bids)
+    before = evaluate_combined(framework, baseline, bids, capability, capability_bids).evaluation
+    after = evaluate_combined(framework, resolve_settings(framework, edited), bids, capability,
+                              capability_bids).evaluation
     elapsed = (time.perf_counter() - started) * 1000
     st.header("The ranking, before and after")
     st.caption(f"{len(bids.bids)} bids evaluated twice in {elapsed:.0f} ms, from the answers already read.")
@@ -77,25 +85,42 @@ def _edited(tender, baseline, weights: dict, minimums: dict, codes: list[str]):
     return tender.model_copy(update=update)
 
 
-def _bids(session, framework):
-    """This session's evaluation, a stored one (anonymous without the bid_identities grant), or samples."""
-    if session.outcome is not None and session.outcome.evaluation.framework.id == framework.id:
-        return session.outcome.evaluation.bids
-    desk = workspace()
+def _inputs(session, desk, framework):
+    """This session's evaluation, a stored one (redacted without the bid_identities grant), or the samples:
+    (bids, capability part, capability answers), the last two in combined tenders only; None without bids."""
+    outcome = session.outcome
+    if outcome is not None and outcome.evaluation.framework.id == framework.id:
+        side = outcome.capability
+        part = None if side is None or session.tender.capability is None else \
+            CapabilityPart(side.framework, "", session.tender.capability.framework, side.settings)
+        return outcome.evaluation.bids, part, side.bids if part else None
     stored = [row for row in desk.evaluations() if row["request"].framework == session.framework_path]
     choices = {"": "—", **{row["id"]: f"{row['evaluated_at']} · {row['id']}" for row in stored}}
     chosen = st.selectbox("Work on a stored evaluation", list(choices), format_func=choices.__getitem__,
                           key="analyst-evaluation")
     if chosen and session.get("analyst_source") != chosen:
-        request, session.analyst_bids = desk.analysis_bids(chosen)
-        session.tender = load_tender(request.tender)[0] if request.tender else Tender()
+        stored_inputs = desk.analysis_bids(chosen)
+        session.analyst_inputs = (stored_inputs.bids, stored_inputs.capability, stored_inputs.capability_bids)
+        session.tender = stored_inputs.tender or Tender()
         session.analyst_source = chosen
     st.info("Or evaluate bids in the officer workspace first, or work on the bundled samples.")
     if st.button("Work on the bundled sample bids", key="analyst-samples"):
-        session.analyst_bids = read_bids([str(path) for path in SAMPLE_BIDS], framework)
-        session.tender = sample_tender()
+        if session.tender.framework not in (None, framework.id):
+            session.tender = sample_tender()
+        session.analyst_inputs = _samples(session.tender, framework)
         session.analyst_source = "samples"
-    return session.get("analyst_bids")
+    return session.get("analyst_inputs")
+
+
+def _samples(tender, framework):
+    """The bundled sample bids for this tender: its certificates and capability answers too, where it
+    asks for them, each read under the framework whose criteria it answers."""
+    paths = [str(path) for path in SAMPLE_BIDS] + ([str(SAMPLE_CERTIFICATES)] if tender.certifications else [])
+    if tender.capability is None:
+        return read_bids_for(paths, [framework])[0], None, None
+    capability_framework, sha = capability_framework_at(tender.capability.framework)
+    bid_sets = read_bids_for(paths + [str(SAMPLE_CAPABILITY)], [framework, capability_framework])
+    return bid_sets[0], capability_part(tender, capability_framework, sha), bid_sets[1]
 
 
 def _comparison(before, after) -> pd.DataFrame:

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from evaluator.ui.common import workspace
+from evaluator.ui.common import may_use, workspace
 
 
 def page() -> None:
@@ -11,8 +11,7 @@ def page() -> None:
     st.title("Auditor")
     st.caption("Every evaluation is stored with its inputs, settings and the SHA-256 of every output. "
                "Reproducing one runs it again from the stored inputs and compares the hashes.")
-    if not desk.allowed("reproduce an evaluation"):
-        st.warning(f"{desk.user.name} does not have the auditor role, so this workspace is closed.")
+    if not may_use(desk, "reproduce an evaluation", "auditor"):
         return
     _audit_log(desk)
     stored = desk.evaluations()
@@ -52,6 +51,6 @@ def _audit_log(desk) -> None:
     if st.button("Verify the audit log", key="verify"):
         checked, broken, head = desk.verify_audit()
         if broken:
-            st.error(f"The audit log is broken at entry {broken.seq}: {broken.reason}.")
+            st.error(f"The audit log is broken at {broken.where}: {broken.reason}.")
         else:
             st.success(f"The audit log is intact: {checked} entries, chain head {head}.")

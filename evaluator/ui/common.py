@@ -8,7 +8,7 @@ import streamlit as st
 from evaluator.model.framework import Framework, load_framework
 from evaluator.model.tender import Tender, load_tender
 from evaluator.ui.signin import current_user
-from evaluator.workspace import Store, Workspace, data_root
+from evaluator.workspace import PERMISSIONS, Store, Workspace, data_root
 from evaluator.store.database import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +26,12 @@ def framework_at(path: str) -> tuple[Framework, str]:
     return load_framework(path)
 
 
+def capability_framework_at(path: str) -> tuple[Framework, str]:
+    """A combined tender's capability framework: its path is relative to where the app runs, as for an
+    evaluation, or else to the repository (the bundled tenders name frameworks/…)."""
+    return framework_at(path if Path(path).exists() else str(ROOT / path))
+
+
 def sample_tender() -> Tender:
     return load_tender(SAMPLE_TENDER)[0]
 
@@ -35,7 +41,7 @@ def state():
     session = st.session_state
     session.setdefault("framework_path", str(ROOT / "frameworks" / "eu-csf-2026.yaml"))
     session.setdefault("tender", sample_tender())
-    session.setdefault("uploads", {})  # file name -> stored path
+    session.setdefault("stored_uploads", {})  # (file name, sha256) -> stored path: each kept once a session
     session.setdefault("outcome", None)  # the last evaluation's Outcome
     session.setdefault("evaluation_id", None)  # its id in the store
     return session
@@ -51,13 +57,31 @@ def store_at(url: str) -> Store:
 
 
 def workspace() -> Workspace:
-    """The signed-in (or local) user's access to the store; signs in once per session in the audit log."""
-    user = current_user()
-    desk = Workspace(store_at(database_url(root())), user)
+    """The signed-in (or local) user's access to the store, with the roles and grants the users table
+    holds; signs in once per session in the audit log (again if an admin changed the user's roles)."""
+    store = store_at(database_url(root()))
+    user = current_user(store)
+    desk = Workspace(store, user)
     if st.session_state.get("signed_in_as") != user:
         desk.sign_in()
         st.session_state.signed_in_as = user
     return desk
+
+
+def may_use(desk: Workspace, action: str, workspace_name: str) -> bool:
+    """Whether the user may use this workspace (it needs `action`). If not, the page says why, and the
+    refusal is logged once a session, not at every rerun."""
+    if desk.allowed(action):
+        return True
+    roles = ", ".join(sorted(desk.user.roles)) or "no role"
+    needed = " or ".join(sorted(PERMISSIONS[action]))
+    st.warning(f"The {workspace_name} workspace is closed to {desk.user.name} ({roles}): it needs the role {needed}. "
+               f"Ask an administrator for the role.")
+    logged = st.session_state.setdefault("denials_logged", set())
+    if (desk.user, action) not in logged:
+        desk.note_denied(action)
+        logged.add((desk.user, action))
+    return False
 
 
 
@@ -82,7 +106,10 @@ def gate_frame(document: dict):
     codes = document["framework"]["level_codes"]
     bids = [bid for bid in document["bids"] if bid["status"] != "invalid"]
     objectives = list(document["framework"]["objectives"])
-    levels = pd.DataFrame([[codes[bid["objectives"][o]["level"]] for o in objectives] for bid in bids],
+
+    def shown(level: int | None) -> str:
+        return "—" if level is None else codes[level]
+    levels = pd.DataFrame([[shown(bid["objectives"][o]["level"]) for o in objectives] for bid in bids],
                           index=[bid["bid_id"] for bid in bids], columns=objectives)
     passed = pd.DataFrame([[bid["objectives"][o]["passed"] for o in objectives] for bid in bids],
                           index=levels.index, columns=objectives)

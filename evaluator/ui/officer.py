@@ -1,15 +1,17 @@
 """Officer workspace: set up the tender, hand out the template, take in bids, evaluate, download."""
 
 import datetime as dt
+import hashlib
 import io
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
 from evaluator.errors import ConfigurationError
-from evaluator.ingest.files import read_bids
+from evaluator.ingest.files import read_bids_for
 from evaluator.ingest.responses import ReadOptions
 from evaluator.ingest.template import render_template
 from evaluator.model.tender import UNKNOWN_POLICIES, TIE_BREAKS, Tender, load_tender, resolve_settings
@@ -18,7 +20,8 @@ from evaluator.report.pdf_report import report_context_for_bid
 from evaluator.service import LETTERS, Request
 from evaluator.store.database import StoreError
 from evaluator.ui.common import (FRAMEWORKS, MAX_FILES, SAMPLE_BIDS, SAMPLE_CAPABILITY, SAMPLE_CERTIFICATES,
-                                 SAMPLE_TENDERS, framework_at, gate_frame, ranking_frame, root, state, workspace)
+                                 SAMPLE_TENDERS, capability_framework_at, framework_at, gate_frame, may_use,
+                                 ranking_frame, root, state, workspace)
 from evaluator.workspace import Workspace, tender_yaml
 
 OUTPUTS = ("results.json", "results.xlsx", "report.pdf", "summary.pdf")
@@ -28,16 +31,15 @@ def page() -> None:
     session = state()
     desk = workspace()
     st.title("Procurement officer")
-    if not desk.allowed("evaluate"):
-        st.warning(f"{desk.user.name} does not have the officer role, so this workspace is closed.")
+    if not may_use(desk, "evaluate", "officer"):
         return
     st.caption("Set the tender, give vendors the template, upload their bids, evaluate, and download the award "
                "report. Everything uploaded is kept by its SHA-256.")
     tender = _tender_form(session)
     if tender is None:
         return
-    _bids_section(session, desk, tender)
-    _evaluate_section(session, desk, tender)
+    files = _bids_section(session, desk, tender)
+    _evaluate_section(session, desk, tender, files)
     if session.outcome is not None:
         _results(session, desk)
 
@@ -77,7 +79,7 @@ def _tender_form(session) -> Tender | None:
                         framework=framework.id, weight_profile=profile, minimum_level=minimum, unknown=unknown,
                         award=award, ties={"decimals": base.ties.decimals, "tie_break": ties},
                         evidence=base.evidence, formulas=base.formulas, certifications=base.certifications,
-                        capability=base.capability)
+                        capability=base.capability, report=base.report)
         resolve_settings(framework, tender)
     except (ValidationError, ConfigurationError) as error:
         st.error(f"The tender is not valid: {error}")
@@ -123,55 +125,96 @@ def _award_form(base: Tender) -> dict | None:
     return result
 
 
-def _bids_section(session, desk: Workspace, tender: Tender) -> None:
+def uploader_key(session) -> str:
+    """The bid uploader's widget key: a new one after "Remove all bids", which empties the uploader."""
+    generation = session.get("upload_generation", 0)
+    return "upload" if generation == 0 else f"upload-{generation}"
+
+
+def _remove_all(session) -> None:
+    session.upload_generation = session.get("upload_generation", 0) + 1
+    session.samples_added = False
+
+
+def _bids_section(session, desk: Workspace, tender: Tender) -> list[str]:
+    """The bid files of this tender, exactly as the uploader shows them (plus the bundled samples once
+    added): each kept under its SHA-256, validated, and returned as stored paths for the evaluation."""
     st.header("2. Bids")
     uploaded = st.file_uploader("Bid files (.xlsx from the template, or long or wide .csv)", type=["xlsx", "csv"],
-                                accept_multiple_files=True, key="upload")
-    for file in (uploaded or [])[:MAX_FILES]:
-        if file.name not in session.uploads:
-            session.uploads[file.name] = str(desk.upload(file.name, file.getvalue(), root()))
+                                accept_multiple_files=True, key=uploader_key(session)) or []
     left, right = st.columns(2)
     if left.button("Add the bundled sample bids", key="samples"):
+        session.samples_added = True
+    submitted = [(file.name, file.getvalue()) for file in uploaded]
+    if session.get("samples_added"):
         extra = ([SAMPLE_CERTIFICATES] if tender.certifications else []) + \
             ([SAMPLE_CAPABILITY] if tender.capability else [])
-        for path in [*SAMPLE_BIDS, *extra]:
-            session.uploads[path.name] = str(desk.upload(path.name, path.read_bytes(), root()))
-    if right.button("Remove all bids", key="clear", disabled=not session.uploads):
-        session.uploads = {}
-    if not session.uploads:
+        submitted += [(path.name, path.read_bytes()) for path in [*SAMPLE_BIDS, *extra]]
+    right.button("Remove all bids", key="clear", disabled=not submitted, on_click=_remove_all, args=(session,))
+    if len(submitted) > MAX_FILES:
+        st.error(f"{len(submitted)} files: at most {MAX_FILES} are evaluated together. Remove some; nothing is "
+                 f"evaluated until then.")
+        return []
+    if not submitted:
         st.info("No bids yet: upload bid files, or add the bundled samples.")
-        return
-    framework, _ = framework_at(session.framework_path)
-    bids = read_bids(sorted(session.uploads.values()), framework, ReadOptions(formulas=tender.formulas))
-    rows = [{"file": bid.source.file.rsplit("/", 1)[-1], "sha256": bid.source.sha256[:12], "bid": bid.bid_id,
-             "vendor": bid.vendor, "valid": not bid.invalid,
-             "problems": "; ".join(f"{p.location}: {p.message}" for p in bid.errors)} for bid in bids.bids]
+        return []
+    files = _kept(session, desk, submitted)
+    frameworks = [framework_at(session.framework_path)[0]]
+    if tender.capability:
+        frameworks.append(capability_framework_at(tender.capability.framework)[0])
+    bid_sets = read_bids_for(sorted(files), frameworks, ReadOptions(formulas=tender.formulas))
+    rows = [{"file": files.get(bid.source.file, bid.source.file.rsplit("/", 1)[-1]), "sha256": bid.source.sha256[:12],
+             "answers": framework.id, "bid": bid.bid_id, "vendor": bid.vendor, "valid": not bid.invalid,
+             "problems": "; ".join(f"{p.location}: {p.message}" for p in bid.errors)}
+            for framework, bids in zip(frameworks, bid_sets) for bid in bids.bids]
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="validation")
     outcome = [{"file": row["file"], "sha256": row["sha256"], "bid": row["bid"], "valid": row["valid"]}
                for row in rows]
     if session.get("validated") != outcome:  # log each validation outcome once, not on every rerun
         desk.record_validation(outcome)
         session.validated = outcome
-    st.caption(f"{len(session.uploads)} files, {len(rows)} bids read, {sum(not r['valid'] for r in rows)} invalid. "
+    st.caption(f"{len(files)} files, {len(rows)} bids read, {sum(not r['valid'] for r in rows)} invalid. "
                "Invalid bids are evaluated as invalid and listed in the report.")
+    return sorted(files)
 
 
-def _evaluate_section(session, desk: Workspace, tender: Tender) -> None:
+def _kept(session, desk: Workspace, submitted: list[tuple[str, bytes]]) -> dict[str, str]:
+    """Stored path -> the name shown, for each distinct submitted file (name and content). A file is kept
+    (and its upload logged) once a session; a name that two different files share is shown with each
+    one's SHA-256, and the two are separate submissions."""
+    by_key = {}
+    for name, content in submitted:
+        by_key.setdefault((Path(name).name, hashlib.sha256(content).hexdigest()), content)
+    names = [name for name, _ in by_key]
+    files = {}
+    for (name, sha), content in by_key.items():
+        if (name, sha) not in session.stored_uploads:
+            session.stored_uploads[(name, sha)] = str(desk.upload(name, content, root()))
+        files[session.stored_uploads[(name, sha)]] = name if names.count(name) == 1 else f"{name} ({sha[:12]})"
+    return files
+
+
+def _evaluate_section(session, desk: Workspace, tender: Tender, files: list[str]) -> None:
     st.header("3. Evaluate")
-    if not session.uploads:
+    if not files:
         return
     letters = st.checkbox("Write a letter to every bidder", value=True, key="letters")
     if st.button("Evaluate", type="primary", key="evaluate"):
         with st.status("Evaluating…", expanded=True) as status:
-            st.write(f"Reading {len(session.uploads)} files and scoring the bids; rendering the PDFs…")
+            st.write(f"Reading {len(files)} files and scoring the bids; rendering the PDFs…")
             try:
                 request = Request(framework=session.framework_path, tender=str(desk.save_tender(tender, root())),
-                                  inputs=tuple(sorted(session.uploads.values())), letters=letters,
+                                  inputs=tuple(files), letters=letters,
                                   evaluated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
                 session.outcome, session.evaluation_id = desk.evaluate(request)
             except (ConfigurationError, StoreError) as error:
                 status.update(label="The evaluation could not run", state="error")
                 st.error(str(error))
+                return
+            if session.outcome.report_error:
+                status.update(label="Evaluated, but the PDFs could not be made", state="error")
+                st.error(f"The PDF report could not be rendered ({session.outcome.report_error}). The results below, "
+                         f"results.json and results.xlsx are stored as evaluation {session.evaluation_id}.")
                 return
             status.update(label="Evaluated", state="complete", expanded=False)
 
@@ -216,7 +259,8 @@ def _drill_down(outcome) -> None:
         left.html(detail["profile_svg"])
     right.html(detail["contribution_svg"])
     codes = document["framework"]["level_codes"]
-    st.dataframe(pd.DataFrame([{"objective": oid, "level": codes[o["level"]], "required": codes[o["required"]],
+    st.dataframe(pd.DataFrame([{"objective": oid, "level": "—" if o["level"] is None else codes[o["level"]],
+                                "required": codes[o["required"]],
                                 "passed": o["passed"], "score": o["score"], "weighted": o["weighted"],
                                 "unanswered": ", ".join(o["unanswered"])} for oid, o in bid["objectives"].items()]),
                  hide_index=True)

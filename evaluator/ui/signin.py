@@ -5,7 +5,7 @@ import time
 
 import streamlit as st
 
-from evaluator.workspace import ROLES, User
+from evaluator.workspace import ROLES, Store, User, signed_in_user
 
 LOCAL_MODE = ("Single-user local mode: no sign-in is configured, so you act as officer, analyst, auditor and "
               "admin. Configure [auth] in .streamlit/secrets.toml to sign users in.")
@@ -25,7 +25,9 @@ def token_expired(claims: dict, now: float) -> bool:
     return not isinstance(expiry, (int, float)) or expiry <= now
 
 
-def current_user() -> User:
+def current_user(store: Store) -> User:
+    """The local user, or the signed-in one with the roles and grants the store's users table gives them
+    (the identity provider's role claim only seeds a user the table does not hold)."""
     if not _sign_in_configured():
         st.sidebar.info(LOCAL_MODE)
         return User.local()
@@ -40,9 +42,11 @@ def current_user() -> User:
     settings = st.secrets.get("evaluator", {})
     roles = roles_from_claims(claims, settings.get("roles_claim", "groups"), dict(settings.get("role_map", {})))
     name = claims.get("email") or claims.get("sub") or "unknown"
-    st.sidebar.caption(f"Signed in as {name}: {', '.join(sorted(roles)) or 'no role'}")
+    user = signed_in_user(store, User(name, roles))
+    grants = f" (granted {', '.join(sorted(user.grants))})" if user.grants else ""
+    st.sidebar.caption(f"Signed in as {name}: {', '.join(sorted(user.roles)) or 'no role'}{grants}")
     st.sidebar.button("Sign out", on_click=st.logout)
-    return User(name, roles)
+    return user
 
 
 def _sign_in_configured() -> bool:
