@@ -64,7 +64,7 @@ def _at_or_above(criterion, target: np.ndarray, rng) -> np.ndarray:
 
 def sample_request(bids_csv: Path, **fields):
     """The sample tender's evaluation of a generated bids file, results.json only (for in-process benchmarks)."""
-    from evaluator.service import Request
+    from evaluator.pipeline import Request
 
     return Request(framework=str(FRAMEWORK), tender=str(ROOT / "samples" / "tender.yaml"), inputs=(str(bids_csv),),
                    formats=("json",), **fields)

@@ -19,7 +19,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from evaluate_10k import sample_request, write_bids  # noqa: E402
-from evaluator.service import run_evaluation  # noqa: E402
+
+from evaluator.pipeline import run_evaluation  # noqa: E402
 from evaluator.scoring.robustness import linear_totals, rank_acceptability, robustness  # noqa: E402
 
 

@@ -17,8 +17,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from evaluate_10k import sample_request, write_bids  # noqa: E402
-from evaluator.service import run_evaluation  # noqa: E402
-from evaluator.workspace import Store, User, Workspace  # noqa: E402
+
+from evaluator.application import Desk, Store, User  # noqa: E402
+from evaluator.pipeline import run_evaluation  # noqa: E402
 
 
 def main() -> None:
@@ -36,7 +37,7 @@ def main() -> None:
             run_evaluation(request)
         bare = time.perf_counter() - start
         url = os.environ.get("EVALUATOR_DATABASE_URL") or f"sqlite:///{folder}/evaluator.db"
-        desk = Workspace(Store(url), User.local())
+        desk = Desk(Store(url), User.local())
         start = time.perf_counter()
         for request in requests:
             desk.evaluate(request)

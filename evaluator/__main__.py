@@ -85,7 +85,7 @@ def evaluation_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def request_from(args, formats: tuple[str, ...]):
-    from evaluator.service import Request
+    from evaluator.pipeline import Request
 
     if not 1 <= args.draws <= MAX_DRAWS or not 0 < args.concentration < math.inf:
         raise ConfigurationError("usage", f"--draws must be from 1 to {MAX_DRAWS:,} and --concentration a "
@@ -119,17 +119,17 @@ def evaluation_time(given: str | None) -> str:
         except ValueError:
             raise ConfigurationError("--evaluated-at", f"{given!r} is not an ISO 8601 time such as "
                                                        f"2026-04-30T12:00:00Z") from None
-        moment = moment.replace(tzinfo=moment.tzinfo or dt.timezone.utc)
+        moment = moment.replace(tzinfo=moment.tzinfo or dt.UTC)
         try:
-            moment.astimezone(dt.timezone.utc)
+            moment.astimezone(dt.UTC)
         except OverflowError:
             raise ConfigurationError("--evaluated-at", f"{given!r} is beyond the last representable time "
                                                        f"(9999-12-31T23:59:59Z)") from None
     elif os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
-        moment = dt.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), dt.timezone.utc)
+        moment = dt.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), dt.UTC)
     else:
-        moment = dt.datetime.now(dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = dt.datetime.now(dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def command_evaluate(args) -> int:
@@ -137,12 +137,12 @@ def command_evaluate(args) -> int:
     request = request_from(args, formats)
     # The PDF worker starts first: it imports WeasyPrint while this process imports pandas and scores.
     worker = RenderWorker() if args.letters or set(formats) & set(PDF_FORMATS) else None
+    from evaluator.application import Desk, Store, User
+    from evaluator.pipeline import LETTERS
     from evaluator.report.summary import summary_text
-    from evaluator.service import LETTERS
-    from evaluator.workspace import Store, User, Workspace
 
     store = Store()
-    outcome, evaluation_id = Workspace(store, User.local()).evaluate(request, worker, out=args.out)
+    outcome, evaluation_id = Desk(store, User.local()).evaluate(request, worker, out=args.out)
     sys.stdout.write(summary_text(outcome.document))
     written = sorted(name for name in outcome.files if not name.startswith(f"{LETTERS}/"))
     letters = len(outcome.files) - len(written)
@@ -161,10 +161,10 @@ def command_evaluate(args) -> int:
 def command_analyse(args) -> int:
     import json
 
-    from evaluator.service import write_outputs
-    from evaluator.workspace import Store, User, Workspace
+    from evaluator.application import Desk, Store, User
+    from evaluator.pipeline import write_outputs
 
-    outcome = Workspace(Store(), User.local()).analyse(request_from(args, ("robustness",)))
+    outcome = Desk(Store(), User.local()).analyse(request_from(args, ("robustness",)))
     write_outputs(outcome, args.out)
     analysis = json.loads(outcome.files["robustness.json"])
     acceptability = analysis["acceptability"]
@@ -180,7 +180,7 @@ def command_analyse(args) -> int:
 
 def command_template(args) -> int:
     from evaluator.output_files import write_file
-    from evaluator.service import make_template
+    from evaluator.pipeline import make_template
 
     content = make_template(args.framework, args.tender)
     write_file(Path(args.out), content)
@@ -194,8 +194,8 @@ def command_prefill(args) -> int:
 
     from evaluator.ingest.files import read_bids
     from evaluator.model.crosswalk import load_crosswalk, prefill
-    from evaluator.report.cells import neutralised_row
     from evaluator.output_files import write_file
+    from evaluator.report.cells import neutralised_row
 
     source, _ = load_framework(args.source)
     target, _ = load_framework(args.target)
@@ -223,10 +223,10 @@ def command_prefill(args) -> int:
 
 
 def command_reproduce(args) -> int:
-    from evaluator.workspace import Store, User, Workspace
+    from evaluator.application import Desk, Store, User
 
     try:
-        rows = Workspace(Store(), User.local()).reproduce(args.evaluation_id)
+        rows = Desk(Store(), User.local()).reproduce(args.evaluation_id)
     except KeyError as error:
         raise ConfigurationError("reproduce", error.args[0]) from None
     for name, recorded, again in rows:
@@ -245,9 +245,9 @@ def command_audit(args) -> int:
     if args.action == "keygen":
         return audit_keygen(args.out)
     expect = [expected_head(value) for value in args.expect]
-    from evaluator.workspace import Store, User, Workspace
+    from evaluator.application import Desk, Store, User
 
-    desk = Workspace(Store(), User.local())
+    desk = Desk(Store(), User.local())
     if args.action == "head":
         seq, digest = desk.audit_head()
         print(f"{seq} {digest}")

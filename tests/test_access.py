@@ -3,17 +3,17 @@ reads, roles and grants from the users table, and `analyse` checked and logged l
 
 import json
 
-import numpy as np
 import pytest
 from sqlalchemy import select
 
-from conftest import CSF_PATH, ROOT, SAMPLES
 from evaluator.__main__ import main
+from evaluator.application import Desk, PermissionDenied, Store, User, signed_in_user
 from evaluator.model.tender import resolve_settings
+from evaluator.pipeline import Request
 from evaluator.scoring import evaluate_combined
-from evaluator.service import Request
 from evaluator.store.schema import audit_log
-from evaluator.workspace import PermissionDenied, Store, User, Workspace, signed_in_user
+
+from conftest import CSF_PATH, ROOT, SAMPLES
 
 COMBINED = Request(framework="frameworks/eu-csf-2026.yaml", tender="samples/tender-combined.yaml",
                    inputs=("samples/bids", "samples/certificates.csv", "samples/product/capability-wide.csv"),
@@ -29,8 +29,8 @@ def store(tmp_path, monkeypatch) -> Store:
     return Store(f"sqlite:///{tmp_path / 'evaluator.db'}")
 
 
-def desk(store: Store, *roles, grants=(), name="someone") -> Workspace:
-    return Workspace(store, User(name, frozenset(roles), frozenset(grants)), lambda: "2026-11-26T09:00:00Z")
+def desk(store: Store, *roles, grants=(), name="someone") -> Desk:
+    return Desk(store, User(name, frozenset(roles), frozenset(grants)), lambda: "2026-11-26T09:00:00Z")
 
 
 def events(store: Store) -> list[tuple[str, str, dict]]:

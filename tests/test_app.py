@@ -7,11 +7,12 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, SAMPLES
-from evaluator.service import Request
+from evaluator.application import Desk, Store, User
+from evaluator.pipeline import Request
 from evaluator.store.database import database_url
 from evaluator.store.schema import audit_log
-from evaluator.workspace import Store, User, Workspace
+
+from conftest import ROOT, SAMPLES
 
 PAGES = "evaluator/ui/pages"
 
@@ -250,7 +251,7 @@ class TestSignedInRoles:
         return app.run()
 
     def test_roles_and_the_grant_set_by_an_admin_take_effect(self, data):
-        Workspace(data, User.local()).set_user("ana@example.org", ["analyst"], ["bid_identities"])
+        Desk(data, User.local()).set_user("ana@example.org", ["analyst"], ["bid_identities"])
         app = self.signed_in("ana@example.org", ["procurement"])  # the claim alone would make her an officer
         assert any(text.value == "Signed in as ana@example.org: analyst (granted bid_identities)"
                    for text in app.sidebar.caption)
@@ -280,10 +281,10 @@ class TestSignedInRoles:
 
     def test_an_analyst_without_the_grant_sees_a_stored_evaluation_redacted(self, data, monkeypatch):
         monkeypatch.chdir(ROOT)
-        Workspace(data, User.local()).evaluate(Request(
+        Desk(data, User.local()).evaluate(Request(
             framework=str(ROOT / "frameworks" / "eu-csf-2026.yaml"), tender="samples/tender.yaml",
             inputs=("samples/bids",), formats=("json",), evaluated_at="2026-11-26T09:00:00Z"))
-        Workspace(data, User.local()).set_user("pia@example.org", ["analyst"])
+        Desk(data, User.local()).set_user("pia@example.org", ["analyst"])
         analyst = self.signed_in("pia@example.org", []).switch_page(f"{PAGES}/analyst.py").run()
         analyst.selectbox(key="analyst-evaluation").select_index(1).run()
         comparison = table(analyst, "rank now")

@@ -13,14 +13,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, delete, insert, literal, select, text, update
 
-from conftest import CSF_PATH, ROOT, SAMPLES
 from evaluator.__main__ import main
-from evaluator.service import Request, run_evaluation
+from evaluator.application import Desk, Store, User
+from evaluator.pipeline import Request, run_evaluation
 from evaluator.store import audit, records
 from evaluator.store.database import writing
 from evaluator.store.schema import audit_checkpoints, audit_log, evaluation_files, evaluations, files
 from evaluator.store.signing import Signer
-from evaluator.workspace import Store, User, Workspace
+
+from conftest import CSF_PATH, ROOT, SAMPLES
 
 POSTGRES = os.environ.get("EVALUATOR_TEST_POSTGRES_URL")
 TABLES = ("audit_checkpoints", "audit_log", "users", "evaluation_files", "evaluations", "versions", "files",
@@ -59,8 +60,8 @@ def request(evaluated_at="2026-11-26T09:00:00Z") -> Request:
                    formats=("json",), evaluated_at=evaluated_at)
 
 
-def desk(url) -> Workspace:
-    return Workspace(Store(url), User("someone", frozenset(("officer", "analyst", "auditor", "admin"))), clock)
+def desk(url) -> Desk:
+    return Desk(Store(url), User("someone", frozenset(("officer", "analyst", "auditor", "admin"))), clock)
 
 
 def cli(capsys, *arguments) -> tuple[int, str, str]:
@@ -342,7 +343,7 @@ def test_a_changed_request_is_found_through_its_recorded_hash(url):
     content = (SAMPLES / "tender.yaml").read_bytes()
     sha = hashlib.sha256(content).hexdigest()
     stored_request = '{"evaluated_at": "2026-11-26T09:00:00Z", "minimum_level": null}'
-    with writing(store.engine) as connection:  # an evaluation as Workspace.evaluate stores it
+    with writing(store.engine) as connection:  # an evaluation as Desk.evaluate stores it
         records.put_files(connection, {sha: content})
         records.put_evaluation(connection, "e1", "2026-11-26T09:00:00Z", "someone", stored_request, "",
                                {TENDER: sha}, {"tender.yaml": sha})

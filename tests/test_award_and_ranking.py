@@ -2,8 +2,9 @@
 
 import pytest
 
-from conftest import run
 from evaluator.model.tender import Tender
+
+from conftest import run
 
 
 def levels(*per_objective):

@@ -4,13 +4,14 @@ import datetime as dt
 
 import pytest
 
-from conftest import CSF_PATH, SAMPLES, run, top_ranks
 from evaluator.errors import ConfigurationError
 from evaluator.ingest.files import read_bid_bytes, read_bids
 from evaluator.model.certification import Certificate, CertificationGate, certificate_failures, load_schemes
 from evaluator.model.framework import load_framework
 from evaluator.model.tender import Tender, load_tender, resolve_settings
 from evaluator.scoring import evaluate
+
+from conftest import CSF_PATH, SAMPLES, run, top_ranks
 
 SCHEMES = load_schemes()
 
@@ -99,12 +100,13 @@ def test_the_schemes_file_is_a_recorded_input_of_a_gated_evaluation(tmp_path, mo
     and a reproduction reads the stored copy."""
     import hashlib
 
-    from conftest import ROOT
+    from evaluator.application import Desk, Store, User
     from evaluator.model.certification import SCHEMES_FILE, SCHEMES_NAME
-    from evaluator.service import Request
-    from evaluator.workspace import Store, User, Workspace
+    from evaluator.pipeline import Request
+
+    from conftest import ROOT
     monkeypatch.chdir(ROOT)
-    desk = Workspace(Store(f"sqlite:///{tmp_path / 'store.db'}"), User.local())
+    desk = Desk(Store(f"sqlite:///{tmp_path / 'store.db'}"), User.local())
     request = Request(framework="frameworks/eu-csf-2026.yaml", tender="samples/tender-certified.yaml",
                       inputs=("samples/bids", "samples/certificates.csv"), formats=("json",),
                       evaluated_at="2026-11-26T09:00:00Z")

@@ -8,8 +8,9 @@ import sys
 import openpyxl
 import pytest
 
-from conftest import CSF_PATH, ROOT, SAMPLES
 from evaluator.__main__ import main
+
+from conftest import CSF_PATH, ROOT, SAMPLES
 from factories import csv_text
 
 SAMPLE_ARGS = ["evaluate", "--framework", str(CSF_PATH), "--tender", str(SAMPLES / "tender.yaml"),
@@ -168,7 +169,7 @@ def test_bad_bid_files_still_exit_0(tmp_path):
 def test_internal_error_exits_1(tmp_path, monkeypatch, capsys):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
-    monkeypatch.setattr("evaluator.service.evaluate_combined", broken)
+    monkeypatch.setattr("evaluator.pipeline.evaluate_combined", broken)
     code, _ = evaluate(tmp_path)
     assert code == 1 and "internal error: RuntimeError: boom" in capsys.readouterr().err
 

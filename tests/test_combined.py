@@ -5,10 +5,11 @@ import subprocess
 
 import pytest
 
-from conftest import CSF_PATH, ROOT, SAMPLES
 from evaluator.__main__ import main
 from evaluator.ingest.files import read_bids_for
 from evaluator.model.framework import load_framework
+
+from conftest import CSF_PATH, ROOT, SAMPLES
 
 INPUTS = [str(SAMPLES / "bids"), str(SAMPLES / "certificates.csv"), str(SAMPLES / "product" / "capability-wide.csv")]
 
@@ -104,13 +105,13 @@ def test_a_combined_tender_evaluated_without_its_capability_side_excludes_instea
 def test_the_analyst_layer_reads_a_stored_combined_evaluation_with_both_frameworks(tmp_path, monkeypatch):
     """analysis_bids gives the capability answers to the capability side, not to the CSF bids, and the
     scoring core's rule over them gives the stored totals again."""
-    from evaluator.scoring import evaluate_combined
+    from evaluator.application import Desk, Store, User
     from evaluator.model.tender import resolve_settings
-    from evaluator.service import Request
-    from evaluator.workspace import Store, User, Workspace
+    from evaluator.pipeline import Request
+    from evaluator.scoring import evaluate_combined
 
     monkeypatch.chdir(ROOT)
-    desk = Workspace(Store(f"sqlite:///{tmp_path / 'evaluator.db'}"), User.local())
+    desk = Desk(Store(f"sqlite:///{tmp_path / 'evaluator.db'}"), User.local())
     request = Request(framework="frameworks/eu-csf-2026.yaml", tender="samples/tender-combined.yaml",
                       inputs=("samples/bids", "samples/certificates.csv", "samples/product/capability-wide.csv"),
                       formats=("json",), evaluated_at="2026-11-26T09:00:00Z")

@@ -5,13 +5,14 @@ import csv
 import numpy as np
 import pytest
 
-from conftest import LEVELS_PATH, ROOT, SAMPLES, bid_set
 from evaluator.__main__ import main
 from evaluator.errors import ConfigurationError
 from evaluator.ingest.files import read_bids
 from evaluator.model.crosswalk import Crosswalk, load_crosswalk, prefill
 from evaluator.model.tender import resolve_settings
 from evaluator.scoring import evaluate
+
+from conftest import LEVELS_PATH, ROOT, SAMPLES, bid_set
 
 CROSSWALK = ROOT / "frameworks" / "crosswalks" / "csf-levels-to-calculator.yaml"
 

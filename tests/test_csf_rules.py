@@ -2,9 +2,10 @@
 
 import pytest
 
-from conftest import run, top_ranks
 from evaluator.model.tender import Overrides, Tender
 from evaluator.report.results_json import results_document
+
+from conftest import run, top_ranks
 
 PERFECT_V121 = 100.08045  # Σ official maxima / 1000 × weight: 1000.03·15 + 1002·10 + … (the official points are rounded)
 PERFECT_GUIDANCE = 100.0756
@@ -161,9 +162,10 @@ class TestEvidence:
                                                  "action": action})
 
     def test_cap_lowers_unevidenced_answers_one_level_below(self, csf):
-        from conftest import bid_set
         from evaluator.model.tender import resolve_settings
         from evaluator.scoring import evaluate
+
+        from conftest import bid_set
 
         bids = bid_set(csf, [top_ranks(csf)])
         bids.evidence_quality[0, :] = 3  # third_party_certified everywhere …

@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
 from evaluator.__main__ import main
 from evaluator.model.framework import Framework
+
+from conftest import ROOT
 
 NUMBERS = json.loads((ROOT / "tests" / "data" / "csf-calculator-numbers.json").read_text())
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference" / "csf" / "calculator-2026-06.json"

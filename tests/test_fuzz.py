@@ -7,11 +7,13 @@ gives bids, or errors that say where and what.
 import io
 import zipfile
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from conftest import SAMPLES
 from evaluator.ingest.files import read_bid_bytes
 from evaluator.model.framework import load_framework
+
+from conftest import SAMPLES
 from factories import csv_text, long_rows
 
 CSF = load_framework(SAMPLES.parent / "frameworks" / "eu-csf-2026.yaml")[0]

@@ -2,8 +2,8 @@
 
 import codecs
 import hashlib
-import json
 import io
+import json
 import struct
 import subprocess
 import sys
@@ -14,9 +14,10 @@ import openpyxl.xml
 import pytest
 from defusedxml import DefusedXmlException
 
-from conftest import SAMPLES
 from evaluator.ingest.files import read_bid_bytes, read_bids
 from evaluator.ingest.responses import ReadOptions
+
+from conftest import SAMPLES
 from factories import bid_workbook, csv_text, long_rows
 
 BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -260,8 +261,9 @@ class TestFolderEntries:
     def evaluate_folder(self, folder, tmp_path) -> dict:
         import json
 
-        from conftest import CSF_PATH
         from evaluator.__main__ import main
+
+        from conftest import CSF_PATH
         out = tmp_path / "out"
         assert main(["evaluate", "--framework", str(CSF_PATH), "--formats", "json", "--out", str(out),
                      str(folder)]) == 0

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from conftest import SAMPLES, top_ranks
 from evaluator.ingest.files import read_bid_bytes, read_bids
+
+from conftest import SAMPLES, top_ranks
 from factories import bid_workbook, csv_text, long_rows, wide_rows
 
 

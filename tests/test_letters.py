@@ -5,8 +5,9 @@ import subprocess
 
 import pytest
 
-from conftest import CSF_PATH, SAMPLES
 from evaluator.__main__ import main
+
+from conftest import CSF_PATH, SAMPLES
 
 BIDS = SAMPLES / "bids"
 

@@ -1,13 +1,13 @@
 """Numeric criteria (linear and banded) and the whitepaper's national index, reproduced."""
 
-import csv
 import copy
+import csv
 
 import numpy as np
 import pytest
 import yaml
+from test_framework_validation import TINY
 
-from conftest import ROOT, SAMPLES
 from evaluator.errors import ConfigurationError
 from evaluator.ingest.files import read_bid_bytes, read_bids
 from evaluator.model.documents import parse_document
@@ -15,7 +15,8 @@ from evaluator.model.framework import Framework, Numeric, load_framework
 from evaluator.model.tender import Tender, resolve_settings
 from evaluator.scoring import evaluate
 from evaluator.scoring.numeric import numeric_points_and_levels
-from test_framework_validation import TINY
+
+from conftest import ROOT, SAMPLES
 
 
 def numeric(**fields) -> Numeric:

@@ -4,14 +4,16 @@ import json
 from pathlib import Path
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from conftest import bid_set, run
 from evaluator.ingest.files import read_bid_bytes
 from evaluator.model.framework import load_framework
 from evaluator.model.tender import Tender, resolve_settings
 from evaluator.report.results_json import results_document
 from evaluator.scoring import evaluate
+
+from conftest import bid_set, run
 from factories import bid_workbook, csv_text, long_rows, wide_rows
 
 CSF = load_framework(Path(__file__).resolve().parents[1] / "frameworks" / "eu-csf-2026.yaml")[0]

@@ -14,13 +14,14 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 from PIL import Image, ImageChops
+from sqlalchemy import select
+
+from evaluator.report import charts
+from evaluator.report.render import ReportError, bundled_asset, render_pdfs
+from evaluator.store.schema import audit_log
 
 from conftest import CSF_PATH, ROOT, SAMPLES
-from evaluator.report import charts
-from evaluator.store.schema import audit_log
-from evaluator.report.render import ReportError, bundled_asset, render_pdfs
 from factories import csv_text, long_rows
 
 EVALUATED_AT = "2026-11-26T09:00:00Z"
@@ -255,8 +256,8 @@ def large_tender(tmp_path_factory) -> Path:
 
 def report_of(folder: Path, tender: Path) -> tuple[str, dict]:
     """The report's HTML and the results document."""
+    from evaluator.pipeline import Request, evaluate_request
     from evaluator.report.pdf_report import ReportInfo, report_html
-    from evaluator.service import Request, evaluate_request
 
     outcome = evaluate_request(Request(framework=str(CSF_PATH), tender=str(tender), inputs=(str(folder / "bids.csv"),),
                                        formats=("json",)))
@@ -324,7 +325,7 @@ class TestLargeTender:
     ("MEMORY_LIMIT_BYTES", r"rendering failed: it needed more memory than its limit of 64 MiB and was stopped")])
 def test_a_failed_render_keeps_the_data_outputs(tmp_path, monkeypatch, capsys, limit, reason):
     from evaluator.__main__ import main
-    from evaluator.workspace import Store, User, Workspace
+    from evaluator.application import Desk, Store, User
 
     monkeypatch.setattr(f"evaluator.report.render.{limit}", 0.01 if limit == "TIME_LIMIT_S" else 64 * 2**20)
     out = tmp_path / "out"
@@ -337,7 +338,7 @@ def test_a_failed_render_keeps_the_data_outputs(tmp_path, monkeypatch, capsys, l
                          r"(\w+)\n", error)
     assert match, error
     assert not (out / "report.pdf").exists() and not (out / "summary.pdf").exists()
-    auditor = Workspace(Store(), User.local())
+    auditor = Desk(Store(), User.local())
     stored = auditor.output(match.group(1), "results.json")
     assert stored == (out / "results.json").read_bytes() and (out / "results.xlsx").stat().st_size > 0
     with auditor.store.engine.connect() as connection:

@@ -2,16 +2,23 @@
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from conftest import CSF_PATH, LEVELS_PATH, SAMPLES, run
 from evaluator.__main__ import main
 from evaluator.ingest.files import read_bids
 from evaluator.model.framework import load_framework
 from evaluator.model.tender import Tender, load_tender, resolve_settings
 from evaluator.scoring import evaluate
-from evaluator.scoring.robustness import (rank_acceptability, rank_reversals, robustness, stability_intervals,
-                                          threshold_what_ifs)
+from evaluator.scoring.robustness import (
+    rank_acceptability,
+    rank_reversals,
+    robustness,
+    stability_intervals,
+    threshold_what_ifs,
+)
+
+from conftest import CSF_PATH, LEVELS_PATH, SAMPLES, run
 
 LEVELS = load_framework(LEVELS_PATH)[0]
 

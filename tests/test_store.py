@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, delete, select, text, update
 
-from conftest import CSF_PATH, ROOT, SAMPLES
 from evaluator.__main__ import main
-from evaluator.service import Request
+from evaluator.application import Desk, PermissionDenied, Store, User
+from evaluator.pipeline import Request
 from evaluator.store.database import StoreError
 from evaluator.store.schema import audit_log, evaluation_files, evaluations, files
-from evaluator.workspace import PermissionDenied, Store, User, Workspace
+
+from conftest import CSF_PATH, ROOT, SAMPLES
 
 POSTGRES = os.environ.get("EVALUATOR_TEST_POSTGRES_URL")
 TABLES = ("audit_checkpoints", "audit_log", "users", "evaluation_files", "evaluations", "versions", "files", "alembic_version")
@@ -47,8 +48,8 @@ def request(evaluated_at="2026-11-26T09:00:00Z", formats=("json", "summary")) ->
                    inputs=("samples/bids",), formats=formats, evaluated_at=evaluated_at)
 
 
-def desk(url, *roles, grants=()) -> Workspace:
-    return Workspace(Store(url), User("someone", frozenset(roles or ("officer", "analyst", "auditor", "admin")),
+def desk(url, *roles, grants=()) -> Desk:
+    return Desk(Store(url), User("someone", frozenset(roles or ("officer", "analyst", "auditor", "admin")),
                                       frozenset(grants)), clock)
 
 
@@ -187,9 +188,9 @@ def test_two_sessions_evaluating_at_once(url):
 def test_a_killed_process_leaves_whole_evaluations_or_none(url):
     script = f"""
 import itertools
-from evaluator.service import Request
-from evaluator.workspace import Store, User, Workspace
-desk = Workspace(Store({url!r}), User.local())
+from evaluator.pipeline import Request
+from evaluator.application import Store, User, Desk
+desk = Desk(Store({url!r}), User.local())
 for n in itertools.count():
     desk.evaluate(Request(framework="frameworks/eu-csf-2026.yaml", tender="samples/tender.yaml",
                           inputs=("samples/bids",), formats=("json", "xlsx"),
@@ -341,7 +342,7 @@ def test_an_unwritable_output_disk_records_nothing_and_leaves_no_partial_file(tm
     error = capsys.readouterr().err
     assert code == 2 and "cannot write the results" in error and "no file was left half-written" in error
     assert not [path for path in output_disk.rglob("*") if path.name.endswith(".partial")]
-    officer = Workspace(Store(f"sqlite:///{data / 'evaluator.db'}"), User.local())
+    officer = Desk(Store(f"sqlite:///{data / 'evaluator.db'}"), User.local())
     assert officer.evaluations() == [] and officer.verify_audit()[:2] == (0, None)
 
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import CSF_PATH, LEVELS_PATH, SAMPLES
 from evaluator.__main__ import main
 from evaluator.ingest.files import read_bids
 from evaluator.ingest.template import answer_options
-from evaluator.service import make_template
+from evaluator.pipeline import make_template
+
+from conftest import CSF_PATH, LEVELS_PATH, SAMPLES
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 needs_libreoffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed (.ci/run installs it)")

@@ -3,10 +3,11 @@
 import pytest
 import yaml
 
-from conftest import SAMPLES
 from evaluator.errors import ConfigurationError
 from evaluator.model.documents import parse_document
 from evaluator.model.tender import Overrides, Tender, load_tender, resolve_settings
+
+from conftest import SAMPLES
 
 
 def tender(**fields) -> Tender:

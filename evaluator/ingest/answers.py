@@ -6,7 +6,7 @@ rows with a few hundred distinct answers cost a few hundred parses.
 
 import math
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -3,17 +3,16 @@
 import hashlib
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from evaluator.errors import ConfigurationError, Problem
 from evaluator.ingest.certificates import CertificateRows
-from evaluator.ingest.csv_reader import read_csv_bids
 from evaluator.ingest.columns import Column
+from evaluator.ingest.csv_reader import read_csv_bids
 from evaluator.ingest.responses import Extract, ReadOptions, UnreadableFile, assemble
 from evaluator.ingest.xlsx_reader import read_xlsx_bid
 from evaluator.model.bid import Bid, BidSet, SourceFile

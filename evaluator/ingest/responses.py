@@ -6,8 +6,8 @@ message function; sentences are only written for the first few problems of each 
 rows cost little more than a million good ones.
 """
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd

@@ -3,8 +3,8 @@
 import numpy as np
 
 from evaluator.model.bid import UNANSWERED, BidSet
-from evaluator.model.evaluation import EXCLUDED, INVALID, RANKED, Evaluation, ExclusionReason, passes_minimum
 from evaluator.model.certification import certificate_failures
+from evaluator.model.evaluation import EXCLUDED, INVALID, RANKED, Evaluation, ExclusionReason, passes_minimum
 from evaluator.model.framework import Framework
 from evaluator.model.ladders import Ladders
 from evaluator.model.tender import EVIDENCE_QUALITIES, Settings

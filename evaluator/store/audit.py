@@ -15,8 +15,8 @@ any entry, by someone with write access; three further checks catch that:
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import rfc8785
 from sqlalchemy import func, insert, select
@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 from evaluator.store.schema import audit_checkpoints, audit_log, evaluation_files, evaluations, files
 
 GENESIS = "0" * 64
-EVALUATION_EVENTS = ("evaluation", "report generated")  # the entries Workspace.evaluate writes
+EVALUATION_EVENTS = ("evaluation", "report generated")  # the entries Desk.evaluate writes
 OTHER_ROLES = ("refused",)  # evaluation_files roles besides input and output, checked when an entry records them
 
 

@@ -1,7 +1,17 @@
 """The tables, as SQLAlchemy Core. Changes go through a new Alembic migration in migrations/versions/."""
 
-from sqlalchemy import (BigInteger, Column, ForeignKey, Integer, LargeBinary, MetaData, PrimaryKeyConstraint, String,
-                        Table, Text)
+from sqlalchemy import (
+                        BigInteger,
+                        Column,
+                        ForeignKey,
+                        Integer,
+                        LargeBinary,
+                        MetaData,
+                        PrimaryKeyConstraint,
+                        String,
+                        Table,
+                        Text,
+)
 
 metadata = MetaData()
 

@@ -6,15 +6,24 @@ import time
 import pandas as pd
 import streamlit as st
 
+from evaluator.application import tender_yaml
 from evaluator.ingest.files import read_bids_for
-from evaluator.model.framework import WEIGHT_TOTAL, WEIGHT_TOLERANCE
+from evaluator.model.framework import WEIGHT_TOLERANCE, WEIGHT_TOTAL
 from evaluator.model.tender import Tender, resolve_settings
 from evaluator.report import charts
 from evaluator.scoring import CapabilityPart, capability_part, evaluate_combined
 from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED, robustness
-from evaluator.ui.common import (SAMPLE_BIDS, SAMPLE_CAPABILITY, SAMPLE_CERTIFICATES, capability_framework_at,
-                                 framework_at, may_use, sample_tender, state, workspace)
-from evaluator.workspace import tender_yaml
+from evaluator.ui.common import (
+    SAMPLE_BIDS,
+    SAMPLE_CAPABILITY,
+    SAMPLE_CERTIFICATES,
+    capability_framework_at,
+    framework_at,
+    may_use,
+    sample_tender,
+    state,
+    workspace,
+)
 
 TENDER_WEIGHTS = "the tender's weights"
 

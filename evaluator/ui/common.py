@@ -5,11 +5,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from evaluator.application import PERMISSIONS, Desk, Store, data_root, default_store_url
 from evaluator.model.framework import Framework, load_framework
 from evaluator.model.tender import Tender, load_tender
 from evaluator.ui.signin import current_user
-from evaluator.workspace import PERMISSIONS, Store, Workspace, data_root
-from evaluator.store.database import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAMEWORKS = sorted(p for p in (ROOT / "frameworks").glob("*.yaml"))
@@ -56,19 +55,19 @@ def store_at(url: str) -> Store:
     return Store(url)
 
 
-def workspace() -> Workspace:
+def workspace() -> Desk:
     """The signed-in (or local) user's access to the store, with the roles and grants the users table
     holds; signs in once per session in the audit log (again if an admin changed the user's roles)."""
-    store = store_at(database_url(root()))
+    store = store_at(default_store_url())
     user = current_user(store)
-    desk = Workspace(store, user)
+    desk = Desk(store, user)
     if st.session_state.get("signed_in_as") != user:
         desk.sign_in()
         st.session_state.signed_in_as = user
     return desk
 
 
-def may_use(desk: Workspace, action: str, workspace_name: str) -> bool:
+def may_use(desk: Desk, action: str, workspace_name: str) -> bool:
     """Whether the user may use this workspace (it needs `action`). If not, the page says why, and the
     refusal is logged once a session, not at every rerun."""
     if desk.allowed(action):

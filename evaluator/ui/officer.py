@@ -10,19 +10,32 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
+from evaluator.application import Desk, tender_yaml
 from evaluator.errors import ConfigurationError
 from evaluator.ingest.files import read_bids_for
 from evaluator.ingest.responses import ReadOptions
 from evaluator.ingest.template import render_template
-from evaluator.model.tender import UNKNOWN_POLICIES, TIE_BREAKS, Tender, load_tender, resolve_settings
+from evaluator.model.tender import TIE_BREAKS, UNKNOWN_POLICIES, Tender, load_tender, resolve_settings
+from evaluator.pipeline import LETTERS, Request
 from evaluator.report import charts
 from evaluator.report.pdf_report import report_context_for_bid
-from evaluator.service import LETTERS, Request
 from evaluator.store.database import StoreError
-from evaluator.ui.common import (FRAMEWORKS, MAX_FILES, SAMPLE_BIDS, SAMPLE_CAPABILITY, SAMPLE_CERTIFICATES,
-                                 SAMPLE_TENDERS, capability_framework_at, framework_at, gate_frame, may_use,
-                                 ranking_frame, root, state, workspace)
-from evaluator.workspace import Workspace, tender_yaml
+from evaluator.ui.common import (
+    FRAMEWORKS,
+    MAX_FILES,
+    SAMPLE_BIDS,
+    SAMPLE_CAPABILITY,
+    SAMPLE_CERTIFICATES,
+    SAMPLE_TENDERS,
+    capability_framework_at,
+    framework_at,
+    gate_frame,
+    may_use,
+    ranking_frame,
+    root,
+    state,
+    workspace,
+)
 
 OUTPUTS = ("results.json", "results.xlsx", "report.pdf", "summary.pdf")
 
@@ -136,7 +149,7 @@ def _remove_all(session) -> None:
     session.samples_added = False
 
 
-def _bids_section(session, desk: Workspace, tender: Tender) -> list[str]:
+def _bids_section(session, desk: Desk, tender: Tender) -> list[str]:
     """The bid files of this tender, exactly as the uploader shows them (plus the bundled samples once
     added): each kept under its SHA-256, validated, and returned as stored paths for the evaluation."""
     st.header("2. Bids")
@@ -178,7 +191,7 @@ def _bids_section(session, desk: Workspace, tender: Tender) -> list[str]:
     return sorted(files)
 
 
-def _kept(session, desk: Workspace, submitted: list[tuple[str, bytes]]) -> dict[str, str]:
+def _kept(session, desk: Desk, submitted: list[tuple[str, bytes]]) -> dict[str, str]:
     """Stored path -> the name shown, for each distinct submitted file (name and content). A file is kept
     (and its upload logged) once a session; a name that two different files share is shown with each
     one's SHA-256, and the two are separate submissions."""
@@ -194,7 +207,7 @@ def _kept(session, desk: Workspace, submitted: list[tuple[str, bytes]]) -> dict[
     return files
 
 
-def _evaluate_section(session, desk: Workspace, tender: Tender, files: list[str]) -> None:
+def _evaluate_section(session, desk: Desk, tender: Tender, files: list[str]) -> None:
     st.header("3. Evaluate")
     if not files:
         return
@@ -205,7 +218,7 @@ def _evaluate_section(session, desk: Workspace, tender: Tender, files: list[str]
             try:
                 request = Request(framework=session.framework_path, tender=str(desk.save_tender(tender, root())),
                                   inputs=tuple(files), letters=letters,
-                                  evaluated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+                                  evaluated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
                 session.outcome, session.evaluation_id = desk.evaluate(request)
             except (ConfigurationError, StoreError) as error:
                 status.update(label="The evaluation could not run", state="error")
@@ -219,7 +232,7 @@ def _evaluate_section(session, desk: Workspace, tender: Tender, files: list[str]
             status.update(label="Evaluated", state="complete", expanded=False)
 
 
-def _results(session, desk: Workspace) -> None:
+def _results(session, desk: Desk) -> None:
     outcome = session.outcome
     document = outcome.document
     summary = document["summary"]
@@ -272,7 +285,7 @@ def _drill_down(outcome) -> None:
         st.error(f"Excluded: {reason['message']}")
 
 
-def _downloads(outcome, desk: Workspace, evaluation_id: str) -> None:
+def _downloads(outcome, desk: Desk, evaluation_id: str) -> None:
     st.subheader("Downloads")
     st.caption(f"Stored as evaluation {evaluation_id}; every download is recorded in the audit log.")
     columns = st.columns(len(OUTPUTS) + 1)

@@ -5,7 +5,7 @@ import time
 
 import streamlit as st
 
-from evaluator.workspace import ROLES, Store, User, signed_in_user
+from evaluator.application import ROLES, Store, User, signed_in_user
 
 LOCAL_MODE = ("Single-user local mode: no sign-in is configured, so you act as officer, analyst, auditor and "
               "admin. Configure [auth] in .streamlit/secrets.toml to sign users in.")

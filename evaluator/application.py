@@ -1,5 +1,6 @@
-"""The service layer the CLI and the app share: every action checks the user's role here (not in the
-UI), goes through the store in one transaction, and leaves an entry in the audit log.
+"""The application layer, the only way the CLI and the app act: every action checks the user's
+permission here (not in the UI), goes through the store in one transaction, and leaves an entry in the
+audit log. A `Desk` is what one user may do against one store.
 
 Roles: officer (tenders, uploads, evaluations, reports), analyst (frameworks and weights; bid identities
 and prices only with the `bid_identities` grant), auditor (reads everything, verifies, reproduces;
@@ -10,7 +11,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import os
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,11 +19,11 @@ from pathlib import Path
 import yaml
 
 from evaluator.model.tender import Overrides, Tender
-from evaluator.report.render import RenderWorker
 from evaluator.output_files import write_file
-from evaluator.service import Outcome, Request, evaluate_request, render_pdfs, run_evaluation, write_outputs
-from evaluator.store import audit, records, signing
-from evaluator.store.database import database_url, open_engine, reading, writing
+from evaluator.pipeline import Outcome, Request, evaluate_request, render_pdfs, run_evaluation, write_outputs
+from evaluator.report.render import RenderWorker
+from evaluator.store import Store, audit, data_root, records, signing
+from evaluator.store.database import database_url, reading, writing
 
 ROLES = ("officer", "analyst", "auditor", "admin")
 PERMISSIONS = {
@@ -38,7 +38,6 @@ PERMISSIONS = {
     "verify the audit log": {"auditor", "admin"},
     "manage users": {"admin"},
 }
-DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "data"
 LOCAL_USER = "local"
 
 
@@ -69,24 +68,17 @@ def signed_in_user(store: "Store", claimed: User) -> User:
     return User(claimed.name, roles, frozenset(grant for grant in (row.grants or "").split(",") if grant))
 
 
-def data_root() -> Path:
-    return Path(os.environ.get("EVALUATOR_DATA", DEFAULT_ROOT))
+
+def default_store_url() -> str:
+    """The store the app and the CLI use: EVALUATOR_DATABASE_URL, else evaluator.db in the data folder."""
+    return database_url(data_root())
 
 
 def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class Store:
-    """One database (SQLite file by default, PostgreSQL with EVALUATOR_DATABASE_URL)."""
-
-    def __init__(self, url: str | None = None):
-        self.url = url or database_url(data_root())
-        self.engine = open_engine(self.url)
-        self.signer = signing.signer_from_environment()  # EVALUATOR_AUDIT_KEY: signs the head after evaluations
-
-
-class Workspace:
+class Desk:
     """What one user may do, against one store."""
 
     def __init__(self, store: Store, user: User, clock=utc_now):
@@ -282,7 +274,7 @@ class Workspace:
         from evaluator.ingest.responses import ReadOptions
         from evaluator.model.framework import load_framework
         from evaluator.model.tender import load_tender
-        from evaluator.service import load_capability
+        from evaluator.pipeline import load_capability
 
         with self._stored_inputs(evaluation_id) as (request, stored):
             framework, _ = load_framework(located(request.framework, stored))
