@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORK = ROOT / "frameworks" / "eu-csf-2026.yaml"
 sys.path.insert(0, str(ROOT))
 
-from evaluator.model.framework import load_framework  # noqa: E402
+from evaluator.loading import load_framework  # noqa: E402
 
 
 def write_bids(path: Path, bids: int, profile: str, seed: int = 20261126) -> None:

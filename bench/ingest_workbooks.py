@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from evaluator.ingest.files import read_bids  # noqa: E402
 from evaluator.ingest.template import answer_options  # noqa: E402
-from evaluator.model.framework import load_framework  # noqa: E402
+from evaluator.loading import load_framework  # noqa: E402
 from evaluator.pipeline import make_template  # noqa: E402
 
 FRAMEWORK = ROOT / "frameworks" / "eu-csf-2026.yaml"

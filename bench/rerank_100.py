@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from evaluate_10k import write_bids  # noqa: E402
 
 from evaluator.ingest.files import read_bids  # noqa: E402
-from evaluator.model.framework import load_framework  # noqa: E402
-from evaluator.model.tender import load_tender, resolve_settings  # noqa: E402
+from evaluator.loading import load_framework, load_tender  # noqa: E402
+from evaluator.model.tender import resolve_settings  # noqa: E402
 from evaluator.scoring import evaluate  # noqa: E402
 
 

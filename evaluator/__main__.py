@@ -10,14 +10,28 @@ import sys
 from pathlib import Path
 
 from evaluator import __version__
-from evaluator.errors import ConfigurationError, StoreError
-from evaluator.model.framework import Framework, load_framework
-from evaluator.model.tender import UNKNOWN_POLICIES, Overrides
+from evaluator.errors import (
+    ConfigurationError,
+    EvaluatorError,
+    PermissionDenied,
+    ReportError,
+    StoreError,
+    UnknownEvaluation,
+)
+from evaluator.loading import load_framework
+from evaluator.model.framework import Framework
+from evaluator.model.tender import Overrides
+from evaluator.model.times import utc_text
+from evaluator.model.unanswered import UNKNOWN_POLICIES
 from evaluator.report import OUTPUT_FORMATS, PDF_FORMATS
 from evaluator.report.render import RenderWorker
 from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 
 USAGE_ERROR, INTERNAL_ERROR, VERIFICATION_FAILED = 2, 1, 3
+EXIT_STATUS: dict[type[EvaluatorError], int] = {  # every kind of error, its exit status (the first match wins)
+    ConfigurationError: USAGE_ERROR, StoreError: USAGE_ERROR, PermissionDenied: USAGE_ERROR,
+    UnknownEvaluation: USAGE_ERROR, ReportError: INTERNAL_ERROR, EvaluatorError: INTERNAL_ERROR,
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -87,6 +101,8 @@ def evaluation_arguments(command: argparse.ArgumentParser) -> None:
 def request_from(args, formats: tuple[str, ...]):
     from evaluator.pipeline import Request
 
+    if not 0 <= args.seed < 2**63:
+        raise ConfigurationError("usage", "--seed must be a whole number from 0 to 2^63 - 1")
     if not 1 <= args.draws <= MAX_DRAWS or not 0 < args.concentration < math.inf:
         raise ConfigurationError("usage", f"--draws must be from 1 to {MAX_DRAWS:,} and --concentration a "
                                           f"number above 0")
@@ -113,7 +129,8 @@ def overrides_from(args) -> Overrides:
 def evaluation_time(given: str | None) -> str:
     """The evaluation time as ISO 8601 UTC: the flag, else SOURCE_DATE_EPOCH, else the clock (here only,
     at the edge: the core and the renderers never read it)."""
-    if given:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if given is not None:
         try:
             moment = dt.datetime.fromisoformat(given.replace("Z", "+00:00"))
         except ValueError:
@@ -123,13 +140,20 @@ def evaluation_time(given: str | None) -> str:
         try:
             moment.astimezone(dt.UTC)
         except OverflowError:
-            raise ConfigurationError("--evaluated-at", f"{given!r} is beyond the last representable time "
-                                                       f"(9999-12-31T23:59:59Z)") from None
-    elif os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
-        moment = dt.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), dt.UTC)
+            edge = "before the first" if moment.year == 1 else "beyond the last"
+            raise ConfigurationError("--evaluated-at", f"{given!r} is {edge} representable time (0001-01-01T00:00:00Z "
+                                                       f"to 9999-12-31T23:59:59Z)") from None
+    elif epoch is not None:
+        try:
+            moment = dt.datetime.fromtimestamp(int(epoch) if epoch.strip().isdigit() else -1, dt.UTC)
+        except (ValueError, OverflowError, OSError):
+            moment = None
+        if moment is None or not epoch.strip().isdigit():
+            raise ConfigurationError("SOURCE_DATE_EPOCH", f"{epoch[:40]!r} is not a number of seconds since "
+                                                          f"1970 up to the year 9999")
     else:
         moment = dt.datetime.now(dt.UTC)
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_text(moment)
 
 
 def command_evaluate(args) -> int:
@@ -193,7 +217,8 @@ def command_prefill(args) -> int:
     import io
 
     from evaluator.ingest.files import read_bids
-    from evaluator.model.crosswalk import load_crosswalk, prefill
+    from evaluator.loading import load_crosswalk
+    from evaluator.model.crosswalk import prefill
     from evaluator.output_files import write_file
     from evaluator.report.cells import neutralised_row
 
@@ -225,10 +250,7 @@ def command_prefill(args) -> int:
 def command_reproduce(args) -> int:
     from evaluator.application import Desk, Store, User
 
-    try:
-        rows = Desk(Store(), User.local()).reproduce(args.evaluation_id)
-    except KeyError as error:
-        raise ConfigurationError("reproduce", error.args[0]) from None
+    rows = Desk(Store(), User.local()).reproduce(args.evaluation_id)
     for name, recorded, again in rows:
         print(f"{'identical' if recorded == again else 'DIFFERS  '}  {name}  {recorded}"
               + ("" if recorded == again else f" -> {again}"))
@@ -311,18 +333,19 @@ def command_schema(_args) -> int:
     return 0
 
 
-COMMANDS = {"evaluate": command_evaluate, "analyse": command_analyse, "template": command_template, "validate-framework": command_validate,
-            "schema": command_schema, "reproduce": command_reproduce, "audit": command_audit,
-            "prefill": command_prefill}
+COMMANDS = {"evaluate": command_evaluate, "analyse": command_analyse, "template": command_template,
+            "validate-framework": command_validate, "schema": command_schema, "reproduce": command_reproduce,
+            "audit": command_audit, "prefill": command_prefill}
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except (ConfigurationError, StoreError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return USAGE_ERROR
+    except EvaluatorError as error:
+        status = next(code for kind, code in EXIT_STATUS.items() if isinstance(error, kind))
+        print(f"{'error' if status == USAGE_ERROR else 'internal error'}: {error}", file=sys.stderr)
+        return status
     except Exception as error:  # noqa: BLE001 - the contract's exit 1, with a reason instead of a trace
         print(f"internal error: {type(error).__name__}: {error}", file=sys.stderr)
         return INTERNAL_ERROR

@@ -16,21 +16,34 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from evaluator.model.tender import Overrides, Tender
+from evaluator.errors import ConfigurationError, PermissionDenied, UnknownEvaluation
+from evaluator.ingest.files import read_bids_for
+from evaluator.ingest.responses import ReadOptions
+from evaluator.ingest.template import render_template
+from evaluator.loading import load_framework, load_schemes, load_tender
+from evaluator.model.bid import BidSet
+from evaluator.model.certification import Schemes
+from evaluator.model.evaluation import Evaluation
+from evaluator.model.framework import Framework
+from evaluator.model.tender import Overrides, Settings, Tender
+from evaluator.model.times import utc_text
 from evaluator.output_files import write_file
-from evaluator.pipeline import Outcome, Request, evaluate_request, render_pdfs, run_evaluation, write_outputs
+from evaluator.pipeline import LETTERS, Outcome, Request, evaluate_request, render_pdfs, run_evaluation, write_outputs
+from evaluator.report import charts
+from evaluator.report.pdf_report import report_context_for_bid
 from evaluator.report.render import RenderWorker
+from evaluator.scoring import CapabilityPart, capability_part, evaluate_combined
+from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED
+from evaluator.scoring.robustness import robustness as award_robustness
 from evaluator.store import Store, audit, data_root, records, signing
 from evaluator.store.database import database_url, reading, writing
 
 ROLES = ("officer", "analyst", "auditor", "admin")
 PERMISSIONS = {
     "upload bids": {"officer"},
+    "make the vendor template": {"officer"},
     "evaluate": {"officer"},
     "save a tender version": {"officer", "analyst"},
-    "save a framework version": {"analyst"},
     "read evaluations": {"officer", "auditor", "analyst"},
     "download outputs": {"officer", "auditor"},
     "reproduce an evaluation": {"auditor"},
@@ -39,10 +52,6 @@ PERMISSIONS = {
     "manage users": {"admin"},
 }
 LOCAL_USER = "local"
-
-
-class PermissionDenied(Exception):
-    """The user's roles do not allow the action; the attempt is in the audit log."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,7 @@ def default_store_url() -> str:
 
 
 def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_text(dt.datetime.now(dt.UTC))
 
 
 class Desk:
@@ -129,11 +138,7 @@ class Desk:
 
     def save_tender(self, tender: Tender, root: Path, previous: str | None = None) -> Path:
         self._require("save a tender version")
-        return self._save_version("tender", tender.name or "tender", tender_yaml(tender).encode(), root, previous)
-
-    def save_framework(self, content: bytes, name: str, root: Path, previous: str | None = None) -> Path:
-        self._require("save a framework version")
-        return self._save_version("framework", name, content, root, previous)
+        return self._save_version("tender", tender.name or "tender", tender.to_yaml().encode(), root, previous)
 
     def _save_version(self, kind: str, name: str, content: bytes, root: Path, previous: str | None) -> Path:
         sha = hashlib.sha256(content).hexdigest()
@@ -151,35 +156,55 @@ class Desk:
         the evaluation's own audit entry: (1) read and score, with the data outputs, (2) write them to `out`
         (when given), (3) store the inputs and data outputs with an "evaluation" entry, (4) render the PDFs,
         which print that entry as the audit head, (5) write them, (6) store them with a "report generated"
-        entry. An evaluation with the same settings and input contents as a stored one records nothing new
-        (`outcome.recorded` is False) and renders its PDFs as they were."""
+        entry; a PDF that cannot be rendered or written leaves a "report failed" entry instead. An
+        evaluation with the same settings and input contents as a stored one records nothing new
+        (`outcome.recorded` is False), renders its PDFs as they were, and stores them if it had none."""
         self._require("evaluate")
         try:
             outcome = evaluate_request(request)
             evaluation_id = evaluation_key(request, outcome)
             with reading(self.store.engine) as connection:
                 stored = records.evaluation_row(connection, evaluation_id)
+                recorded_outputs = records.evaluation_file_hashes(connection, evaluation_id, "output")
+                own_entry = audit.entry_of(connection, evaluation_id, "evaluation") if stored else None
             if out is not None:
                 write_outputs(outcome, out)
-            if stored is not None:
-                request = dataclasses.replace(request, audit_head=load_request(stored.request).audit_head)
-            elif not request.wants_pdf:
+            if stored is None and not request.wants_pdf:
                 return self._record(outcome, request, evaluation_id), evaluation_id
-            else:
-                head = self._record_evaluation(outcome, request, evaluation_id)
-                request = request if request.audit_head else dataclasses.replace(request, audit_head=head)
+            if stored is None:
+                own_entry = self._record_evaluation(outcome, request, evaluation_id)
             if request.wants_pdf:
-                data = outcome.files
-                outcome = render_pdfs(outcome, request, worker or RenderWorker())
-                if out is not None:
-                    write_outputs(dataclasses.replace(outcome, submissions={}, files={
-                        name: content for name, content in outcome.files.items() if name not in data}), out)
-                if stored is None:
-                    self._record_report(outcome, request, evaluation_id, data)
+                head = (load_request(stored.request).audit_head if stored else "") or request.audit_head or \
+                    (f"{own_entry[0]} {own_entry[1]}" if own_entry else "")
+                outcome = self._report(dataclasses.replace(request, audit_head=head), outcome, evaluation_id,
+                                       worker or RenderWorker(), out, recorded_outputs)
         finally:
             if worker is not None:
                 worker.close()
         return dataclasses.replace(outcome, recorded=stored is None), evaluation_id
+
+    def _report(self, request: Request, outcome: Outcome, evaluation_id: str, worker: RenderWorker,
+                out: str | None, recorded_outputs: dict[str, str]) -> Outcome:
+        """Render the PDFs, write them, and store them unless they are stored already."""
+        data = outcome.files
+        try:
+            outcome = render_pdfs(outcome, request, worker)
+        finally:
+            worker.close()
+        pdfs = {name: content for name, content in outcome.files.items() if name not in data}
+        if outcome.report_error:
+            self._log("report failed", {"evaluation": evaluation_id, "reason": outcome.report_error})
+            return outcome
+        try:
+            if out is not None:
+                write_outputs(dataclasses.replace(outcome, submissions={}, files=pdfs), out)
+        except ConfigurationError as error:
+            self._log("report failed", {"evaluation": evaluation_id, "reason": str(error)})
+            raise ConfigurationError(error.where, f"{error.message}; results.json and the other data outputs were "
+                                                  f"written and stored as evaluation {evaluation_id}") from None
+        if not set(pdfs) <= set(recorded_outputs):
+            self._record_report(outcome, request, evaluation_id, data)
+        return outcome
 
     def _record(self, outcome: Outcome, request: Request, evaluation_id: str) -> Outcome:
         """A data-only evaluation: stored with both entries in one transaction."""
@@ -189,21 +214,16 @@ class Desk:
             audit.checkpoint(connection, self.store.signer)
         return outcome
 
-    def _record_evaluation(self, outcome: Outcome, request: Request, evaluation_id: str) -> str:
-        """Store the inputs and data outputs with the "evaluation" entry; returns that entry as "SEQ SHA256"."""
+    def _record_evaluation(self, outcome: Outcome, request: Request, evaluation_id: str) -> tuple[int, str]:
+        """Store the inputs and data outputs with the "evaluation" entry; returns that entry (seq, hash)."""
         with writing(self.store.engine) as connection:
             self._put_evaluation(connection, outcome, request, evaluation_id)
             audit.checkpoint(connection, self.store.signer)
-            seq, digest = audit.head_entry(connection)
-        return f"{seq} {digest}"
+            return audit.head_entry(connection)
 
     def _record_report(self, outcome: Outcome, request: Request, evaluation_id: str, data: dict) -> None:
-        """Store the PDFs (written by now) with the "report generated" entry and the head they print; or,
-        when they could not be rendered, a "report failed" entry saying why."""
+        """Store the PDFs (written by now) with the "report generated" entry and the head they print."""
         pdfs = {name: content for name, content in outcome.files.items() if name not in data}
-        if outcome.report_error:
-            self._log("report failed", {"evaluation": evaluation_id, "reason": outcome.report_error})
-            return
         with writing(self.store.engine) as connection:
             records.add_outputs(connection, evaluation_id, pdfs, request_json(request))
             self._report_entry(connection, outcome, request, evaluation_id, pdfs)
@@ -244,8 +264,7 @@ class Desk:
         """The results document; for an analyst without the bid_identities grant, bidders are anonymous."""
         self._require("read evaluations")
         with reading(self.store.engine) as connection:
-            sha = records.evaluation_row(connection, evaluation_id).results_sha256
-            document = json.loads(records.file_content(connection, sha))
+            document = json.loads(records.file_content(connection, self._row(connection, evaluation_id).results_sha256))
         return document if self.sees_identities() else redacted(document)
 
     def output(self, evaluation_id: str, name: str) -> bytes:
@@ -272,8 +291,7 @@ class Desk:
         self._require("read evaluations")
         from evaluator.ingest.files import located, read_bids_for
         from evaluator.ingest.responses import ReadOptions
-        from evaluator.model.framework import load_framework
-        from evaluator.model.tender import load_tender
+        from evaluator.loading import load_framework, load_tender
         from evaluator.pipeline import load_capability
 
         with self._stored_inputs(evaluation_id) as (request, stored):
@@ -286,17 +304,17 @@ class Desk:
         bids, capability_bids = bid_sets[0], (bid_sets[1] if capability else None)
         if not self.sees_identities():
             with reading(self.store.engine) as connection:
-                sha = records.evaluation_row(connection, evaluation_id).results_sha256
+                sha = self._row(connection, evaluation_id).results_sha256
                 content = records.file_content(connection, sha) if sha else None
             names = bidder_names(json.loads(content)["bids"] if content else None, bids)
             bids = redacted_bids(bids, names)
             if capability_bids is not None:
                 by_id: dict[str, str] = {}
-                for bid, name in zip(bid_sets[0].bids, names):  # the bid that holds the bid_id (the first valid)
+                for bid, name in zip(bid_sets[0].bids, names, strict=True):  # the holder of the bid_id: the first valid
                     if bid.bid_id and not bid.invalid:
                         by_id.setdefault(bid.bid_id, name)
                 capability_bids = redacted_bids(capability_bids, [
-                    by_id.get(bid.bid_id, f"Unmatched capability answers {i + 1}")
+                    by_id.get(bid.bid_id or "", f"Unmatched capability answers {i + 1}")
                     for i, bid in enumerate(capability_bids.bids)])
         return AnalysisInputs(request, tender, bids, capability, capability_bids)
 
@@ -313,6 +331,82 @@ class Desk:
             "acceptability_draws": analysis.get("acceptability", {}).get("draws")})
         return outcome
 
+    # -- the app's workspaces -----------------------------------------------------------------------
+    def vendor_template(self, framework: Framework, framework_sha256: str, settings: Settings) -> bytes:
+        """The bid template (.xlsx) vendors fill in, for this framework and the tender's settings."""
+        self._require("make the vendor template")
+        return render_template(framework, framework_sha256, settings)
+
+    def read_uploads(self, paths: list[str], frameworks: list[Framework], formulas: str = "refuse") -> list[BidSet]:
+        """Read and validate kept bid files, each given to the framework whose criteria it answers (the
+        tender's framework, then a combined tender's capability framework): one BidSet per framework. The
+        page logs each validation outcome once (record_validation), not every read."""
+        self._require("upload bids")
+        return read_bids_for(list(paths), list(frameworks), ReadOptions(formulas=formulas))
+
+    def evaluate_tender(self, framework_path: str, tender: Tender, files: list[str], root: Path,
+                        letters: bool = True) -> tuple[Outcome, str]:
+        """The officer's evaluation in the app: the tender saved as a version, then `files` evaluated with
+        every output, at this desk's clock time; see `evaluate`."""
+        self._require("evaluate")
+        request = Request(framework=framework_path, tender=str(self.save_tender(tender, root)), inputs=tuple(files),
+                          letters=letters, evaluated_at=self.clock())
+        return self.evaluate(request)
+
+    def bid_detail(self, outcome: Outcome, position: int) -> dict:
+        """The drill-down of the results document's bid at `position`: its level profile and weighted
+        contributions (SVG) and the answers that set each objective's level, as the report shows them."""
+        self._require("read evaluations")
+        return report_context_for_bid(outcome.document, outcome.evaluation, position)
+
+    def score_distribution(self, document: dict) -> str:
+        """The distribution of the bids' Sovereignty Scores (SVG); "" when no bid has a score."""
+        self._require("read evaluations")
+        scores = [bid["score"] for bid in document["bids"] if bid["score"] is not None]
+        return charts.score_distribution(scores) if scores else ""
+
+    def session_bids(self, outcome: Outcome, tender: Tender) -> tuple[BidSet, CapabilityPart | None, BidSet | None]:
+        """The bids of an evaluation made in this session, for the analyst's what-ifs: (bids, capability
+        part, capability answers), the last two only when `tender` is still a combined tender."""
+        self._require("analyse the award")
+        side = outcome.capability
+        if side is None or tender.capability is None:
+            return outcome.evaluation.bids, None, None
+        return outcome.evaluation.bids, CapabilityPart(side.framework, "", tender.capability.framework,
+                                                       side.settings), side.bids
+
+    def sample_bids(self, paths: list[str], tender: Tender, framework: Framework,
+                    capability: tuple[Framework, str] | None = None
+                    ) -> tuple[BidSet, CapabilityPart | None, BidSet | None]:
+        """Bid files (the bundled samples) read for the analyst's what-ifs, each under the framework whose
+        criteria it answers: (bids, capability part, capability answers); the last two only when `tender`
+        is combined, with `capability` its capability framework and that file's SHA-256."""
+        self._require("analyse the award")
+        if tender.capability is None or capability is None:
+            return read_bids_for(list(paths), [framework])[0], None, None
+        capability_framework, sha = capability
+        bid_sets = read_bids_for(list(paths), [framework, capability_framework])
+        return bid_sets[0], capability_part(tender, capability_framework, sha), bid_sets[1]
+
+    def reevaluate(self, framework: Framework, settings: Settings, bids: BidSet,
+                   capability: CapabilityPart | None = None, capability_bids: BidSet | None = None) -> Evaluation:
+        """Bids already read, evaluated again under `settings` (the analyst's weights and minimum levels),
+        in memory: nothing is stored, and nothing logged, since the workspace does it at every change."""
+        self._require("analyse the award")
+        return evaluate_combined(framework, settings, bids, capability, capability_bids).evaluation
+
+    def robustness(self, evaluation: Evaluation, draws: int = DEFAULT_DRAWS,
+                   concentration: float = DEFAULT_CONCENTRATION, seed: int = DEFAULT_SEED) -> dict:
+        """How sure the award of `evaluation` is (stability, acceptability, what-ifs, reversal), as
+        robustness.json holds it; computed live in the analyst workspace, so not logged (`analyse` is)."""
+        self._require("analyse the award")
+        return award_robustness(evaluation, draws, concentration, seed)
+
+    def acceptability_chart(self, acceptability: dict) -> str:
+        """The rank acceptability chart (SVG) of a robustness analysis's `acceptability["bids"]`."""
+        self._require("analyse the award")
+        return charts.rank_acceptability(list(acceptability), [entry["ranks"] for entry in acceptability.values()])
+
     # -- auditor ------------------------------------------------------------------------------------
     def reproduce(self, evaluation_id: str) -> list[tuple[str, str, str]]:
         """Run a stored evaluation again from its stored inputs: (output, recorded sha, reproduced sha)."""
@@ -326,14 +420,19 @@ class Desk:
         self._log("reproduce", {"evaluation": evaluation_id, "identical": all(a == b for _, a, b in rows)})
         return rows
 
+    @staticmethod
+    def _row(connection, evaluation_id: str):
+        row = records.evaluation_row(connection, evaluation_id)
+        if row is None:
+            raise UnknownEvaluation(f"no evaluation {evaluation_id!r} in the store")
+        return row
+
     @contextmanager
     def _stored_inputs(self, evaluation_id: str):
         """The evaluation's request, and its stored inputs by recorded name, each written to a fresh private
         temporary folder under its SHA-256: no recorded name ever becomes a path."""
         with reading(self.store.engine) as connection:
-            row = records.evaluation_row(connection, evaluation_id)
-            if row is None:
-                raise KeyError(f"no evaluation {evaluation_id!r} in the store")
+            row = self._row(connection, evaluation_id)
             hashes = records.evaluation_file_hashes(connection, evaluation_id, "input")
             refused = records.evaluation_file_hashes(connection, evaluation_id, "refused")
             contents = {sha: records.file_content(connection, sha) for sha in set(hashes.values())}
@@ -364,7 +463,7 @@ class Desk:
             return audit.head_entry(connection)
 
     # -- admin --------------------------------------------------------------------------------------
-    def set_user(self, name: str, roles: list[str], grants: list[str] = ()) -> None:
+    def set_user(self, name: str, roles: list[str], grants: tuple[str, ...] | list[str] = ()) -> None:
         self._require("manage users")
         unknown = sorted(set(roles) - set(ROLES))
         if unknown:
@@ -401,10 +500,25 @@ def load_request(text: str) -> Request:
                       "overrides": Overrides(**data["overrides"])})
 
 
-def tender_yaml(tender: Tender) -> str:
-    """The tender as YAML: only the settings that differ from the defaults, in a stable order."""
-    data = tender.model_dump(mode="json", exclude_defaults=True)
-    return yaml.safe_dump({"schema_version": 1, **data}, sort_keys=False, allow_unicode=True)
+def read_framework(path: str | Path) -> tuple[Framework, str]:
+    """A framework file and its SHA-256, for the app's forms (the bundled frameworks): a published reference
+    document, not anyone's data, so no role is needed and nothing is logged."""
+    return load_framework(path)
+
+
+def read_tender(path: str | Path) -> tuple[Tender, str]:
+    """A tender file and its SHA-256, for the app's forms (the bundled tenders); like read_framework."""
+    return load_tender(path)
+
+
+def certification_schemes() -> Schemes:
+    """The bundled certification schemes, which a tender's certification gate is checked against."""
+    return load_schemes()
+
+
+def letter_files(outcome: Outcome) -> dict[str, bytes]:
+    """The letters to the bidders among an outcome's files, by their names (letters/<bid_id>.pdf)."""
+    return {name: content for name, content in outcome.files.items() if name.startswith(f"{LETTERS}/")}
 
 
 @dataclass(frozen=True)
@@ -453,16 +567,17 @@ def redacted(document: dict) -> dict:
     """A results document without identities: bidders as 'Bidder n' (bidder_names); no vendor, service,
     price, currency, price points, source file, or error text; capability side likewise."""
     names = bidder_names(document["bids"])
-    by_id = {bid["bid_id"]: name for bid, name in zip(document["bids"], names)
+    by_id = {bid["bid_id"]: name for bid, name in zip(document["bids"], names, strict=True)
              if bid["bid_id"] and bid["status"] != "invalid"}
     bids = [{**bid, "bid_id": name, "vendor": name, "service": None, "price": None, "currency": None,
              "price_points": None, "source": None,
              "errors": [{"location": HIDDEN, "message": HIDDEN} for _ in bid["errors"]],
              "tie": None if bid["tie"] is None else {**bid["tie"], "tied_with": [by_id.get(t, HIDDEN) for t in
                                                                                bid["tie"]["tied_with"]]}}
-            for bid, name in zip(document["bids"], names)]
+            for bid, name in zip(document["bids"], names, strict=True)]
     hidden = {**document, "bids": bids,
-              "summary": {**document["summary"], "rank_1": [by_id.get(b, HIDDEN) for b in document["summary"]["rank_1"]]}}
+              "summary": {**document["summary"],
+                          "rank_1": [by_id.get(b, HIDDEN) for b in document["summary"]["rank_1"]]}}
     if "capability" in document:
         hidden["capability"] = {**document["capability"], "invalid": [
             {"bid_id": by_id.get(entry["bid_id"], HIDDEN), "file": None,
@@ -485,7 +600,7 @@ def redacted_bids(bids: "BidSet", names: list[str]) -> "BidSet":
         bid, bid_id=name, vendor=name, source=SourceFile(HIDDEN, ""), service=None, metadata={},
         errors=tuple(Problem(HIDDEN, HIDDEN) for _ in bid.errors),
         certificates=tuple(dataclasses.replace(c, issuer="", reference="") for c in bid.certificates))
-        for bid, name in zip(bids.bids, names))
+        for bid, name in zip(bids.bids, names, strict=True))
     blank = np.full(bids.evidence.shape, None, object)
     return BidSet(headers, bids.ranks, bids.evidence_quality, blank, blank.copy(), bids.values)
 

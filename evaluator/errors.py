@@ -1,13 +1,19 @@
-"""The two kinds of trouble the evaluator reports.
+"""The trouble the evaluator reports: one tree of exceptions, each a sentence for the user, and `Problem`.
 
-A `ConfigurationError` stops a run before anything is written (bad framework, tender or flag; exit 2).
-A `Problem` is a value: something wrong with one bid, with the place it was found. It never stops a batch.
+`EvaluatorError` and its kinds stop an action; the command line maps each kind to its exit status in one
+place (evaluator/__main__.py, EXIT_STATUS): a ConfigurationError, a StoreError, a PermissionDenied and an
+UnknownEvaluation are the user's to fix (exit 2); a ReportError is ours (exit 1). A `Problem` is a value:
+something wrong with one bid, with the place it was found. It never stops a batch.
 """
 
 from dataclasses import dataclass
 
 
-class ConfigurationError(Exception):
+class EvaluatorError(Exception):
+    """Any error the evaluator reports with a sentence (the message), never a traceback."""
+
+
+class ConfigurationError(EvaluatorError):
     """A framework, tender or command-line setting the evaluator cannot use."""
 
     def __init__(self, where: str, message: str):
@@ -16,11 +22,23 @@ class ConfigurationError(Exception):
         self.message = message
 
 
-class StoreError(Exception):
+class StoreError(EvaluatorError):
     """The store cannot do what was asked (read-only, full, unreachable); the message says why."""
 
 
-def quoted(text, limit: int = 80) -> str:
+class PermissionDenied(EvaluatorError):
+    """The user's roles do not allow the action; the attempt is in the audit log."""
+
+
+class UnknownEvaluation(EvaluatorError):
+    """No stored evaluation has the id asked for."""
+
+
+class ReportError(EvaluatorError):
+    """The PDFs could not be rendered (time limit, memory limit, a crash); the message says why."""
+
+
+def quoted(text: object, limit: int = 80) -> str:
     """A short, escaped excerpt of text from a submitted file, for messages: quoted, control and invisible
     characters escaped, clipped to `limit` characters, so a refused file is never copied into the outputs."""
     text = str(text)
@@ -35,5 +53,5 @@ class Problem:
     location: str
     message: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str]:
         return {"location": self.location, "message": self.message}

@@ -16,11 +16,11 @@ from evaluator.errors import ConfigurationError
 from evaluator.ingest.files import StoredInputs, located, read_bids_for
 from evaluator.ingest.responses import ReadOptions
 from evaluator.ingest.template import render_template
-from evaluator.model.certification import SCHEMES_FILE, SCHEMES_NAME, Schemes
+from evaluator.loading import SCHEMES_FILE, load_framework, load_schemes, load_tender
+from evaluator.model.certification import SCHEMES_NAME, Schemes
 from evaluator.model.documents import parse_document
 from evaluator.model.evaluation import Evaluation
-from evaluator.model.framework import load_framework
-from evaluator.model.tender import Overrides, Tender, load_tender, resolve_settings
+from evaluator.model.tender import Overrides, Tender, resolve_settings
 from evaluator.output_files import write_files
 from evaluator.report import OUTPUT_FORMATS, PDF_FORMATS
 from evaluator.report.pdf_report import ReportInfo, letter_htmls, report_html, summary_html
@@ -218,7 +218,7 @@ def _pdfs(request: Request, worker: RenderWorker, evaluation: Evaluation, docume
              for name in request.formats if name in PDF_OUTPUTS}
     if request.letters:
         htmls.update(_letter_names(letter_htmls(document, evaluation, info)))
-    return dict(zip(htmls, worker.render(list(htmls.values()))))  # a ReportError: see render_pdfs
+    return dict(zip(htmls, worker.render(list(htmls.values())), strict=True))  # a ReportError: see render_pdfs
 
 
 def _inputs(evaluation: Evaluation) -> tuple[tuple[str, str, int], ...]:
@@ -230,21 +230,23 @@ def _inputs(evaluation: Evaluation) -> tuple[tuple[str, str, int], ...]:
 
 
 def _letter_names(letters: list[tuple[dict, str]]) -> dict[str, str]:
-    """letters/<bid_id>.pdf, one for every bid. Where several bids give one bid_id (all but the first are
-    invalid for it) or a bid has none, only a sole valid holder keeps the plain name; the others are named
-    by their file's SHA-256 too, so no letter ever replaces another."""
-    holders: dict[str, list[dict]] = {}
+    """One letter for every bid: letters/<bid_id>.pdf when the bid_id is a safe file name that one bid alone
+    gives; otherwise (a bid_id several bids give, one that had to be changed to be a file name, or none) the
+    name also carries the SHA-256 of the bid's file (or of its name, for an entry that was never read), so
+    no letter ever replaces or poses as another."""
+    counts: dict[str, int] = {}
     for bid, _ in letters:
-        holders.setdefault(bid["bid_id"] or "", []).append(bid)
+        counts[bid["bid_id"] or ""] = counts.get(bid["bid_id"] or "", 0) + 1
     named = {}
     for bid, html in letters:
-        sharing = holders[bid["bid_id"] or ""]
-        valid = [other for other in sharing if other["status"] != "invalid"]
-        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", bid["bid_id"] or "").strip("._")[:80] or "bid"
-        if not bid["bid_id"] or (len(sharing) > 1 and valid != [bid]):
-            stem = f"{stem}--file-{bid['source']['sha256'][:12]}"
+        bid_id = bid["bid_id"] or ""
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", bid_id).strip("._")[:80]
+        if not stem or stem != bid_id or counts[bid_id] > 1:
+            source = bid["source"]
+            digest = source["sha256"] or hashlib.sha256(source["file"].encode()).hexdigest()
+            stem = f"{stem or 'bid'}--file-{digest[:12]}"
         name, n = f"{LETTERS}/{stem}.pdf", 1
-        while name in named:
+        while name in named:  # the same file holding several unnamed bids
             n += 1
             name = f"{LETTERS}/{stem}-{n}.pdf"
         named[name] = html
@@ -254,7 +256,8 @@ def _letter_names(letters: list[tuple[dict, str]]) -> dict[str, str]:
 def make_template(framework_path: str, tender_path: str | None) -> bytes:
     framework, framework_sha = load_framework(framework_path)
     tender, tender_sha = load_tender(tender_path) if tender_path else (None, None)
-    settings = resolve_settings(framework, tender, tender_where=str(tender_path))
+    schemes = load_schemes() if tender and tender.certifications else None
+    settings = resolve_settings(framework, tender, tender_where=str(tender_path), schemes=schemes)
     return render_template(framework, framework_sha, settings, tender_sha)
 
 

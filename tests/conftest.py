@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from evaluator.loading import load_framework
 from evaluator.model.bid import Bid, BidSet, SourceFile
-from evaluator.model.framework import Framework, load_framework
+from evaluator.model.framework import Framework
 from evaluator.model.tender import Overrides, Settings, Tender, resolve_settings
 from evaluator.scoring import evaluate
 
@@ -14,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CSF_PATH = ROOT / "frameworks" / "eu-csf-2026.yaml"
 LEVELS_PATH = ROOT / "frameworks" / "eu-csf-levels.yaml"
 SAMPLES = ROOT / "samples"
+NO_OVERRIDES = Overrides()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -58,6 +60,6 @@ def bid_set(framework: Framework, answers: list[dict[str, int | None]], prices=N
 
 
 def run(framework: Framework, answers: list[dict], tender: Tender | None = None, prices=None,
-        overrides: Overrides = Overrides()):
+        overrides: Overrides = NO_OVERRIDES):
     settings: Settings = resolve_settings(framework, tender, overrides)
     return evaluate(framework, settings, bid_set(framework, answers, prices))

@@ -12,12 +12,12 @@ import numpy as np
 
 from evaluator.errors import quoted
 from evaluator.ingest.columns import Column
-from evaluator.model.bid import QUALITY_NOT_STATED, UNANSWERED
+from evaluator.model.bid import QUALITY_NOT_STATED
 from evaluator.model.framework import Framework
 from evaluator.model.tender import EVIDENCE_QUALITIES
+from evaluator.model.unanswered import UNANSWERED, is_blank
 
-_LEADING_RANK = re.compile(r"(\d+)(?:\s*[.)\-]|\s)")
-_NOT_ANSWERED = {"", "unknown"}
+_LEADING_RANK = re.compile(r"(\d+)(?:\s*[.)\-\u2013\u2014]|\s)")  # 3. 3) 3 - 3 – 3 — (spreadsheets make – of -)
 
 
 Findings = tuple[np.ndarray, Callable[[int], str]]  # row positions with a problem, and the message of a row
@@ -68,7 +68,7 @@ def _parse_with_values(framework: Framework, columns, answers: Column, numeric):
 def _number_or_blank(text: str):
     """A float, None when blank or 'unknown', else the text itself (not a number)."""
     cleaned = text.strip().removesuffix("%").strip()
-    if cleaned.casefold() in _NOT_ANSWERED:
+    if is_blank(cleaned):
         return None
     number = _number_or_none(cleaned)
     return number if number is not None and math.isfinite(number) else text
@@ -103,7 +103,7 @@ def _label_given(text: str) -> str | None:
     """The label written after an answer number ("3 - Shared keys" -> "shared keys"), trimmed and case-folded;
     None when only a number is given."""
     match = _LEADING_RANK.match(text.strip()) if _number_or_none(text) is None else None
-    label = text.strip()[match.end():].strip().lstrip(".)-").strip() if match else ""
+    label = text.strip()[match.end():].strip().lstrip(".)-\u2013\u2014").strip() if match else ""
     return " ".join(label.casefold().split()) or None
 
 
@@ -131,7 +131,10 @@ def _contradicted_labels(framework: Framework, columns: np.ndarray, answers: Col
 
 def _contradiction(framework: Framework, column: int, text: str) -> str:
     criterion = framework.criteria_in_objective_order[column]
-    rank = int(_LEADING_RANK.match(text.strip()).group(1))
+    leading = _LEADING_RANK.match(text.strip())
+    if leading is None:  # only answers that begin with a number are checked against their label
+        raise ValueError(f"answer {text!r} does not begin with a number")
+    rank = int(leading.group(1))
     return (f"{criterion.id}: answer {quoted(text)} gives number {rank}, whose label is "
             f"{quoted(criterion.answers[rank - 1].label)}; the label written does not match it (give the number "
             f"alone, or the number with its own label)")
@@ -143,7 +146,7 @@ _UNREADABLE = -2
 
 def _parse_one(framework: Framework, text: str) -> int | str:
     cleaned = text.strip()
-    if cleaned.casefold() in _NOT_ANSWERED:
+    if is_blank(cleaned):
         return _NO_ANSWER
     number = _whole_number(cleaned)
     if framework.answer_format == "level":
@@ -196,7 +199,7 @@ def _out_of_range(framework: Framework, column: int, text: str) -> str:
 
 def parse_evidence_quality(qualities: Column) -> tuple[np.ndarray, Findings]:
     """Quality codes (0 = not stated, then EVIDENCE_QUALITIES from 1), and the rows with an unknown quality."""
-    known = {name: i + 1 for i, name in enumerate(EVIDENCE_QUALITIES)}
+    known: dict[str, int] = {name: i + 1 for i, name in enumerate(EVIDENCE_QUALITIES)}
     values = qualities.mapped(lambda text: QUALITY_NOT_STATED if text == "" else
                               known.get(re.sub(r"[\s-]+", "_", text.casefold()), -1)).astype(np.int64)
     allowed = f"evidence_quality must be one of {', '.join(EVIDENCE_QUALITIES)}, or empty"

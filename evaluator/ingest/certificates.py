@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from evaluator.errors import Problem, quoted
+from evaluator.loading import load_schemes
 from evaluator.model.bid import SourceFile
-from evaluator.model.certification import Certificate, Schemes, load_schemes
+from evaluator.model.certification import Certificate, Schemes
 
 COLUMNS = ("bid_id", "scheme", "level", "issued")
 
@@ -26,20 +27,20 @@ def is_certificate_table(frame: pd.DataFrame) -> bool:
 
 def read_certificates(frame: pd.DataFrame, source: SourceFile, schemes: Schemes | None = None) -> CertificateRows:
     frame = frame.rename(columns=lambda name: str(name).strip().casefold())
-    schemes = (schemes or load_schemes()).schemes
+    by_name = (schemes or load_schemes()).schemes
     found, problems = [], []
     for position, row in enumerate(frame.astype(str).to_dict("records")):
         place = f"row {position + 2}"
         cells = {name: str(row.get(name, "")).strip() for name in (*COLUMNS, "issuer", "reference",
                                                                      "open_high_findings")}
         bid_id = cells["bid_id"]
-        scheme = schemes.get(cells["scheme"].casefold())
+        scheme = by_name.get(cells["scheme"].casefold())
         if not bid_id:
             problems.append(("", Problem(place, "bid_id is empty, so the certificate belongs to no bid")))
         elif scheme is None:
             problems.append((bid_id, Problem(place, f"certification scheme {quoted(cells['scheme'])} is unknown "
-                                                    f"(schemes: {', '.join(schemes)})")))
-        elif scheme.rank(cells["level"]) is None:
+                                                    f"(schemes: {', '.join(by_name)})")))
+        elif (rank := scheme.rank(cells["level"])) is None:
             problems.append((bid_id, Problem(place, f"{quoted(cells['level'])} is not a level of {cells['scheme']} "
                                                     f"(levels: {', '.join(scheme.levels)})")))
         else:
@@ -52,6 +53,6 @@ def read_certificates(frame: pd.DataFrame, source: SourceFile, schemes: Schemes 
                 problems.append((bid_id, Problem(place, "issued must be a date such as 2026-03-31, and "
                                                         "open_high_findings a whole number of at least 0")))
                 continue
-            found.append((bid_id, Certificate(cells["scheme"].casefold(), scheme.levels[scheme.rank(cells["level"])],
+            found.append((bid_id, Certificate(cells["scheme"].casefold(), scheme.levels[rank],
                                               issued, cells["issuer"], cells["reference"], findings)))
     return CertificateRows(source, tuple(found), tuple(problems))

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 
 from evaluator.errors import Problem, quoted
-from evaluator.ingest.certificates import is_certificate_table, read_certificates
+from evaluator.ingest.certificates import CertificateRows, is_certificate_table, read_certificates
 from evaluator.ingest.responses import BID_FIELDS, Extract, ReadOptions, UnreadableFile
 from evaluator.model.bid import SourceFile
 from evaluator.model.framework import Framework
@@ -22,7 +22,8 @@ MAX_COLUMNS = 1000
 FIXED_NAMES = {"bid_id", "criterion_id", "answer", *BID_FIELDS, *RESPONSE_FIELDS}
 
 
-def read_csv_bids(content: bytes, framework: Framework, source: SourceFile, options: ReadOptions) -> Extract:
+def read_csv_bids(content: bytes, framework: Framework, source: SourceFile,
+                  options: ReadOptions) -> Extract | CertificateRows:
     frame = _table(content)
     if frame.empty:
         raise UnreadableFile(Problem("row 2", "the CSV has a header but no rows"))
@@ -122,6 +123,6 @@ def _wide(frame: pd.DataFrame, source: SourceFile) -> Extract:
 
     def locate(positions: np.ndarray, column: str) -> list[str]:
         header = names[positions % width] if column in ("answer", "criterion_id") else np.full(len(positions), column)
-        return [f"row {r + 2}, column {c}" for r, c in zip((positions // width).tolist(), header.tolist())]
+        return [f"row {r + 2}, column {c}" for r, c in zip((positions // width).tolist(), header.tolist(), strict=True)]
 
     return Extract(long, locate, source)

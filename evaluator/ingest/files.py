@@ -6,6 +6,7 @@ import stat
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -16,15 +17,29 @@ from evaluator.ingest.csv_reader import read_csv_bids
 from evaluator.ingest.responses import Extract, ReadOptions, UnreadableFile, assemble
 from evaluator.ingest.xlsx_reader import read_xlsx_bid
 from evaluator.model.bid import Bid, BidSet, SourceFile
+from evaluator.model.certification import Certificate
 from evaluator.model.framework import Framework
 
-READERS = {".xlsx": read_xlsx_bid, ".csv": read_csv_bids}
+# What reading one file gives: its rows to validate, the certificates it states, or a finished invalid bid
+FileReading = Extract | CertificateRows | BidSet
+
+
+class BidFileReader(Protocol):
+    """Every bid-file reader: a file's bytes in, a FileReading out; raises UnreadableFile with a located
+    problem when the whole file cannot be used."""
+
+    def __call__(self, content: bytes, framework: Framework, source: SourceFile,
+                 options: ReadOptions) -> FileReading: ...
+
+
+READERS: dict[str, BidFileReader] = {".xlsx": read_xlsx_bid, ".csv": read_csv_bids}
 REFUSED = {
     ".xlsm": "macro-enabled workbooks are not accepted; save the bid as .xlsx",
     ".xlsb": "binary workbooks are not accepted; save the bid as .xlsx",
     ".xls": "old Excel 97-2003 workbooks are not accepted; save the bid as .xlsx",
 }
 MAX_FILE_BYTES = {".xlsx": 20 * 2**20, ".csv": 200 * 2**20}
+DEFAULT_READ_OPTIONS = ReadOptions()  # frozen, so one shared default is safe
 
 
 StoredInputs = Mapping[str, Path | None]  # reproduction: name as recorded -> a private copy (None: refused)
@@ -35,9 +50,12 @@ def expand_paths(paths: list[str], stored: StoredInputs | None = None) -> list[t
     """(name, path to read) for files as given and folders' files (recursively, sorted, hidden entries
     skipped); the path is None for an entry that is not a regular file, which is refused unread (links are
     never followed). Names are printable: bytes that are not UTF-8 are shown as \\x.. escapes. With
-    `stored`, the names are looked up among a stored evaluation's inputs instead of on disk."""
+    `stored`, the names are looked up among a stored evaluation's inputs instead of on disk. Every name is
+    unique, since an evaluation records its inputs by name: a file given twice is read once, and another file
+    whose printable name is already taken is named with a suffix (" #2")."""
     if stored is not None:
-        return [found for name in paths for found in _stored_under(name, stored)]
+        return _unique_names([found for name in paths
+                              for found in _stored_under(printable(Path(name).as_posix()), stored)])
     found = []
     for name in paths:
         path = Path(name)
@@ -45,7 +63,23 @@ def expand_paths(paths: list[str], stored: StoredInputs | None = None) -> list[t
             found += sorted(_walk(path, printable(Path(name).as_posix())))
         else:
             found.append((printable(Path(name).as_posix()), None if _special(path) else path))
-    return found
+    return _unique_names(found)
+
+
+def _unique_names(found: list[tuple[str, Path | None]]) -> list[tuple[str, Path | None]]:
+    taken: dict[str, str | None] = {}  # name -> the real path it stands for
+    unique = []
+    for name, path in found:
+        real = None if path is None else os.path.realpath(path)
+        if name in taken and taken[name] == real:
+            continue  # the same file, given twice
+        shown, n = name, 1
+        while shown in taken:
+            n += 1
+            shown = f"{name} #{n}"
+        taken[shown] = real
+        unique.append((shown, path))
+    return unique
 
 
 def _walk(folder: Path, name: str) -> list[tuple[str, Path | None]]:
@@ -84,13 +118,14 @@ def printable(name: str) -> str:
 def located(name: str, stored: StoredInputs | None) -> Path:
     if stored is None:
         return Path(name)
-    if stored.get(name) is None:
+    path = stored.get(name)
+    if path is None:
         raise ConfigurationError(name, "the stored evaluation has no input file of this name")
-    return stored[name]
+    return path
 
 
-def read_bid_file(name: str, path: Path | None, framework: Framework, options: ReadOptions = ReadOptions(),
-                  keep: Callable[[str, str | None, bytes], None] | None = None) -> Extract | BidSet | CertificateRows:
+def read_bid_file(name: str, path: Path | None, framework: Framework, options: ReadOptions = DEFAULT_READ_OPTIONS,
+                  keep: Callable[[str, str | None, bytes], None] | None = None) -> FileReading:
     """One file's rows. `keep(name, sha256, content)` receives every file read, and (name, None, b"") for an
     entry refused unread, so a stored evaluation can be repeated exactly."""
     if path is None:
@@ -114,22 +149,13 @@ def _read_regular(path: Path) -> bytes:
         return file.read()
 
 
-def read_bid_bytes(content: bytes, name: str, framework: Framework, options: ReadOptions = ReadOptions(),
-                   keep: Callable[[str, str, bytes], None] | None = None) -> BidSet:
-    """Read and validate one submitted file."""
-    part = _extract(content, name, framework, options, keep)
-    if isinstance(part, CertificateRows):
-        return attach_certificates(BidSet.empty(len(framework.criteria)), [part], len(framework.criteria))
-    return assemble([part], framework)[0] if isinstance(part, Extract) else part
-
-
-def read_bids(paths: list[str], framework: Framework, options: ReadOptions = ReadOptions(),
+def read_bids(paths: list[str], framework: Framework, options: ReadOptions = DEFAULT_READ_OPTIONS,
               keep: Callable[[str, str | None, bytes], None] | None = None,
               base: StoredInputs | None = None) -> BidSet:
     return read_bids_for(paths, [framework], options, keep, base)[0]
 
 
-def read_bids_for(paths: list[str], frameworks: list[Framework], options: ReadOptions = ReadOptions(),
+def read_bids_for(paths: list[str], frameworks: list[Framework], options: ReadOptions = DEFAULT_READ_OPTIONS,
                   keep: Callable[[str, str | None, bytes], None] | None = None,
                   base: StoredInputs | None = None) -> list[BidSet]:
     """Read every file once and give each to the framework whose criteria it answers (the first framework
@@ -144,7 +170,7 @@ def read_bids_for(paths: list[str], frameworks: list[Framework], options: ReadOp
     for index, framework in enumerate(frameworks):
         mine = [(position, part) for position, part in enumerate(parts) if owner[position] == index]
         extracts = [(position, part) for position, part in mine if isinstance(part, Extract)]
-        finished = [(position, part) for position, part in mine if not isinstance(part, Extract)]
+        finished = [(position, part) for position, part in mine if isinstance(part, BidSet)]  # refused files
         assembled, file_of_bid = assemble([part for _, part in extracts], framework)
         file_order = np.r_[np.array([position for position, _ in extracts], np.int64)[file_of_bid],
                            np.repeat(np.array([position for position, _ in finished], np.int64),
@@ -167,8 +193,8 @@ def attach_certificates(bids: BidSet, sheets: list[CertificateRows], criteria: i
     """Give each bid the certificates (and certificate problems) stated for its bid_id; rows naming no bid
     in the batch become one invalid entry per certificates file, so nothing is silently dropped."""
     known = {bid.bid_id for bid in bids.bids if bid.bid_id}
-    held: dict[str, list] = {}
-    problems: dict[str, list] = {}
+    held: dict[str | None, list[Certificate]] = {}
+    problems: dict[str | None, list[Problem]] = {}
     orphans = []
     for sheet in sheets:
         lost = [Problem(p.location, p.message) for bid_id, p in sheet.problems if bid_id not in known]
@@ -186,7 +212,7 @@ def attach_certificates(bids: BidSet, sheets: list[CertificateRows], criteria: i
 
 
 def _extract(content: bytes, name: str, framework: Framework, options: ReadOptions,
-             keep: Callable[[str, str, bytes], None] | None) -> Extract | BidSet | CertificateRows:
+             keep: Callable[[str, str, bytes], None] | None) -> FileReading:
     """One file's rows, or a finished invalid bid saying why the file cannot be used. `keep(name, sha256,
     content)` is called first, so even a refused file is kept."""
     source = SourceFile(name, hashlib.sha256(content).hexdigest())
@@ -210,18 +236,22 @@ def _extract(content: bytes, name: str, framework: Framework, options: ReadOptio
 
 
 def mark_reused_bid_ids(bids: BidSet) -> BidSet:
-    """A bid_id may identify one bid only: every later bid that reuses it becomes invalid."""
-    first_file: dict[str, str] = {}
+    """A bid_id identifies one bid: when bids in several files give the same bid_id, every one of them is
+    invalid, naming the other files, whatever the order the files come in (which a vendor could choose by
+    naming a file); the officer resolves the conflict, e.g. by withdrawing the file that is not the bid."""
+    files_of: dict[str, list[str]] = {}
+    for bid in bids.bids:
+        if bid.bid_id is not None:
+            files_of.setdefault(bid.bid_id, []).append(bid.source.file)
     marked = []
     for bid in bids.bids:
-        if bid.bid_id is None:
+        others = [file for file in files_of.get(bid.bid_id or "", []) if file != bid.source.file]
+        if bid.bid_id is None or not others:
             marked.append(bid)
-        elif bid.bid_id in first_file:
-            problem = Problem("bid_id", f"bid_id {bid.bid_id} is already used by a bid in {first_file[bid.bid_id]}")
-            marked.append(replace(bid, errors=(problem, *bid.errors)))
-        else:
-            first_file[bid.bid_id] = bid.source.file
-            marked.append(bid)
+            continue
+        problem = Problem("bid_id", f"bid_id {bid.bid_id} is also given by a bid in {', '.join(sorted(set(others)))}; "
+                                    f"a bid_id identifies one bid, so none of them is evaluated until only one remains")
+        marked.append(replace(bid, errors=(problem, *bid.errors)))
     return bids.with_bids(tuple(marked))
 
 

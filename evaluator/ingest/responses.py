@@ -6,8 +6,9 @@ message function; sentences are only written for the first few problems of each 
 rows cost little more than a million good ones.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ from evaluator.model.framework import Framework
 
 # locate(row positions, column name) -> one location text per position, e.g. "Responses!B7" or "row 12"
 Locator = Callable[[np.ndarray, str], list[str]]
+Cells = Sequence[Any] | np.ndarray | pd.Series  # one cell per row: a list, an array or a pandas column
 MAX_ERRORS_PER_BID = 25
 BID_FIELDS = ("vendor", "service", "price", "currency")
 
@@ -45,10 +47,10 @@ class ReadOptions:
 class Extract:
     """What a reader takes from one file: the long table of texts, and how to name a place in the file."""
 
-    table: dict[str, Sequence]  # column name -> cell texts, one per row
+    table: Mapping[str, Cells]  # column name -> cell texts, one per row
     locate: Locator
     source: SourceFile
-    metadata: dict = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.table["bid_id"])
@@ -88,10 +90,11 @@ def assemble(extracts: list[Extract], framework: Framework) -> tuple[BidSet, np.
         if bid_ids[code] and not vendors[code]:
             errors.add_to_bid(code, "vendor", "vendor is missing")
     problems = errors.by_bid()
+    texts: list[dict[str, Any]] = [{name: bid_values[name][code] or None for name in ("vendor", "service", "currency")
+                                    if name in bid_values} for code in range(bids)]
     result = BidSet.of_rows(tuple(
         Bid(bid_id=bid_ids[code] or None, source=extracts[file_of_bid[code]].source, errors=problems.get(code, ()),
-            price=prices[code], metadata=extracts[file_of_bid[code]].metadata,
-            **{name: bid_values[name][code] or None for name in ("vendor", "service", "currency") if name in bid_values})
+            price=prices[code], metadata=extracts[file_of_bid[code]].metadata, **texts[code])
         for code in range(bids)), len(framework.criteria))
     keep = np.flatnonzero(usable & ~errors.bad)
     rows, cols = codes[keep], columns[keep]
@@ -104,7 +107,7 @@ def assemble(extracts: list[Extract], framework: Framework) -> tuple[BidSet, np.
     return result.with_bids(result.bids), file_of_bid
 
 
-def _concatenate(extracts: list[Extract]) -> tuple[dict[str, Sequence], np.ndarray]:
+def _concatenate(extracts: list[Extract]) -> tuple[Mapping[str, Cells], np.ndarray]:
     """One long table for all files; a file without an optional column gets empty cells in it."""
     sizes = [len(extract) for extract in extracts]
     file_of_row = np.repeat(np.arange(len(extracts)), sizes)
@@ -112,7 +115,8 @@ def _concatenate(extracts: list[Extract]) -> tuple[dict[str, Sequence], np.ndarr
         return extracts[0].table, file_of_row
     names = dict.fromkeys(name for extract in extracts for name in extract.table)
     return {name: np.concatenate([np.asarray(extract.table[name], dtype=object) if name in extract.table
-                                  else np.full(size, "", dtype=object) for extract, size in zip(extracts, sizes)])
+                                  else np.full(size, "", dtype=object)
+                                  for extract, size in zip(extracts, sizes, strict=True)])
             for name in names}, file_of_row
 
 
@@ -133,7 +137,8 @@ def _locator(extracts: list[Extract], file_of_row: np.ndarray) -> Locator:
         files = file_of_row[positions]
         for f in np.unique(files).tolist():
             picked = np.flatnonzero(files == f)
-            for i, place in zip(picked.tolist(), extracts[f].locate(positions[picked] - offsets[f], column)):
+            for i, place in zip(picked.tolist(), extracts[f].locate(positions[picked] - offsets[f], column),
+                                strict=True):
                 places[i] = place
         return places
     return locate
@@ -175,7 +180,7 @@ class _Errors:
                 _, column, message = self.found[check[i]]
                 location = self.locate(positions[i:i + 1], column)[0]
                 result.setdefault(int(bids[i]), []).append(Problem(location, message(int(positions[i]))))
-            for start, count in zip(starts.tolist(), counts.tolist()):
+            for start, count in zip(starts.tolist(), counts.tolist(), strict=True):
                 if count > MAX_ERRORS_PER_BID:
                     result[int(bids[start])].append(Problem(
                         "…", f"and {count - MAX_ERRORS_PER_BID:,} more problems in rows of this bid"))

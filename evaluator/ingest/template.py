@@ -14,6 +14,7 @@ import xlsxwriter
 from evaluator.ingest.xlsx_reader import BID_SHEET, RESPONSES_SHEET, TEMPLATE_SHEET
 from evaluator.model.framework import Framework
 from evaluator.model.tender import EVIDENCE_QUALITIES, Settings
+from evaluator.model.unanswered import MEANINGS
 
 TEMPLATE_VERSION = "1"
 OPTIONS_SHEET = "Options"
@@ -23,11 +24,6 @@ EVIDENCE_MEANINGS = {
     "contractual": "a commitment written into the contract, which the buyer can enforce",
     "third_party_certified": "a certificate from an accredited body (e.g. ISO/IEC 27001, EUCS, SecNumCloud, C5)",
     "independently_audited": "an independent audit report that covers this answer",
-}
-UNKNOWN_MEANINGS = {
-    "conservative": "counts as the worst answer of that criterion",
-    "calculator": "scores 0 points and is left out of the level, as in the Commission's calculator",
-    "strict": "excludes the whole bid as incomplete",
 }
 BID_KEYS = [
     ("bid_id", "Your bid reference, as given by the contracting authority"),
@@ -93,7 +89,7 @@ def _instructions(book, formats, framework: Framework, sha256: str, settings: Se
     rows += [("heading", "Minimum levels", ""),
              *[("pair", f"{o.id} {o.name}", framework.level_scale.code(settings.minimum_levels[o.id]))
                for o in framework.objectives],
-             ("pair", "Unanswered criterion", UNKNOWN_MEANINGS[settings.unknown])]
+             ("pair", "Unanswered criterion", MEANINGS[settings.unknown])]
     rows += [("heading", "How to answer", ""),
              ("pair", "1. Bid sheet", "Fill in the yellow cells: bid_id, vendor, service, price, currency."),
              ("pair", "2. Responses sheet", "For every criterion choose one answer from the drop-down in the answer "
@@ -171,7 +167,8 @@ def _responses_sheet(book, formats, framework: Framework) -> None:
             sheet.data_validation(row, answer, row, answer, {
                 "validate": "decimal", "criteria": "between", "minimum": -1e15, "maximum": 1e15,
                 "input_title": criterion.numeric.unit[:32],
-                "input_message": f"A number in {criterion.numeric.unit} ({criterion.numeric.direction} is better)"[:255]})
+                "input_message": f"A number in {criterion.numeric.unit} "
+                                 f"({criterion.numeric.direction} is better)"[:255]})
         else:
             sheet.data_validation(row, answer, row, answer, {
                 "validate": "list", "source": _option_range(row - 1, len(criterion.answers)), "error_type": "stop",

@@ -69,8 +69,11 @@ def _template_problems(rows: list[list] | None, framework: Framework) -> list[Pr
                                             f"version {framework.version}; fill in the current template")]
 
 
-def _bid_sheet(rows: list[list]) -> tuple[dict, dict, dict, list[Problem]]:
-    fields, cells, metadata, problems = {}, {}, {}, []
+def _bid_sheet(rows: list[list]) -> tuple[dict[str, str], dict[str, str], dict[str, str], list[Problem]]:
+    fields: dict[str, str] = {}
+    cells: dict[str, str] = {}
+    metadata: dict[str, str] = {}
+    problems: list[Problem] = []
     for number, row in enumerate(rows, start=1):
         key = _text(row[0]).casefold() if row else ""
         if not key:
@@ -94,7 +97,7 @@ def _responses(rows: list[list]) -> tuple[dict[str, list[str]], list[int], dict[
     wanted = {name: i for name, i in header.items() if name in ("criterion_id", "answer", *RESPONSE_FIELDS)}
     body = rows[1:]
     table = {name: [_text(row[i]) if i < len(row) else "" for row in body] for name, i in wanted.items()}
-    filled = [i for i, cells in enumerate(zip(*table.values())) if any(cells)]  # blank rows are skipped
+    filled = [i for i, cells in enumerate(zip(*table.values(), strict=True)) if any(cells)]  # blank rows are skipped
     if len(filled) < len(body):
         table = {name: [cells[i] for i in filled] for name, cells in table.items()}
     return table, [i + 2 for i in filled], wanted

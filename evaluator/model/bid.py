@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from evaluator.errors import Problem
+from evaluator.model.certification import Certificate
+from evaluator.model.unanswered import UNANSWERED
 
-UNANSWERED = 0  # the rank stored for a criterion without an answer; real ranks start at 1
 QUALITY_NOT_STATED = 0  # evidence quality codes: 0 = not stated, then EVIDENCE_QUALITIES in order from 1
 
 
@@ -29,8 +30,8 @@ class Bid:
     service: str | None = None
     price: float | None = None
     currency: str | None = None
-    metadata: dict = field(default_factory=dict)
-    certificates: tuple = ()  # Certificate, from a certificates CSV naming this bid
+    metadata: dict[str, str] = field(default_factory=dict)  # a workbook's other Bid-sheet keys
+    certificates: tuple[Certificate, ...] = ()  # from a certificates CSV naming this bid
 
     @property
     def invalid(self) -> bool:

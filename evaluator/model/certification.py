@@ -2,14 +2,13 @@
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Self
 
 from pydantic import Field, model_validator
 
-from evaluator.model.documents import StrictModel, load_document
+from evaluator.model.documents import StrictModel
 
 SCHEMES_NAME = "frameworks/schemes/certifications.yaml"  # the bundled file, as evaluations record it
-SCHEMES_FILE = Path(__file__).resolve().parents[2] / SCHEMES_NAME
 
 
 class Scheme(StrictModel):
@@ -19,7 +18,7 @@ class Scheme(StrictModel):
     note: str = ""
 
     @model_validator(mode="after")
-    def _aliases_name_levels(self):
+    def _aliases_name_levels(self) -> Self:
         unknown = sorted(set(self.aliases.values()) - set(self.levels))
         if unknown:
             raise ValueError(f"aliases name unknown levels: {', '.join(unknown)}")
@@ -35,10 +34,6 @@ class Scheme(StrictModel):
 
 class Schemes(StrictModel):
     schemes: dict[str, Scheme]
-
-
-def load_schemes(path: Path = SCHEMES_FILE) -> Schemes:
-    return load_document(path, Schemes)[0]
 
 
 class CertificateRule(StrictModel):
@@ -75,10 +70,13 @@ def certificate_failures(gate: CertificationGate, schemes: Schemes, held: tuple[
     for rule in gate.rules:
         scheme = schemes.schemes[rule.scheme]
         needed = scheme.rank(rule.minimum)
+        if needed is None:  # resolve_settings refuses a tender whose minimum is not a level of the scheme
+            raise ValueError(f"{rule.minimum!r} is not a level of {rule.scheme}")
         matching = [c for c in held if c.scheme == rule.scheme]
-        if any(scheme.rank(c.level) is not None and scheme.rank(c.level) >= needed
+        if any(rank is not None and rank >= needed
                and (rule.max_age_days is None or (gate.as_of - c.issued).days <= rule.max_age_days)
-               and c.issued <= gate.as_of and c.open_high_findings <= rule.max_open_high_findings for c in matching):
+               and c.issued <= gate.as_of and c.open_high_findings <= rule.max_open_high_findings
+               for c, rank in ((c, scheme.rank(c.level)) for c in matching)):
             continue
         age = f" issued within {rule.max_age_days} days of {gate.as_of.isoformat()}" if rule.max_age_days else ""
         found = "; ".join(c.describe() for c in matching) or "none"

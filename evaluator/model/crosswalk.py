@@ -6,16 +6,16 @@ covers each target) allow pre-filling; `subset` and `intersect` only point at re
 answer whose level reaches the source answer's level. Every pre-filled answer is flagged as derived.
 """
 
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
 from pydantic import Field
 
 from evaluator.errors import ConfigurationError
-from evaluator.model.bid import UNANSWERED, BidSet
-from evaluator.model.documents import StrictModel, load_document
+from evaluator.model.bid import BidSet
+from evaluator.model.documents import StrictModel
 from evaluator.model.framework import Framework
+from evaluator.model.unanswered import UNANSWERED
 
 PREFILLING = ("equal", "superset")
 
@@ -56,10 +56,6 @@ class Crosswalk(StrictModel):
                 raise ConfigurationError(where, f"target criterion {', '.join(unknown)} is not in {target.id}")
 
 
-def load_crosswalk(path: str | Path) -> Crosswalk:
-    return load_document(path, Crosswalk)[0]
-
-
 def prefill(crosswalk: Crosswalk, source: Framework, target: Framework, bids: BidSet) -> tuple[BidSet, np.ndarray]:
     """The bids' answers carried over to the target framework, and a mask of the derived (pre-filled) ones.
     Only valid bids and answered source criteria carry over; nothing is ever guessed for the rest."""
@@ -87,5 +83,6 @@ def prefill(crosswalk: Crosswalk, source: Framework, target: Framework, bids: Bi
             derived[:, into] = ranks != UNANSWERED
             labels = [f"derived from {source.id} {mapping.source} = {source.level_scale.code(int(level))} via "
                       f"{crosswalk.id} ({mapping.relationship}, {mapping.rule})" for level in levels]
-            result.notes[:, into] = np.where(derived[:, into], np.array(labels, dtype=object), None)
+            result.notes[:, into] = np.where(derived[:, into], np.array(labels, dtype=object),
+                                             np.array(None, dtype=object))
     return result.with_bids(result.bids), derived

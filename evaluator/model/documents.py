@@ -1,9 +1,8 @@
 """Loading framework and tender files: strict YAML, then pydantic validation with located errors."""
 
-import hashlib
 import re
-from pathlib import Path
-from typing import TypeVar
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import yaml
@@ -18,12 +17,19 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: 10× faster
+if TYPE_CHECKING:  # both loaders have the same constructor API; mypy checks against the pure-Python one
+    _SafeLoader = yaml.SafeLoader
+else:
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10× faster
+
+
+class _UniqueKeyLoader(_SafeLoader):
     """A safe loader that refuses duplicate mapping keys (PyYAML silently keeps the last one)."""
 
 
-def _mapping_without_duplicates(loader, node, deep=False):
-    seen = set()
+def _mapping_without_duplicates(loader: _UniqueKeyLoader, node: yaml.MappingNode,
+                                deep: bool = False) -> dict[Hashable, Any]:
+    seen: set[Hashable] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
@@ -72,16 +78,7 @@ def _refuse_deep_nesting(content: bytes, where: str) -> None:
 _OPENING, _CLOSING = np.frombuffer(b"[{", np.uint8), np.frombuffer(b"]}", np.uint8)
 
 
-def load_document(path: str | Path, cls: type[Document]) -> tuple[Document, str]:
-    """Load a YAML file into `cls`; returns the model and the SHA-256 of the file's bytes."""
-    try:
-        content = Path(path).read_bytes()
-    except OSError as error:
-        raise ConfigurationError(str(path), f"cannot read the file ({error.strerror})") from None
-    return parse_document(content, cls, str(path)), hashlib.sha256(content).hexdigest()
-
-
-def _first_error(error: ValidationError, data: dict) -> str:
+def _first_error(error: ValidationError, data: dict[str, Any]) -> str:
     """One sentence for the first error, with a readable path such as criteria[3] (SOV-1.4).answers[2]."""
     detail = error.errors(include_url=False)[0]
     message = detail["msg"].removeprefix("Value error, ")
@@ -89,8 +86,9 @@ def _first_error(error: ValidationError, data: dict) -> str:
     return f"{path}: {message}" if path else message
 
 
-def _readable_path(loc: tuple, data) -> str:
-    parts, node = [], data
+def _readable_path(loc: tuple[int | str, ...], data: object) -> str:
+    parts: list[str] = []
+    node = data
     for key in loc:
         if isinstance(key, int):
             parts[-1:] = [f"{parts[-1] if parts else ''}[{key}]"]

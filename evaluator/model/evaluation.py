@@ -1,15 +1,25 @@
 """The result of an evaluation, column-wise: row i of every array belongs to bids.bids[i]."""
 
 from dataclasses import dataclass
+from typing import Any, Final, Literal, get_args
 
 import numpy as np
 
-from evaluator.model.bid import UNANSWERED, BidSet
+from evaluator.model.bid import BidSet
 from evaluator.model.framework import Framework
 from evaluator.model.ladders import Ladders
 from evaluator.model.tender import Settings
+from evaluator.model.unanswered import UNANSWERED
 
-RANKED, EXCLUDED, INVALID = "ranked", "excluded", "invalid"
+BidStatus = Literal["ranked", "excluded", "invalid"]
+RANKED: Final[BidStatus] = "ranked"
+EXCLUDED: Final[BidStatus] = "excluded"
+INVALID: Final[BidStatus] = "invalid"
+# why a bid is excluded: a minimum level not reached (or, under the calculator policy, no level at all), a
+# blank under the strict policy, evidence of too low a quality under `action: exclude`, no usable price, a
+# certification gate not met, no capability answers in a combined tender
+ExclusionKind = Literal["minimum_level", "incomplete", "evidence", "price", "certification", "capability"]
+EXCLUSION_KINDS: Final[tuple[ExclusionKind, ...]] = get_args(ExclusionKind)
 
 
 def passes_minimum(objective_levels: np.ndarray, required: np.ndarray, no_level: int) -> np.ndarray:
@@ -20,14 +30,14 @@ def passes_minimum(objective_levels: np.ndarray, required: np.ndarray, no_level:
 
 @dataclass(frozen=True, slots=True)
 class ExclusionReason:
-    kind: str  # minimum_level | incomplete | evidence | price
+    kind: ExclusionKind
     message: str
     objective: str | None = None
     required: int | None = None
     offered: int | None = None
     criteria: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "objective": self.objective, "required": self.required,
                 "offered": self.offered, "criteria": list(self.criteria), "message": self.message}
 
@@ -39,7 +49,7 @@ class Tie:
     tied_with: tuple[str, ...]
     decided_by: str | None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"tied_with": list(self.tied_with), "decided_by": self.decided_by}
 
 
@@ -61,7 +71,7 @@ class Evaluation:
     price_points: np.ndarray  # N; NaN where price is not scored
     total: np.ndarray  # N award total; NaN unless ranked
     rank: np.ndarray  # N; 0 unless ranked
-    status: tuple[str, ...]
+    status: tuple[BidStatus, ...]
     exclusion_reasons: tuple[tuple[ExclusionReason, ...], ...]
     ties: tuple[Tie | None, ...]
     order: tuple[int, ...]  # output order: ranked by rank, then excluded, then invalid
@@ -73,7 +83,8 @@ class Evaluation:
 
     def has_level(self) -> np.ndarray:
         """N × O: False where an objective has no level (calculator policy, nothing of it answered)."""
-        return self.objective_levels != self.ladders.ignored
+        levelled: np.ndarray = self.objective_levels != self.ladders.ignored
+        return levelled
 
     def criteria_masks(self) -> dict[str, np.ndarray]:
         """N × O bitmasks (see Ladders.masks) of the unanswered, capping and evidence-lacking criteria."""

@@ -4,12 +4,11 @@ import math
 import re
 from fractions import Fraction
 from functools import cached_property
-from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from evaluator.model.documents import StrictModel, load_document
+from evaluator.model.documents import StrictModel
 
 WEIGHT_TOTAL = 100.0
 WEIGHT_TOLERANCE = 1e-9
@@ -41,7 +40,7 @@ class LevelScale(StrictModel):
     levels: tuple[Level, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _consecutive(self):
+    def _consecutive(self) -> Self:
         values = [level.value for level in self.levels]
         if values != list(range(len(values))):
             raise ValueError(f"level values must run 0, 1, 2, … in order; found {values}")
@@ -57,7 +56,7 @@ class LevelScale(StrictModel):
     def code(self, value: int) -> str:
         return self.levels[value].code
 
-    def parse(self, text: str) -> int | None:
+    def parse(self, text: int | str) -> int | None:
         """A level from its code (SEAL-2), its number (2) or its name or alias; None if unknown."""
         cleaned = str(text).strip().casefold()
         for level in self.levels:
@@ -89,7 +88,7 @@ class Linear(StrictModel):
     points: float = Field(gt=0, allow_inf_nan=False)
 
     @model_validator(mode="after")
-    def _span(self):
+    def _span(self) -> Self:
         if self.worst == self.best:
             raise ValueError("worst and best must differ")
         return self
@@ -113,7 +112,7 @@ class Numeric(StrictModel):
     bands: tuple[Band, ...] = ()
 
     @model_validator(mode="after")
-    def _one_scoring(self):
+    def _one_scoring(self) -> Self:
         if (self.linear is None) == (not self.bands):
             raise ValueError("a numeric criterion is scored either linearly or by bands, not both or neither")
         if self.linear and (self.linear.best > self.linear.worst) != (self.direction == "higher"):
@@ -138,7 +137,7 @@ class Criterion(StrictModel):
     numeric: Numeric | None = None
 
     @model_validator(mode="after")
-    def _ladder(self):
+    def _ladder(self) -> Self:
         if self.numeric is not None:
             if self.answers:
                 raise ValueError(f"criterion {self.id}: a numeric criterion has no answer list")
@@ -148,7 +147,7 @@ class Criterion(StrictModel):
         ranks = [answer.rank for answer in self.answers]
         if ranks != list(range(1, len(ranks) + 1)):
             raise ValueError(f"criterion {self.id}: answer ranks must run 1, 2, … worst to best; found {ranks}")
-        for worse, better in zip(self.answers, self.answers[1:]):
+        for worse, better in zip(self.answers, self.answers[1:], strict=False):  # consecutive pairs
             if better.points < worse.points or better.level < worse.level:
                 raise ValueError(
                     f"criterion {self.id}: answer {better.rank} is worth less (points or level) than answer "
@@ -156,7 +155,7 @@ class Criterion(StrictModel):
         return self
 
 
-def _weight(value):
+def _weight(value: object) -> object:
     """A weight in percent: a number, or a fraction such as "100/6" (equal weights that sum to 100 exactly)."""
     if isinstance(value, str) and "/" in value:
         numerator, _, denominator = (part.strip() for part in value.partition("/"))
@@ -207,7 +206,7 @@ class Framework(StrictModel):
     default_weight_profile: str
 
     @model_validator(mode="after")
-    def _consistent(self):
+    def _consistent(self) -> Self:
         objective_ids = _unique([o.id for o in self.objectives], "objective")
         _unique([c.id for c in self.criteria], "criterion")
         for criterion in self.criteria:
@@ -261,7 +260,3 @@ def _unique(ids: list[str], kind: str) -> list[str]:
         seen.add(item)
     return ids
 
-
-def load_framework(path: str | Path) -> tuple[Framework, str]:
-    """Load and validate a framework file; returns it with the SHA-256 of its bytes."""
-    return load_document(path, Framework)

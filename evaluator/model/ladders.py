@@ -5,7 +5,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from evaluator.model.framework import Framework
+from evaluator.model.framework import Framework, Numeric
 
 
 @dataclass(frozen=True, eq=False)
@@ -15,7 +15,7 @@ class Ladders:
     starts: np.ndarray  # first column of each objective (criteria are grouped by objective)
     ignored: int
     criterion_ids: tuple[tuple[str, ...], ...]  # per objective, its criteria in column order
-    numeric: tuple[tuple[int, object], ...]  # (column, Numeric) of every numeric criterion
+    numeric: tuple[tuple[int, Numeric], ...]  # (column, Numeric) of every numeric criterion
 
     @classmethod
     def of(cls, framework: Framework) -> "Ladders":
@@ -34,11 +34,13 @@ class Ladders:
         return cls(points, levels, starts, ignored, ids, numeric)
 
     def lookup(self, table: np.ndarray, ranks: np.ndarray) -> np.ndarray:
-        return table[np.arange(table.shape[0])[None, :], ranks]
+        found: np.ndarray = table[np.arange(table.shape[0])[None, :], ranks]
+        return found
 
     @property
     def columns(self) -> list[slice]:
-        return [slice(start, start + len(ids)) for start, ids in zip(self.starts.tolist(), self.criterion_ids)]
+        return [slice(start, start + len(ids))
+                for start, ids in zip(self.starts.tolist(), self.criterion_ids, strict=True)]
 
     def per_column(self, per_objective: np.ndarray) -> np.ndarray:
         """Spread an N × O matrix to N × C: each criterion column gets its objective's value."""

@@ -1,26 +1,29 @@
 """The tender: the contracting authority's settings, and how they resolve against a framework and flags."""
 
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self, get_args
 
+import yaml
 from pydantic import BeforeValidator, Field, model_validator
 
 from evaluator.errors import ConfigurationError
-from evaluator.model.certification import CertificationGate, Schemes, load_schemes
-from evaluator.model.documents import StrictModel, load_document
-from evaluator.model.framework import Framework, _weight, check_weights
+from evaluator.model.certification import CertificationGate, Schemes
+from evaluator.model.documents import StrictModel
+from evaluator.model.framework import WEIGHT_TOLERANCE, WEIGHT_TOTAL, Framework, _weight, check_weights
+from evaluator.model.unanswered import DEFAULT_POLICY, UnknownPolicy
 
-UnknownPolicy = Literal["conservative", "calculator", "strict"]
-UNKNOWN_POLICIES: tuple[str, ...] = UnknownPolicy.__args__
-EVIDENCE_QUALITIES = ("self_attested", "contractual", "third_party_certified", "independently_audited")
-EvidenceQuality = Literal[EVIDENCE_QUALITIES]
+EvidenceQuality = Literal["self_attested", "contractual", "third_party_certified", "independently_audited"]
+EVIDENCE_QUALITIES: tuple[EvidenceQuality, ...] = get_args(EvidenceQuality)
 TieBreak = Literal["overall_level", "score", "price"]
 TIE_BREAKS = {
     "overall_level": "higher overall level first",
     "score": "higher Sovereignty Score first",
     "price": "lower price first",
 }
+
+
+PriceFormula = Literal["lowest_ratio", "linear"]  # relative (100 × lowest / price) or absolute (floor to ceiling)
+PRICE_FORMULAS: tuple[PriceFormula, ...] = get_args(PriceFormula)
 
 
 class Award(StrictModel):
@@ -30,15 +33,15 @@ class Award(StrictModel):
     quality_weight: float = Field(ge=0, le=100, allow_inf_nan=False)
     price_weight: float = Field(ge=0, le=100, allow_inf_nan=False)
     capability_weight: float = Field(default=0, ge=0, le=100, allow_inf_nan=False)
-    price_formula: Literal["lowest_ratio", "linear"] = "lowest_ratio"
+    price_formula: PriceFormula = "lowest_ratio"
     floor_price: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     ceiling_price: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
 
     @model_validator(mode="after")
-    def _formula(self):
+    def _formula(self) -> Self:
         total = self.quality_weight + self.capability_weight + self.price_weight
-        if abs(total - 100) > 1e-9:
+        if abs(total - WEIGHT_TOTAL) > WEIGHT_TOLERANCE:
             raise ValueError(f"quality_weight, capability_weight and price_weight must sum to 100; they sum to "
                              f"{total:g}")
         if self.price_formula == "linear":
@@ -63,7 +66,7 @@ class TieRule(StrictModel):
     tie_break: tuple[TieBreak, ...] = ()
 
     @model_validator(mode="after")
-    def _distinct(self):
+    def _distinct(self) -> Self:
         if len(set(self.tie_break)) != len(self.tie_break):
             raise ValueError("a tie-break key is listed twice")
         return self
@@ -107,7 +110,7 @@ class Tender(StrictModel):
     weights: dict[str, Annotated[float, BeforeValidator(_weight)]] | None = None
     minimum_level: int | str | None = None
     minimum_levels: dict[str, int | str] = {}
-    unknown: UnknownPolicy = "conservative"
+    unknown: UnknownPolicy = DEFAULT_POLICY
     award: Award | None = None
     ties: TieRule = TieRule()
     evidence: EvidenceRule | None = None
@@ -116,18 +119,19 @@ class Tender(StrictModel):
     capability: Capability | None = None
     report: ReportOptions = ReportOptions()
 
+    def to_yaml(self) -> str:
+        """The tender as YAML: only the settings that differ from the defaults, in a stable order."""
+        data = self.model_dump(mode="json", exclude_defaults=True)
+        return yaml.safe_dump({"schema_version": 1, **data}, sort_keys=False, allow_unicode=True)
+
     @model_validator(mode="after")
-    def _one_weight_source(self):
+    def _one_weight_source(self) -> Self:
         if self.weights is not None and self.weight_profile is not None:
             raise ValueError("give either weight_profile or weights, not both")
         weighted = bool(self.award and self.award.capability_weight)
         if weighted != (self.capability is not None):
             raise ValueError("a capability framework and a capability_weight above 0 go together")
         return self
-
-
-def load_tender(path: str | Path) -> tuple[Tender, str]:
-    return load_document(path, Tender)
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,7 @@ class Overrides:
     weight_profile: str | None = None
     minimum_level: str | None = None
     minimum_levels: dict[str, str] = field(default_factory=dict)
-    unknown: str | None = None
+    unknown: UnknownPolicy | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +151,7 @@ class Settings:
     weights: dict[str, float]
     weight_source: str
     minimum_levels: dict[str, int]
-    unknown: str
+    unknown: UnknownPolicy
     award: Award | None = None
     ties: TieRule = TieRule()
     evidence: EvidenceRule | None = None
@@ -158,7 +162,8 @@ class Settings:
 def resolve_settings(framework: Framework, tender: Tender | None = None, overrides: Overrides = Overrides(),
                      tender_where: str = "tender", schemes: Schemes | None = None) -> Settings:
     """Framework defaults, then the tender, then the flags. Refuses names the framework does not know.
-    `schemes`: the certification schemes the evaluation records as an input (the bundled file when None)."""
+    `schemes`: the certification schemes, needed when the tender has a certification gate (the caller
+    loads them: evaluator.loading.load_schemes, or a stored evaluation's copy)."""
     tender = tender or Tender()
     if tender.framework and tender.framework != framework.id:
         raise ConfigurationError(tender_where, f"the tender is for framework {tender.framework}, "
@@ -178,7 +183,9 @@ def resolve_settings(framework: Framework, tender: Tender | None = None, overrid
 def _check_certifications(tender: Tender, where: str, schemes: Schemes | None) -> Schemes | None:
     if tender.certifications is None:
         return None
-    schemes = schemes or load_schemes()
+    if schemes is None:
+        raise ConfigurationError(where, "the tender has a certification gate, but no certification schemes "
+                                        "were given to check it against")
     for rule in tender.certifications.rules:
         if rule.scheme not in schemes.schemes:
             raise ConfigurationError(where, f"certification scheme {rule.scheme} is unknown (schemes: "
@@ -189,7 +196,7 @@ def _check_certifications(tender: Tender, where: str, schemes: Schemes | None) -
     return schemes
 
 
-def _weights(framework: Framework, tender: Tender, overrides: Overrides, where: str):
+def _weights(framework: Framework, tender: Tender, overrides: Overrides, where: str) -> tuple[dict[str, float], str]:
     if overrides.weight_profile or tender.weights is None:
         name = overrides.weight_profile or tender.weight_profile or framework.default_weight_profile
         origin = "--weights" if overrides.weight_profile else where
@@ -206,7 +213,7 @@ def _weights(framework: Framework, tender: Tender, overrides: Overrides, where: 
 
 
 def _minimum_levels(framework: Framework, tender: Tender, overrides: Overrides, where: str) -> dict[str, int]:
-    def level(value, origin: str) -> int:
+    def level(value: int | str, origin: str) -> int:
         parsed = framework.level_scale.parse(value)
         if parsed is None:
             codes = ", ".join(level.code for level in framework.level_scale.levels)

@@ -16,14 +16,15 @@ def level_profile(objective_ids: list[str], levels: list[int | None], required: 
         parts.append(f'<line x1="{left}" y1="{_r(y)}" x2="{width}" y2="{_r(y)}" stroke="{MUTED}" stroke-width="0.6"/>')
         parts.append(f'<text x="{left - 4}" y="{_r(y + 3)}" text-anchor="end" font-size="7">{escape(codes[level])}'
                      f'</text>')
-    for i, (oid, level, minimum) in enumerate(zip(objective_ids, levels, required)):
+    for i, (oid, offered, minimum) in enumerate(zip(objective_ids, levels, required, strict=True)):
         x = left + 6 + i * step
-        reached = level or 0  # no level (calculator policy, nothing answered): no bar, passes a minimum of 0 only
+        reached = offered or 0  # no level (calculator policy, nothing answered): no bar, passes a minimum of 0 only
         bar = plot * reached / top
         colour = PASS if reached >= minimum else FAIL
         parts.append(f'<rect x="{x}" y="{_r(height - bottom - bar)}" width="24" height="{_r(bar)}" fill="{colour}"/>')
         tick = _r(height - bottom - plot * minimum / top)
-        parts.append(f'<line x1="{x - 3}" y1="{tick}" x2="{x + 27}" y2="{tick}" stroke="{REQUIRED}" stroke-width="1.6"/>')
+        parts.append(f'<line x1="{x - 3}" y1="{tick}" x2="{x + 27}" y2="{tick}" stroke="{REQUIRED}" '
+                     f'stroke-width="1.6"/>')
         parts.append(f'<text x="{x + 12}" y="{height - 8}" text-anchor="middle" font-size="7">{escape(oid)}</text>')
     return "".join(parts) + "</svg>"
 
@@ -34,7 +35,7 @@ def weighted_contributions(objective_ids: list[str], weighted: list[float], weig
     height = row * len(objective_ids) + 4
     scale = (width - left - 40) / max(max(weights), 1e-9)
     parts = [_open(width, height)]
-    for i, (oid, value, weight) in enumerate(zip(objective_ids, weighted, weights)):
+    for i, (oid, value, weight) in enumerate(zip(objective_ids, weighted, weights, strict=True)):
         y = 2 + i * row
         parts.append(f'<text x="{left - 4}" y="{y + 10}" text-anchor="end" font-size="7">{escape(oid)}</text>')
         parts.append(f'<rect x="{left}" y="{y + 2}" width="{_r(weight * scale)}" height="10" fill="{MUTED}"/>')
@@ -75,7 +76,7 @@ def rank_acceptability(bid_ids: list[str], shares: list[list[float]]) -> str:
     height = row * len(bid_ids) + 16
     span = width - left - 8
     parts = [_open(width, height)]
-    for i, (bid_id, bid_shares) in enumerate(zip(bid_ids, shares)):
+    for i, (bid_id, bid_shares) in enumerate(zip(bid_ids, shares, strict=True)):
         y, x = 2 + i * row, float(left)
         parts.append(f'<text x="{left - 4}" y="{y + 9}" text-anchor="end" font-size="7">{escape(bid_id)}</text>')
         for rank, share in enumerate(bid_shares):

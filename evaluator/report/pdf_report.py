@@ -13,9 +13,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from evaluator.model.bid import UNANSWERED
+from evaluator.model import unanswered
 from evaluator.model.evaluation import Evaluation
 from evaluator.model.tender import EVIDENCE_QUALITIES, TIE_BREAKS
+from evaluator.model.unanswered import UNANSWERED
 from evaluator.report import charts
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -48,7 +49,7 @@ def vendor_text(value, limit: str = "name") -> Markup:
     if len(text) > CLIP[limit]:
         text = text[: CLIP[limit] - 1] + "…"
     escaped = escape(text)
-    return Markup(f'<span lang="zh-Hans">{escaped}</span>') if CJK.search(text) else escaped
+    return Markup('<span lang="zh-Hans">{}</span>').format(escaped) if CJK.search(text) else escaped
 
 
 def environment() -> Environment:
@@ -65,7 +66,7 @@ def listed(names, limit: int = LISTED) -> Markup:
     """The first `limit` names, then how many more: a sentence stays a sentence in a tender of 5,000 bids."""
     names = list(names)
     shown = Markup(", ").join(vendor_text(name) for name in names[:limit])
-    return shown + Markup(f" and {len(names) - limit:,} more") if len(names) > limit else shown
+    return shown + Markup(" and {:,} more").format(len(names) - limit) if len(names) > limit else shown
 
 
 def report_html(document: dict, evaluation: Evaluation, info: ReportInfo) -> str:
@@ -102,9 +103,9 @@ def _bid_entry(document: dict, evaluation: Evaluation, position: int, charts_too
     if bid["status"] != "invalid" and charts_too:
         levels = [bid["objectives"][oid]["level"] for oid in objective_ids]
         required = [bid["objectives"][oid]["required"] for oid in objective_ids]
-        entry["profile_svg"] = Markup(charts.level_profile(objective_ids, levels, required, framework["level_codes"])) \
+        entry["profile_svg"] = _svg(charts.level_profile(objective_ids, levels, required, framework["level_codes"])) \
             if len(framework["level_codes"]) > 1 else ""  # a framework without levels has no level profile
-        entry["contribution_svg"] = Markup(charts.weighted_contributions(
+        entry["contribution_svg"] = _svg(charts.weighted_contributions(
             objective_ids, [bid["objectives"][oid]["weighted"] for oid in objective_ids], weights))
     return entry
 
@@ -127,12 +128,13 @@ def _context(document: dict, evaluation: Evaluation, info: ReportInfo, sections:
         "draw_winners": [(bid_id, entry["wins"]) for bid_id, entry in acceptability.items() if entry["wins"] > 0],
         "listed_max": LISTED,
         "document": document, "framework": framework, "settings": document["settings"],
+        "unanswered_policy": unanswered.describe(document["settings"]["unknown"]),
         "codes": codes, "objective_ids": objective_ids, "objective_names": framework["objectives"], "bids": bids,
         "ranked": ranked, "excluded": [b for b in bids if b["status"] == "excluded"],
         "invalid": [b for b in bids if b["status"] == "invalid"],
         "winners": [bid for bid in ranked if bid["rank"] == 1], "tender": document["tender"], "info": info,
         "tie_names": TIE_BREAKS, "summary": document["summary"],
-        "distribution_svg": Markup(charts.score_distribution(scores)) if len(scores) > 1 else "",
+        "distribution_svg": _svg(charts.score_distribution(scores)) if len(scores) > 1 else "",
         "robustness": info.robustness,
         "acceptability_svg": _acceptability_chart(info.robustness),
     }
@@ -142,7 +144,12 @@ def _acceptability_chart(analysis: dict | None) -> Markup | str:
     if not analysis or not analysis["acceptability"]["bids"]:
         return ""
     best = sorted(analysis["acceptability"]["bids"].items(), key=lambda item: -item[1]["wins"])[:15]
-    return Markup(charts.rank_acceptability([bid_id for bid_id, _ in best], [entry["ranks"] for _, entry in best]))
+    return _svg(charts.rank_acceptability([bid_id for bid_id, _ in best], [entry["ranks"] for _, entry in best]))
+
+
+def _svg(chart: str) -> Markup:
+    """A chart from evaluator.report.charts, to be placed in the HTML as it is."""
+    return Markup(chart)  # noqa: S704 - our own SVG: numbers we format, and every text escaped by charts.py
 
 
 def _compact_table(bids: list[dict], objective_ids: list[str], codes: list[str]) -> dict:
@@ -161,9 +168,9 @@ def _compact_table(bids: list[dict], objective_ids: list[str], codes: list[str])
 
     def line(rank: str, bid: str, cells: list, score: str, total: str, status: str, vendor) -> Markup:
         parts = [escape(f"{rank:>{rank_width}}  {_clip(bid, bid_width):<{bid_width}}  ")]
-        for (text, failed), width in zip(cells, level_widths):
+        for (text, failed), width in zip(cells, level_widths, strict=True):
             padded = escape(f"{text:<{width}}")
-            parts.append(Markup(f'<span class="fail">{padded}</span> ') if failed else padded + " ")
+            parts.append(Markup('<span class="fail">{}</span> ').format(padded) if failed else padded + " ")
         parts.append(escape(f" {score:>8}  {total:>8}  {status:<8}  "))
         parts.append(vendor)
         return Markup("").join(parts)
@@ -172,7 +179,7 @@ def _compact_table(bids: list[dict], objective_ids: list[str], codes: list[str])
     used = len(str(header))  # escaping adds nothing to a header of ids, codes and plain words
     vendor_width = max(12, COMPACT_CHARACTERS - used)
     rows = []
-    for bid, cells in zip(bids, levels or [[]] * len(bids)):
+    for bid, cells in zip(bids, levels or [[]] * len(bids), strict=True):
         vendor = vendor_text(_clip(str(bid["vendor"] or bid["source"]["file"] or ""), vendor_width))
         rows.append({"line": line(str(bid["rank"] or "–"), bid["bid_id"] or "–", cells, _figure(bid["score"]),
                                   _figure(bid["total"]), bid["status"], vendor),

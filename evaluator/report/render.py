@@ -22,6 +22,8 @@ import sys
 import threading
 from pathlib import Path
 
+from evaluator.errors import ReportError
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
 BUNDLED = {"asset:report.css": ("report.css", "text/css")}
@@ -29,10 +31,6 @@ TIME_LIMIT_S = 300
 MEMORY_LIMIT_BYTES = 3 * 2**30  # address space: fonts are memory-mapped, so this is far above the peak RSS
 OUT_OF_MEMORY = 75  # the child's exit status when it ran out of memory (and said so on stderr)
 PR_SET_PDEATHSIG = 1
-
-
-class ReportError(Exception):
-    """The report could not be rendered; the message says why."""
 
 
 def bundled_asset(url: str) -> tuple[bytes, str]:

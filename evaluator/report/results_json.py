@@ -1,6 +1,7 @@
 """results.json, exactly as docs/contract.md describes it (fields may be added, never renamed)."""
 
 import math
+from typing import Any
 
 import numpy as np
 import orjson
@@ -75,7 +76,7 @@ def _bids(evaluation: Evaluation, capability: dict | None) -> list[dict]:
     entries = []
     for row in evaluation.order:
         bid = evaluation.bids.bids[row]
-        entry = {
+        entry: dict[str, Any] = {
             "bid_id": bid.bid_id, "vendor": bid.vendor, "service": bid.service,
             "price": bid.price, "currency": bid.currency,
             "source": {"file": bid.source.file, "sha256": bid.source.sha256},
@@ -95,7 +96,7 @@ def _bids(evaluation: Evaluation, capability: dict | None) -> list[dict]:
             range(len(objective_ids)), objective_ids, columns["level"][row], columns["passed"][row],
             columns["score"][row],
             columns["weighted"][row], required, columns["unanswered"][row], columns["capped_by"][row],
-            columns["evidence_lacking"][row])}
+            columns["evidence_lacking"][row], strict=True)}
         tie = evaluation.ties[row]
         entries.append({
             **entry,

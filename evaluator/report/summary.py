@@ -14,13 +14,14 @@ def summary_text(document: dict) -> str:
     for bid in document["bids"][:MAX_ROWS]:
         invalid = bid["status"] == INVALID
         rows.append([
-            str(bid["rank"] or "-"), _printable(bid["bid_id"] or "?"), _printable(bid["vendor"] or bid["source"]["file"]),
+            str(bid["rank"] or "-"), _printable(bid["bid_id"] or "?"),
+            _printable(bid["vendor"] or bid["source"]["file"]),
             "-" if invalid or bid["overall_level"] is None else codes[bid["overall_level"]],
             "-" if invalid else f"{bid['score']:.4f}",
             "-" if bid["total"] is None else f"{bid['total']:.4f}",
             bid["status"] + (" (tie)" if bid["tie"] else ""),
         ])
-    widths = [max(_width(cell) for cell in column) for column in zip(head, *rows)]
+    widths = [max(_width(cell) for cell in column) for column in zip(head, *rows, strict=True)]
     lines = [_line(head, widths), _line(["-" * w for w in widths], widths)]
     lines += [_line(row, widths) for row in rows]
     if len(document["bids"]) > MAX_ROWS:
@@ -49,5 +50,5 @@ def _width(text: str) -> int:
 def _line(cells: list[str], widths: list[int]) -> str:
     numeric = {0, 4, 5}
     padded = [(" " * (w - _width(c)) + c) if i in numeric else (c + " " * (w - _width(c)))
-              for i, (c, w) in enumerate(zip(cells, widths))]
+              for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
     return "  ".join(padded).rstrip()

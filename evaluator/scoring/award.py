@@ -14,8 +14,11 @@ def price_points(prices: np.ndarray, competing: np.ndarray, award: Award | None)
     if award.price_formula == "lowest_ratio":
         points[competing] = 100.0 * price.min() / price
     else:
-        span = award.ceiling_price - award.floor_price
-        points[competing] = np.clip(100.0 * (award.ceiling_price - price) / span, 0.0, 100.0)
+        floor, ceiling = award.floor_price, award.ceiling_price
+        if floor is None or ceiling is None:  # Award's validator requires both for the linear formula
+            raise ValueError("the linear price formula needs floor_price and ceiling_price")
+        span = ceiling - floor
+        points[competing] = np.clip(100.0 * (ceiling - price) / span, 0.0, 100.0)
     return points
 
 
@@ -23,7 +26,9 @@ def award_total(score: np.ndarray, points: np.ndarray, award: Award | None,
                 capability: np.ndarray | None = None) -> np.ndarray:
     if award is None:
         return score.copy()
-    total = award.quality_weight * score + award.price_weight * np.nan_to_num(points)
+    total: np.ndarray = award.quality_weight * score + award.price_weight * np.nan_to_num(points)
     if award.capability_weight:
+        if capability is None:  # evaluate() gives NaN scores (and so an exclusion) when none were read
+            raise ValueError("a tender that weighs capability needs each bid's capability score")
         total = total + award.capability_weight * capability
     return total / 100.0

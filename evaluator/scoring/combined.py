@@ -7,6 +7,7 @@ capability score with the tender's `capability_weight`. Pure: frameworks and bid
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,7 @@ def capability_part(tender: Tender | None, framework: Framework, sha256: str = "
 class CombinedEvaluation:
     evaluation: Evaluation  # the main framework's evaluation, capability included in its award total
     capability: Evaluation | None  # the capability side, in a combined tender
-    summary: dict | None  # results.json's capability block, in a combined tender
+    summary: dict[str, Any] | None  # results.json's capability block, in a combined tender
 
 
 def evaluate_combined(framework: Framework, settings: Settings, bids: BidSet, part: CapabilityPart | None = None,
@@ -59,16 +60,17 @@ def evaluate_combined(framework: Framework, settings: Settings, bids: BidSet, pa
 
 def capability_scores(bids: BidSet, capability: Evaluation) -> np.ndarray:
     """Each main bid's capability score, matched by bid_id (NaN when it gave no valid answers)."""
-    by_id = {bid.bid_id: float(capability.score[row]) for row, bid in enumerate(capability.bids.bids)
-             if bid.bid_id and not bid.invalid}
+    by_id: dict[str | None, float] = {bid.bid_id: float(capability.score[row])
+                                      for row, bid in enumerate(capability.bids.bids) if bid.bid_id and not bid.invalid}
     return np.array([by_id.get(bid.bid_id, np.nan) for bid in bids.bids])
 
 
-def capability_summary(part: CapabilityPart, capability: Evaluation) -> dict:
+def capability_summary(part: CapabilityPart, capability: Evaluation) -> dict[str, Any]:
     """The capability side of results.json: framework, weights, each bid's score and weighted dimensions."""
     objectives = part.framework.objective_ids
     per_bid = {bid.bid_id: {"score": float(capability.score[row]),
-                            "objectives": dict(zip(objectives, capability.weighted[row].round(6).tolist()))}
+                            "objectives": dict(zip(objectives, capability.weighted[row].round(6).tolist(),
+                                                   strict=True))}
                for row, bid in enumerate(capability.bids.bids) if bid.bid_id and not bid.invalid}
     invalid = [{"bid_id": bid.bid_id, "file": bid.source.file, "errors": [p.as_dict() for p in bid.errors]}
                for bid in capability.bids.bids if bid.invalid]

@@ -2,12 +2,14 @@
 
 import numpy as np
 
-from evaluator.model.bid import UNANSWERED, BidSet
+from evaluator.model import unanswered as unanswered_policy
+from evaluator.model.bid import BidSet
 from evaluator.model.certification import certificate_failures
-from evaluator.model.evaluation import EXCLUDED, INVALID, RANKED, Evaluation, ExclusionReason, passes_minimum
+from evaluator.model.evaluation import EXCLUDED, INVALID, RANKED, BidStatus, Evaluation, ExclusionReason, passes_minimum
 from evaluator.model.framework import Framework
 from evaluator.model.ladders import Ladders
 from evaluator.model.tender import EVIDENCE_QUALITIES, Settings
+from evaluator.model.unanswered import UNANSWERED, missing_value_level, scored_ranks
 from evaluator.scoring.award import award_total, price_points
 from evaluator.scoring.numeric import numeric_points_and_levels
 from evaluator.scoring.ranking import rank_bids
@@ -21,9 +23,7 @@ def evaluate(framework: Framework, settings: Settings, bids: BidSet,
     invalid = np.array([bid.invalid for bid in bids.bids], bool)
     if capability is None and settings.award is not None and settings.award.capability_weight:
         capability = np.full(len(bids.bids), np.nan)
-    ranks = bids.ranks.astype(np.int64)
-    if settings.unknown != "calculator":  # conservative and strict: a blank counts as the worst answer
-        ranks = np.where(ranks == UNANSWERED, 1, ranks)
+    ranks = scored_ranks(bids.ranks, settings.unknown)
     points = ladders.lookup(ladders.points, ranks)
     levels = ladders.lookup(ladders.levels, ranks)
     _score_numeric(ladders, bids, settings, points, levels, framework.level_scale.top)
@@ -61,9 +61,10 @@ def evaluate(framework: Framework, settings: Settings, bids: BidSet,
         ties=tuple(ties), order=_output_order(bids, status, rank, score))
 
 
-def _score_numeric(ladders, bids, settings, points, levels, top) -> None:
+def _score_numeric(ladders: Ladders, bids: BidSet, settings: Settings, points: np.ndarray, levels: np.ndarray,
+                   top: int) -> None:
     """Fill the numeric criteria's columns: scored values, and the unknown policy for missing ones."""
-    missing_level = ladders.ignored if settings.unknown == "calculator" else 0
+    missing_level = missing_value_level(settings.unknown, ladders.ignored)
     for column, numeric in ladders.numeric:
         values = bids.values[:, column]
         given = ~np.isnan(values)
@@ -72,7 +73,8 @@ def _score_numeric(ladders, bids, settings, points, levels, top) -> None:
         levels[:, column] = np.where(given, reached, missing_level)
 
 
-def _apply_evidence_rule(levels: np.ndarray, quality: np.ndarray, settings: Settings, ignored: int):
+def _apply_evidence_rule(levels: np.ndarray, quality: np.ndarray, settings: Settings,
+                         ignored: int) -> tuple[np.ndarray, np.ndarray]:
     """Answers at or above `from_level` lacking the evidence quality; under `cap` they count one level below."""
     rule = settings.evidence
     if rule is None:
@@ -84,13 +86,14 @@ def _apply_evidence_rule(levels: np.ndarray, quality: np.ndarray, settings: Sett
     return levels, lacking
 
 
-def _exclusion_reasons(framework, settings, bids, ladders, levels, objective_levels, required, lacking, invalid):
+def _exclusion_reasons(framework: Framework, settings: Settings, bids: BidSet, ladders: Ladders, levels: np.ndarray,
+                       objective_levels: np.ndarray, required: np.ndarray, lacking: np.ndarray,
+                       invalid: np.ndarray) -> list[list[ExclusionReason]]:
     codes = [level.code for level in framework.level_scale.levels]
     names = {o.id: o.name for o in framework.objectives}
     criteria = framework.criteria_in_objective_order
     failing = ~passes_minimum(objective_levels, required, ladders.ignored) & ~invalid[:, None]
-    incomplete = (bids.ranks == UNANSWERED).any(axis=1) & ~invalid if settings.unknown == "strict" else \
-        np.zeros(len(invalid), bool)
+    incomplete = unanswered_policy.incomplete(bids.ranks, settings.unknown) & ~invalid
     evidence = lacking.any(axis=1) & ~invalid if settings.evidence and settings.evidence.action == "exclude" else \
         np.zeros(len(invalid), bool)
     missing_price = np.zeros(len(invalid), bool)
@@ -99,9 +102,12 @@ def _exclusion_reasons(framework, settings, bids, ladders, levels, objective_lev
         missing_price = np.array([b.price is None or b.price <= 0 for b in bids.bids]) & ~invalid
     other_currency = np.array([bool(currency and b.currency and b.currency != currency) for b in bids.bids],
                               bool) & ~invalid
-    reasons = [[] for _ in bids.bids]
+    reasons: list[list[ExclusionReason]] = [[] for _ in bids.bids]
     failing_masks = ladders.masks((levels == ladders.per_column(objective_levels)) & ladders.per_column(failing))
     certified = np.zeros(len(invalid), bool) if settings.tender.certifications is None else ~invalid
+    rule, gate, schemes = settings.evidence, settings.tender.certifications, settings.schemes
+    if gate is not None and schemes is None:  # resolve_settings gives the schemes with a certification gate
+        raise ValueError("the tender has a certification gate, but the settings carry no certification schemes")
     for row in np.flatnonzero(failing.any(axis=1) | incomplete | evidence | missing_price | other_currency |
                               certified).tolist():
         for o in np.flatnonzero(failing[row]).tolist():
@@ -121,15 +127,13 @@ def _exclusion_reasons(framework, settings, bids, ladders, levels, objective_lev
             reasons[row].append(ExclusionReason(
                 "incomplete", f"{len(blank)} criteria unanswered ({', '.join(blank)}); the tender's policy is strict",
                 criteria=blank))
-        if evidence[row]:
+        if evidence[row] and rule is not None:  # evidence is all False without a rule
             weak = tuple(criteria[c].id for c in np.flatnonzero(lacking[row]).tolist())
-            rule = settings.evidence
             reasons[row].append(ExclusionReason(
                 "evidence", f"answers at {codes[rule.from_level]} or above lack {rule.minimum_quality} "
                 f"evidence: {', '.join(weak)}", criteria=weak))
-        if settings.tender.certifications is not None:
-            for failure in certificate_failures(settings.tender.certifications, settings.schemes,
-                                                bids.bids[row].certificates):
+        if gate is not None and schemes is not None:
+            for failure in certificate_failures(gate, schemes, bids.bids[row].certificates):
                 reasons[row].append(ExclusionReason("certification", failure))
         if missing_price[row]:
             reasons[row].append(ExclusionReason("price", "the tender scores price, but the bid gives no price above 0"))
@@ -139,8 +143,9 @@ def _exclusion_reasons(framework, settings, bids, ladders, levels, objective_lev
     return reasons
 
 
-def _output_order(bids: BidSet, status, rank, score) -> tuple[int, ...]:
-    def key(i: int):
+def _output_order(bids: BidSet, status: tuple[BidStatus, ...], rank: np.ndarray,
+                  score: np.ndarray) -> tuple[int, ...]:
+    def key(i: int) -> tuple[int, int, float, str, str]:
         bid = bids.bids[i]
         if status[i] == RANKED:
             return (0, int(rank[i]), 0.0, bid.bid_id or "", bid.source.file)

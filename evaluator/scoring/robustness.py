@@ -9,11 +9,13 @@ weights (the gate does not depend on them), so only ranked bids take part.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from evaluator.model.bid import UNANSWERED
-from evaluator.model.evaluation import RANKED, Evaluation
+from evaluator.model.evaluation import RANKED, Evaluation, ExclusionReason
+from evaluator.model.tender import Award
+from evaluator.model.unanswered import UNANSWERED
 from evaluator.scoring.award import award_total, price_points
 from evaluator.scoring.ranking import rank_bids
 
@@ -34,7 +36,8 @@ class Linear:
 
     def totals(self, weights: np.ndarray) -> np.ndarray:
         """Totals for one weight vector (O) or many (D × O → len(rows) × D)."""
-        return self.alpha * (self.a @ weights.T) + (self.c if weights.ndim == 1 else self.c[:, None])
+        totals: np.ndarray = self.alpha * (self.a @ weights.T) + (self.c if weights.ndim == 1 else self.c[:, None])
+        return totals
 
 
 def linear_totals(evaluation: Evaluation) -> Linear:
@@ -45,13 +48,13 @@ def linear_totals(evaluation: Evaluation) -> Linear:
     return Linear(rows, a, alpha, evaluation.total[rows] - alpha * evaluation.score[rows])
 
 
-def stability_intervals(evaluation: Evaluation) -> dict[str, dict]:
+def stability_intervals(evaluation: Evaluation) -> dict[str, dict[str, Any]]:
     """For each objective k: the range of its weight t in [0, 100], the others rescaled proportionally to
     100 - t, over which the winner stays first and over which the whole ranking keeps its order."""
     weights = np.array([evaluation.settings.weights[oid] for oid in evaluation.framework.objective_ids])
     linear = linear_totals(evaluation)
     ranks = evaluation.rank[linear.rows]
-    result = {}
+    result: dict[str, dict[str, Any]] = {}
     for k, oid in enumerate(evaluation.framework.objective_ids):
         # total_i(t) = p_i + q_i * t, exactly, for the rescaled weights
         rest = weights.copy()
@@ -64,7 +67,7 @@ def stability_intervals(evaluation: Evaluation) -> dict[str, dict]:
         others = np.flatnonzero(ranks > 1)
         winner = _feasible([(p[w] - p[i], q[w] - q[i]) for w in winners for i in others])
         ordered = sorted(set(ranks.tolist()))
-        pairs = [(p[hi] - p[lo], q[hi] - q[lo]) for r1, r2 in zip(ordered, ordered[1:])
+        pairs = [(p[hi] - p[lo], q[hi] - q[lo]) for r1, r2 in zip(ordered, ordered[1:], strict=False)
                  for hi in np.flatnonzero(ranks == r1) for lo in np.flatnonzero(ranks == r2)]
         result[oid] = {"weight": float(weights[k]), "winner_stays": winner, "ranking_stays": _feasible(pairs)}
     return result
@@ -87,7 +90,8 @@ def _feasible(pairs: list[tuple[float, float]]) -> list[float]:
 
 
 def rank_acceptability(evaluation: Evaluation, draws: int = DEFAULT_DRAWS, concentration: float = DEFAULT_CONCENTRATION,
-                       seed: int = DEFAULT_SEED, bounds: dict[str, tuple[float, float]] | None = None) -> dict:
+                       seed: int = DEFAULT_SEED,
+                       bounds: dict[str, tuple[float, float]] | None = None) -> dict[str, Any]:
     """Weights drawn from a Dirichlet centred on the tender's weights (or uniformly within `bounds`, then
     rescaled to 100); for each ranked bid the share of draws at each rank and the share it wins. Ties in a
     draw are broken at random, from the same seed, so each rank's shares sum to 1 too."""
@@ -123,64 +127,81 @@ def rank_acceptability(evaluation: Evaluation, draws: int = DEFAULT_DRAWS, conce
                      for i, row in enumerate(linear.rows.tolist())}}
 
 
-def threshold_what_ifs(evaluation: Evaluation) -> dict:
+def threshold_what_ifs(evaluation: Evaluation) -> dict[str, Any]:
     """Which excluded bids a minimum one level lower would admit, which ranked bids a minimum one level
     higher would drop, and for each excluded bid the answers that would lift it to every minimum."""
     framework = evaluation.framework
     objective_ids = framework.objective_ids
     required = evaluation.required
-    bids = evaluation.bids.bids
     only_levels = [i for i, reasons in enumerate(evaluation.exclusion_reasons)
                    if reasons and all(r.kind == "minimum_level" for r in reasons)]
     levels = np.where(evaluation.has_level(), evaluation.objective_levels, 0)  # no level passes a minimum of 0 only
 
-    def offered(reason) -> int:
+    def offered(reason: ExclusionReason) -> int:
         return reason.offered or 0
-    lowered, raised = {}, {}
+    lowered: dict[str, list[str]] = {}
+    raised: dict[str, list[str]] = {}
     for k, oid in enumerate(objective_ids):
         if required[k] > 0:
-            lowered[oid] = [bids[i].bid_id for i in only_levels if all(
-                r.objective == oid and offered(r) == r.required - 1 for r in evaluation.exclusion_reasons[i])]
+            lowered[oid] = [_bid_id(evaluation, i) for i in only_levels if all(
+                r.objective == oid and offered(r) == _required(r) - 1 for r in evaluation.exclusion_reasons[i])]
         if required[k] < framework.level_scale.top:
-            raised[oid] = [bids[i].bid_id for i, status in enumerate(evaluation.status)
+            raised[oid] = [_bid_id(evaluation, i) for i, status in enumerate(evaluation.status)
                            if status == RANKED and levels[i, k] == required[k]]
-    lowered["all objectives"] = [bids[i].bid_id for i in only_levels
-                                 if all(offered(r) >= r.required - 1 for r in evaluation.exclusion_reasons[i])]
+    lowered["all objectives"] = [_bid_id(evaluation, i) for i in only_levels
+                                 if all(offered(r) >= _required(r) - 1 for r in evaluation.exclusion_reasons[i])]
     raised["all objectives"] = sorted({b for ids in raised.values() for b in ids})
     return {"lowered_by_one_admits": lowered, "raised_by_one_drops": raised,
-            "excluded": {bids[i].bid_id: _lift(evaluation, i) for i, status in enumerate(evaluation.status)
+            "excluded": {_bid_id(evaluation, i): _lift(evaluation, i) for i, status in enumerate(evaluation.status)
                          if status == "excluded"}}
 
 
-def _lift(evaluation: Evaluation, row: int) -> dict:
+def _bid_id(evaluation: Evaluation, row: int) -> str:
+    """A ranked or excluded bid's id: a row without a bid_id is an error, so only invalid bids lack one."""
+    bid_id = evaluation.bids.bids[row].bid_id
+    if bid_id is None:
+        raise ValueError(f"the bid in row {row} has no bid_id, so it cannot be ranked or excluded")
+    return bid_id
+
+
+def _required(reason: ExclusionReason) -> int:
+    """The level a minimum_level exclusion requires (every such reason names it)."""
+    if reason.required is None:
+        raise ValueError(f"the {reason.kind} exclusion names no required level")
+    return reason.required
+
+
+def _lift(evaluation: Evaluation, row: int) -> dict[str, Any]:
     """The fewest answer changes that lift the bid to every minimum: each criterion below its objective's
     minimum must change (the objective's level is their lowest), to its cheapest answer that reaches it."""
     criteria = evaluation.framework.criteria_in_objective_order
     codes = [level.code for level in evaluation.framework.level_scale.levels]
-    changes, other = [], []
+    changes: list[dict[str, Any]] = []
+    other: list[str] = []
     for reason in evaluation.exclusion_reasons[row]:
         if reason.kind != "minimum_level":
             other.append(reason.message)
             continue
+        required = _required(reason)
         for cid in reason.criteria[:1] if reason.offered is None else reason.criteria:  # no level: answer one
             column = evaluation.framework.criterion_index[cid]
             criterion = criteria[column]
             rank = int(evaluation.bids.ranks[row, column])
             if criterion.numeric is not None:
-                band = next((b for b in criterion.numeric.bands if b.level >= reason.required), None)
+                band = next((b for b in criterion.numeric.bands if b.level >= required), None)
                 needed = f"a value reaching {band.threshold:g} {criterion.numeric.unit}" if band else "no value can"
             else:
-                answer = next((a for a in criterion.answers if a.level >= reason.required), None)
+                answer = next((a for a in criterion.answers if a.level >= required), None)
                 needed = f"{answer.rank} - {answer.label}" if answer else "no answer can"
             current = "unanswered" if rank == UNANSWERED else (
                 f"{evaluation.bids.values[row, column]:g} {criterion.numeric.unit}" if criterion.numeric
                 else f"{rank} - {criterion.answers[rank - 1].label}")
             changes.append({"objective": reason.objective, "criterion": cid, "current": current, "needed": needed,
-                            "reaches": codes[reason.required]})
+                            "reaches": codes[required]})
     return {"answer_changes": changes, "not_fixable_by_answers": other}
 
 
-def rank_reversals(evaluation: Evaluation) -> dict:
+def rank_reversals(evaluation: Evaluation) -> dict[str, Any]:
     """Remove each ranked non-winner in turn and recompute the award: does the winner change?"""
     settings = evaluation.settings
     competing = np.array([status == RANKED for status in evaluation.status])
@@ -189,8 +210,8 @@ def rank_reversals(evaluation: Evaluation) -> dict:
     key_values = {"overall_level": np.where(evaluation.has_level().any(axis=1), evaluation.overall_level, -1),
                   "score": evaluation.score,
                   "price": np.where(np.isnan(prices), np.inf, prices)}
-    winners = sorted(bid_ids[i] for i in np.flatnonzero(evaluation.rank == 1))
-    result = {}
+    winners = sorted(_bid_id(evaluation, i) for i in np.flatnonzero(evaluation.rank == 1).tolist())
+    result: dict[str | None, dict[str, Any]] = {}
     for removed in np.flatnonzero(competing & (evaluation.rank != 1)).tolist():
         if removed not in _price_setters(prices, competing, settings.award):
             # every remaining total is unchanged, and the winners were already ahead of the removed bid
@@ -202,13 +223,13 @@ def rank_reversals(evaluation: Evaluation) -> dict:
         total = np.where(remaining, award_total(evaluation.score, points, settings.award, evaluation.capability),
                          np.nan)
         ranks, _ = rank_bids(total, remaining, settings.ties, key_values, bid_ids)
-        new = sorted(bid_ids[i] for i in np.flatnonzero(ranks == 1))
+        new = sorted(_bid_id(evaluation, i) for i in np.flatnonzero(ranks == 1).tolist())
         result[bid_ids[removed]] = {"winner": new, "changes": new != winners}
     return {"winner": winners, "formula": settings.award.price_formula if settings.award else None,
             "without": result, "any_reversal": any(entry["changes"] for entry in result.values())}
 
 
-def _price_setters(prices: np.ndarray, competing: np.ndarray, award) -> set[int]:
+def _price_setters(prices: np.ndarray, competing: np.ndarray, award: Award | None) -> set[int]:
     """The bids whose removal changes other bids' price points: under lowest_ratio the sole holder of the
     lowest price; under the absolute linear formula, or without price, none."""
     if award is None or award.price_formula != "lowest_ratio" or not competing.any():
@@ -218,7 +239,7 @@ def _price_setters(prices: np.ndarray, competing: np.ndarray, award) -> set[int]
 
 
 def robustness(evaluation: Evaluation, draws: int = DEFAULT_DRAWS, concentration: float = DEFAULT_CONCENTRATION,
-               seed: int = DEFAULT_SEED) -> dict:
+               seed: int = DEFAULT_SEED) -> dict[str, Any]:
     return {"stability": stability_intervals(evaluation),
             "acceptability": rank_acceptability(evaluation, draws, concentration, seed),
             "what_if": threshold_what_ifs(evaluation), "rank_reversal": rank_reversals(evaluation)}

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import rfc8785
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from evaluator.store.schema import audit_checkpoints, audit_log, evaluation_files, evaluations, files
@@ -103,8 +103,14 @@ def head_entry(connection: Connection) -> tuple[int, str]:
     return (last.seq, last.hash) if last else (0, GENESIS)
 
 
-def count(connection: Connection) -> int:
-    return connection.execute(select(func.count()).select_from(audit_log)).scalar_one()
+def entry_of(connection: Connection, evaluation_id: str, event: str) -> tuple[int, str] | None:
+    """(seq, hash) of the first `event` entry about an evaluation (its detail is canonical JSON, so the id
+    stands in it as "evaluation":"<id>")."""
+    needle = rfc8785.dumps({"evaluation": evaluation_id}).decode()[1:-1]
+    row = connection.execute(select(audit_log.c.seq, audit_log.c.hash).where(
+        (audit_log.c.event == event) & audit_log.c.detail.contains(needle, autoescape=True))
+        .order_by(audit_log.c.seq).limit(1)).first()
+    return (row.seq, row.hash) if row else None
 
 
 def checkpoint(connection: Connection, signer) -> tuple[int, str] | None:
@@ -136,7 +142,7 @@ def verify_all(connection: Connection, expect: Iterable[tuple[int, str]] = (),
     (signatures too when public keys {key id: Ed25519 public key} are given); cross-check every stored
     evaluation against its entries. Reports the first problem found, in the order of the entries."""
     connection = _snapshot(connection)
-    expected = {}
+    expected: dict[int, list[str]] = {}
     for seq, digest in expect:
         expected.setdefault(int(seq), []).append(digest.lower())
     signed: dict[int, list] = {}
@@ -198,12 +204,13 @@ def verify_all(connection: Connection, expect: Iterable[tuple[int, str]] = (),
             reason = f"entry {seq} is missing: a signed checkpoint names it, but the log ends at entry {last} " \
                      f"(entries were deleted from its end)"
         return result(Broken(seq, reason, kind="checkpoint"))
-    if newest_mark:
+    if newest_mark or public_keys:  # with a key configured, the newest evaluation must be signed for
         unsigned = [seq for seq in evaluation_seqs if seq > newest_mark]
         if unsigned:
-            return result(Broken(unsigned[0], f"no signed checkpoint covers this evaluation, though entry "
-                                              f"{newest_mark} has one (checkpoints deleted, or the evaluation was "
-                                              f"stored without the signing key)", kind="checkpoint"))
+            since = f"though entry {newest_mark} has one" if newest_mark else "though an audit key is configured"
+            return result(Broken(unsigned[0], f"no signed checkpoint covers this evaluation, {since} (checkpoints "
+                                              f"deleted, or the evaluation was stored without the signing key)",
+                                 kind="checkpoint"))
     broken, stored = _cross_check(connection, named)
     return result(broken, (last, previous), stored)
 
@@ -256,11 +263,18 @@ def _cross_check(connection: Connection, named: dict[str, list]) -> tuple[Broken
     query = select(files.c.sha256, files.c.content).where(files.c.sha256.in_(referenced)).order_by(files.c.sha256)
     streaming = connection.execution_options(stream_results=True) if connection.dialect.name == "postgresql" \
         else connection
+    def first_entry(evaluation_id: str) -> int:
+        return named[evaluation_id][0][0] if evaluation_id in named else 0
+
     for row in streaming.execute(query):
-        if hashlib.sha256(bytes(row.content)).hexdigest() != row.sha256:
-            evaluation_id, role, name = min((eid, role, name) for eid, roles in rows.items()
-                                            for role, hashes in roles.items()
-                                            for name, sha in hashes.items() if sha == row.sha256)
+        content = row.content
+        if not isinstance(content, bytes | bytearray | memoryview) or \
+                hashlib.sha256(bytes(content)).hexdigest() != row.sha256:
+            # the evaluation that used the file first, by its entries
+            evaluation_id, role, name = min(((eid, role, name) for eid, roles in rows.items()
+                                             for role, hashes in roles.items()
+                                             for name, sha in hashes.items() if sha == row.sha256),
+                                            key=lambda found: (first_entry(found[0]), found))
             seq = named[evaluation_id][0][0] if evaluation_id in named else None
             return Broken(seq, f"the stored bytes of its {role} {name!r} no longer have the SHA-256 {row.sha256} "
                                f"they are filed under (changed in the database)", evaluation_id,

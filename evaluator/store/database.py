@@ -27,7 +27,7 @@ def database_url(data_root: Path) -> str:
 def open_engine(url: str) -> Engine:
     """An engine with the schema migrated to the newest version."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1].split("?", 1)[0]
+        path = url.split("///", 1)[-1].split("?", 1)[0].removeprefix("file:")  # file: for SQLite URI mode
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 60, "isolation_level": None})
@@ -101,7 +101,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=60000", "synchronous=NORMAL"):
         try:
             cursor.execute(f"PRAGMA {pragma}")
-        except Exception:  # noqa: BLE001 - a read-only database refuses WAL; it is still readable
+        except Exception:  # noqa: BLE001, S110 - a read-only database refuses WAL; it is still readable
             pass
     cursor.close()
 

@@ -5,6 +5,7 @@ import hashlib
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
+from evaluator.errors import StoreError
 from evaluator.store.schema import evaluation_files, evaluations, files, users, versions
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
@@ -21,8 +22,13 @@ def put_files(connection: Connection, contents: dict[str, bytes]) -> None:
         connection.execute(insert(files), missing)
 
 
-def file_content(connection: Connection, sha256: str) -> bytes | None:
-    return connection.execute(select(files.c.content).where(files.c.sha256 == sha256)).scalar_one_or_none()
+def file_content(connection: Connection, sha256: str) -> bytes:
+    """A stored file's bytes; a file an evaluation names but the store lacks is a damaged store."""
+    content = connection.execute(select(files.c.content).where(files.c.sha256 == sha256)).scalar_one_or_none()
+    if content is None:
+        raise StoreError(f"the store has no file with the SHA-256 {sha256} (removed outside the evaluator; "
+                         f"python -m evaluator audit verify names the evaluation)")
+    return bytes(content)
 
 
 def put_version(connection: Connection, kind: str, name: str, content: bytes, previous: str | None, actor: str,
@@ -33,10 +39,6 @@ def put_version(connection: Connection, kind: str, name: str, content: bytes, pr
         connection.execute(insert(versions).values(sha256=sha, kind=kind, name=name, previous=previous,
                                                    created_by=actor, created_at=at))
     return sha
-
-
-def has_evaluation(connection: Connection, evaluation_id: str) -> bool:
-    return connection.execute(select(evaluations.c.id).where(evaluations.c.id == evaluation_id)).first() is not None
 
 
 def put_evaluation(connection: Connection, evaluation_id: str, evaluated_at: str, actor: str, request: str,

@@ -13,10 +13,14 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import rfc8785
 
 from evaluator.errors import ConfigurationError
+
+if TYPE_CHECKING:  # for the annotations only: cryptography itself is imported when a key is used
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 PRIVATE_KEY_VARIABLE = "EVALUATOR_AUDIT_KEY"
 PUBLIC_KEY_VARIABLE = "EVALUATOR_AUDIT_PUBLIC_KEY"
@@ -29,7 +33,7 @@ def checkpoint_message(seq: int, digest: str) -> bytes:
     return _DOMAIN + rfc8785.dumps({"seq": seq, "hash": digest})
 
 
-def key_id(public_key) -> str:
+def key_id(public_key: "Ed25519PublicKey") -> str:
     """The first 16 hex digits of the SHA-256 of the raw 32-byte public key."""
     from cryptography.hazmat.primitives import serialization
 
@@ -41,7 +45,7 @@ def key_id(public_key) -> str:
 class Signer:
     """An Ed25519 private key, read from a file outside the database."""
 
-    private_key: object
+    private_key: "Ed25519PrivateKey"
     key_id: str
     path: str = ""
 
@@ -62,7 +66,7 @@ class Signer:
     def sign(self, seq: int, digest: str) -> str:
         return self.private_key.sign(checkpoint_message(seq, digest)).hex()
 
-    def public_key(self):
+    def public_key(self) -> "Ed25519PublicKey":
         return self.private_key.public_key()
 
 
@@ -71,7 +75,7 @@ def signer_from_environment() -> Signer | None:
     return Signer.from_file(path) if path else None
 
 
-def public_keys_from_environment(signer: Signer | None = None) -> dict[str, object]:
+def public_keys_from_environment(signer: Signer | None = None) -> dict[str, "Ed25519PublicKey"]:
     """{key id: Ed25519 public key}: EVALUATOR_AUDIT_PUBLIC_KEY's files, else the signer's public half."""
     paths = [p for p in os.environ.get(PUBLIC_KEY_VARIABLE, "").split(os.pathsep) if p.strip()]
     if not paths:
@@ -79,7 +83,7 @@ def public_keys_from_environment(signer: Signer | None = None) -> dict[str, obje
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-    keys = {}
+    keys: dict[str, Ed25519PublicKey] = {}
     for path in paths:
         try:
             key = load_pem_public_key(Path(path.strip()).read_bytes())
@@ -92,7 +96,7 @@ def public_keys_from_environment(signer: Signer | None = None) -> dict[str, obje
     return keys
 
 
-def signature_valid(public_key, seq: int, digest: str, signature: str) -> bool:
+def signature_valid(public_key: "Ed25519PublicKey", seq: int, digest: str, signature: str) -> bool:
     from cryptography.exceptions import InvalidSignature
 
     try:

@@ -6,13 +6,15 @@ import time
 import pandas as pd
 import streamlit as st
 
-from evaluator.application import tender_yaml
-from evaluator.ingest.files import read_bids_for
+from evaluator.application import (
+    DEFAULT_CONCENTRATION,
+    DEFAULT_DRAWS,
+    DEFAULT_SEED,
+    Desk,
+    certification_schemes,
+)
 from evaluator.model.framework import WEIGHT_TOLERANCE, WEIGHT_TOTAL
 from evaluator.model.tender import Tender, resolve_settings
-from evaluator.report import charts
-from evaluator.scoring import CapabilityPart, capability_part, evaluate_combined
-from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED, robustness
 from evaluator.ui.common import (
     SAMPLE_BIDS,
     SAMPLE_CAPABILITY,
@@ -44,7 +46,7 @@ def page() -> None:
     tender = session.tender
     if capability is not None and tender.capability is None:  # the bids came with another tender
         capability = capability_bids = None
-    baseline = resolve_settings(framework, tender)
+    baseline = resolve_settings(framework, tender, schemes=certification_schemes())
     codes = [level.code for level in framework.level_scale.levels]
 
     st.header("Weights")
@@ -66,9 +68,9 @@ def page() -> None:
         return
     edited = _edited(tender, baseline, weights, minimums, codes)
     started = time.perf_counter()
-    before = evaluate_combined(framework, baseline, bids, capability, capability_bids).evaluation
-    after = evaluate_combined(framework, resolve_settings(framework, edited), bids, capability,
-                              capability_bids).evaluation
+    before = desk.reevaluate(framework, baseline, bids, capability, capability_bids)
+    edited_settings = resolve_settings(framework, edited, schemes=certification_schemes())
+    after = desk.reevaluate(framework, edited_settings, bids, capability, capability_bids)
     elapsed = (time.perf_counter() - started) * 1000
     st.header("The ranking, before and after")
     st.caption(f"{len(bids.bids)} bids evaluated twice in {elapsed:.0f} ms, from the answers already read.")
@@ -77,14 +79,14 @@ def page() -> None:
     st.dataframe(comparison.style.apply(lambda row: ["background-color: #fff3c4" if changed[row.name] else ""] *
                                         len(row), axis=1), hide_index=True, key="comparison")
     st.caption(f"{int(changed.sum())} bids change rank or status (highlighted).")
-    _robustness(after)
+    _robustness(desk, after)
     _save(tender, edited)
 
 
 def _edited(tender, baseline, weights: dict, minimums: dict, codes: list[str]):
     """The tender with the analyst's choices, written as a profile or one global minimum where they still
     are one, so the new version differs from the current one only where something changed."""
-    update = {}
+    update: dict[str, object] = {}
     if weights != baseline.weights:
         update.update(weights=weights, weight_profile=None)
     if {oid: codes.index(code) for oid, code in minimums.items()} != baseline.minimum_levels:
@@ -99,10 +101,7 @@ def _inputs(session, desk, framework):
     (bids, capability part, capability answers), the last two in combined tenders only; None without bids."""
     outcome = session.outcome
     if outcome is not None and outcome.evaluation.framework.id == framework.id:
-        side = outcome.capability
-        part = None if side is None or session.tender.capability is None else \
-            CapabilityPart(side.framework, "", session.tender.capability.framework, side.settings)
-        return outcome.evaluation.bids, part, side.bids if part else None
+        return desk.session_bids(outcome, session.tender)
     stored = [row for row in desk.evaluations() if row["request"].framework == session.framework_path]
     choices = {"": "—", **{row["id"]: f"{row['evaluated_at']} · {row['id']}" for row in stored}}
     chosen = st.selectbox("Work on a stored evaluation", list(choices), format_func=choices.__getitem__,
@@ -116,20 +115,19 @@ def _inputs(session, desk, framework):
     if st.button("Work on the bundled sample bids", key="analyst-samples"):
         if session.tender.framework not in (None, framework.id):
             session.tender = sample_tender()
-        session.analyst_inputs = _samples(session.tender, framework)
+        session.analyst_inputs = _samples(desk, session.tender, framework)
         session.analyst_source = "samples"
     return session.get("analyst_inputs")
 
 
-def _samples(tender, framework):
+def _samples(desk: Desk, tender, framework):
     """The bundled sample bids for this tender: its certificates and capability answers too, where it
     asks for them, each read under the framework whose criteria it answers."""
     paths = [str(path) for path in SAMPLE_BIDS] + ([str(SAMPLE_CERTIFICATES)] if tender.certifications else [])
     if tender.capability is None:
-        return read_bids_for(paths, [framework])[0], None, None
-    capability_framework, sha = capability_framework_at(tender.capability.framework)
-    bid_sets = read_bids_for(paths + [str(SAMPLE_CAPABILITY)], [framework, capability_framework])
-    return bid_sets[0], capability_part(tender, capability_framework, sha), bid_sets[1]
+        return desk.sample_bids(paths, tender, framework)
+    return desk.sample_bids(paths + [str(SAMPLE_CAPABILITY)], tender, framework,
+                            capability_framework_at(tender.capability.framework))
 
 
 def _comparison(before, after) -> pd.DataFrame:
@@ -152,7 +150,7 @@ def _move(before: int | None, after: int | None) -> str:
     return "" if before == after else (f"↑ {before - after}" if after < before else f"↓ {after - before}")
 
 
-def _robustness(evaluation) -> None:
+def _robustness(desk: Desk, evaluation) -> None:
     """How sure is the award under these weights: stability, acceptability, what-ifs, reversal."""
     st.header("How sure is the award?")
     left, middle, right = st.columns(3)
@@ -160,7 +158,7 @@ def _robustness(evaluation) -> None:
     concentration = middle.number_input("Concentration (higher: closer to these weights)", 1.0, 10_000.0,
                                         DEFAULT_CONCENTRATION, 10.0, key="concentration")
     seed = right.number_input("Seed", 0, 2**31 - 1, DEFAULT_SEED, key="seed")
-    analysis = robustness(evaluation, int(draws), float(concentration), int(seed))
+    analysis = desk.robustness(evaluation, int(draws), float(concentration), int(seed))
     st.subheader("Weight stability")
     st.dataframe(pd.DataFrame([{"objective": oid, "weight %": interval["weight"],
                                 "winner stays first (weight %)": _span(interval["winner_stays"]),
@@ -169,15 +167,17 @@ def _robustness(evaluation) -> None:
     acceptability = analysis["acceptability"]["bids"]
     if acceptability:
         st.subheader("Rank acceptability")
-        st.dataframe(pd.DataFrame([{"bid": bid_id, "wins %": round(100 * entry["wins"], 2),
-                                    **{f"rank {r + 1} %": round(100 * share, 2) for r, share in enumerate(entry["ranks"])}}
-                                   for bid_id, entry in acceptability.items()]), hide_index=True, key="acceptability")
-        st.html(charts.rank_acceptability(list(acceptability), [entry["ranks"] for entry in acceptability.values()]))
+        shares = [{"bid": bid_id, "wins %": round(100 * entry["wins"], 2),
+                   **{f"rank {r + 1} %": round(100 * share, 2) for r, share in enumerate(entry["ranks"])}}
+                  for bid_id, entry in acceptability.items()]
+        st.dataframe(pd.DataFrame(shares), hide_index=True, key="acceptability")
+        st.html(desk.acceptability_chart(acceptability))
     what_if = analysis["what_if"]
     st.subheader("Minimum levels one lower or one higher")
-    st.write(f"Lowering every minimum by one level would admit: "
-             f"{', '.join(what_if['lowered_by_one_admits']['all objectives']) or 'no excluded bid'}. Raising every "
-             f"minimum by one level would drop: {', '.join(what_if['raised_by_one_drops']['all objectives']) or 'none'}.")
+    admitted = ", ".join(what_if["lowered_by_one_admits"]["all objectives"]) or "no excluded bid"
+    dropped = ", ".join(what_if["raised_by_one_drops"]["all objectives"]) or "none"
+    st.write(f"Lowering every minimum by one level would admit: {admitted}. Raising every minimum by one level "
+             f"would drop: {dropped}.")
     for bid_id, lift in what_if["excluded"].items():
         changes = "; ".join(f"{c['criterion']}: {c['current']} → {c['needed']}" for c in lift["answer_changes"])
         st.write(f"**{bid_id}** would reach every minimum with: {changes or 'no answer change'}"
@@ -196,7 +196,7 @@ def _span(interval: list[float]) -> str:
 
 def _save(tender, edited) -> None:
     st.header("Save as a new tender version")
-    old, new = tender_yaml(tender), tender_yaml(edited)
+    old, new = tender.to_yaml(), edited.to_yaml()
     diff = "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True), "tender (current)",
                                         "tender (new version)"))
     st.code(diff or "No change.", language="diff")

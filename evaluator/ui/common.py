@@ -5,9 +5,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from evaluator.application import PERMISSIONS, Desk, Store, data_root, default_store_url
-from evaluator.model.framework import Framework, load_framework
-from evaluator.model.tender import Tender, load_tender
+from evaluator.application import PERMISSIONS, Desk, Store, data_root, default_store_url, read_framework, read_tender
+from evaluator.model.framework import Framework
+from evaluator.model.tender import Tender
 from evaluator.ui.signin import current_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +22,7 @@ MAX_FILES = 200
 
 @st.cache_resource
 def framework_at(path: str) -> tuple[Framework, str]:
-    return load_framework(path)
+    return read_framework(path)
 
 
 def capability_framework_at(path: str) -> tuple[Framework, str]:
@@ -32,7 +32,7 @@ def capability_framework_at(path: str) -> tuple[Framework, str]:
 
 
 def sample_tender() -> Tender:
-    return load_tender(SAMPLE_TENDER)[0]
+    return read_tender(SAMPLE_TENDER)[0]
 
 
 def state():

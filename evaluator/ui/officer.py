@@ -1,6 +1,5 @@
 """Officer workspace: set up the tender, hand out the template, take in bids, evaluate, download."""
 
-import datetime as dt
 import hashlib
 import io
 import zipfile
@@ -10,16 +9,10 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from evaluator.application import Desk, tender_yaml
-from evaluator.errors import ConfigurationError
-from evaluator.ingest.files import read_bids_for
-from evaluator.ingest.responses import ReadOptions
-from evaluator.ingest.template import render_template
-from evaluator.model.tender import TIE_BREAKS, UNKNOWN_POLICIES, Tender, load_tender, resolve_settings
-from evaluator.pipeline import LETTERS, Request
-from evaluator.report import charts
-from evaluator.report.pdf_report import report_context_for_bid
-from evaluator.store.database import StoreError
+from evaluator.application import Desk, certification_schemes, letter_files, read_tender
+from evaluator.errors import ConfigurationError, StoreError
+from evaluator.model.tender import PRICE_FORMULAS, TIE_BREAKS, Tender, resolve_settings
+from evaluator.model.unanswered import MEANINGS, UNKNOWN_POLICIES
 from evaluator.ui.common import (
     FRAMEWORKS,
     MAX_FILES,
@@ -48,7 +41,7 @@ def page() -> None:
         return
     st.caption("Set the tender, give vendors the template, upload their bids, evaluate, and download the award "
                "report. Everything uploaded is kept by its SHA-256.")
-    tender = _tender_form(session)
+    tender = _tender_form(session, desk)
     if tender is None:
         return
     files = _bids_section(session, desk, tender)
@@ -57,13 +50,13 @@ def page() -> None:
         _results(session, desk)
 
 
-def _tender_form(session) -> Tender | None:
+def _tender_form(session, desk: Desk) -> Tender | None:
     st.header("1. Tender")
     names = [path.name for path in FRAMEWORKS]
     start = st.selectbox("Start from a bundled tender", list(SAMPLE_TENDERS), key="start_tender",
                          index=list(SAMPLE_TENDERS).index("tender.yaml"))
     if session.get("started_from") != start:  # a new starting point resets the form to that tender
-        session.started_from, session.tender = start, load_tender(SAMPLE_TENDERS[start])[0]
+        session.started_from, session.tender = start, read_tender(SAMPLE_TENDERS[start])[0]
         st.session_state["framework"] = f"{session.tender.framework}.yaml"
     chosen = st.selectbox("Framework", names, key="framework")
     session.framework_path = str(FRAMEWORKS[names.index(chosen)])
@@ -80,36 +73,37 @@ def _tender_form(session) -> Tender | None:
                              if base.weight_profile in profiles else profiles.index(framework.default_weight_profile),
                              key="weight_profile")
     minimum = right.select_slider("Minimum level for every objective", codes,
-                                  value=codes[framework.level_scale.parse(base.minimum_level or 0)], key="minimum")
+                                  value=codes[framework.level_scale.parse(base.minimum_level or 0) or 0], key="minimum")
     unknown = left.radio("Unanswered criteria", UNKNOWN_POLICIES, index=UNKNOWN_POLICIES.index(base.unknown),
                          horizontal=True, key="unknown",
-                         help="conservative: the worst answer; calculator: 0 points and ignored for the level; "
-                              "strict: the bid is excluded")
+                         help="An unanswered criterion: " + "; ".join(f"under {policy}, it {meaning}"
+                                                                      for policy, meaning in MEANINGS.items()))
     ties = right.multiselect("Tie-break, in order", list(TIE_BREAKS), default=list(base.ties.tie_break), key="ties")
     award = _award_form(base)
     try:
-        tender = Tender(name=name, authority=authority, reference=reference, deadline=deadline,
-                        framework=framework.id, weight_profile=profile, minimum_level=minimum, unknown=unknown,
-                        award=award, ties={"decimals": base.ties.decimals, "tie_break": ties},
-                        evidence=base.evidence, formulas=base.formulas, certifications=base.certifications,
-                        capability=base.capability, report=base.report)
-        resolve_settings(framework, tender)
+        tender = Tender.model_validate({
+            "name": name, "authority": authority, "reference": reference, "deadline": deadline,
+            "framework": framework.id, "weight_profile": profile, "minimum_level": minimum, "unknown": unknown,
+            "award": award, "ties": {"decimals": base.ties.decimals, "tie_break": ties}, "evidence": base.evidence,
+            "formulas": base.formulas, "certifications": base.certifications, "capability": base.capability,
+            "report": base.report})
+        resolve_settings(framework, tender, schemes=certification_schemes())
     except (ValidationError, ConfigurationError) as error:
         st.error(f"The tender is not valid: {error}")
         return None
     session.tender = tender
-    settings = resolve_settings(framework, tender)
+    settings = resolve_settings(framework, tender, schemes=certification_schemes())
     if tender.certifications:
         st.info("Certification gate: " + "; ".join(
             f"{rule.scheme} at {rule.minimum} or above" + (f", at most {rule.max_age_days} days old"
                                                            if rule.max_age_days else "")
             for rule in tender.certifications.rules) + f" (judged on {tender.certifications.as_of}).")
-    if tender.capability:
+    if tender.capability and tender.award:  # a capability framework comes with its weight in the award
         st.info(f"Combined tender: product capability is scored under {tender.capability.framework} and "
                 f"weighs {tender.award.capability_weight:g} % of the award total.")
     left, right = st.columns(2)
-    left.download_button("Download the tender (YAML)", tender_yaml(tender), "tender.yaml", "application/x-yaml")
-    right.download_button("Download the vendor bid template", render_template(framework, framework_sha, settings),
+    left.download_button("Download the tender (YAML)", tender.to_yaml(), "tender.yaml", "application/x-yaml")
+    right.download_button("Download the vendor bid template", desk.vendor_template(framework, framework_sha, settings),
                           "bid-template.xlsx", key="template")
     return tender
 
@@ -123,7 +117,7 @@ def _award_form(base: Tender) -> dict | None:
     capability = award.capability_weight if award else 0  # set by a combined tender's file
     quality = left.slider("Sovereignty weight %", 0, int(100 - capability),
                           int(award.quality_weight) if award else 80, key="quality")
-    formulas = ["lowest_ratio", "linear"]
+    formulas = list(PRICE_FORMULAS)
     formula = middle.selectbox("Price formula", formulas, index=formulas.index(award.price_formula) if award else 1,
                                key="formula", help="linear is absolute: removing a bid never reverses the others")
     currency = right.text_input("Currency", award.currency if award and award.currency else "EUR", key="currency")
@@ -175,11 +169,11 @@ def _bids_section(session, desk: Desk, tender: Tender) -> list[str]:
     frameworks = [framework_at(session.framework_path)[0]]
     if tender.capability:
         frameworks.append(capability_framework_at(tender.capability.framework)[0])
-    bid_sets = read_bids_for(sorted(files), frameworks, ReadOptions(formulas=tender.formulas))
+    bid_sets = desk.read_uploads(sorted(files), frameworks, tender.formulas)
     rows = [{"file": files.get(bid.source.file, bid.source.file.rsplit("/", 1)[-1]), "sha256": bid.source.sha256[:12],
              "answers": framework.id, "bid": bid.bid_id, "vendor": bid.vendor, "valid": not bid.invalid,
              "problems": "; ".join(f"{p.location}: {p.message}" for p in bid.errors)}
-            for framework, bids in zip(frameworks, bid_sets) for bid in bids.bids]
+            for framework, bids in zip(frameworks, bid_sets, strict=True) for bid in bids.bids]
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="validation")
     outcome = [{"file": row["file"], "sha256": row["sha256"], "bid": row["bid"], "valid": row["valid"]}
                for row in rows]
@@ -195,7 +189,7 @@ def _kept(session, desk: Desk, submitted: list[tuple[str, bytes]]) -> dict[str, 
     """Stored path -> the name shown, for each distinct submitted file (name and content). A file is kept
     (and its upload logged) once a session; a name that two different files share is shown with each
     one's SHA-256, and the two are separate submissions."""
-    by_key = {}
+    by_key: dict[tuple[str, str], bytes] = {}
     for name, content in submitted:
         by_key.setdefault((Path(name).name, hashlib.sha256(content).hexdigest()), content)
     names = [name for name, _ in by_key]
@@ -216,10 +210,8 @@ def _evaluate_section(session, desk: Desk, tender: Tender, files: list[str]) -> 
         with st.status("Evaluating…", expanded=True) as status:
             st.write(f"Reading {len(files)} files and scoring the bids; rendering the PDFs…")
             try:
-                request = Request(framework=session.framework_path, tender=str(desk.save_tender(tender, root())),
-                                  inputs=tuple(files), letters=letters,
-                                  evaluated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-                session.outcome, session.evaluation_id = desk.evaluate(request)
+                session.outcome, session.evaluation_id = desk.evaluate_tender(session.framework_path, tender, files,
+                                                                              root(), letters)
             except (ConfigurationError, StoreError) as error:
                 status.update(label="The evaluation could not run", state="error")
                 st.error(str(error))
@@ -248,14 +240,14 @@ def _results(session, desk: Desk) -> None:
     st.dataframe(ranking_frame(document), hide_index=True, key="ranking")
     st.subheader("Gate matrix")
     st.dataframe(gate_frame(document), key="gate")
-    scores = [bid["score"] for bid in document["bids"] if bid["score"] is not None]
-    if scores:
-        st.html(charts.score_distribution(scores))
-    _drill_down(outcome)
+    chart = desk.score_distribution(document)
+    if chart:
+        st.html(chart)
+    _drill_down(outcome, desk)
     _downloads(outcome, desk, session.evaluation_id)
 
 
-def _drill_down(outcome) -> None:
+def _drill_down(outcome, desk: Desk) -> None:
     document = outcome.document
     st.subheader("One bid in detail")
     labels = [f"{bid['bid_id'] or '?'} · {bid['vendor'] or bid['source']['file']} · {bid['status']}"
@@ -266,7 +258,7 @@ def _drill_down(outcome) -> None:
         st.error("This file could not be evaluated.")
         st.dataframe(pd.DataFrame(bid["errors"]), hide_index=True)
         return
-    detail = report_context_for_bid(document, outcome.evaluation, position)
+    detail = desk.bid_detail(outcome, position)
     left, right = st.columns(2)
     if detail["profile_svg"]:
         left.html(detail["profile_svg"])
@@ -289,11 +281,11 @@ def _downloads(outcome, desk: Desk, evaluation_id: str) -> None:
     st.subheader("Downloads")
     st.caption(f"Stored as evaluation {evaluation_id}; every download is recorded in the audit log.")
     columns = st.columns(len(OUTPUTS) + 1)
-    for column, name in zip(columns, OUTPUTS):
+    for column, name in zip(columns, OUTPUTS, strict=False):  # the last column holds the letters
         if name in outcome.files:
             column.download_button(name, outcome.files[name], name, key=f"download-{name}",
                                    on_click=desk.note_download, args=(evaluation_id, name, outcome.files[name]))
-    letters = {name: content for name, content in outcome.files.items() if name.startswith(f"{LETTERS}/")}
+    letters = letter_files(outcome)
     if letters:
         archive = _zip(letters)
         columns[-1].download_button(f"{len(letters)} letters (.zip)", archive, "letters.zip", key="download-letters",

@@ -41,7 +41,7 @@ def current_user(store: Store) -> User:
         st.stop()
     settings = st.secrets.get("evaluator", {})
     roles = roles_from_claims(claims, settings.get("roles_claim", "groups"), dict(settings.get("role_map", {})))
-    name = claims.get("email") or claims.get("sub") or "unknown"
+    name = str(claims.get("email") or claims.get("sub") or "unknown")
     user = signed_in_user(store, User(name, roles))
     grants = f" (granted {', '.join(sorted(user.grants))})" if user.grants else ""
     st.sidebar.caption(f"Signed in as {name}: {', '.join(sorted(user.roles)) or 'no role'}{grants}")

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from evaluator.__main__ import main
 from evaluator.ingest.files import read_bids
-from evaluator.model.framework import load_framework
-from evaluator.model.tender import Tender, load_tender, resolve_settings
+from evaluator.loading import load_framework, load_tender
+from evaluator.model.tender import Tender, resolve_settings
 from evaluator.scoring import evaluate
 from evaluator.scoring.robustness import (
     rank_acceptability,
@@ -46,7 +46,8 @@ def test_a_bid_one_answer_short_of_the_minimum(csf):
     what_if = threshold_what_ifs(evaluation)
     assert what_if["lowered_by_one_admits"]["SOV-3"] == ["B-2"]
     assert what_if["excluded"]["B-2"]["answer_changes"] == [{
-        "objective": "SOV-3", "criterion": "SOV-3.4", "current": "4 - In the EU by default; exceptions tightly controlled",
+        "objective": "SOV-3", "criterion": "SOV-3.4",
+        "current": "4 - In the EU by default; exceptions tightly controlled",
         "needed": "5 - Only in the EU; no third-country fallback", "reaches": "SEAL-2"}]
 
 

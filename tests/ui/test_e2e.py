@@ -32,7 +32,7 @@ def app_url(tmp_path):
     try:
         for _ in range(150):
             try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)  # noqa: S310 - http to our own server
                 break
             except OSError:
                 time.sleep(0.2)

@@ -5,13 +5,14 @@ import datetime as dt
 import pytest
 
 from evaluator.errors import ConfigurationError
-from evaluator.ingest.files import read_bid_bytes, read_bids
-from evaluator.model.certification import Certificate, CertificationGate, certificate_failures, load_schemes
-from evaluator.model.framework import load_framework
-from evaluator.model.tender import Tender, load_tender, resolve_settings
+from evaluator.ingest.files import read_bids
+from evaluator.loading import load_framework, load_schemes, load_tender
+from evaluator.model.certification import Certificate, CertificationGate, certificate_failures
+from evaluator.model.tender import Tender, resolve_settings
 from evaluator.scoring import evaluate
 
 from conftest import CSF_PATH, SAMPLES, run, top_ranks
+from factories import read_bid_bytes
 
 SCHEMES = load_schemes()
 
@@ -57,7 +58,7 @@ def test_the_failure_says_what_was_needed_and_what_was_held():
 def test_the_sample_certified_tender(csf):
     tender, _ = load_tender(SAMPLES / "tender-certified.yaml")
     bids = read_bids([str(SAMPLES / "bids"), str(SAMPLES / "certificates.csv")], csf)
-    evaluation = evaluate(csf, resolve_settings(csf, tender), bids)
+    evaluation = evaluate(csf, resolve_settings(csf, tender, schemes=SCHEMES), bids)
     status = {bid.bid_id: evaluation.status[row] for row, bid in enumerate(bids.bids)}
     assert status == {"B-001": "ranked", "B-002": "excluded", "B-003": "excluded", "B-004": "excluded",
                       "B-005": "excluded", "B-006": "ranked", "B-007": "ranked", "B-008": "invalid"}
@@ -76,7 +77,8 @@ def test_certificate_rows_are_validated_and_located(csf):
                 ("row 4", "issued must be a date such as 2026-03-31"),
                 ("file", "a certificate names bid B-9, which no bid file contains")]
     assert len(found) == len(expected)
-    assert all(place == where and message.startswith(start) for (place, message), (where, start) in zip(found, expected))
+    assert all(place == where and message.startswith(start)
+               for (place, message), (where, start) in zip(found, expected, strict=True))
     merged = attach_certificates(bids, [], len(csf.criteria))
     assert not merged.bids[0].invalid
 
@@ -84,10 +86,13 @@ def test_certificate_rows_are_validated_and_located(csf):
 def test_an_unknown_scheme_in_a_tender_is_refused(csf):
     with pytest.raises(ConfigurationError, match="certification scheme iso27001 is unknown"):
         resolve_settings(csf, Tender(certifications={"as_of": "2026-12-01", "rules": [
-            {"scheme": "iso27001", "minimum": "x"}]}))
+            {"scheme": "iso27001", "minimum": "x"}]}), schemes=SCHEMES)
     with pytest.raises(ConfigurationError, match="'platinum' is not a level of eucs"):
         resolve_settings(csf, Tender(certifications={"as_of": "2026-12-01", "rules": [
-            {"scheme": "eucs", "minimum": "platinum"}]}))
+            {"scheme": "eucs", "minimum": "platinum"}]}), schemes=SCHEMES)
+    with pytest.raises(ConfigurationError, match="no certification schemes were given"):  # the core reads no file
+        resolve_settings(csf, Tender(certifications={"as_of": "2026-12-01", "rules": [
+            {"scheme": "eucs", "minimum": "basic"}]}))
 
 
 def test_without_a_gate_certificates_change_nothing(csf):
@@ -101,7 +106,8 @@ def test_the_schemes_file_is_a_recorded_input_of_a_gated_evaluation(tmp_path, mo
     import hashlib
 
     from evaluator.application import Desk, Store, User
-    from evaluator.model.certification import SCHEMES_FILE, SCHEMES_NAME
+    from evaluator.loading import SCHEMES_FILE
+    from evaluator.model.certification import SCHEMES_NAME
     from evaluator.pipeline import Request
 
     from conftest import ROOT

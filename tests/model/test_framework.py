@@ -10,23 +10,7 @@ from evaluator.errors import ConfigurationError
 from evaluator.model.documents import parse_document
 from evaluator.model.framework import Framework
 
-TINY = {
-    "schema_version": 1, "id": "tiny", "version": "1", "title": "Tiny",
-    "source": {"publisher": "Test"}, "score_divisor": 100,
-    "level_scale": {"name": "L", "levels": [{"value": 0, "code": "L-0", "name": "none"},
-                                            {"value": 1, "code": "L-1", "name": "some"}]},
-    "objectives": [{"id": "A", "name": "Alpha"}, {"id": "B", "name": "Beta"}],
-    "criteria": [
-        {"id": "A.1", "objective": "A", "title": "a", "question": "a?",
-         "answers": [{"rank": 1, "label": "no", "points": 0, "level": 0},
-                     {"rank": 2, "label": "yes", "points": 100, "level": 1}]},
-        {"id": "B.1", "objective": "B", "title": "b", "question": "b?",
-         "answers": [{"rank": 1, "label": "no", "points": 0, "level": 0},
-                     {"rank": 2, "label": "yes", "points": 100, "level": 1}]},
-    ],
-    "weight_profiles": {"even": {"weights": {"A": 50, "B": 50}}},
-    "default_weight_profile": "even",
-}
+from factories import TINY
 
 
 def load(data) -> Framework:

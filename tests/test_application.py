@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from evaluator.__main__ import main
-from evaluator.application import Desk, PermissionDenied, Store, User, signed_in_user
+from evaluator.application import Desk, PermissionDenied, Store, User, read_framework, read_tender, signed_in_user
 from evaluator.model.tender import resolve_settings
 from evaluator.pipeline import Request
 from evaluator.scoring import evaluate_combined
@@ -53,7 +53,7 @@ class TestOneRedaction:
         document = analyst.results(evaluation_id)
         inputs = analyst.analysis_bids(evaluation_id)
         csf = outcome.evaluation.framework
-        again = evaluate_combined(csf, resolve_settings(csf, inputs.tender), inputs.bids, inputs.capability,
+        again = evaluate_combined(csf, outcome.evaluation.settings, inputs.bids, inputs.capability,
                                   inputs.capability_bids).evaluation
         names = [bid.bid_id for bid in inputs.bids.bids]
         assert sorted(names) == sorted(bid["bid_id"] for bid in document["bids"])
@@ -129,3 +129,53 @@ class TestAnalyse:
         assert (tmp_path / "out" / "robustness.json").exists()
         logged = events(Store(f"sqlite:///{tmp_path / 'evaluator.db'}"))
         assert [(event, actor) for event, actor, _ in logged] == [("analysis", "local")]
+
+
+class TestTheAppsActions:
+    """What the app's workspaces do goes through the layer too: each action checks its role; the officer's
+    evaluation takes its time from the desk's clock."""
+
+    @pytest.fixture
+    def sample(self):
+        framework, sha = read_framework(CSF_PATH)
+        tender = read_tender(SAMPLES / "tender.yaml")[0]
+        return framework, sha, tender, resolve_settings(framework, tender)
+
+    def test_the_officers_actions(self, store, sample, tmp_path):
+        framework, sha, tender, settings = sample
+        officer = desk(store, "officer")
+        assert officer.vendor_template(framework, sha, settings)[:2] == b"PK"
+        files = [str(path) for path in sorted((SAMPLES / "bids").iterdir())]
+        (bids,) = officer.read_uploads(files, [framework], tender.formulas)
+        assert len(bids.bids) == 8 and sum(bid.invalid for bid in bids.bids) == 1
+        outcome, _ = officer.evaluate_tender(str(CSF_PATH), tender, files[:2], tmp_path, letters=False)
+        assert [row["request"].evaluated_at for row in officer.evaluations()] == ["2026-11-26T09:00:00Z"]
+        assert "<svg" in officer.score_distribution(outcome.document)
+        assert "<svg" in officer.bid_detail(outcome, 0)["contribution_svg"]
+        assert [event for event, _, _ in events(store)] == ["version created", "evaluation", "report generated"]
+
+    def test_the_analysts_what_ifs_are_live_and_not_logged(self, store, sample):
+        framework, _, tender, settings = sample
+        analyst = desk(store, "analyst")
+        bids, part, capability_bids = analyst.sample_bids(
+            [str(path) for path in sorted((SAMPLES / "bids").iterdir())], tender, framework)
+        assert len(bids.bids) == 8 and part is None and capability_bids is None
+        analysis = analyst.robustness(analyst.reevaluate(framework, settings, bids), draws=200)
+        assert "<svg" in analyst.acceptability_chart(analysis["acceptability"]["bids"])
+        assert events(store) == []
+
+    def test_other_roles_are_refused_and_logged(self, store, sample, tmp_path):
+        framework, sha, tender, settings = sample
+        files = [str(SAMPLES / "bids" / "b-001.xlsx")]
+        analyst, admin = desk(store, "analyst"), desk(store, "admin")
+        refusals = [(analyst, "make the vendor template", lambda d: d.vendor_template(framework, sha, settings)),
+                    (analyst, "upload bids", lambda d: d.read_uploads(files, [framework])),
+                    (analyst, "evaluate", lambda d: d.evaluate_tender(str(CSF_PATH), tender, files, tmp_path)),
+                    (admin, "analyse the award", lambda d: d.sample_bids(files, tender, framework)),
+                    (admin, "analyse the award", lambda d: d.robustness(None)),
+                    (admin, "read evaluations", lambda d: d.score_distribution({"bids": []}))]
+        for who, action, act in refusals:
+            with pytest.raises(PermissionDenied, match=f"may not {action}"):
+                act(who)
+        assert [(event, detail["action"]) for event, _, detail in events(store)] == [
+            ("permission denied", action) for _, action, _ in refusals]  # and no tender version was saved

@@ -4,8 +4,9 @@ import pytest
 import yaml
 
 from evaluator.errors import ConfigurationError
+from evaluator.loading import load_tender
 from evaluator.model.documents import parse_document
-from evaluator.model.tender import Overrides, Tender, load_tender, resolve_settings
+from evaluator.model.tender import Overrides, Tender, resolve_settings
 
 from conftest import SAMPLES
 

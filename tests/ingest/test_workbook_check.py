@@ -14,11 +14,11 @@ import openpyxl.xml
 import pytest
 from defusedxml import DefusedXmlException
 
-from evaluator.ingest.files import read_bid_bytes, read_bids
+from evaluator.ingest.files import DEFAULT_READ_OPTIONS, read_bids
 from evaluator.ingest.responses import ReadOptions
 
 from conftest import SAMPLES
-from factories import bid_workbook, csv_text, long_rows
+from factories import bid_workbook, csv_text, long_rows, read_bid_bytes
 
 BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
                   + b"".join(b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10 if i > 1 else b"&lol;" * 10)
@@ -63,7 +63,7 @@ def forge_declared_size(content: bytes, name: str, size: int) -> bytes:
     return bytes(forged)
 
 
-def refusal(csf, content: bytes, name="bid.xlsx", options=ReadOptions()) -> tuple[str, str]:
+def refusal(csf, content: bytes, name="bid.xlsx", options=DEFAULT_READ_OPTIONS) -> tuple[str, str]:
     bids = read_bid_bytes(content, name, csf, options)
     assert len(bids.bids) == 1 and bids.bids[0].invalid
     problem = bids.bids[0].errors[0]
@@ -239,7 +239,7 @@ def test_peak_memory_stays_under_the_cap(workbook, tmp_path):
     (about 375 MiB measured; the million-row CSV dominates)."""
     folder = tmp_path / "bids"
     folder.mkdir()
-    (folder / "million.csv").write_bytes(b"bid_id,vendor,criterion_id,answer\n" + b"B-1,V,SOV-1.1,1\n" * 1_000_000)
+    (folder / "million.csv").write_bytes(b"bid_id,vendor,criterion_id,answer\n" + b"B-9,V,SOV-1.1,1\n" * 1_000_000)
     (folder / "bomb.xlsx").write_bytes(rezip(workbook, add={"x.xml": b"\0" * (40 * 2**20)}))
     (folder / "laughs.xlsx").write_bytes(rezip(workbook, replace={"xl/sharedStrings.xml": BILLION_LAUGHS}))
     (folder / "long-line.csv").write_bytes(b"bid_id,vendor\nB-2," + b"x" * 5_000_000 + b"\n")
@@ -306,3 +306,25 @@ class TestFolderEntries:
         leaked = "a,b,c\n1,2,3\n" + "root:x:0:0:root:/root:/bin/bash\n"
         problem = read_bid_bytes(leaked.encode(), "x.csv", csf).bids[0].errors[0]
         assert "the CSV is malformed" in problem.message and "root" not in problem.message
+
+
+def test_names_that_collide_stay_apart_and_a_file_given_twice_is_read_once(tmp_path, monkeypatch, capsys):
+    """An evaluation records its inputs by name: two inputs must never share one, or it cannot be repeated."""
+    from evaluator.__main__ import main
+
+    from conftest import CSF_PATH
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EVALUATOR_DATA", str(tmp_path / "data"))
+    folder = tmp_path / "bids"
+    folder.mkdir()
+    (folder / "b-001.xlsx").write_bytes((SAMPLES / "bids" / "b-001.xlsx").read_bytes())
+    with open(folder.as_posix().encode() + b"/caf\xe9.csv", "w") as file:  # shown as caf\xe9.csv
+        file.write(csv_text(long_rows({"B-8": ("Byte Name Ltd", {"SOV-1.1": "2"})})))
+    (folder / "caf\\xe9.csv").write_text(csv_text(long_rows({"B-9": ("Text Name Ltd", {"SOV-1.1": "2"})})))
+    assert main(["evaluate", "--framework", str(CSF_PATH), "--formats", "json", "--out", "out", "bids",
+                 "bids/b-001.xlsx", "./bids/b-001.xlsx"]) == 0
+    evaluation_id = capsys.readouterr().out.split("Stored as evaluation ")[1].split()[0]
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    files = sorted(bid["source"]["file"] for bid in results["bids"])
+    assert files == ["bids/b-001.xlsx", "bids/caf\\xe9.csv", "bids/caf\\xe9.csv #2"]  # b-001 once, not thrice
+    assert main(["reproduce", evaluation_id]) == 0

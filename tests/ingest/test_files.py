@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from evaluator.ingest.files import read_bid_bytes, read_bids
+from evaluator.ingest.files import read_bids
 
 from conftest import SAMPLES, top_ranks
-from factories import bid_workbook, csv_text, long_rows, wide_rows
+from factories import bid_workbook, csv_text, long_rows, read_bid_bytes, wide_rows
 
 
 def errors_of(bid_set, index=0):
@@ -49,7 +49,8 @@ class TestAnswerTexts:
     @pytest.mark.parametrize("text, rank", [
         ("3", 3), ("3.0", 3), ("3 - Shared; the provider holds override keys", 3),
         ("3. shared; THE PROVIDER holds override keys ", 3), ("3) Shared;  the provider holds override keys", 3),
-        ("3-Shared; the provider holds override keys", 3), ("3 -", 3), (" 5 ", 5), ("", 0), ("unknown", 0),
+        ("3-Shared; the provider holds override keys", 3), ("3 – Shared; the provider holds override keys", 3),
+        ("3 -", 3), (" 5 ", 5), ("", 0), ("unknown", 0),
         ("Unknown", 0)])
     def test_rank_answers(self, csf, text, rank):
         bids = read_text(csf, csv_text(long_rows({"B": ("V", {"SOV-3.1": text})})))
@@ -128,7 +129,8 @@ class TestLongCsvMistakes:
                                               "criterion_id, answer)")]
 
     def test_semicolons_and_bom(self, csf):
-        text = "\ufeff" + csv_text(long_rows({"B-1": ("Vendor; Inc", {"SOV-1.1": "3 - Mainly inside the EU/EEA"})}), separator=";")
+        text = "\ufeff" + csv_text(long_rows({"B-1": ("Vendor; Inc", {"SOV-1.1": "3 - Mainly inside the EU/EEA"})}),
+                                   separator=";")
         bids = read_text(csf, text)
         assert bids.bids[0].vendor == "Vendor; Inc" and bids.ranks[0, 0] == 3
 
@@ -246,9 +248,11 @@ class TestUnreadableFiles:
         for name in ("a.csv", "b.csv"):
             (tmp_path / name).write_text(csv_text(long_rows({"B-1": ("V", {"SOV-1.1": 1})})))
         bids = read_bids([str(tmp_path)], csf)
-        assert [b.invalid for b in bids.bids] == [False, True]
-        assert bids.bids[1].errors[0].message == f"bid_id B-1 is already used by a bid in {tmp_path.as_posix()}/a.csv"
-        assert np.all(bids.ranks[1] == 0)
+        assert [b.invalid for b in bids.bids] == [True, True]  # whichever file comes first: no order wins
+        given = "bid_id B-1 is also given by a bid in " + tmp_path.as_posix()
+        assert bids.bids[1].errors[0].message.startswith(f"{given}/a.csv")
+        assert bids.bids[0].errors[0].message.startswith(f"{given}/b.csv")
+        assert np.all(bids.ranks == 0)
 
 
 def test_unanswered_criteria_stay_unanswered(csf):

@@ -89,7 +89,8 @@ class TestStructure:
 
     def test_metadata(self, sample_run):
         meta = info(sample_run / "report.pdf")
-        assert meta["Title"] == "Sovereignty evaluation report: Sovereign cloud services for public administrations (sample)"
+        assert meta["Title"] == ("Sovereignty evaluation report: Sovereign cloud services for public administrations "
+                                 "(sample)")
         assert meta["Author"] == "Ministry of Digital Affairs (fictitious)"
         assert meta["CreationDate"].endswith("09:00:00 2026 UTC") and "Nov 26" in meta["CreationDate"]
         assert meta["Creator"].startswith("Sovereignty Procurement Evaluator")
@@ -224,7 +225,7 @@ def test_charts_are_deterministic_and_escaped():
 def many_bids(path: Path, count: int) -> None:
     """`count` bids in one long CSV: most reach every minimum, every seventh falls below one (excluded), and the
     last answers out of range (invalid). Seeded, so each run reads the same bids."""
-    from evaluator.model.framework import load_framework
+    from evaluator.loading import load_framework
 
     criteria = load_framework(CSF_PATH)[0].criteria_in_objective_order
     rng = random.Random(20261126)

@@ -10,11 +10,10 @@ import zipfile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evaluator.ingest.files import read_bid_bytes
-from evaluator.model.framework import load_framework
+from evaluator.loading import load_framework
 
 from conftest import SAMPLES
-from factories import csv_text, long_rows
+from factories import csv_text, long_rows, read_bid_bytes
 
 CSF = load_framework(SAMPLES.parent / "frameworks" / "eu-csf-2026.yaml")[0]
 WORKBOOK = (SAMPLES / "bids" / "b-001.xlsx").read_bytes()

@@ -1,22 +1,20 @@
 """Invariants over many generated bids (hypothesis, derandomised so CI runs the same cases every time)."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evaluator.ingest.files import read_bid_bytes
-from evaluator.model.framework import load_framework
+from evaluator.loading import load_framework
 from evaluator.model.tender import Tender, resolve_settings
 from evaluator.report.results_json import results_document
 from evaluator.scoring import evaluate
 
-from conftest import bid_set, run
-from factories import bid_workbook, csv_text, long_rows, wide_rows
+from conftest import CSF_PATH, bid_set, run
+from factories import bid_workbook, csv_text, long_rows, read_bid_bytes, wide_rows
 
-CSF = load_framework(Path(__file__).resolve().parents[1] / "frameworks" / "eu-csf-2026.yaml")[0]
+CSF = load_framework(CSF_PATH)[0]
 CRITERIA = CSF.criteria_in_objective_order
 PROPERTY = settings(max_examples=60, derandomize=True, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -25,7 +23,7 @@ PROPERTY = settings(max_examples=60, derandomize=True, deadline=None,
 def answer_sets(blank=True):
     low = 0 if blank else 1
     return st.tuples(*[st.integers(low, len(c.answers)) for c in CRITERIA]).map(
-        lambda ranks: {c.id: rank or None for c, rank in zip(CRITERIA, ranks)})
+        lambda ranks: {c.id: rank or None for c, rank in zip(CRITERIA, ranks, strict=True)})
 
 
 policies = st.sampled_from(["conservative", "calculator", "strict"])

@@ -96,7 +96,8 @@ def test_outputs_are_byte_identical_across_processes(tmp_path):
 
 
 def test_formula_like_text_is_neutralised_in_the_workbook(tmp_path):
-    vendors = ['=HYPERLINK("http://example.invalid","x")', "@SUM(A1)", "+1", "-1", "=1+1"]  # leading blanks are stripped on reading
+    # leading blanks are stripped on reading
+    vendors = ['=HYPERLINK("http://example.invalid","x")', "@SUM(A1)", "+1", "-1", "=1+1"]
     rows = [["bid_id", "vendor", "criterion_id", "answer"]] + \
         [[f"B-{i}", vendor, "SOV-1.1", "1"] for i, vendor in enumerate(vendors)]
     (tmp_path / "bids.csv").write_text(csv_text(rows))
@@ -139,6 +140,10 @@ def test_summary_table_on_stdout(tmp_path, capsys):
     (["--formats", "json,docx"], "unknown format docx"),
     (["--evaluated-at", "yesterday"], "'yesterday' is not an ISO 8601 time"),
     (["--evaluated-at", "9999-12-31T23:59:59-05:00"], "is beyond the last representable time"),
+    (["--evaluated-at", "0001-01-01T00:00:00+01:00"], "is before the first representable time"),
+    (["--evaluated-at", ""], "'' is not an ISO 8601 time"),
+    (["--seed", "-1"], "--seed must be a whole number from 0 to 2^63 - 1"),
+    (["--seed", "99999999999999999999999999"], "--seed must be a whole number from 0 to 2^63 - 1"),
     (["--draws", "200000000"], "--draws must be from 1 to 1,000,000"),
     (["--concentration", "inf"], "--concentration a number above 0"),
     (["--bogus"], "unrecognized arguments: --bogus"),
@@ -207,3 +212,31 @@ def test_deeply_nested_yaml_is_refused_before_parsing(tmp_path, nesting):
                            str(tender), "--formats", "json", "--out", str(tmp_path / "out"), str(SAMPLES / "bids")],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 2 and "nested more than 100 levels deep" in done.stderr
+
+
+def test_every_kind_of_error_has_its_exit_status_in_one_place(capsys, monkeypatch):
+    from evaluator import errors
+    from evaluator.__main__ import EXIT_STATUS
+    kinds = {kind for kind in vars(errors).values()
+             if isinstance(kind, type) and issubclass(kind, errors.EvaluatorError)}
+    assert kinds == set(EXIT_STATUS)
+
+    def refuse(_args):
+        raise errors.PermissionDenied("someone (analyst) may not evaluate: that needs the role officer")
+    monkeypatch.setitem(__import__("evaluator.__main__").__main__.COMMANDS, "schema", refuse)
+    assert main(["schema"]) == 2  # the user's to fix, with the sentence, not "internal error"
+    assert capsys.readouterr().err == "error: someone (analyst) may not evaluate: that needs the role officer\n"
+    assert main(["reproduce", "no-such-evaluation"]) == 2
+    assert "error: no evaluation 'no-such-evaluation' in the store" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("epoch", ["abc", "-1", "999999999999"])
+def test_an_unusable_source_date_epoch_is_a_configuration_error(tmp_path, capsys, monkeypatch, epoch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    code, out = evaluate(tmp_path)
+    assert code == 2 and "SOURCE_DATE_EPOCH" in capsys.readouterr().err and not out.exists()
+
+
+def test_early_years_keep_four_digits():
+    from evaluator.__main__ import evaluation_time
+    assert evaluation_time("0001-01-01T05:00:00+01:00") == "0001-01-01T04:00:00Z"

@@ -185,6 +185,11 @@ def test_a_chain_rehashed_from_an_entry_is_caught_by_a_signed_checkpoint(url, ca
     code, out, _ = cli(capsys, "audit", "verify")
     assert code == 3 and out.startswith("The audit log is broken at entry 3: no signed checkpoint covers")
 
+    with engine.begin() as connection:  # or removes every checkpoint: a configured key expects them
+        connection.execute(delete(audit_checkpoints))
+    broken = auditor.audit_verification().broken
+    assert broken.seq == 1 and "though an audit key is configured" in broken.reason
+
 
 def test_a_checkpoint_signed_by_another_key_fails(url, capsys, tmp_path, monkeypatch):
     private, public = key_pair(capsys, tmp_path / "keys")
@@ -398,3 +403,15 @@ def test_the_report_prints_its_own_evaluation_entry_as_the_head(tmp_path, monkey
     assert main(["audit", "verify", "--expect", f"{seq}:{digest}"]) == 0
     assert main(["reproduce", json.loads(entry.detail)["evaluation"]]) == 0  # the head is part of the request
     assert "2 of 2 outputs reproduced byte for byte." in capsys.readouterr().out
+
+
+def test_stored_bytes_turned_into_text_are_found_not_a_crash(tmp_path, capsys, monkeypatch):
+    """SQLite lets a column hold text where bytes belong; verify names the evaluation (exit 3)."""
+    monkeypatch.setenv("EVALUATOR_DATA", str(tmp_path))
+    officer = desk(f"sqlite:///{tmp_path / 'evaluator.db'}")
+    _, evaluation_id = officer.evaluate(request())
+    with officer.store.engine.begin() as connection:
+        connection.execute(text("UPDATE files SET content = CAST(content AS TEXT) WHERE sha256 = :sha"),
+                           {"sha": _tender_file(connection)})
+    code, out, _ = cli(capsys, "audit", "verify")
+    assert code == 3 and f"(evaluation {evaluation_id})" in out and "no longer have the SHA-256" in out

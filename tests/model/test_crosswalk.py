@@ -8,7 +8,8 @@ import pytest
 from evaluator.__main__ import main
 from evaluator.errors import ConfigurationError
 from evaluator.ingest.files import read_bids
-from evaluator.model.crosswalk import Crosswalk, load_crosswalk, prefill
+from evaluator.loading import load_crosswalk
+from evaluator.model.crosswalk import Crosswalk, prefill
 from evaluator.model.tender import resolve_settings
 from evaluator.scoring import evaluate
 

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, delete, select, text, update
 
 from evaluator.__main__ import main
 from evaluator.application import Desk, PermissionDenied, Store, User
+from evaluator.model.tender import Tender
 from evaluator.pipeline import Request
 from evaluator.store.database import StoreError
 from evaluator.store.schema import audit_log, evaluation_files, evaluations, files
@@ -24,7 +25,8 @@ from evaluator.store.schema import audit_log, evaluation_files, evaluations, fil
 from conftest import CSF_PATH, ROOT, SAMPLES
 
 POSTGRES = os.environ.get("EVALUATOR_TEST_POSTGRES_URL")
-TABLES = ("audit_checkpoints", "audit_log", "users", "evaluation_files", "evaluations", "versions", "files", "alembic_version")
+TABLES = ("audit_checkpoints", "audit_log", "users", "evaluation_files", "evaluations", "versions", "files",
+          "alembic_version")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -84,7 +86,7 @@ def test_files_are_content_addressed_and_never_duplicated(url):
 
 
 def test_a_tender_edit_is_a_new_version(url, tmp_path):
-    from evaluator.model.tender import load_tender
+    from evaluator.loading import load_tender
     officer = desk(url)
     tender, _ = load_tender(SAMPLES / "tender.yaml")
     first = officer.save_tender(tender, tmp_path)
@@ -138,8 +140,8 @@ DENIED = {
     "analyst": [lambda d: d.evaluate(request()), lambda d: d.upload("x.csv", b"x", ROOT / "data-test"),
                 lambda d: d.reproduce("x"), lambda d: d.set_user("x", ["officer"]), lambda d: d.output("x", "x")],
     "auditor": [lambda d: d.evaluate(request()), lambda d: d.upload("x.csv", b"x", ROOT / "data-test"),
-                lambda d: d.save_framework(b"x", "x", ROOT / "data-test"), lambda d: d.set_user("x", ["officer"])],
-    "officer": [lambda d: d.reproduce("x"), lambda d: d.verify_audit(), lambda d: d.save_framework(b"x", "x", ROOT),
+                lambda d: d.save_tender(Tender(), ROOT / "data-test"), lambda d: d.set_user("x", ["officer"])],
+    "officer": [lambda d: d.reproduce("x"), lambda d: d.verify_audit(),
                 lambda d: d.set_user("x", ["officer"])],
     "admin": [lambda d: d.evaluate(request()), lambda d: d.results("x"), lambda d: d.reproduce("x")],
 }
@@ -318,10 +320,11 @@ def test_reproduce_confines_inputs_to_a_private_folder(tmp_path, monkeypatch, ca
 
 @pytest.fixture
 def output_disk(request, tmp_path):
-    """An output folder on a disk of its own (tmpfs): read-only, or with 64 KiB of room."""
+    """An output folder on a disk of its own (tmpfs): read-only, with 64 KiB of room, or with 96 KiB (room for
+    one bid's inputs and results.json, not for its report.pdf)."""
     out = tmp_path / "out"
     out.mkdir()
-    options = "ro" if request.param == "read-only" else "size=64k"
+    options = {"read-only": "ro", "full": "size=64k", "room for the data only": "size=96k"}[request.param]
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(out)], capture_output=True)
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
@@ -346,13 +349,29 @@ def test_an_unwritable_output_disk_records_nothing_and_leaves_no_partial_file(tm
     assert officer.evaluations() == [] and officer.verify_audit()[:2] == (0, None)
 
 
-def test_two_writers_to_one_folder_never_tear_a_file(tmp_path):
-    from evaluator.output_files import write_files
-    big = {"results.json": b"a" * 4_000_000}, {"results.json": b"b" * 4_000_000}
-    threads = [threading.Thread(target=write_files, args=(tmp_path, files)) for files in big * 4]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert (tmp_path / "results.json").read_bytes() in (big[0]["results.json"], big[1]["results.json"])
-    assert [path.name for path in tmp_path.iterdir()] == ["results.json"]
+@pytest.mark.parametrize("output_disk", ["room for the data only"], indirect=True)
+def test_a_report_that_cannot_be_written_is_recorded_as_failed_and_stored_when_written(tmp_path, output_disk,
+                                                                                      capsys, monkeypatch):
+    """The data outputs were written and are stored; the PDF was not, so the store says why and has no PDF;
+    the same command with room to write stores the PDF then, printing the evaluation's own entry."""
+    monkeypatch.setenv("EVALUATOR_DATA", str(tmp_path / "data"))
+    command = ["evaluate", "--framework", str(CSF_PATH), "--tender", str(SAMPLES / "tender.yaml"), "--formats",
+               "json,pdf", "--evaluated-at", "2026-11-26T09:00:00Z", "--out", str(output_disk),
+               str(SAMPLES / "bids" / "b-001.xlsx")]
+    assert main(command) == 2
+    error = capsys.readouterr().err
+    assert "cannot write the results (No space left on device)" in error and "were written and stored as " \
+        "evaluation" in error
+    officer = Desk(Store(), User.local())
+    [stored] = officer.evaluations()
+    assert set(officer.files_of(stored["id"])["output"]) == {"results.json"}
+    with officer.store.engine.connect() as connection:
+        events = connection.execute(select(audit_log.c.event).order_by(audit_log.c.seq)).scalars().all()
+    assert events == ["evaluation", "report failed"] and officer.verify_audit()[1] is None
+    assert not [path for path in output_disk.rglob("*") if path.name.endswith(".partial")]
+
+    command[command.index(str(output_disk))] = str(tmp_path / "roomy")
+    assert main(command) == 0 and "Already stored" in capsys.readouterr().out
+    assert set(officer.files_of(stored["id"])["output"]) == {"results.json", "report.pdf"}
+    assert officer.verify_audit()[1] is None
+    assert all(recorded == again for _, recorded, again in officer.reproduce(stored["id"]))

@@ -6,17 +6,18 @@ import csv
 import numpy as np
 import pytest
 import yaml
-from test_framework_validation import TINY
 
 from evaluator.errors import ConfigurationError
-from evaluator.ingest.files import read_bid_bytes, read_bids
+from evaluator.ingest.files import read_bids
+from evaluator.loading import load_framework
 from evaluator.model.documents import parse_document
-from evaluator.model.framework import Framework, Numeric, load_framework
+from evaluator.model.framework import Framework, Numeric
 from evaluator.model.tender import Tender, resolve_settings
 from evaluator.scoring import evaluate
 from evaluator.scoring.numeric import numeric_points_and_levels
 
 from conftest import ROOT, SAMPLES
+from factories import TINY, read_bid_bytes
 
 
 def numeric(**fields) -> Numeric:
@@ -127,7 +128,7 @@ def test_the_product_framework_and_its_sample_tender():
     directions = {c.title: c.numeric.direction for c in framework.criteria}
     assert directions["Data-centre PUE"] == "lower" and directions["SLA availability"] == "higher"
     assert "THIS PROJECT'S CHOICE" in framework.source.wording
-    from evaluator.model.tender import load_tender
+    from evaluator.loading import load_tender
     tender, _ = load_tender(SAMPLES / "product-tender.yaml")
     bids = read_bids([str(SAMPLES / "product" / "capability-wide.csv")], framework)
     evaluation = evaluate(framework, resolve_settings(framework, tender), bids)

@@ -7,7 +7,7 @@ import pytest
 
 from evaluator.__main__ import main
 from evaluator.ingest.files import read_bids_for
-from evaluator.model.framework import load_framework
+from evaluator.loading import load_framework
 
 from conftest import CSF_PATH, ROOT, SAMPLES
 
@@ -62,15 +62,16 @@ def test_files_go_to_the_framework_whose_criteria_they_answer():
 
 def combined_inputs():
     """The combined sample read as every caller reads it: each file under the framework it answers."""
-    from evaluator.model.tender import load_tender, resolve_settings
+    from evaluator.loading import load_schemes, load_tender
+    from evaluator.model.tender import resolve_settings
     from evaluator.scoring import capability_part
 
     csf, _ = load_framework(CSF_PATH)
     product, product_sha = load_framework(ROOT / "frameworks" / "apc-product-2026.yaml")
     tender, _ = load_tender(SAMPLES / "tender-combined.yaml")
     main_bids, capability_bids = read_bids_for(INPUTS, [csf, product])
-    return csf, resolve_settings(csf, tender), main_bids, capability_part(tender, product, product_sha), \
-        capability_bids
+    return csf, resolve_settings(csf, tender, schemes=load_schemes()), main_bids, \
+        capability_part(tender, product, product_sha), capability_bids
 
 
 def test_the_combined_rule_is_in_the_scoring_core(combined):
@@ -99,14 +100,14 @@ def test_a_combined_tender_evaluated_without_its_capability_side_excludes_instea
     evaluation = evaluate(csf, settings, main_bids)
     assert "ranked" not in evaluation.status
     assert all(any(reason.kind == "capability" for reason in reasons)
-               for reasons, status in zip(evaluation.exclusion_reasons, evaluation.status) if status != "invalid")
+               for reasons, status in zip(evaluation.exclusion_reasons, evaluation.status, strict=True)
+               if status != "invalid")
 
 
 def test_the_analyst_layer_reads_a_stored_combined_evaluation_with_both_frameworks(tmp_path, monkeypatch):
     """analysis_bids gives the capability answers to the capability side, not to the CSF bids, and the
     scoring core's rule over them gives the stored totals again."""
     from evaluator.application import Desk, Store, User
-    from evaluator.model.tender import resolve_settings
     from evaluator.pipeline import Request
     from evaluator.scoring import evaluate_combined
 
@@ -121,7 +122,7 @@ def test_the_analyst_layer_reads_a_stored_combined_evaluation_with_both_framewor
     assert len(inputs.capability_bids.bids) == 6
     assert not any(bid.source.file.endswith("capability-wide.csv") for bid in inputs.bids.bids)
     csf = outcome.evaluation.framework
-    again = evaluate_combined(csf, resolve_settings(csf, inputs.tender), inputs.bids, inputs.capability,
+    again = evaluate_combined(csf, outcome.evaluation.settings, inputs.bids, inputs.capability,
                               inputs.capability_bids).evaluation
     assert again.status == outcome.evaluation.status
     assert again.total.tolist() == pytest.approx(outcome.evaluation.total.tolist(), nan_ok=True)

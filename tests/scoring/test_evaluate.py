@@ -7,7 +7,8 @@ from evaluator.report.results_json import results_document
 
 from conftest import run, top_ranks
 
-PERFECT_V121 = 100.08045  # Σ official maxima / 1000 × weight: 1000.03·15 + 1002·10 + … (the official points are rounded)
+# Σ official maxima / 1000 × weight: 1000.03·15 + 1002·10 + … (the official points are rounded)
+PERFECT_V121 = 100.08045
 PERFECT_GUIDANCE = 100.0756
 
 
@@ -146,7 +147,8 @@ class TestUnknownPolicies:
         assert "1 criteria unanswered (SOV-1.2)" in incomplete[0].message
 
     def test_policy_flag_overrides_the_tender(self, csf, bids):
-        evaluation = run(csf, bids, Tender(minimum_level=2, unknown="strict"), overrides=Overrides(unknown="calculator"))
+        evaluation = run(csf, bids, Tender(minimum_level=2, unknown="strict"),
+                         overrides=Overrides(unknown="calculator"))
         assert evaluation.settings.unknown == "calculator"
         assert evaluation.status[1] == "ranked"
 
