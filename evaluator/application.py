@@ -45,6 +45,7 @@ PERMISSIONS = {
     "evaluate": {"officer"},
     "save a tender version": {"officer", "analyst"},
     "read evaluations": {"officer", "auditor", "analyst"},
+    "see bid identities": {"officer", "auditor"},  # others see bidders redacted (see `redacted`) unless granted
     "download outputs": {"officer", "auditor"},
     "reproduce an evaluation": {"auditor"},
     "analyse the award": {"officer", "analyst", "auditor"},
@@ -116,8 +117,9 @@ class Desk:
         self._log("permission denied", {"action": action, "roles": sorted(self.user.roles)})
 
     def sees_identities(self) -> bool:
-        """Officers and auditors see bidders and prices; analysts only with the bid_identities grant."""
-        return bool(self.user.roles & {"officer", "auditor"}) or "bid_identities" in self.user.grants
+        """Whether bidders and prices are shown unredacted: a permission of the role (officers, auditors),
+        or the bid_identities grant (given to an analyst by an admin)."""
+        return self.allowed("see bid identities") or "bid_identities" in self.user.grants
 
     # -- officer and analyst ------------------------------------------------------------------------
     def upload(self, name: str, content: bytes, root: Path) -> Path:

@@ -38,7 +38,8 @@ REFUSED = {
     ".xlsb": "binary workbooks are not accepted; save the bid as .xlsx",
     ".xls": "old Excel 97-2003 workbooks are not accepted; save the bid as .xlsx",
 }
-MAX_FILE_BYTES = {".xlsx": 20 * 2**20, ".csv": 200 * 2**20}
+MAX_FILE_BYTES = {".xlsx": 20 * 2**20, ".csv": 200 * 2**20}  # by suffix; a reader without an entry gets 20 MiB
+DEFAULT_MAX_FILE_BYTES = 20 * 2**20
 DEFAULT_READ_OPTIONS = ReadOptions()  # frozen, so one shared default is safe
 
 
@@ -224,9 +225,10 @@ def _extract(content: bytes, name: str, framework: Framework, options: ReadOptio
     if suffix not in READERS:
         return _invalid(source, Problem("file", f"{suffix or 'a file without extension'} is not a bid file type; "
                                                 f"use .xlsx (the bid template) or .csv"), framework)
-    if len(content) > MAX_FILE_BYTES[suffix]:
+    limit = MAX_FILE_BYTES.get(suffix, DEFAULT_MAX_FILE_BYTES)
+    if len(content) > limit:
         return _invalid(source, Problem("file", f"the file is {len(content) / 2**20:.1f} MiB; {suffix} bid files "
-                                                f"may be at most {MAX_FILE_BYTES[suffix] // 2**20} MiB"), framework)
+                                                f"may be at most {limit // 2**20} MiB"), framework)
     try:
         return READERS[suffix](content, framework, source, options)
     except UnreadableFile as unreadable:
