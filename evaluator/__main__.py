@@ -74,7 +74,51 @@ def build_parser() -> argparse.ArgumentParser:
                        help="verify: a head printed earlier (by `audit head`), which must still be in the log "
                             "(repeatable)")
     audit.add_argument("--out", metavar="DIR", help="keygen: the folder for audit-key.pem and audit-key.pub.pem")
+    case_arguments(commands.add_parser("case", help="tender cases: a stored, audited tender from draft to letters"))
     return parser
+
+
+def case_arguments(case: argparse.ArgumentParser) -> None:
+    acting = _Parser(add_help=False)
+    acting.add_argument("--as", dest="acting_as", metavar="USER",
+                        help="act as this user, with the roles the users table gives them (default: the local user)")
+    actions = case.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    new = actions.add_parser("new", parents=[acting], help="a new case (draft); prints its id on the last line")
+    new.add_argument("--framework", required=True, help="framework YAML file")
+    new.add_argument("--tender", required=True, help="tender YAML file")
+    new.add_argument("--name", default="", help="the case's name (default: the tender's name)")
+    actions.add_parser("list", parents=[acting], help="every case, with its state")
+    show = actions.add_parser("show", parents=[acting], help="a case: state, tender versions, bids, history")
+    show.add_argument("case")
+    show.add_argument("--format", choices=["text", "json"], default="text")
+    add = actions.add_parser("add-bids", parents=[acting], help="add bid files (until the case is opened)")
+    add.add_argument("case")
+    add.add_argument("files", nargs="+", metavar="BID_FILE_OR_FOLDER")
+    remove = actions.add_parser("remove-bid", parents=[acting], help="withdraw a bid (until the case is opened)")
+    remove.add_argument("case")
+    remove.add_argument("sha256_prefix", metavar="SHA256_PREFIX")
+    tender = actions.add_parser("set-tender", parents=[acting], help="a new tender version (after opening: "
+                                                                      "only with --reason)")
+    tender.add_argument("case")
+    tender.add_argument("tender", metavar="TENDER.yaml")
+    tender.add_argument("--reason", help="why the tender changes after opening (recorded and flagged)")
+    opening = actions.add_parser("open", parents=[acting], help="open the bids: bids fixed, tender locked")
+    opening.add_argument("case")
+    evaluate = actions.add_parser("evaluate", parents=[acting], help="evaluate the opened case (with letters)")
+    evaluate.add_argument("case")
+    evaluate.add_argument("--out", required=True, help="folder for the outputs")
+    evaluate.add_argument("--formats", default=",".join(OUTPUT_FORMATS),
+                          help=f"comma-separated outputs (default: {','.join(OUTPUT_FORMATS)}); letters always")
+    approve = actions.add_parser("approve", parents=[acting], help="approve the award of the latest evaluation "
+                                                                    "(another officer than who ran it)")
+    approve.add_argument("case")
+    letters = actions.add_parser("letters", parents=[acting], help="write the letters; records the standstill end")
+    letters.add_argument("case")
+    letters.add_argument("--out", required=True, help="folder for the letters")
+    export = actions.add_parser("export", parents=[acting], help="the evaluation dossier (zip with a SHA-256 "
+                                                                  "manifest)")
+    export.add_argument("case")
+    export.add_argument("--out", required=True, metavar="FILE.zip")
 
 
 def evaluation_arguments(command: argparse.ArgumentParser) -> None:
@@ -333,9 +377,123 @@ def command_schema(_args) -> int:
     return 0
 
 
+def command_case(args) -> int:
+    from evaluator.application import LOCAL_USER, Desk, Store, User, signed_in_user
+
+    store = Store()
+    user = User.local() if args.acting_as in (None, LOCAL_USER) else \
+        signed_in_user(store, User(args.acting_as, frozenset()))
+    desk = Desk(store, user)
+    action = args.action
+    if action == "new":
+        case_id = desk.create_case(_given_file(args.framework), _given_file(args.tender), args.name)
+        print(f"Created case {case_id} (draft) in {store.url}")
+        print(case_id)
+    elif action == "list":
+        for case in desk.cases():
+            print(f"{case['id']}  {case['state']:<14}  {case['bids']:>4} bids  {case['created_at']}  {case['name']}")
+    elif action == "show":
+        case = desk.case(args.case)
+        print(json.dumps(case, indent=2, ensure_ascii=False) if args.format == "json" else _case_text(case))
+    elif action == "add-bids":
+        for name, sha in desk.add_case_bids(args.case, _given_files(args.files)):
+            print(f"added {sha}  {name}")
+    elif action == "remove-bid":
+        name, sha = desk.withdraw_case_bid(args.case, args.sha256_prefix)
+        print(f"withdrew {sha}  {name}")
+    elif action == "set-tender":
+        number = desk.set_case_tender(args.case, _given_file(args.tender), args.reason)
+        print(f"Case {args.case}: tender version {number}" + (f" (reason recorded: {args.reason})" if args.reason
+                                                                else ""))
+    elif action == "open":
+        desk.open_case(args.case)
+        print(f"Case {args.case} opened: the bids are fixed, the tender locked.")
+    elif action == "evaluate":
+        return case_evaluate(desk, args)
+    elif action == "approve":
+        evaluation_id = desk.approve_award(args.case)
+        print(f"Case {args.case}: award of evaluation {evaluation_id} approved by {user.name}.")
+    elif action == "letters":
+        letters, end = desk.issue_letters(args.case, Path(args.out))
+        print(f"Wrote {len(letters)} letters to {args.out}; the standstill period ends on {end}.")
+    elif action == "export":
+        from evaluator.output_files import write_file
+
+        dossier = desk.export_case(args.case)
+        write_file(Path(args.out), dossier)
+        print(f"Wrote the dossier of case {args.case} to {args.out} ({len(dossier):,} bytes); check it with: "
+              f"unzip it, then sha256sum -c MANIFEST.sha256 in {args.case}/")
+    return 0
+
+
+def case_evaluate(desk, args) -> int:
+    formats = tuple(name for name in re.split(r"[,\s]+", args.formats.strip()) if name)
+    outcome, evaluation_id = desk.evaluate_case(args.case, formats, args.out, RenderWorker())
+    from evaluator.report.summary import summary_text
+
+    sys.stdout.write(summary_text(outcome.document))
+    print(f"Case {args.case}: evaluation {evaluation_id}, outputs in {args.out} (reproduce it with: python -m "
+          f"evaluator reproduce {evaluation_id})")
+    if outcome.report_error:
+        print(f"error: the PDFs could not be rendered ({outcome.report_error}); the data outputs were written and "
+              f"stored as evaluation {evaluation_id}", file=sys.stderr)
+        return INTERNAL_ERROR
+    return 0
+
+
+def _given_file(name: str) -> tuple[str, bytes]:
+    path = Path(name)
+    if not path.is_file() or path.is_symlink():
+        raise ConfigurationError(name, "is not a regular file")
+    try:
+        return path.name, path.read_bytes()
+    except OSError as error:
+        raise ConfigurationError(name, f"cannot be read ({error.strerror or error})") from None
+
+
+def _given_files(names: list[str]) -> list[tuple[str, bytes]]:
+    """Files as given, and folders' files (recursively, sorted, hidden entries skipped)."""
+    found = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir() and not path.is_symlink():
+            found += [_given_file(str(child)) for child in sorted(path.rglob("*"))
+                      if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts)]
+        else:
+            found.append(_given_file(name))
+    return found
+
+
+def _case_text(case: dict) -> str:
+    lines = [f"Case {case['id']}: {case['name']} ({case['state']})",
+             f"  framework {case['framework']['file']} {case['framework']['sha256']}",
+             f"  created by {case['created_by']} at {case['created_at']}"]
+    for tender in case["tender_versions"]:
+        flag = f"  CHANGED AFTER OPENING: {tender['reason']}" if tender["after_opening"] else ""
+        lines.append(f"  tender v{tender['version']} {tender['file']} {tender['sha256'][:12]} by {tender['by']} at "
+                     f"{tender['at']}{flag}")
+    for bid in case["bids"]:
+        state = f"withdrawn by {bid['withdrawn_by']} at {bid['withdrawn_at']}" if bid["withdrawn_at"] else "current"
+        lines.append(f"  bid {bid['sha256'][:12]} {bid['file']} added by {bid['added_by']} at {bid['added_at']}; "
+                     f"{state}")
+    for evaluation in case["evaluations"]:
+        lines.append(f"  evaluation {evaluation['id']} by {evaluation['by']} at {evaluation['at']}")
+    if case["award"]:
+        lines.append(f"  award: evaluation {case['award']['evaluation']} approved by {case['award']['approved_by']} "
+                     f"at {case['award']['approved_at']}")
+    if case["letters"]:
+        lines.append(f"  letters issued at {case['letters']['issued_at']}; standstill ends "
+                     f"{case['letters']['standstill_end']} ({case['letters']['standstill_days']} days)")
+    lines.append("  history:")
+    lines += [f"    {entry['when']}  {entry['who']}  {entry['what']}" + (f"  (reason: {entry['reason']})"
+                                                                        if entry["reason"] else "")
+              for entry in case["history"]]
+    return "\n".join(lines)
+
+
 COMMANDS = {"evaluate": command_evaluate, "analyse": command_analyse, "template": command_template,
             "validate-framework": command_validate, "schema": command_schema, "reproduce": command_reproduce,
-            "audit": command_audit, "prefill": command_prefill}
+            "audit": command_audit, "prefill": command_prefill, "case": command_case}
 
 
 def main(argv: list[str] | None = None) -> int:

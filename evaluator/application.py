@@ -10,25 +10,38 @@ changes nothing but the audit log), admin (users and roles).
 import dataclasses
 import datetime as dt
 import hashlib
+import io
 import json
+import re
 import tempfile
+import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from evaluator.errors import ConfigurationError, PermissionDenied, UnknownEvaluation
-from evaluator.ingest.files import read_bids_for
+from evaluator.errors import ConfigurationError, PermissionDenied, ReportError, UnknownEvaluation
+from evaluator.ingest.files import StoredInputs, read_bids_for
 from evaluator.ingest.responses import ReadOptions
 from evaluator.ingest.template import render_template
-from evaluator.loading import load_framework, load_schemes, load_tender
+from evaluator.loading import SCHEMES_FILE, load_framework, load_schemes, load_tender
 from evaluator.model.bid import BidSet
-from evaluator.model.certification import Schemes
+from evaluator.model.certification import SCHEMES_NAME, Schemes
+from evaluator.model.documents import parse_document
 from evaluator.model.evaluation import Evaluation
 from evaluator.model.framework import Framework
-from evaluator.model.tender import Overrides, Settings, Tender
+from evaluator.model.tender import Overrides, Settings, Tender, resolve_settings
 from evaluator.model.times import utc_text
-from evaluator.output_files import write_file
-from evaluator.pipeline import LETTERS, Outcome, Request, evaluate_request, render_pdfs, run_evaluation, write_outputs
+from evaluator.output_files import write_file, write_files
+from evaluator.pipeline import (
+    LETTERS,
+    SUPPORTED_FORMATS,
+    Outcome,
+    Request,
+    evaluate_request,
+    render_pdfs,
+    run_evaluation,
+    write_outputs,
+)
 from evaluator.report import charts
 from evaluator.report.pdf_report import report_context_for_bid
 from evaluator.report.render import RenderWorker
@@ -51,7 +64,13 @@ PERMISSIONS = {
     "analyse the award": {"officer", "analyst", "auditor"},
     "verify the audit log": {"auditor", "admin"},
     "manage users": {"admin"},
+    "manage tender cases": {"officer"},  # create, set the tender, add and withdraw bids, open
+    "approve an award": {"officer"},  # and never the officer who ran the evaluation approved (four-eyes)
+    "issue letters": {"officer"},
+    "read tender cases": {"officer", "auditor"},
+    "export a case dossier": {"officer", "auditor"},
 }
+CASE_STATES = ("draft", "bids received", "opened", "evaluated", "award decided", "letters issued")
 LOCAL_USER = "local"
 
 
@@ -153,17 +172,18 @@ class Desk:
         return path
 
     def evaluate(self, request: Request, worker: RenderWorker | None = None,
-                 out: str | None = None) -> tuple[Outcome, str]:
+                 out: str | None = None, base: StoredInputs | None = None) -> tuple[Outcome, str]:
         """Evaluate and store, in this order, so the store only records what exists and the report can name
         the evaluation's own audit entry: (1) read and score, with the data outputs, (2) write them to `out`
         (when given), (3) store the inputs and data outputs with an "evaluation" entry, (4) render the PDFs,
         which print that entry as the audit head, (5) write them, (6) store them with a "report generated"
         entry; a PDF that cannot be rendered or written leaves a "report failed" entry instead. An
         evaluation with the same settings and input contents as a stored one records nothing new
-        (`outcome.recorded` is False), renders its PDFs as they were, and stores them if it had none."""
+        (`outcome.recorded` is False), renders its PDFs as they were, and stores them if it had none. With
+        `base`, the request names its files by recorded names ({name: path}), as a tender case does."""
         self._require("evaluate")
         try:
-            outcome = evaluate_request(request)
+            outcome = evaluate_request(request, base)
             evaluation_id = evaluation_key(request, outcome)
             with reading(self.store.engine) as connection:
                 stored = records.evaluation_row(connection, evaluation_id)
@@ -464,6 +484,330 @@ class Desk:
         with reading(self.store.engine) as connection:
             return audit.head_entry(connection)
 
+    # -- tender cases -------------------------------------------------------------------------------
+    # draft -> bids received -> opened -> evaluated -> award decided -> letters issued; each step one
+    # transaction with its audit entry ("case created", "tender version", "bid added", "bid withdrawn",
+    # "case opened", "case evaluated", "award approved", "letters issued", "case exported"); a refusal
+    # leaves a "case refused" entry and changes nothing.
+    def create_case(self, framework: tuple[str, bytes], tender: tuple[str, bytes], name: str = "") -> str:
+        """A new case in the draft state, from a framework and a tender file ((original name, bytes) each);
+        returns its id (C<year>-<number>)."""
+        self._require("manage tender cases")
+        framework_name, framework_bytes = Path(framework[0]).name, framework[1]
+        tender_name, tender_bytes = Path(tender[0]).name, tender[1]
+        parsed = parse_document(framework_bytes, Framework, framework_name)
+        tender_model = _case_tender(parsed, tender_bytes, tender_name)
+        at = self.clock()
+        framework_sha, tender_sha = _sha256_bytes(framework_bytes), _sha256_bytes(tender_bytes)
+        with writing(self.store.engine) as connection:
+            case_id = f"C{at[:4]}-{records.case_count(connection) + 1:04d}"
+            records.put_version(connection, "framework", parsed.id, framework_bytes, None, self.user.name, at)
+            records.put_version(connection, "tender", tender_model.name or tender_name, tender_bytes, None,
+                                self.user.name, at)
+            records.put_case(connection, id=case_id, name=name or tender_model.name or case_id,
+                             framework_sha256=framework_sha, framework_name=framework_name, state="draft",
+                             created_by=self.user.name, created_at=at)
+            records.add_case_part(connection, "tenders", case_id, sha256=tender_sha, name=tender_name, previous=None,
+                                    reason=None, after_opening=0, created_by=self.user.name, created_at=at)
+            audit.append(connection, at, self.user.name, "case created", {
+                "case": case_id, "name": name or tender_model.name or case_id,
+                "framework": {"file": framework_name, "sha256": framework_sha},
+                "tender": {"file": tender_name, "sha256": tender_sha}})
+        return case_id
+
+    def cases(self) -> list[dict]:
+        self._require("read tender cases")
+        with reading(self.store.engine) as connection:
+            return [{"id": row.id, "name": row.name, "state": row.state, "created_by": row.created_by,
+                     "created_at": row.created_at,
+                     "bids": sum(bid.withdrawn_at is None for bid in records.case_parts(connection, "bids", row.id))}
+                    for row in records.case_rows(connection)]
+
+    def case(self, case_id: str) -> dict:
+        """The case as `case show --format json` prints it: state, tender versions, bids (withdrawn ones
+        too), evaluations, award, letters, the tender changes made after opening, and its history."""
+        self._require("read tender cases")
+        with reading(self.store.engine) as connection:
+            return _case_document(connection, _case_row(connection, case_id))
+
+    def set_case_tender(self, case_id: str, tender: tuple[str, bytes], reason: str | None = None) -> int:
+        """A new tender version, linked to the previous one; after opening only with a reason (recorded,
+        and listed under `changes_after_opening`), and the case must then be evaluated again. Returns the
+        version's number."""
+        self._require("manage tender cases")
+        name, content = Path(tender[0]).name, tender[1]
+        reason = (reason or "").strip() or None
+        with self._case_change(case_id, "set the tender") as (connection, row):
+            if row.state in ("award decided", "letters issued"):
+                raise _refusal(case_id, "the award is decided: the tender can no longer change")
+            opened = row.state in ("opened", "evaluated")
+            if opened and reason is None:
+                raise ConfigurationError("--reason", f"case {case_id} is opened: the framework, weights, minimums, "
+                                                     f"policies and award rules are locked; a change needs a "
+                                                     f"reason, which is recorded and flagged")
+            framework = parse_document(records.file_content(connection, row.framework_sha256), Framework,
+                                       row.framework_name)
+            tender_model = _case_tender(framework, content, name)
+            previous = records.case_parts(connection, "tenders", case_id)[-1]
+            sha = _sha256_bytes(content)
+            if sha == previous.sha256:
+                raise _refusal(case_id, f"{name} is the case's current tender already (sha256 {sha})")
+            at = self.clock()
+            records.put_version(connection, "tender", tender_model.name or name, content, previous.sha256,
+                                self.user.name, at)
+            number = records.add_case_part(connection, "tenders", case_id, sha256=sha, name=name,
+                                           previous=previous.sha256, reason=reason, after_opening=int(opened),
+                                           created_by=self.user.name, created_at=at)
+            if row.state == "evaluated":
+                records.update_case(connection, case_id, state="opened")
+            audit.append(connection, at, self.user.name, "tender version", {
+                "case": case_id, "version": number, "file": name, "sha256": sha, "previous": previous.sha256,
+                "after_opening": opened, **({"reason": reason} if reason else {})})
+        return number
+
+    def add_case_bids(self, case_id: str, bid_files: list[tuple[str, bytes]]) -> list[tuple[str, str]]:
+        """Bid files received ((original name, bytes) each), until the case is opened: (name, sha256)."""
+        self._require("manage tender cases")
+        if not bid_files:
+            raise ConfigurationError(f"case {case_id}", "no bid files given")
+        added = []
+        with self._case_change(case_id, "add bids") as (connection, row):
+            if row.state not in ("draft", "bids received"):
+                raise _refusal(case_id, f"the case is {row.state}: bids can no longer be added")
+            current = {bid.sha256: bid.name for bid in records.case_parts(connection, "bids", case_id)
+                       if bid.withdrawn_at is None}
+            at = self.clock()
+            for name, content in bid_files:
+                name, sha = Path(name).name, _sha256_bytes(content)
+                if sha in current:
+                    raise _refusal(case_id, f"{name} has the same content as bid {current[sha]} "
+                                            f"(sha256 {sha}), which the case holds already")
+                records.put_files(connection, {sha: content})
+                current[sha] = name
+                records.add_case_part(connection, "bids", case_id, sha256=sha, name=name, added_by=self.user.name,
+                                     added_at=at)
+                audit.append(connection, at, self.user.name, "bid added",
+                             {"case": case_id, "file": name, "sha256": sha, "size": len(content)})
+                added.append((name, sha))
+            records.update_case(connection, case_id, state="bids received")
+        return added
+
+    def withdraw_case_bid(self, case_id: str, sha_prefix: str) -> tuple[str, str]:
+        """Withdraw the current bid whose SHA-256 starts with `sha_prefix`, until the case is opened (its bytes
+        stay in the store and in the dossier, marked withdrawn): (name, sha256)."""
+        self._require("manage tender cases")
+        prefix = sha_prefix.strip().lower()
+        with self._case_change(case_id, "withdraw a bid") as (connection, row):
+            if row.state not in ("draft", "bids received"):
+                raise _refusal(case_id, f"the case is {row.state}: bids can no longer be withdrawn")
+            if not prefix or any(c not in "0123456789abcdef" for c in prefix):
+                raise _refusal(case_id, f"{sha_prefix!r} is not the start of a SHA-256 (hex digits)")
+            matches = [bid for bid in records.case_parts(connection, "bids", case_id)
+                       if bid.withdrawn_at is None and bid.sha256.startswith(prefix)]
+            if not matches:
+                raise _refusal(case_id, f"no current bid has a SHA-256 starting with {prefix}")
+            if len(matches) > 1:
+                raise _refusal(case_id, f"{prefix} is ambiguous: {len(matches)} current bids' SHA-256 start with "
+                                        f"it ({', '.join(bid.name for bid in matches)}); give more digits")
+            bid, at = matches[0], self.clock()
+            records.withdraw_case_bid(connection, case_id, bid.number, self.user.name, at)
+            audit.append(connection, at, self.user.name, "bid withdrawn",
+                         {"case": case_id, "file": bid.name, "sha256": bid.sha256})
+        return bid.name, bid.sha256
+
+    def open_case(self, case_id: str) -> None:
+        """Open the bids: from now on the bids are fixed and the tender is locked (a change needs a reason)."""
+        self._require("manage tender cases")
+        with self._case_change(case_id, "open the case") as (connection, row):
+            if row.state != "bids received":
+                raise _refusal(case_id, "no bids received yet" if row.state == "draft" else
+                               f"the case is {row.state} already")
+            bids = [bid for bid in records.case_parts(connection, "bids", case_id) if bid.withdrawn_at is None]
+            if not bids:
+                raise _refusal(case_id, "every bid was withdrawn: there is nothing to open")
+            at = self.clock()
+            records.update_case(connection, case_id, state="opened", opened_by=self.user.name, opened_at=at)
+            audit.append(connection, at, self.user.name, "case opened", {
+                "case": case_id, "framework_sha256": row.framework_sha256,
+                "tender_sha256": records.case_parts(connection, "tenders", case_id)[-1].sha256,
+                "bids": [bid.sha256 for bid in bids]})
+
+    def evaluate_case(self, case_id: str, formats: tuple[str, ...] = SUPPORTED_FORMATS, out: str | None = None,
+                      worker: RenderWorker | None = None) -> tuple[Outcome, str]:
+        """Evaluate an opened case: its current bids under its framework and current tender version, with a
+        letter for every bidder, at this desk's clock time, stored and reproducible like any evaluation
+        (`evaluate`), and linked to the case. Files are named framework/<name>, tender/<name> and
+        bids/<name> (bids/<sha256, 12 digits>-<name> when two bids share a name), never by a server path."""
+        self._require("evaluate")
+        try:
+            with reading(self.store.engine) as connection:
+                row = _case_row(connection, case_id)
+                if row.state not in ("opened", "evaluated"):
+                    raise _refusal(case_id, "the case is not opened yet: open it (case open) before evaluating"
+                                   if row.state in ("draft", "bids received") else
+                                   f"the case is {row.state}: it can no longer be evaluated")
+                tender = records.case_parts(connection, "tenders", case_id)[-1]
+                bids = [bid for bid in records.case_parts(connection, "bids", case_id) if bid.withdrawn_at is None]
+                named = {f"framework/{row.framework_name}": row.framework_sha256,
+                         f"tender/{tender.name}": tender.sha256}
+                bid_names = []
+                for bid in bids:
+                    name = f"bids/{bid.name}" if sum(b.name == bid.name for b in bids) == 1 else \
+                        f"bids/{bid.sha256[:12]}-{bid.name}"
+                    named[name] = bid.sha256
+                    bid_names.append(name)
+                contents = {sha: records.file_content(connection, sha) for sha in set(named.values())}
+        except ConfigurationError as error:
+            self._log("case refused", {"case": case_id, "action": "evaluate", "reason": str(error)})
+            if worker is not None:
+                worker.close()
+            raise
+        with tempfile.TemporaryDirectory(prefix="evaluator-case-") as folder:
+            for sha, content in contents.items():
+                (Path(folder) / sha).write_bytes(content)
+            base: dict[str, Path | None] = {name: Path(folder) / sha for name, sha in named.items()}
+            base[SCHEMES_NAME] = SCHEMES_FILE
+            request = Request(framework=f"framework/{row.framework_name}", tender=f"tender/{tender.name}",
+                              inputs=tuple(bid_names), formats=formats, letters=True, evaluated_at=self.clock(),
+                              out=out or "results")
+            outcome, evaluation_id = self.evaluate(request, worker, out, base=base)
+        with self._case_change(case_id, "evaluate") as (connection, row):
+            if row.state not in ("opened", "evaluated") or \
+                    records.case_parts(connection, "tenders", case_id)[-1].sha256 != tender.sha256:
+                raise _refusal(case_id, f"the case changed during the evaluation (now {row.state}): evaluation "
+                                        f"{evaluation_id} is stored but not linked to the case; evaluate again")
+            at = self.clock()
+            records.add_case_part(connection, "evaluations", case_id, evaluation_id=evaluation_id,
+                                  tender_sha256=tender.sha256, evaluated_by=self.user.name, evaluated_at=at)
+            records.update_case(connection, case_id, state="evaluated")
+            audit.append(connection, at, self.user.name, "case evaluated", {
+                "case": case_id, "evaluation": evaluation_id, "tender_sha256": tender.sha256,
+                "bids": [bid.sha256 for bid in bids], "rank_1": outcome.document["summary"]["rank_1"]})
+        return outcome, evaluation_id
+
+    def approve_award(self, case_id: str) -> str:
+        """Approve the award of the case's latest evaluation (made with the current tender): an officer who did
+        not run that evaluation (four-eyes). Returns the evaluation's id."""
+        self._require("approve an award")
+        with self._case_change(case_id, "approve the award") as (connection, row):
+            if row.state in ("award decided", "letters issued"):
+                raise _refusal(case_id, f"the award was approved already, by {row.approved_by} at {row.approved_at}")
+            if row.state != "evaluated":
+                raise _refusal(case_id, "the tender changed after the latest evaluation: evaluate again first"
+                               if row.state == "opened" and records.case_parts(connection, "evaluations", case_id) else
+                               f"the case is {row.state}: there is no evaluation to approve")
+            latest = records.case_parts(connection, "evaluations", case_id)[-1]
+            if latest.evaluated_by == self.user.name:
+                raise PermissionDenied(f"{self.user.name} ran evaluation {latest.evaluation_id} of case {case_id}: "
+                                       f"the award must be approved by another officer (four-eyes)")
+            results = json.loads(records.file_content(connection, _case_evaluation(connection, latest).results_sha256))
+            at = self.clock()
+            records.update_case(connection, case_id, state="award decided", approved_evaluation=latest.evaluation_id,
+                                approved_by=self.user.name, approved_at=at)
+            audit.append(connection, at, self.user.name, "award approved", {
+                "case": case_id, "evaluation": latest.evaluation_id, "evaluated_by": latest.evaluated_by,
+                "rank_1": results["summary"]["rank_1"]})
+        return latest.evaluation_id
+
+    def issue_letters(self, case_id: str, out: Path) -> tuple[dict[str, bytes], str]:
+        """Write the approved evaluation's letters to `out` and record their issue, with the end of the standstill
+        period: the approval date plus the tender's `standstill_days`. Issued again (copies), the letters and
+        the standstill end stay as first issued. Returns (letters by name, standstill end YYYY-MM-DD)."""
+        self._require("issue letters")
+        with reading(self.store.engine) as connection:
+            row = _case_row(connection, case_id)
+            letters = {} if row.approved_evaluation is None else {
+                name: records.file_content(connection, sha) for name, sha in
+                records.evaluation_file_hashes(connection, row.approved_evaluation, "output").items()
+                if name.startswith(f"{LETTERS}/")}
+        if row.state not in ("award decided", "letters issued"):
+            self._log("case refused", {"case": case_id, "action": "issue letters",
+                                       "reason": "the award is not approved yet"})
+            raise _refusal(case_id, f"the case is {row.state}: the award is not approved yet (case approve)")
+        if not letters:
+            raise ReportError(f"evaluation {row.approved_evaluation} has no letters stored (their rendering failed): "
+                              f"python -m evaluator audit verify, then evaluate the case again")
+        write_files(Path(out), {name.removeprefix(f"{LETTERS}/"): content for name, content in letters.items()},
+                    what="the letters")
+        with self._case_change(case_id, "issue letters") as (connection, row):
+            at, again = self.clock(), row.state == "letters issued"
+            if again:
+                days, end = row.standstill_days, row.standstill_end
+            else:
+                evaluation = next(e for e in records.case_parts(connection, "evaluations", case_id)
+                                  if e.evaluation_id == row.approved_evaluation)
+                tender = parse_document(records.file_content(connection, evaluation.tender_sha256), Tender, "tender")
+                days = tender.standstill_days
+                end = (dt.date.fromisoformat(row.approved_at[:10]) + dt.timedelta(days=days)).isoformat()
+                records.update_case(connection, case_id, state="letters issued", letters_at=at, standstill_days=days,
+                                    standstill_end=end)
+            audit.append(connection, at, self.user.name, "letters issued", {
+                "case": case_id, "evaluation": row.approved_evaluation, "letters": _hashes(letters),
+                "standstill_days": days, "standstill_end": end, **({"copy": True} if again else {})})
+        return letters, end
+
+    def export_case(self, case_id: str) -> bytes:
+        """The evaluation dossier (a zip): every submitted file (named <sha256>-<original name>), the
+        framework and every tender version, every evaluation's request and outputs, the case and its history
+        (case.json, history.json), MANIFEST.sha256 (`sha256sum` format, every other file) and VERIFY.txt."""
+        self._require("export a case dossier")
+        with reading(self.store.engine) as connection:
+            row = _case_row(connection, case_id)
+            document = _case_document(connection, row)
+            members: dict[str, bytes] = {
+                f"framework/{row.framework_sha256}-{_safe_name(row.framework_name)}":
+                    records.file_content(connection, row.framework_sha256)}
+            for tender in records.case_parts(connection, "tenders", case_id):
+                members[f"tender/{tender.number:03d}-{tender.sha256}-{_safe_name(tender.name)}"] = \
+                    records.file_content(connection, tender.sha256)
+            for bid in records.case_parts(connection, "bids", case_id):
+                members[f"submissions/{bid.sha256}-{_safe_name(bid.name)}"] = records.file_content(connection,
+                                                                                                   bid.sha256)
+            for evaluation_id in dict.fromkeys(e["id"] for e in document["evaluations"]):
+                members[f"evaluations/{evaluation_id}/request.json"] = \
+                    (json.dumps(json.loads(records.evaluation_row(connection, evaluation_id).request), indent=2,
+                                sort_keys=True) + "\n").encode()
+                for role in ("input", "output"):
+                    hashes = records.evaluation_file_hashes(connection, evaluation_id, role)
+                    members[f"evaluations/{evaluation_id}/{role}s.json"] = \
+                        (json.dumps(hashes, indent=2, sort_keys=True) + "\n").encode()
+                    if role == "output":
+                        members.update({f"evaluations/{evaluation_id}/outputs/{name}":
+                                        records.file_content(connection, sha) for name, sha in hashes.items()})
+        members["case.json"] = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
+        members["history.json"] = (json.dumps(document["history"], indent=2, ensure_ascii=False) + "\n").encode()
+        members["VERIFY.txt"] = (
+            f"Evaluation dossier of tender case {case_id}.\n\nTo check that no file was changed, unzip this "
+            f"archive and run, in the folder it made:\n\n    sha256sum -c MANIFEST.sha256\n\nEvery line must end in "
+            f"OK. submissions/ holds every bid file as received (<sha256>-<original name>; case.json says which "
+            f"were withdrawn), framework/ and tender/ the settings (tender versions numbered in order), "
+            f"evaluations/<id>/ each evaluation's request, input and output hashes and its outputs.\n").encode()
+        members["MANIFEST.sha256"] = "".join(f"{_sha256_bytes(content)}  {name}\n"
+                                             for name, content in sorted(members.items())).encode()
+        stamp = dt.datetime.fromisoformat(self.clock().replace("Z", "+00:00"))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, content in sorted(members.items()):
+                info = zipfile.ZipInfo(f"{case_id}/{name}", date_time=(max(stamp.year, 1980), stamp.month, stamp.day,
+                                                                       stamp.hour, stamp.minute, stamp.second))
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, content)
+        dossier = buffer.getvalue()
+        self._log("case exported", {"case": case_id, "sha256": _sha256_bytes(dossier), "files": len(members)})
+        return dossier
+
+    @contextmanager
+    def _case_change(self, case_id: str, action: str):
+        """One write transaction on a case's row; a refusal (ConfigurationError, PermissionDenied) inside it
+        changes nothing and leaves a "case refused" entry."""
+        try:
+            with writing(self.store.engine) as connection:
+                yield connection, _case_row(connection, case_id)
+        except (ConfigurationError, PermissionDenied) as error:
+            self._log("case refused", {"case": case_id, "action": action, "reason": str(error)})
+            raise
+
     # -- admin --------------------------------------------------------------------------------------
     def set_user(self, name: str, roles: list[str], grants: tuple[str, ...] | list[str] = ()) -> None:
         self._require("manage users")
@@ -482,6 +826,78 @@ def evaluation_key(request: Request, outcome: Outcome) -> str:
     key = {"request": dataclasses.asdict(dataclasses.replace(request, out="", audit_head="")),
            "inputs": outcome.inputs, "refused": sorted(outcome.refused)}
     return _sha256(json.dumps(key, sort_keys=True))[:16]
+
+
+# -- tender cases -------------------------------------------------------------------------------------
+def _refusal(case_id: str, message: str) -> ConfigurationError:
+    return ConfigurationError(f"case {case_id}", message)
+
+
+def _case_row(connection, case_id: str):
+    row = records.case_row(connection, case_id)
+    if row is None:
+        raise _refusal(case_id, "no such case in the store (python -m evaluator case list)")
+    return row
+
+
+def _case_evaluation(connection, link):
+    row = records.evaluation_row(connection, link.evaluation_id)
+    if row is None:
+        raise UnknownEvaluation(f"no evaluation {link.evaluation_id!r} in the store")
+    return row
+
+
+def _case_tender(framework: Framework, content: bytes, name: str) -> Tender:
+    """A tender file for a case, checked against the case's framework as an evaluation would check it."""
+    tender = parse_document(content, Tender, name)
+    if tender.capability is not None:
+        raise ConfigurationError(name, "combined tenders (a capability framework) are not supported in tender "
+                                       "cases yet; evaluate them with python -m evaluator evaluate")
+    resolve_settings(framework, tender, Overrides(), tender_where=name,
+                     schemes=load_schemes() if tender.certifications else None)
+    return tender
+
+
+def _case_document(connection, row) -> dict:
+    case_id = row.id
+    tenders = [{"version": t.number, "file": t.name, "sha256": t.sha256, "previous": t.previous,
+                "reason": t.reason, "after_opening": bool(t.after_opening), "by": t.created_by, "at": t.created_at}
+               for t in records.case_parts(connection, "tenders", case_id)]
+    bids = [{"number": b.number, "file": b.name, "sha256": b.sha256, "added_by": b.added_by, "added_at": b.added_at,
+             "withdrawn_by": b.withdrawn_by, "withdrawn_at": b.withdrawn_at, "current": b.withdrawn_at is None}
+            for b in records.case_parts(connection, "bids", case_id)]
+    evaluations = [{"number": e.number, "id": e.evaluation_id, "tender_sha256": e.tender_sha256,
+                    "by": e.evaluated_by, "at": e.evaluated_at}
+                   for e in records.case_parts(connection, "evaluations", case_id)]
+    history = []
+    for entry in audit.entries_naming(connection, "case", case_id):
+        detail = json.loads(entry.detail)
+        history.append({"seq": entry.seq, "when": entry.at, "who": entry.actor, "what": entry.event,
+                        "reason": detail.get("reason"), "detail": detail, "hash": entry.hash})
+    return {
+        "id": case_id, "name": row.name, "state": row.state,
+        "framework": {"file": row.framework_name, "sha256": row.framework_sha256},
+        "created_by": row.created_by, "created_at": row.created_at,
+        "opened_by": row.opened_by, "opened_at": row.opened_at,
+        "tender": tenders[-1] if tenders else None, "tender_versions": tenders,
+        "changes_after_opening": [t for t in tenders if t["after_opening"]],
+        "bids": bids, "evaluations": evaluations,
+        "award": None if row.approved_by is None else {"evaluation": row.approved_evaluation,
+                                                       "approved_by": row.approved_by, "approved_at": row.approved_at},
+        "letters": None if row.letters_at is None else {"issued_at": row.letters_at,
+                                                        "standstill_days": row.standstill_days,
+                                                        "standstill_end": row.standstill_end},
+        "history": history,
+    }
+
+
+def _safe_name(name: str) -> str:
+    """An original file name as a dossier member name: letters, digits, '.', '_' and '-' only."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")[:120] or "file"
+
+
+def _sha256_bytes(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
 
 
 def _sha256(text: str) -> str:

@@ -118,6 +118,7 @@ class Tender(StrictModel):
     certifications: CertificationGate | None = None
     capability: Capability | None = None
     report: ReportOptions = ReportOptions()
+    standstill_days: int = Field(default=10, ge=0, le=365)  # tender cases: days from the award decision
 
     def to_yaml(self) -> str:
         """The tender as YAML: only the settings that differ from the defaults, in a stable order."""

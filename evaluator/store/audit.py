@@ -113,6 +113,13 @@ def entry_of(connection: Connection, evaluation_id: str, event: str) -> tuple[in
     return (row.seq, row.hash) if row else None
 
 
+def entries_naming(connection: Connection, key: str, value: str) -> list:
+    """Every entry whose detail holds `key` with the text `value` (e.g. "case": "<id>"), in order."""
+    needle = rfc8785.dumps({key: value}).decode()[1:-1]
+    return list(connection.execute(select(audit_log).where(audit_log.c.detail.contains(needle, autoescape=True))
+                                   .order_by(audit_log.c.seq)))
+
+
 def checkpoint(connection: Connection, signer) -> tuple[int, str] | None:
     """Sign the current head inside the caller's write transaction (nothing without a signer, or when the
     head is signed with this key already); returns the (seq, hash) signed."""

@@ -2,11 +2,21 @@
 
 import hashlib
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from evaluator.errors import StoreError
-from evaluator.store.schema import evaluation_files, evaluations, files, users, versions
+from evaluator.store.schema import (
+    case_bids,
+    case_evaluations,
+    case_tenders,
+    cases,
+    evaluation_files,
+    evaluations,
+    files,
+    users,
+    versions,
+)
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
@@ -94,3 +104,51 @@ def put_user(connection: Connection, name: str, roles: list[str], grants: list[s
         connection.execute(insert(users).values(name=name, **values))
     else:
         connection.execute(users.update().where(users.c.name == name).values(**values))
+
+
+# -- tender cases -----------------------------------------------------------------------------------
+def case_count(connection: Connection) -> int:
+    return int(connection.execute(select(func.count()).select_from(cases)).scalar_one())
+
+
+def case_rows(connection: Connection) -> list:
+    return list(connection.execute(select(cases).order_by(cases.c.created_at, cases.c.id)))
+
+
+def case_row(connection: Connection, case_id: str):
+    return connection.execute(select(cases).where(cases.c.id == case_id)).first()
+
+
+def put_case(connection: Connection, **values) -> None:
+    connection.execute(insert(cases).values(**values))
+
+
+def update_case(connection: Connection, case_id: str, **values) -> None:
+    connection.execute(cases.update().where(cases.c.id == case_id).values(**values))
+
+
+def _next_number(connection: Connection, table, case_id: str) -> int:
+    return int(connection.execute(select(func.coalesce(func.max(table.c.number), 0))
+                                  .where(table.c.case_id == case_id)).scalar_one()) + 1
+
+
+CASE_PARTS = {"tenders": case_tenders, "bids": case_bids, "evaluations": case_evaluations}  # numbered per case
+
+
+def case_parts(connection: Connection, part: str, case_id: str) -> list:
+    """A case's tender versions, bids or evaluations, in the order they were added."""
+    table = CASE_PARTS[part]
+    return list(connection.execute(select(table).where(table.c.case_id == case_id).order_by(table.c.number)))
+
+
+def add_case_part(connection: Connection, part: str, case_id: str, **values) -> int:
+    """Add a tender version, bid or evaluation to a case; returns its number within the case."""
+    table = CASE_PARTS[part]
+    number = _next_number(connection, table, case_id)
+    connection.execute(insert(table).values(case_id=case_id, number=number, **values))
+    return number
+
+
+def withdraw_case_bid(connection: Connection, case_id: str, number: int, actor: str, at: str) -> None:
+    connection.execute(case_bids.update().where((case_bids.c.case_id == case_id) & (case_bids.c.number == number))
+                       .values(withdrawn_by=actor, withdrawn_at=at))

@@ -76,3 +76,60 @@ audit_checkpoints = Table(  # the chain head signed with an Ed25519 key kept out
     Column("key_id", String(64), nullable=False),  # first 16 hex digits of the SHA-256 of the public key
     PrimaryKeyConstraint("seq", "key_id"),
 )
+
+cases = Table(  # tender cases: one procurement, from draft to letters issued (see evaluator/application.py)
+    "cases", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("framework_sha256", String(64), ForeignKey("files.sha256"), nullable=False),
+    Column("framework_name", Text, nullable=False),  # the framework file's original name
+    Column("state", String(20), nullable=False),  # see CASE_STATES in evaluator/application.py
+    Column("created_by", Text, nullable=False),
+    Column("created_at", String(20), nullable=False),
+    Column("opened_by", Text),
+    Column("opened_at", String(20)),
+    Column("approved_evaluation", String(16)),
+    Column("approved_by", Text),
+    Column("approved_at", String(20)),
+    Column("letters_at", String(20)),
+    Column("standstill_days", Integer),
+    Column("standstill_end", String(10)),  # YYYY-MM-DD
+)
+
+case_tenders = Table(  # each tender version of a case, linked to the previous one
+    "case_tenders", metadata,
+    Column("case_id", String(32), ForeignKey("cases.id"), nullable=False),
+    Column("number", Integer, nullable=False),  # 1, 2, … in the order they were set
+    Column("sha256", String(64), ForeignKey("files.sha256"), nullable=False),
+    Column("name", Text, nullable=False),  # the tender file's original name
+    Column("previous", String(64)),
+    Column("reason", Text),  # required for a change after opening
+    Column("after_opening", Integer, nullable=False),  # 1 when set after the case was opened
+    Column("created_by", Text, nullable=False),
+    Column("created_at", String(20), nullable=False),
+    PrimaryKeyConstraint("case_id", "number"),
+)
+
+case_bids = Table(  # the bid files received, withdrawn ones included
+    "case_bids", metadata,
+    Column("case_id", String(32), ForeignKey("cases.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("sha256", String(64), ForeignKey("files.sha256"), nullable=False),
+    Column("name", Text, nullable=False),  # the original file name
+    Column("added_by", Text, nullable=False),
+    Column("added_at", String(20), nullable=False),
+    Column("withdrawn_by", Text),
+    Column("withdrawn_at", String(20)),
+    PrimaryKeyConstraint("case_id", "number"),
+)
+
+case_evaluations = Table(  # the evaluations run for a case, in order
+    "case_evaluations", metadata,
+    Column("case_id", String(32), ForeignKey("cases.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("evaluation_id", String(16), ForeignKey("evaluations.id"), nullable=False),
+    Column("tender_sha256", String(64), nullable=False),
+    Column("evaluated_by", Text, nullable=False),
+    Column("evaluated_at", String(20), nullable=False),
+    PrimaryKeyConstraint("case_id", "number"),
+)

@@ -16,14 +16,18 @@ from evaluator.application import (
 from evaluator.model.framework import WEIGHT_TOLERANCE, WEIGHT_TOTAL
 from evaluator.model.tender import Tender, resolve_settings
 from evaluator.ui.common import (
+    BLANK,
     SAMPLE_BIDS,
     SAMPLE_CAPABILITY,
     SAMPLE_CERTIFICATES,
     capability_framework_at,
+    chart,
     framework_at,
     may_use,
     sample_tender,
+    score_text,
     state,
+    text,
     workspace,
 )
 
@@ -52,17 +56,22 @@ def page() -> None:
     st.header("Weights")
     start = st.selectbox("Start from", [TENDER_WEIGHTS, *framework.weight_profiles], key="start")
     initial = baseline.weights if start == TENDER_WEIGHTS else framework.weight_profiles[start].weights
-    columns = st.columns(4)
+    inputs, beside = st.columns([5, 1])
+    columns = inputs.columns(4)
     weights = {objective.id: columns[i % 4].number_input(
         f"{objective.id} {objective.name}", 0.0, 100.0, float(initial[objective.id]), 0.5,
         key=f"weight-{start}-{objective.id}") for i, objective in enumerate(framework.objectives)}
     total = sum(weights.values())
+    balanced = abs(total - WEIGHT_TOTAL) <= WEIGHT_TOLERANCE
+    beside.metric("Weights total", f"{total:g} / {WEIGHT_TOTAL:g}",
+                  "sums to 100" if balanced else f"{total - WEIGHT_TOTAL:+g}: must sum to 100",
+                  delta_color="green" if balanced else "red", delta_arrow="off")
     st.header("Minimum levels")
     columns = st.columns(4)
     minimums = {objective.id: columns[i % 4].selectbox(
         objective.id, codes, index=baseline.minimum_levels[objective.id], key=f"minimum-{objective.id}")
         for i, objective in enumerate(framework.objectives)}
-    if abs(total - WEIGHT_TOTAL) > WEIGHT_TOLERANCE:
+    if not balanced:
         st.error(f"The weights sum to {total:g}, not 100. Nothing is rescaled for you: change them until they "
                  f"sum to 100 and the ranking appears.")
         return
@@ -136,11 +145,11 @@ def _comparison(before, after) -> pd.DataFrame:
     for row, bid in enumerate(before.bids.bids):
         rank_before, rank_after = int(before.rank[row]) or None, int(after.rank[row]) or None
         rows.append(((rank_after is None, rank_after or 0, bid.bid_id or ""), {
-            "bid": bid.bid_id, "vendor": bid.vendor,
+            "bid": text(bid.bid_id), "vendor": text(bid.vendor),
             "rank before": str(rank_before or before.status[row]), "rank now": str(rank_after or after.status[row]),
             "move": _move(rank_before, rank_after),
-            "total before": None if rank_before is None else round(float(before.total[row]), 4),
-            "total now": None if rank_after is None else round(float(after.total[row]), 4)}))
+            "total before": BLANK if rank_before is None else score_text(float(before.total[row])),
+            "total now": BLANK if rank_after is None else score_text(float(after.total[row]))}))
     return pd.DataFrame([row for _, row in sorted(rows, key=lambda item: item[0])])
 
 
@@ -171,7 +180,8 @@ def _robustness(desk: Desk, evaluation) -> None:
                    **{f"rank {r + 1} %": round(100 * share, 2) for r, share in enumerate(entry["ranks"])}}
                   for bid_id, entry in acceptability.items()]
         st.dataframe(pd.DataFrame(shares), hide_index=True, key="acceptability")
-        st.html(desk.acceptability_chart(acceptability))
+        left, _ = st.columns(2)
+        chart(left, desk.acceptability_chart(acceptability), "Share of weight draws at each rank")
     what_if = analysis["what_if"]
     st.subheader("Minimum levels one lower or one higher")
     admitted = ", ".join(what_if["lowered_by_one_admits"]["all objectives"]) or "no excluded bid"

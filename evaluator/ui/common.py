@@ -84,35 +84,92 @@ def may_use(desk: Desk, action: str, workspace_name: str) -> bool:
 
 
 
+BLANK = "—"  # what a table shows for a missing value, never "None"
+SCORE_DECIMALS = 4  # scores and totals as the report shows them; the stored results keep every digit
+
+
+def score_text(value: float | None) -> str:
+    """A score or total for display, rounded to the report's 4 decimals; "—" when there is none."""
+    return BLANK if value is None else f"{value:.{SCORE_DECIMALS}f}"
+
+
+def price_text(value: float | None, currency: str | None) -> str:
+    """A price with thousands separators and its currency ("6,900,000.00 EUR"); "—" when there is none."""
+    if value is None:
+        return BLANK
+    return f"{value:,.2f}" + (f" {currency}" if currency else "")
+
+
+def text(value: object) -> str:
+    return BLANK if value is None or value == "" else str(value)
+
+
+def chart(container, svg: str, caption: str) -> None:
+    """One of evaluator.report.charts' SVG charts, as an image (`st.html` strips `<svg>`), stretched to the
+    width of its column."""
+    if svg:
+        container.image(str(svg), caption=caption, width="stretch")
+
+
+def glossary(level_scale_name: str, level_scale_description: str, levels: list[tuple[str, str]]) -> str:
+    """How to read the results, said once: the level scale (SEAL) and "capped by"."""
+    named = "; ".join(f"{code} {name}" for code, name in levels)
+    scale = f"**{level_scale_name}**" + (f" ({level_scale_description})" if level_scale_description else "")
+    return (f"{scale}: the level each objective reaches, {named}. A bid passes the gate when every objective "
+            f"reaches its required level. **Capped by**: the criteria whose answers held an objective at its "
+            f"level (its lowest-level answers); raising them is what would raise the level.")
+
+
+def award_banner(document: dict) -> str:
+    """The recommended award, naming each winning bid's vendor, total and price."""
+    currency = (document["settings"].get("award") or {}).get("currency")
+    winners = [bid for bid in document["bids"] if bid["status"] == "ranked" and bid["rank"] == 1]
+    named = "; ".join(f"{bid['bid_id']} ({text(bid['vendor'])}), total {score_text(bid['total'])}"
+                      + (f", price {price_text(bid['price'], bid.get('currency') or currency)}"
+                         if bid["price"] is not None else "") for bid in winners)
+    tied = " (tied)" if len(winners) > 1 else ""
+    return f"Recommended award{tied}: {named}"
+
+
 def ranking_frame(document: dict) -> pd.DataFrame:
+    """The ranking as shown: levels as codes, scores and totals to 4 decimals, prices with separators and
+    currency, "—" (or blank) where a bid has no value."""
     codes = document["framework"]["level_codes"]
-    rows = [{"rank": bid["rank"], "bid": bid["bid_id"], "vendor": bid["vendor"], "status": bid["status"],
-             "level": None if bid["overall_level"] is None else codes[bid["overall_level"]],
-             "score %": bid["score"],
-             **({"capability %": (bid.get("capability") or {}).get("score")} if "capability" in document else {}),
-             "price": bid["price"], "total": bid["total"],
+    currency = (document["settings"].get("award") or {}).get("currency")
+    rows = [{"rank": "" if bid["rank"] is None else str(bid["rank"]), "bid": text(bid["bid_id"]),
+             "vendor": text(bid["vendor"]), "status": bid["status"],
+             "level": BLANK if bid["overall_level"] is None else codes[bid["overall_level"]],
+             "score %": score_text(bid["score"]),
+             **({"capability %": score_text((bid.get("capability") or {}).get("score"))}
+                if "capability" in document else {}),
+             "price": price_text(bid["price"], bid.get("currency") or currency), "total": score_text(bid["total"]),
              "tie": ", ".join(bid["tie"]["tied_with"]) if bid["tie"] else "",
              "why not ranked": "; ".join([r["message"] for r in bid["exclusion_reasons"]] +
                                          [f"{e['location']}: {e['message']}" for e in bid["errors"]])}
             for bid in document["bids"]]
-    frame = pd.DataFrame(rows)
-    frame["rank"] = frame["rank"].astype("Int64")  # blank, not "None", for bids without a rank
-    return frame
+    return pd.DataFrame(rows)  # text throughout: a missing number would show as "None" in the grid
+
+
+REQUIRED_ROW = "required level"
 
 
 def gate_frame(document: dict):
-    """Bids × objectives, each cell the offered level, coloured green (passed) or red (failed)."""
+    """Bids × objectives under a first row with the required level: each cell the offered level, a
+    shortfall marked "✗" (not by colour alone) and coloured red, a pass blue."""
     codes = document["framework"]["level_codes"]
     bids = [bid for bid in document["bids"] if bid["status"] != "invalid"]
     objectives = list(document["framework"]["objectives"])
+    required = document["settings"]["min_level"]
 
-    def shown(level: int | None) -> str:
-        return "—" if level is None else codes[level]
-    levels = pd.DataFrame([[shown(bid["objectives"][o]["level"]) for o in objectives] for bid in bids],
-                          index=[bid["bid_id"] for bid in bids], columns=objectives)
-    passed = pd.DataFrame([[bid["objectives"][o]["passed"] for o in objectives] for bid in bids],
-                          index=levels.index, columns=objectives)
-    colours = passed.map(lambda ok: "background-color: #dcebfa" if ok else "background-color: #f6d5d1; "
-                                                                          "color: #8e1c10; font-weight: bold")
+    def shown(objective: dict) -> str:
+        level = BLANK if objective["level"] is None else codes[objective["level"]]
+        return level if objective["passed"] else f"✗ {level}"
+    levels = pd.DataFrame([[codes[required[o]] for o in objectives]] +
+                          [[shown(bid["objectives"][o]) for o in objectives] for bid in bids],
+                          index=[REQUIRED_ROW, *[text(bid["bid_id"]) for bid in bids]], columns=objectives)
+    passed = [[None] * len(objectives)] + [[bid["objectives"][o]["passed"] for o in objectives] for bid in bids]
+    colours = pd.DataFrame([["font-weight: bold; background-color: #eeeeee" if ok is None else
+                             "background-color: #dcebfa" if ok else
+                             "background-color: #f6d5d1; color: #8e1c10; font-weight: bold" for ok in row]
+                            for row in passed], index=levels.index, columns=objectives)
     return levels.style.apply(lambda _: colours, axis=None)
-

@@ -14,23 +14,33 @@ from evaluator.errors import ConfigurationError, StoreError
 from evaluator.model.tender import PRICE_FORMULAS, TIE_BREAKS, Tender, resolve_settings
 from evaluator.model.unanswered import MEANINGS, UNKNOWN_POLICIES
 from evaluator.ui.common import (
+    BLANK,
     FRAMEWORKS,
     MAX_FILES,
     SAMPLE_BIDS,
     SAMPLE_CAPABILITY,
     SAMPLE_CERTIFICATES,
     SAMPLE_TENDERS,
+    award_banner,
     capability_framework_at,
+    chart,
     framework_at,
     gate_frame,
+    glossary,
     may_use,
     ranking_frame,
     root,
+    score_text,
     state,
+    text,
     workspace,
 )
 
 OUTPUTS = ("results.json", "results.xlsx", "report.pdf", "summary.pdf")
+POLICY_LABELS = {"conservative": "Conservative", "calculator": "As the Commission's calculator",
+                 "strict": "Strict"}
+FORMULA_LABELS = {"lowest_ratio": "Relative to the lowest price (100 × lowest / price)",
+                  "linear": "Linear between a floor and a ceiling price"}
 
 
 def page() -> None:
@@ -75,10 +85,13 @@ def _tender_form(session, desk: Desk) -> Tender | None:
     minimum = right.select_slider("Minimum level for every objective", codes,
                                   value=codes[framework.level_scale.parse(base.minimum_level or 0) or 0], key="minimum")
     unknown = left.radio("Unanswered criteria", UNKNOWN_POLICIES, index=UNKNOWN_POLICIES.index(base.unknown),
-                         horizontal=True, key="unknown",
-                         help="An unanswered criterion: " + "; ".join(f"under {policy}, it {meaning}"
-                                                                      for policy, meaning in MEANINGS.items()))
-    ties = right.multiselect("Tie-break, in order", list(TIE_BREAKS), default=list(base.ties.tie_break), key="ties")
+                         horizontal=True, key="unknown", format_func=lambda policy: POLICY_LABELS.get(policy, policy),
+                         help="An unanswered criterion: " + "; ".join(
+                             f"{POLICY_LABELS.get(policy, policy).lower()}, it {meaning}"
+                             for policy, meaning in MEANINGS.items()))
+    left.caption(f"An unanswered criterion {MEANINGS[unknown]}.")
+    ties = right.multiselect("Tie-break, in order", list(TIE_BREAKS), default=list(base.ties.tie_break), key="ties",
+                             format_func=lambda key: TIE_BREAKS[key][:1].upper() + TIE_BREAKS[key][1:])
     award = _award_form(base)
     try:
         tender = Tender.model_validate({
@@ -119,7 +132,9 @@ def _award_form(base: Tender) -> dict | None:
                           int(award.quality_weight) if award else 80, key="quality")
     formulas = list(PRICE_FORMULAS)
     formula = middle.selectbox("Price formula", formulas, index=formulas.index(award.price_formula) if award else 1,
-                               key="formula", help="linear is absolute: removing a bid never reverses the others")
+                               key="formula", format_func=lambda name: FORMULA_LABELS.get(name, name),
+                               help="The linear formula is absolute: removing a bid never reverses the others; the "
+                                    "relative one can.")
     currency = right.text_input("Currency", award.currency if award and award.currency else "EUR", key="currency")
     result = {"quality_weight": quality, "capability_weight": capability, "price_weight": 100 - capability - quality,
               "price_formula": formula, "currency": currency or None}
@@ -170,11 +185,12 @@ def _bids_section(session, desk: Desk, tender: Tender) -> list[str]:
     if tender.capability:
         frameworks.append(capability_framework_at(tender.capability.framework)[0])
     bid_sets = desk.read_uploads(sorted(files), frameworks, tender.formulas)
-    rows = [{"file": files.get(bid.source.file, bid.source.file.rsplit("/", 1)[-1]), "sha256": bid.source.sha256[:12],
-             "answers": framework.id, "bid": bid.bid_id, "vendor": bid.vendor, "valid": not bid.invalid,
-             "problems": "; ".join(f"{p.location}: {p.message}" for p in bid.errors)}
-            for framework, bids in zip(frameworks, bid_sets, strict=True) for bid in bids.bids]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="validation")
+    rows = sorted(({"file": files.get(bid.source.file, bid.source.file.rsplit("/", 1)[-1]),
+                    "sha256": bid.source.sha256[:12], "answers": framework.id, "bid": bid.bid_id, "vendor": bid.vendor,
+                    "valid": not bid.invalid, "problems": "; ".join(f"{p.location}: {p.message}" for p in bid.errors)}
+                   for framework, bids in zip(frameworks, bid_sets, strict=True) for bid in bids.bids),
+                  key=lambda row: (str(row["file"]).casefold(), str(row["file"]), str(row["bid"] or "")))
+    _validation_table(rows)
     outcome = [{"file": row["file"], "sha256": row["sha256"], "bid": row["bid"], "valid": row["valid"]}
                for row in rows]
     if session.get("validated") != outcome:  # log each validation outcome once, not on every rerun
@@ -183,6 +199,16 @@ def _bids_section(session, desk: Desk, tender: Tender) -> list[str]:
     st.caption(f"{len(files)} files, {len(rows)} bids read, {sum(not r['valid'] for r in rows)} invalid. "
                "Invalid bids are evaluated as invalid and listed in the report.")
     return sorted(files)
+
+
+def _validation_table(rows: list[dict]) -> None:
+    """Each bid read, by file name: a static table, so every problem is shown in full and wrapped, and an
+    invalid bid is marked in words."""
+    frame = pd.DataFrame([{"file": row["file"], "sha256": row["sha256"], "answers": row["answers"],
+                           "bid": text(row["bid"]), "vendor": text(row["vendor"]),
+                           "status": "valid" if row["valid"] else "✗ INVALID", "problems": row["problems"]}
+                          for row in rows]).set_index("file")
+    st.table(frame)  # the file names, the index, may repeat (a CSV holds several bids): no Styler
 
 
 def _kept(session, desk: Desk, submitted: list[tuple[str, bytes]]) -> dict[str, str]:
@@ -234,15 +260,18 @@ def _results(session, desk: Desk) -> None:
     columns[1].metric("Ranked", summary["ranked"])
     columns[2].metric("Excluded", summary["excluded"])
     columns[3].metric("Invalid", summary["invalid"])
-    winners = ", ".join(summary["rank_1"]) or "none"
-    st.success(f"Recommended award: {winners}") if summary["rank_1"] else st.warning("No bid passed the gate.")
+    st.success(award_banner(document)) if summary["rank_1"] else st.warning("No bid passed the gate.")
+    framework = outcome.evaluation.framework
+    scale = framework.level_scale
+    if len(scale.levels) > 1:
+        st.caption(glossary(scale.name, scale.description, [(level.code, level.name) for level in scale.levels]))
     st.subheader("Ranking")
     st.dataframe(ranking_frame(document), hide_index=True, key="ranking")
     st.subheader("Gate matrix")
+    st.caption("The first row is the level each objective requires; a bid's level below it is marked ✗.")
     st.dataframe(gate_frame(document), key="gate")
-    chart = desk.score_distribution(document)
-    if chart:
-        st.html(chart)
+    left, _ = st.columns(2)
+    chart(left, desk.score_distribution(document), "How the Sovereignty Scores spread")
     _drill_down(outcome, desk)
     _downloads(outcome, desk, session.evaluation_id)
 
@@ -260,19 +289,20 @@ def _drill_down(outcome, desk: Desk) -> None:
         return
     detail = desk.bid_detail(outcome, position)
     left, right = st.columns(2)
-    if detail["profile_svg"]:
-        left.html(detail["profile_svg"])
-    right.html(detail["contribution_svg"])
+    chart(left, detail["profile_svg"], "Level per objective (bar); the black tick is the required level")
+    chart(right, detail["contribution_svg"], "What each objective added to the score (blue) of its weight (grey)")
     codes = document["framework"]["level_codes"]
-    st.dataframe(pd.DataFrame([{"objective": oid, "level": "—" if o["level"] is None else codes[o["level"]],
+    st.dataframe(pd.DataFrame([{"objective": oid, "level": BLANK if o["level"] is None else codes[o["level"]],
                                 "required": codes[o["required"]],
-                                "passed": o["passed"], "score": o["score"], "weighted": o["weighted"],
-                                "unanswered": ", ".join(o["unanswered"])} for oid, o in bid["objectives"].items()]),
+                                "passed": "yes" if o["passed"] else "✗ no", "score": score_text(o["score"]),
+                                "weighted": score_text(o["weighted"]), "unanswered": ", ".join(o["unanswered"]),
+                                "capped by": ", ".join(o.get("capped_by") or [])}
+                               for oid, o in bid["objectives"].items()]),
                  hide_index=True)
     if detail["capping"]:
-        st.caption("The criteria that set each objective's level, with the answer and the evidence given")
-        st.dataframe(pd.DataFrame([{**row, "level": codes[row["level"]]} for row in detail["capping"]]),
-                     hide_index=True)
+        st.caption("The criteria that capped each objective's level, with the answer and the evidence given")
+        st.dataframe(pd.DataFrame([{**{key: text(value) for key, value in row.items()}, "level": codes[row["level"]]}
+                                   for row in detail["capping"]]), hide_index=True)
     for reason in bid["exclusion_reasons"]:
         st.error(f"Excluded: {reason['message']}")
 

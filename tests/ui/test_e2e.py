@@ -57,6 +57,7 @@ def test_upload_three_bids_evaluate_and_download_the_report(app_url, tmp_path):
         page.get_by_role("button", name="Evaluate", exact=True).click()
         page.get_by_text("Recommended award: B-001").wait_for(timeout=120_000)
         assert "Nordlicht Cloud GmbH" in page.content()
+        assert_charts_shown(page, 3, tmp_path / "officer.png")  # score distribution, level profile, contributions
         with page.expect_download() as download:
             page.get_by_role("button", name="report.pdf").click()
         assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
@@ -69,6 +70,9 @@ def test_upload_three_bids_evaluate_and_download_the_report(app_url, tmp_path):
                                  ("Auditor", "The command that reproduces it")):
             page.get_by_text(workspace, exact=True).first.click()
             page.get_by_text(ready).first.wait_for(timeout=60_000)
+            if workspace == "Policy analyst":
+                page.get_by_text("Share of weight draws at each rank").wait_for(timeout=60_000)
+                assert_charts_shown(page, 1, tmp_path / "analyst.png")  # rank acceptability
             if workspace == "Auditor":
                 page.get_by_role("button", name="Reproduce this evaluation").click()
                 page.get_by_text("reproduced byte for byte").wait_for(timeout=120_000)
@@ -76,3 +80,18 @@ def test_upload_three_bids_evaluate_and_download_the_report(app_url, tmp_path):
                 page.wait_for_timeout(1500)
                 page.screenshot(path=f"{shots}/app-{workspace.split()[-1].lower()}.png")
         browser.close()
+
+
+def assert_charts_shown(page, count: int, screenshot: Path) -> None:
+    """The page's charts are images with a size (Streamlit's st.html strips <svg>, which left them empty);
+    a screenshot of the first is kept beside the test's files to look at."""
+    charts = page.locator('[data-testid="stImage"] img')
+    charts.nth(count - 1).wait_for(timeout=60_000)
+    assert charts.count() == count
+    for index in range(count):
+        chart = charts.nth(index)
+        chart.scroll_into_view_if_needed()
+        assert chart.evaluate("image => image.complete && image.naturalWidth > 0")  # the SVG decoded
+        box = chart.bounding_box()
+        assert box is not None and box["width"] > 100 and box["height"] > 50, box
+    charts.first.screenshot(path=str(screenshot))

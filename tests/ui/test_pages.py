@@ -24,8 +24,8 @@ def app(tmp_path, monkeypatch) -> AppTest:
 
 
 def table(app: AppTest, column: str):
-    """The first dataframe shown with this column (AppTest finds dataframes by position, not by key)."""
-    return next(frame.value for frame in app.dataframe if column in frame.value.columns)
+    """The first dataframe or static table shown with this column (AppTest finds them by position, not by key)."""
+    return next(frame.value for frame in [*app.dataframe, *app.table] if column in frame.value.columns)
 
 
 def evaluate_samples(app: AppTest) -> AppTest:
@@ -46,20 +46,54 @@ class TestOfficer:
     def test_samples_evaluate_in_one_click_each(self, app):
         evaluate_samples(app)
         assert [metric.value for metric in app.metric] == ["8", "6", "1", "1"]
-        assert app.success[0].value == "Recommended award: B-001"
+        assert app.success[0].value == ("Recommended award: B-001 (Nordlicht Cloud GmbH), total 84.9853, "
+                                        "price 6,900,000.00 EUR")
         ranking = table(app, "why not ranked")
-        assert ranking.iloc[0]["bid"] == "B-001" and ranking.iloc[0]["rank"] == 1
+        assert ranking.iloc[0]["bid"] == "B-001" and ranking.iloc[0]["rank"] == "1"
+        charts = app.get("image")  # score distribution, level profile, weighted contributions
+        assert [image.captions[0] for image in charts] == [
+            "How the Sovereignty Scores spread", "Level per objective (bar); the black tick is the required level",
+            "What each objective added to the score (blue) of its weight (grey)"]
         labels = [button.label for button in app.get("download_button")]
         assert {"results.json", "results.xlsx", "report.pdf", "summary.pdf", "8 letters (.zip)"} <= set(labels)
+
+    def test_tables_show_no_none_and_rounded_scores_with_priced_currency(self, app):
+        evaluate_samples(app)
+        ranking = table(app, "why not ranked").set_index("bid")
+        assert not ranking.isna().any().any()
+        assert not ranking.map(lambda cell: str(cell) in ("None", "nan", "<NA>")).any().any()
+        assert ranking.loc["B-001", "score %"] == "90.2942" and ranking.loc["B-001", "total"] == "84.9853"
+        assert ranking.loc["B-001", "price"] == "6,900,000.00 EUR"
+        assert ranking.loc["B-008", "rank"] == "" and ranking.loc["B-008", "score %"] == "—"
+        assert app.session_state["outcome"].document["bids"][0]["score"] == 90.29415  # stored unrounded
+
+    def test_the_gate_matrix_shows_the_required_row_and_marks_each_shortfall(self, app):
+        evaluate_samples(app)
+        gate = table(app, "SOV-3")
+        assert list(gate.index[:2]) == ["required level", "B-001"]
+        assert (gate.loc["required level"] == "SEAL-2").all()
+        assert gate.loc["B-002", "SOV-3"] == "✗ SEAL-1" and gate.loc["B-001", "SOV-3"] == "SEAL-4"
+        assert any(text.value.startswith("**SEAL** (Sovereignty Effective Assurance Level)") and "Capped by" in
+                   text.value for text in app.caption)
+
+    def test_settings_show_labels_not_codes(self, app):
+        assert app.radio(key="unknown").options == ["Conservative", "As the Commission's calculator", "Strict"]
+        assert app.radio(key="unknown").value == "conservative"
+        assert "Linear between a floor and a ceiling price" in app.selectbox(key="formula").options
+        assert app.multiselect(key="ties").options == ["Higher overall level first", "Higher Sovereignty Score first",
+                                                      "Lower price first"]
 
     def test_upload_shows_each_files_validation(self, app):
         files = [(name, (SAMPLES / "bids" / name).read_bytes(), "application/octet-stream")
                  for name in ("b-001.xlsx", "b-008.xlsx", "iberia-baltic-long.csv")]
         app.file_uploader(key="upload").set_value(files).run()
         validation = table(app, "problems")
-        assert sorted(validation["bid"]) == ["B-001", "B-003", "B-004", "B-008"]
-        problems = validation.set_index("bid").loc["B-008", "problems"]
-        assert problems == "Responses!B22: answer '7' is out of range: SOV-4.2 has answers 1 to 5"
+        assert list(validation["bid"]) == ["B-001", "B-008", "B-003", "B-004"]  # by file name
+        assert list(validation.index) == ["b-001.xlsx", "b-008.xlsx", "iberia-baltic-long.csv",
+                                          "iberia-baltic-long.csv"]
+        row = validation.set_index("bid").loc["B-008"]
+        assert row["problems"] == "Responses!B22: answer '7' is out of range: SOV-4.2 has answers 1 to 5"
+        assert row["status"] == "✗ INVALID"
 
     def test_drill_down_shows_what_capped_a_bid(self, app):
         evaluate_samples(app)
@@ -84,7 +118,9 @@ class TestAnalyst:
 
     def test_weights_must_sum_to_100_and_are_not_rescaled(self, app):
         analyst = self.open(evaluate_samples(app))
+        assert analyst.metric[0].label == "Weights total" and analyst.metric[0].value == "100 / 100"
         analyst.number_input(key="weight-the tender's weights-SOV-1").set_value(40.0).run()
+        assert analyst.metric[0].value == "125 / 100" and analyst.metric[0].delta.startswith("+25")
         assert analyst.error[0].value.startswith("The weights sum to 125, not 100. Nothing is rescaled")
         assert not analyst.get("dataframe")
 
@@ -139,7 +175,7 @@ def test_a_combined_tender_runs_in_the_app(app):
     assert any("Combined tender" in box.value for box in app.info)
     evaluate_samples(app)
     ranking = table(app, "capability %")
-    assert ranking.iloc[0]["bid"] == "B-001" and ranking.iloc[0]["capability %"] > 0
+    assert ranking.iloc[0]["bid"] == "B-001" and float(ranking.iloc[0]["capability %"]) > 0
     assert "needs a certificate under" in ranking.set_index("bid").loc["B-004", "why not ranked"]
 
 
@@ -174,7 +210,7 @@ class TestUploads:
         upload(app, [("bid.xlsx", "b-001.xlsx"), ("bid.xlsx", "b-002.xlsx")])
         validation = table(app, "problems")
         assert sorted(validation["bid"]) == ["B-001", "B-002"]
-        assert all(name.startswith("bid.xlsx (") for name in validation["file"])  # named with each one's hash
+        assert all(name.startswith("bid.xlsx (") for name in validation.index)  # named with each one's hash
         evaluate_shown(app)
         assert app.metric[0].value == "2"
 
@@ -187,10 +223,11 @@ class TestUploads:
 
     def test_a_corrected_file_under_the_same_name_replaces_the_old_one(self, app):
         upload(app, [("bid.xlsx", "b-008.xlsx")])
-        assert "out of range" in table(app, "problems")["problems"][0]
+        assert "out of range" in table(app, "problems")["problems"].iloc[0]
         upload(app, [("bid.xlsx", "b-001.xlsx")])
         validation = table(app, "problems")
-        assert list(validation["bid"]) == ["B-001"] and validation["valid"].all() and validation["problems"][0] == ""
+        assert list(validation["bid"]) == ["B-001"] and (validation["status"] == "valid").all()
+        assert validation["problems"].iloc[0] == ""
 
     def test_remove_all_bids_empties_the_uploader_and_stays_empty(self, app):
         upload(app, [("b-001.xlsx", "b-001.xlsx")])

@@ -1,0 +1,343 @@
+"""Tender cases: the stored lifecycle through the CLI (every transition and every refusal), the four-eyes
+rule through two Desk users, the standstill period, and the evaluation dossier checked with `sha256sum -c`."""
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import create_engine, text
+
+from evaluator.__main__ import main
+from evaluator.application import Desk, PermissionDenied, Store, User
+from evaluator.errors import ConfigurationError
+from evaluator.model.tender import Tender
+
+from conftest import CSF_PATH, ROOT, SAMPLES
+
+POSTGRES = os.environ.get("EVALUATOR_TEST_POSTGRES_URL")
+TABLES = ("case_evaluations", "case_bids", "case_tenders", "cases", "audit_checkpoints", "audit_log", "users",
+          "evaluation_files", "evaluations", "versions", "files", "alembic_version")
+BIDS = SAMPLES / "bids"
+TENDER = SAMPLES / "tender.yaml"
+
+
+@pytest.fixture(autouse=True)
+def private_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVALUATOR_DATA", str(tmp_path / "data"))
+    monkeypatch.delenv("EVALUATOR_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)  # nothing a case does depends on where the command runs
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request, monkeypatch):
+    if request.param == "postgresql":
+        if not POSTGRES:
+            pytest.skip("EVALUATOR_TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL and sets it)")
+        with create_engine(POSTGRES).begin() as connection:
+            for table in TABLES:
+                connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+        monkeypatch.setenv("EVALUATOR_DATABASE_URL", POSTGRES)
+    return request.param
+
+
+def cli(capsys, *argv) -> tuple[int, str, str]:
+    capsys.readouterr()
+    status = main(["case", *map(str, argv)])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def refused(capsys, *argv, says: str) -> str:
+    status, out, err = cli(capsys, *argv)
+    assert status == 2, (out, err)
+    assert err.count("\n") == 1 and err.startswith("error: ") and says in err, err
+    return err
+
+
+def shown(capsys, case_id) -> dict:
+    status, out, _ = cli(capsys, "show", case_id, "--format", "json")
+    assert status == 0
+    return json.loads(out)
+
+
+def new_case(capsys, tender=TENDER) -> str:
+    status, out, _ = cli(capsys, "new", "--framework", CSF_PATH, "--tender", tender, "--name", "Cloud 2026")
+    assert status == 0
+    return out.splitlines()[-1]
+
+
+def changed_tender(folder: Path, name="tender.yaml", **changes) -> Path:
+    data = yaml.safe_load(TENDER.read_text(encoding="utf-8"))
+    path = folder / name
+    path.write_text(yaml.safe_dump({**data, **changes}, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def add_user(name: str, *roles: str) -> None:
+    Desk(Store(), User.local()).set_user(name, list(roles))
+
+
+def test_the_whole_lifecycle_through_the_cli(backend, capsys, tmp_path):
+    case_id = new_case(capsys)
+    assert cli(capsys, "list")[1].split()[:2] == [case_id, "draft"]
+    case = shown(capsys, case_id)
+    assert {"id", "state", "tender_versions", "bids", "evaluations", "history"} <= set(case)
+    assert (case["id"], case["state"], case["name"], len(case["tender_versions"])) == \
+        (case_id, "draft", "Cloud 2026", 1)
+
+    # draft: the tender is editable; each version is linked to the previous one
+    assert cli(capsys, "set-tender", case_id, changed_tender(tmp_path, standstill_days=14))[0] == 0
+    versions = shown(capsys, case_id)["tender_versions"]
+    assert versions[1]["previous"] == versions[0]["sha256"] and versions[1]["reason"] is None
+    assert not versions[1]["after_opening"]
+
+    # bids received: files added and withdrawn, each with who and when
+    assert cli(capsys, "add-bids", case_id, BIDS / "b-001.xlsx", BIDS / "b-002.xlsx", BIDS / "b-007.xlsx")[0] == 0
+    withdrawn = hashlib.sha256((BIDS / "b-007.xlsx").read_bytes()).hexdigest()
+    status, out, _ = cli(capsys, "remove-bid", case_id, withdrawn[:10])
+    assert status == 0 and withdrawn in out
+    case = shown(capsys, case_id)
+    assert case["state"] == "bids received"
+    assert [(bid["file"], bid["current"]) for bid in case["bids"]] == [
+        ("b-001.xlsx", True), ("b-002.xlsx", True), ("b-007.xlsx", False)]
+    assert case["bids"][2]["withdrawn_by"] == "local" and case["bids"][2]["withdrawn_at"]
+    assert all(bid["sha256"] == hashlib.sha256((BIDS / bid["file"]).read_bytes()).hexdigest() for bid in case["bids"])
+
+    # opened: bids fixed, the tender locked unless a reason is given, which is recorded and flagged
+    assert cli(capsys, "open", case_id)[0] == 0
+    assert shown(capsys, case_id)["state"] == "opened"
+    refused(capsys, "set-tender", case_id, changed_tender(tmp_path, "t3.yaml", standstill_days=12), says="reason")
+    assert cli(capsys, "set-tender", case_id, tmp_path / "t3.yaml", "--reason", "Corrigendum 2: standstill")[0] == 0
+    case = shown(capsys, case_id)
+    assert [t["reason"] for t in case["changes_after_opening"]] == ["Corrigendum 2: standstill"]
+    assert "CHANGED AFTER OPENING: Corrigendum 2" in cli(capsys, "show", case_id)[1]
+
+    # evaluated: any number of evaluations, each stored and reproducible, with the original file names
+    status, out, _ = cli(capsys, "evaluate", case_id, "--out", tmp_path / "first", "--formats", "json")
+    assert status == 0, out
+    results = json.loads((tmp_path / "first" / "results.json").read_text())
+    assert sorted(bid["source"]["file"] for bid in results["bids"]) == ["bids/b-001.xlsx", "bids/b-002.xlsx"]
+    assert sorted(path.name for path in (tmp_path / "first" / "letters").iterdir()) == ["B-001.pdf", "B-002.pdf"]
+    case = shown(capsys, case_id)
+    assert case["state"] == "evaluated" and len(case["evaluations"]) == 1
+    assert main(["reproduce", case["evaluations"][0]["id"]]) == 0
+
+    # award decided: never by the officer who ran the evaluation (four-eyes), only once
+    refused(capsys, "approve", case_id, says="four-eyes")
+    add_user("bob", "officer")
+    status, out, _ = cli(capsys, "approve", case_id, "--as", "bob")
+    assert status == 0 and "approved by bob" in out
+    refused(capsys, "approve", case_id, "--as", "bob", says="approved already")
+
+    # letters issued, with the standstill end: the approval date + the tender's standstill_days (12)
+    status, out, _ = cli(capsys, "letters", case_id, "--out", tmp_path / "letters", "--as", "bob")
+    case = shown(capsys, case_id)
+    approved = case["award"]["approved_at"][:10]
+    assert status == 0 and case["state"] == "letters issued"
+    assert case["letters"]["standstill_days"] == 12 and case["letters"]["standstill_end"] in out
+    assert case["letters"]["standstill_end"] == (dt.date.fromisoformat(approved) + dt.timedelta(days=12)).isoformat()
+    assert sorted(path.name for path in (tmp_path / "letters").iterdir()) == ["B-001.pdf", "B-002.pdf"]
+
+    # the history: who, when, what and any reason, for every step
+    history = case["history"]
+    assert [entry["what"] for entry in history if entry["what"] != "case refused"] == [
+        "case created", "tender version", "bid added", "bid added", "bid added", "bid withdrawn", "case opened",
+        "tender version", "case evaluated", "award approved", "letters issued"]
+    assert all(entry["who"] and entry["when"] for entry in history)
+    assert [entry["reason"] for entry in history if entry["what"] == "tender version"] == [
+        None, "Corrigendum 2: standstill"]
+    assert [entry["who"] for entry in history if entry["what"] in ("award approved", "letters issued")] == ["bob"] * 2
+    assert main(["audit", "verify"]) == 0
+
+    # the dossier
+    assert cli(capsys, "export", case_id, "--out", tmp_path / "dossier.zip")[0] == 0
+    folder = unzipped(tmp_path / "dossier.zip", tmp_path / "check") / case_id
+    assert sha256sum_check(folder).returncode == 0
+
+
+def unzipped(archive: Path, folder: Path) -> Path:
+    with zipfile.ZipFile(archive) as dossier:
+        dossier.extractall(folder)
+    return folder
+
+
+def sha256sum_check(folder: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([shutil.which("sha256sum") or "sha256sum", "-c", "MANIFEST.sha256"], cwd=folder,
+                          capture_output=True, text=True, check=False)
+
+
+def test_every_refusal_is_exit_2_with_one_line_and_changes_nothing(capsys, tmp_path):
+    refused(capsys, "show", "C2026-9999", says="no such case")
+    refused(capsys, "new", "--framework", CSF_PATH, "--tender", tmp_path / "missing.yaml", says="not a regular file")
+    case_id = new_case(capsys)
+    refused(capsys, "open", case_id, says="no bids received yet")
+    refused(capsys, "evaluate", case_id, "--out", tmp_path / "out", says="not opened yet")
+    refused(capsys, "set-tender", case_id, TENDER, says="current tender already")
+    refused(capsys, "set-tender", case_id, changed_tender(tmp_path, framework="eu-csf-levels"), says="eu-csf-levels")
+    refused(capsys, "set-tender", case_id, changed_tender(tmp_path, "bad.yaml", standstill_days=-1),
+            says="standstill_days")
+    assert cli(capsys, "add-bids", case_id, BIDS / "b-001.xlsx", BIDS / "b-002.xlsx")[0] == 0
+    refused(capsys, "add-bids", case_id, BIDS / "b-001.xlsx", says="same content")
+    sha_1, sha_2 = (hashlib.sha256((BIDS / name).read_bytes()).hexdigest() for name in ("b-001.xlsx", "b-002.xlsx"))
+    common = os.path.commonprefix([sha_1, sha_2])
+    refused(capsys, "remove-bid", case_id, common or "zz", says="ambiguous" if common else "not the start")
+    refused(capsys, "remove-bid", case_id, next(c for c in "0123456789abcdef" if not sha_1.startswith(c)
+                                                and not sha_2.startswith(c)), says="no current bid")
+    refused(capsys, "evaluate", case_id, "--out", tmp_path / "out", says="not opened yet")
+    refused(capsys, "approve", case_id, says="no evaluation to approve")
+    refused(capsys, "letters", case_id, "--out", tmp_path / "letters", says="not approved yet")
+    assert cli(capsys, "open", case_id)[0] == 0
+    refused(capsys, "open", case_id, says="opened already")
+    refused(capsys, "add-bids", case_id, BIDS / "b-007.xlsx", says="can no longer be added")
+    refused(capsys, "remove-bid", case_id, sha_1, says="can no longer be withdrawn")
+    refused(capsys, "approve", case_id, says="no evaluation to approve")
+    refused(capsys, "letters", case_id, "--out", tmp_path / "letters", says="not approved yet")
+    refused(capsys, "set-tender", case_id, changed_tender(tmp_path, standstill_days=5), "--reason", " ",
+            says="needs a reason")
+    refused(capsys, "approve", case_id, "--as", "nobody", says="may not approve an award")
+
+    case = shown(capsys, case_id)
+    assert case["state"] == "opened" and len(case["tender_versions"]) == 1
+    assert [bid["file"] for bid in case["bids"]] == ["b-001.xlsx", "b-002.xlsx"]
+    assert not (tmp_path / "letters").exists() and not (tmp_path / "out").exists()
+    refusals = [entry for entry in case["history"] if entry["what"] == "case refused"]
+    assert len(refusals) >= 15 and all(entry["reason"] for entry in refusals)
+    assert main(["audit", "verify"]) == 0
+
+    # after an evaluation, a tender change (with a reason) asks for a new evaluation before the approval
+    assert cli(capsys, "evaluate", case_id, "--out", tmp_path / "out", "--formats", "json")[0] == 0
+    assert cli(capsys, "set-tender", case_id, tmp_path / "tender.yaml", "--reason", "Corrigendum 1")[0] == 0
+    assert shown(capsys, case_id)["state"] == "opened"
+    add_user("bob", "officer")
+    refused(capsys, "approve", case_id, "--as", "bob", says="evaluate again first")
+    assert cli(capsys, "evaluate", case_id, "--out", tmp_path / "again", "--formats", "json")[0] == 0
+    assert cli(capsys, "approve", case_id, "--as", "bob")[0] == 0
+    refused(capsys, "set-tender", case_id, changed_tender(tmp_path, "late.yaml", standstill_days=3), "--reason", "x",
+            says="award is decided")
+    refused(capsys, "evaluate", case_id, "--out", tmp_path / "late", says="can no longer be evaluated")
+
+
+def clock():
+    return "2026-11-26T09:00:00Z"
+
+
+def desk(name: str, *roles: str) -> Desk:
+    return Desk(Store(), User(name, frozenset(roles)), clock)
+
+
+def opened_case(officer: Desk, tender: bytes | None = None) -> str:
+    case_id = officer.create_case((CSF_PATH.name, CSF_PATH.read_bytes()),
+                                  ("tender.yaml", tender or TENDER.read_bytes()))
+    officer.add_case_bids(case_id, [(name, (BIDS / name).read_bytes()) for name in ("b-001.xlsx", "b-002.xlsx")])
+    officer.open_case(case_id)
+    return case_id
+
+
+def test_four_eyes_the_award_needs_an_officer_who_did_not_run_the_evaluation():
+    alice, bob, carol = desk("alice", "officer"), desk("bob", "analyst", "auditor"), desk("carol", "officer")
+    case_id = opened_case(alice)
+    _, evaluation_id = alice.evaluate_case(case_id, ("json",))
+    with pytest.raises(PermissionDenied, match="four-eyes"):
+        alice.approve_award(case_id)
+    with pytest.raises(PermissionDenied, match="needs the role officer"):
+        bob.approve_award(case_id)
+    assert alice.case(case_id)["state"] == "evaluated"
+    # carol runs the latest evaluation: now she may not approve, and alice may
+    _, again = carol.evaluate_case(case_id, ("json",))
+    assert again == evaluation_id  # the same settings, inputs and time: the same stored evaluation
+    with pytest.raises(PermissionDenied, match="four-eyes"):
+        carol.approve_award(case_id)
+    assert alice.approve_award(case_id) == evaluation_id
+    case = alice.case(case_id)
+    assert case["award"] == {"evaluation": evaluation_id, "approved_by": "alice", "approved_at": clock()}
+    assert [e["by"] for e in case["evaluations"]] == ["alice", "carol"]
+    # an auditor reproduces the case's evaluation byte for byte from the store
+    assert all(recorded == reproduced for _, recorded, reproduced in bob.reproduce(evaluation_id))
+
+
+def test_the_standstill_end_is_the_approval_date_plus_the_tenders_days(tmp_path):
+    tender = Tender.model_validate({**yaml.safe_load(TENDER.read_text(encoding="utf-8")), "standstill_days": 14})
+    assert Tender.model_validate(yaml.safe_load(TENDER.read_text(encoding="utf-8"))).standstill_days == 10
+    with pytest.raises(ValueError, match="standstill_days"):
+        Tender.model_validate({"standstill_days": -1})
+    alice, carol = desk("alice", "officer"), desk("carol", "officer")
+    case_id = opened_case(alice, tender.to_yaml().encode())
+    alice.evaluate_case(case_id, ("json",))
+    carol.approve_award(case_id)
+    letters, end = carol.issue_letters(case_id, tmp_path / "letters")
+    assert end == "2026-12-10" and sorted(letters) == ["letters/B-001.pdf", "letters/B-002.pdf"]
+    again, end_again = carol.issue_letters(case_id, tmp_path / "copies")  # copies: the standstill stays
+    assert (again, end_again) == (letters, end)
+    case = carol.case(case_id)
+    assert case["letters"] == {"issued_at": clock(), "standstill_days": 14, "standstill_end": "2026-12-10"}
+    assert [entry["detail"].get("copy", False) for entry in case["history"] if entry["what"] == "letters issued"] == \
+        [False, True]
+
+
+def test_the_dossier_holds_every_file_and_a_manifest_sha256sum_checks(tmp_path):
+    alice, carol = desk("alice", "officer"), desk("carol", "officer")
+    case_id = alice.create_case((CSF_PATH.name, CSF_PATH.read_bytes()), ("tender.yaml", TENDER.read_bytes()))
+    alice.add_case_bids(case_id, [(name, (BIDS / name).read_bytes()) for name in ("b-001.xlsx", "b-002.xlsx",
+                                                                                  "b-008.xlsx")])
+    withdrawn = hashlib.sha256((BIDS / "b-008.xlsx").read_bytes()).hexdigest()
+    alice.withdraw_case_bid(case_id, withdrawn)
+    alice.open_case(case_id)
+    _, evaluation_id = alice.evaluate_case(case_id, ("json",))
+    carol.approve_award(case_id)
+    carol.issue_letters(case_id, tmp_path / "letters")
+    with pytest.raises(PermissionDenied):
+        desk("dave", "analyst").export_case(case_id)
+    dossier = desk("erin", "auditor").export_case(case_id)
+    folder = unzipped(_written(tmp_path / "dossier.zip", dossier), tmp_path / "check") / case_id
+
+    names = {path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()}
+    for bid in ("b-001.xlsx", "b-002.xlsx", "b-008.xlsx"):  # the withdrawn bid too: every submitted file
+        content = (BIDS / bid).read_bytes()
+        member = f"submissions/{hashlib.sha256(content).hexdigest()}-{bid}"
+        assert member in names and (folder / member).read_bytes() == content
+    assert f"framework/{hashlib.sha256(CSF_PATH.read_bytes()).hexdigest()}-eu-csf-2026.yaml" in names
+    assert any(name.startswith("tender/001-") for name in names)
+    assert {f"evaluations/{evaluation_id}/{name}" for name in ("request.json", "inputs.json", "outputs.json",
+                                                               "outputs/results.json", "outputs/letters/B-001.pdf")} \
+        <= names
+    case = json.loads((folder / "case.json").read_text())
+    assert case["state"] == "letters issued" and [b["current"] for b in case["bids"]] == [True, True, False]
+    assert json.loads((folder / "history.json").read_text()) == case["history"]
+    assert "sha256sum -c MANIFEST.sha256" in (folder / "VERIFY.txt").read_text()
+    manifest = (folder / "MANIFEST.sha256").read_text().splitlines()
+    assert sorted(line.split("  ", 1)[1] for line in manifest) == sorted(names - {"MANIFEST.sha256"})
+
+    checked = sha256sum_check(folder)
+    assert checked.returncode == 0 and checked.stdout.count(": OK") == len(manifest)
+    (folder / "case.json").write_text(json.dumps({**case, "state": "draft"}))
+    failed = sha256sum_check(folder)
+    assert failed.returncode != 0 and "case.json: FAILED" in failed.stdout
+    assert carol.case(case_id)["history"][-1]["what"] == "case exported"
+
+    with pytest.raises(ConfigurationError, match="no such case"):
+        carol.export_case("C1999-0001")
+
+
+def _written(path: Path, content: bytes) -> Path:
+    path.write_bytes(content)
+    return path
+
+
+def test_a_case_runs_anywhere_and_never_names_a_server_path(capsys, tmp_path):
+    case_id = new_case(capsys)
+    assert cli(capsys, "add-bids", case_id, BIDS)[0] == 0  # a folder: its files
+    assert cli(capsys, "open", case_id)[0] == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.chdir(elsewhere)
+    assert cli(capsys, "evaluate", case_id, "--out", "out", "--formats", "json")[0] == 0
+    document = (elsewhere / "out" / "results.json").read_text()
+    assert str(ROOT) not in document and str(tmp_path) not in document and "evaluator-case-" not in document
+    assert len(json.loads(document)["bids"]) == len(list(BIDS.iterdir())) + 2  # two CSVs with two bids each
