@@ -138,6 +138,8 @@ def evaluation_arguments(command: argparse.ArgumentParser) -> None:
                          help="robustness: Dirichlet concentration (higher: draws closer to the tender's weights)")
     command.add_argument("--seed", type=int, default=DEFAULT_SEED, help="robustness: the random seed")
     command.add_argument("--audit-head", default="", help=argparse.SUPPRESS)  # set when reproducing
+    command.add_argument("--tender-change", action="append", default=[], metavar="JSON",
+                         help=argparse.SUPPRESS)  # a case's tender change after opening, flagged in the report
     command.add_argument("--out", required=True, help="folder for the outputs")
     command.add_argument("inputs", nargs="+", metavar="BID_FILE_OR_FOLDER")
 
@@ -153,7 +155,20 @@ def request_from(args, formats: tuple[str, ...]):
     return Request(framework=args.framework, inputs=tuple(args.inputs), tender=args.tender,
                    overrides=overrides_from(args), formats=formats, letters=args.letters,
                    evaluated_at=evaluation_time(args.evaluated_at), out=args.out, audit_head=args.audit_head,
-                   draws=args.draws, concentration=args.concentration, seed=args.seed)
+                   draws=args.draws, concentration=args.concentration, seed=args.seed,
+                   tender_changes=tuple(tender_change(text) for text in args.tender_change))
+
+
+def tender_change(text: str) -> dict:
+    """One --tender-change: a JSON object with the change's reason, who made it (by) and when (at)."""
+    try:
+        change = json.loads(text)
+    except ValueError:
+        change = None
+    if not isinstance(change, dict) or set(change) != {"reason", "by", "at"} or \
+            not all(isinstance(value, str | None) for value in change.values()):
+        raise ConfigurationError("usage", '--tender-change must be a JSON object {"reason": …, "by": …, "at": …}')
+    return {key: change[key] for key in ("reason", "by", "at")}
 
 
 def overrides_from(args) -> Overrides:

@@ -520,8 +520,43 @@ class Desk:
         with reading(self.store.engine) as connection:
             return [{"id": row.id, "name": row.name, "state": row.state, "created_by": row.created_by,
                      "created_at": row.created_at,
-                     "bids": sum(bid.withdrawn_at is None for bid in records.case_parts(connection, "bids", row.id))}
+                     "bids": sum(bid.withdrawn_at is None for bid in records.case_parts(connection, "bids", row.id)),
+                     "deadline": parse_document(records.file_content(connection, records.case_parts(
+                         connection, "tenders", row.id)[-1].sha256), Tender, "tender").deadline}
                     for row in records.case_rows(connection)]
+
+    def case_settings(self, case_id: str) -> tuple[Framework, str, Tender, str]:
+        """The case's framework and its SHA-256, and its current tender and that file's name, for the app's forms."""
+        self._require("read tender cases")
+        with reading(self.store.engine) as connection:
+            row = _case_row(connection, case_id)
+            tender = records.case_parts(connection, "tenders", case_id)[-1]
+            framework_bytes, tender_bytes = (records.file_content(connection, row.framework_sha256),
+                                             records.file_content(connection, tender.sha256))
+        return (parse_document(framework_bytes, Framework, row.framework_name), row.framework_sha256,
+                parse_document(tender_bytes, Tender, tender.name), tender.name)
+
+    def case_bids(self, case_id: str) -> BidSet:
+        """The case's current bids read and validated from their stored bytes, named as an evaluation names them
+        (bids/<name>); each bid's source keeps its file's SHA-256."""
+        self._require("read tender cases")
+        framework, _, tender, _ = self.case_settings(case_id)
+        with reading(self.store.engine) as connection:
+            named = _case_bid_names([bid for bid in records.case_parts(connection, "bids", case_id)
+                                     if bid.withdrawn_at is None])
+            contents = {sha: records.file_content(connection, sha) for sha in set(named.values())}
+        with tempfile.TemporaryDirectory(prefix="evaluator-case-") as folder:
+            for sha, content in contents.items():
+                (Path(folder) / sha).write_bytes(content)
+            base: dict[str, Path | None] = {name: Path(folder) / sha for name, sha in named.items()}
+            return read_bids_for(list(named), [framework], ReadOptions(formulas=tender.formulas), base=base)[0]
+
+    def stored_outcome(self, evaluation_id: str) -> Outcome:
+        """A stored evaluation read again from its stored inputs (data only: no PDF, nothing stored or logged),
+        for the app's drill-down into the bids it evaluated; its outputs are read from the store (`output`)."""
+        self._require("see bid identities")
+        with self._stored_inputs(evaluation_id) as (request, stored):
+            return evaluate_request(dataclasses.replace(request, formats=("json",), letters=False), stored)
 
     def case(self, case_id: str) -> dict:
         """The case as `case show --format json` prints it: state, tender versions, bids (withdrawn ones
@@ -646,16 +681,15 @@ class Desk:
                     raise _refusal(case_id, "the case is not opened yet: open it (case open) before evaluating"
                                    if row.state in ("draft", "bids received") else
                                    f"the case is {row.state}: it can no longer be evaluated")
-                tender = records.case_parts(connection, "tenders", case_id)[-1]
+                versions = records.case_parts(connection, "tenders", case_id)
+                tender = versions[-1]
+                changes = tuple({"reason": t.reason, "by": t.created_by, "at": t.created_at}
+                                for t in versions if t.after_opening)  # flagged in the report
                 bids = [bid for bid in records.case_parts(connection, "bids", case_id) if bid.withdrawn_at is None]
+                bid_named = _case_bid_names(bids)
                 named = {f"framework/{row.framework_name}": row.framework_sha256,
-                         f"tender/{tender.name}": tender.sha256}
-                bid_names = []
-                for bid in bids:
-                    name = f"bids/{bid.name}" if sum(b.name == bid.name for b in bids) == 1 else \
-                        f"bids/{bid.sha256[:12]}-{bid.name}"
-                    named[name] = bid.sha256
-                    bid_names.append(name)
+                         f"tender/{tender.name}": tender.sha256, **bid_named}
+                bid_names = list(bid_named)
                 contents = {sha: records.file_content(connection, sha) for sha in set(named.values())}
         except ConfigurationError as error:
             self._log("case refused", {"case": case_id, "action": "evaluate", "reason": str(error)})
@@ -669,7 +703,7 @@ class Desk:
             base[SCHEMES_NAME] = SCHEMES_FILE
             request = Request(framework=f"framework/{row.framework_name}", tender=f"tender/{tender.name}",
                               inputs=tuple(bid_names), formats=formats, letters=True, evaluated_at=self.clock(),
-                              out=out or "results")
+                              out=out or "results", tender_changes=changes)
             outcome, evaluation_id = self.evaluate(request, worker, out, base=base)
         with self._case_change(case_id, "evaluate") as (connection, row):
             if row.state not in ("opened", "evaluated") or \
@@ -858,6 +892,13 @@ def _case_tender(framework: Framework, content: bytes, name: str) -> Tender:
     return tender
 
 
+def _case_bid_names(bids) -> dict[str, str]:
+    """Current bids by the name an evaluation gives them -> SHA-256: bids/<name>, or
+    bids/<12 digits of the SHA-256>-<name> when two bids share a name."""
+    return {(f"bids/{bid.name}" if sum(b.name == bid.name for b in bids) == 1 else
+             f"bids/{bid.sha256[:12]}-{bid.name}"): bid.sha256 for bid in bids}
+
+
 def _case_document(connection, row) -> dict:
     case_id = row.id
     tenders = [{"version": t.number, "file": t.name, "sha256": t.sha256, "previous": t.previous,
@@ -915,7 +956,8 @@ def request_json(request: Request) -> str:
 def load_request(text: str) -> Request:
     data = json.loads(text)
     return Request(**{**data, "inputs": tuple(data["inputs"]), "formats": tuple(data["formats"]),
-                      "overrides": Overrides(**data["overrides"])})
+                      "overrides": Overrides(**data["overrides"]),
+                      "tender_changes": tuple(data.get("tender_changes", ()))})
 
 
 def read_framework(path: str | Path) -> tuple[Framework, str]:

@@ -3,6 +3,7 @@
 import dataclasses
 import gc
 import hashlib
+import json
 import re
 import shlex
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from evaluator.model.evaluation import Evaluation
 from evaluator.model.tender import Overrides, Tender, resolve_settings
 from evaluator.output_files import write_files
 from evaluator.report import OUTPUT_FORMATS, PDF_FORMATS
-from evaluator.report.pdf_report import ReportInfo, letter_htmls, report_html, summary_html
+from evaluator.report.pdf_report import ReportInfo, check_letter_template, letter_htmls, report_html, summary_html
 from evaluator.report.render import RenderWorker, ReportError
 from evaluator.report.results_json import render_results_json, results_document
 from evaluator.report.results_xlsx import render_results_xlsx
@@ -36,6 +37,8 @@ PDF_OUTPUTS = {"pdf": ("report.pdf", report_html), "summary": ("summary.pdf", su
 SUPPORTED_FORMATS = OUTPUT_FORMATS
 SUBMISSIONS = "submissions"
 LETTERS = "letters"
+LETTER_TEMPLATE_LIMIT = 256 * 1024  # bytes: a letter template is a page of HTML, not a data file
+TENDER_CHANGE_KEYS = ("reason", "by", "at")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class Request:
     draws: int = DEFAULT_DRAWS  # robustness: Monte Carlo weight draws, their concentration and seed
     concentration: float = DEFAULT_CONCENTRATION
     seed: int = DEFAULT_SEED
+    # tender cases: the tender changes made after the case was opened ({"reason", "by", "at"}), flagged in the report
+    tender_changes: tuple[dict, ...] = ()
 
     @property
     def wants_robustness(self) -> bool:
@@ -77,6 +82,9 @@ class Request:
                                      ("--concentration", self.concentration, DEFAULT_CONCENTRATION)):
             words += [flag, f"{value:g}"] if value != default else []
         words += ["--evaluated-at", self.evaluated_at] + (["--audit-head", self.audit_head] if self.audit_head else [])
+        for change in self.tender_changes:
+            words += ["--tender-change", json.dumps({key: change.get(key) for key in TENDER_CHANGE_KEYS},
+                                                    ensure_ascii=False)]
         words += ["--out", self.out, *self.inputs]
         return shlex.join(words)
 
@@ -95,6 +103,7 @@ class Outcome:
     results_sha256: str = ""  # of results.json, named in the PDFs even when results.json is not written
     recorded: bool = True  # False when the store already held this evaluation (same settings and inputs)
     report_error: str | None = None  # why the PDFs could not be rendered; the data outputs stand without them
+    letter_template: str | None = None  # the tender's own letter template (its source), when it has one
 
 
 @contextmanager
@@ -137,7 +146,8 @@ def render_pdfs(outcome: Outcome, request: Request, worker: RenderWorker) -> Out
     fails (its time limit, its memory limit, a crash), the outcome keeps its data outputs and says why in
     `report_error`: results.json and the rest are written and stored whatever happens to the PDFs."""
     try:
-        pdfs = _pdfs(request, worker, outcome.evaluation, outcome.document, outcome.results_sha256, outcome.analysis)
+        pdfs = _pdfs(request, worker, outcome.evaluation, outcome.document, outcome.results_sha256, outcome.analysis,
+                     outcome.letter_template)
     except ReportError as error:
         return dataclasses.replace(outcome, report_error=str(error))
     return dataclasses.replace(outcome, files={**outcome.files, **pdfs})
@@ -163,6 +173,7 @@ def _run(request: Request, base: StoredInputs | None) -> Outcome:
     for name, sha256 in ((request.framework, framework_sha), (request.tender, tender_sha)):
         if name:
             keep(name, sha256, located(name, base).read_bytes())
+    letter_template = _letter_template(tender, str(request.tender), base, keep) if request.letters else None
     schemes, schemes_sha, schemes_bytes = _certification_schemes(base)
     settings = resolve_settings(framework, tender, request.overrides, tender_where=str(request.tender),
                                 schemes=schemes)
@@ -183,7 +194,41 @@ def _run(request: Request, base: StoredInputs | None) -> Outcome:
     if "robustness" in request.formats:
         files["robustness.json"] = orjson.dumps(analysis, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
     return Outcome(evaluation, document, files, submissions, inputs, tuple(refused), capability=combined.capability,
-                   analysis=analysis, results_sha256=hashlib.sha256(results_json).hexdigest())
+                   analysis=analysis, results_sha256=hashlib.sha256(results_json).hexdigest(),
+                   letter_template=letter_template)
+
+
+def letter_template_name(tender_name: str, template: str) -> str:
+    """The name a tender's letter template is read and recorded under: its path beside the tender file."""
+    return str(Path(tender_name).parent / template)
+
+
+def _letter_template(tender: Tender | None, tender_name: str, base: StoredInputs | None, keep) -> str | None:
+    """The tender's own letter template, read, checked (it must compile in the sandbox) and kept as an input
+    of the evaluation like the tender itself; None for the bundled letter."""
+    if tender is None or tender.letter_template is None:
+        return None
+    name = letter_template_name(tender_name, tender.letter_template)
+    path = located(name, base)
+    try:
+        if not path.is_file():
+            raise ConfigurationError(name, "the tender's letter_template is not a file")
+        if path.stat().st_size > LETTER_TEMPLATE_LIMIT:
+            raise ConfigurationError(name, f"the tender's letter_template is larger than "
+                                           f"{LETTER_TEMPLATE_LIMIT // 1024} KiB")
+        content = path.read_bytes()
+    except OSError as error:
+        raise ConfigurationError(name, f"cannot read the tender's letter_template ({error.strerror or error})") \
+            from None
+    try:
+        source = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigurationError(name, "the tender's letter_template is not UTF-8 text") from None
+    problem = check_letter_template(source)
+    if problem:
+        raise ConfigurationError(name, problem)
+    keep(name, hashlib.sha256(content).hexdigest(), content)
+    return source
 
 
 def _certification_schemes(base: StoredInputs | None) -> tuple[Schemes | None, str, bytes]:
@@ -208,16 +253,20 @@ def load_capability(tender: Tender | None, tender_where: str, base: StoredInputs
 
 
 def _pdfs(request: Request, worker: RenderWorker, evaluation: Evaluation, document: dict,
-          results_sha256: str, analysis: dict | None) -> dict[str, bytes]:
+          results_sha256: str, analysis: dict | None, letter_template: str | None = None) -> dict[str, bytes]:
     """Every PDF of the run, rendered together in one bounded child process."""
+    tender = evaluation.settings.tender
     info = ReportInfo(evaluated_at=request.evaluated_at, command=request.command(), results_sha256=results_sha256,
                       audit_head=request.audit_head, robustness=analysis,
                       software_version=__version__, inputs=_inputs(evaluation), framework_file=request.framework,
-                      tender_file=request.tender)
+                      tender_file=request.tender, tender_changes=request.tender_changes,
+                      letter_template=(letter_template_name(request.tender, tender.letter_template),
+                                       hashlib.sha256(letter_template.encode()).hexdigest())
+                      if request.tender and tender.letter_template and letter_template is not None else None)
     htmls = {PDF_OUTPUTS[name][0]: PDF_OUTPUTS[name][1](document, evaluation, info)
              for name in request.formats if name in PDF_OUTPUTS}
     if request.letters:
-        htmls.update(_letter_names(letter_htmls(document, evaluation, info)))
+        htmls.update(_letter_names(letter_htmls(document, evaluation, info, letter_template)))
     return dict(zip(htmls, worker.render(list(htmls.values())), strict=True))  # a ReportError: see render_pdfs
 
 

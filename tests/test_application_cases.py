@@ -341,3 +341,34 @@ def test_a_case_runs_anywhere_and_never_names_a_server_path(capsys, tmp_path):
     document = (elsewhere / "out" / "results.json").read_text()
     assert str(ROOT) not in document and str(tmp_path) not in document and "evaluator-case-" not in document
     assert len(json.loads(document)["bids"]) == len(list(BIDS.iterdir())) + 2  # two CSVs with two bids each
+
+
+def test_a_tender_change_after_opening_is_flagged_in_the_report_and_reproduced(tmp_path):
+    alice = desk("alice", "officer", "auditor")
+    case_id = opened_case(alice)
+    changed = TENDER.read_bytes() + b"standstill_days: 12\n"
+    alice.set_case_tender(case_id, ("tender-v2.yaml", changed), reason="Corrigendum 1: standstill")
+    outcome, evaluation_id = alice.evaluate_case(case_id, ("json", "pdf"))
+    assert outcome.report_error is None
+    assert [dict(change) for change in load_request_of(alice, evaluation_id).tender_changes] == \
+        [{"reason": "Corrigendum 1: standstill", "by": "alice", "at": clock()}]
+    if shutil.which("pdftotext"):
+        report = tmp_path / "report.pdf"
+        report.write_bytes(outcome.files["report.pdf"])
+        text = " ".join(subprocess.run(["pdftotext", str(report), "-"], capture_output=True, text=True,
+                                       check=True).stdout.split())
+        assert "The tender was changed after the bids were opened" in text
+        assert f"{clock()}, by alice: Corrigendum 1: standstill" in text
+        letter = tmp_path / "letter.pdf"
+        letter.write_bytes(outcome.files["letters/B-002.pdf"])
+        assert "at the earliest on 2026-12-08" in " ".join(subprocess.run(
+            ["pdftotext", str(letter), "-"], capture_output=True, text=True, check=True).stdout.split())
+    assert all(recorded == again for _, recorded, again in alice.reproduce(evaluation_id))
+
+
+def load_request_of(officer: Desk, evaluation_id: str):
+    from evaluator.application import load_request
+    from evaluator.store import records
+    from evaluator.store.database import reading
+    with reading(officer.store.engine) as connection:
+        return load_request(records.evaluation_row(connection, evaluation_id).request)

@@ -13,7 +13,7 @@ import xlsxwriter
 
 from evaluator.ingest.xlsx_reader import BID_SHEET, RESPONSES_SHEET, TEMPLATE_SHEET
 from evaluator.model.framework import Framework
-from evaluator.model.tender import EVIDENCE_QUALITIES, Settings
+from evaluator.model.tender import EVIDENCE_QUALITIES, EVIDENCE_QUALITY_WORDS, Settings
 from evaluator.model.unanswered import MEANINGS
 
 TEMPLATE_VERSION = "1"
@@ -51,7 +51,7 @@ def render_template(framework: Framework, framework_sha256: str, settings: Setti
                                         "strings_to_formulas": False, "strings_to_urls": False})
     book.set_properties({"title": f"Bid template: {framework.title}", "created": FIXED_CREATED})
     formats = _formats(book)
-    _instructions(book, formats, framework, framework_sha256, settings)
+    _instructions(book, formats, framework, framework_sha256, settings, tender_sha256)
     _bid_sheet(book, formats, settings)
     _responses_sheet(book, formats, framework)
     _options_sheet(book, framework)
@@ -76,7 +76,8 @@ def _formats(book) -> dict:
     }
 
 
-def _instructions(book, formats, framework: Framework, sha256: str, settings: Settings) -> None:
+def _instructions(book, formats, framework: Framework, sha256: str, settings: Settings,
+                  tender_sha256: str | None) -> None:
     sheet = book.add_worksheet("Instructions")
     sheet.set_column(0, 0, 40)
     sheet.set_column(1, 1, 80)
@@ -85,7 +86,9 @@ def _instructions(book, formats, framework: Framework, sha256: str, settings: Se
     rows: list[tuple[str, str, str]] = [("title", f"Bid template: {framework.title}", "")]
     if tender.name:
         rows += [("heading", "Tender", ""), ("pair", "Name", tender.name), ("pair", "Reference", tender.reference),
-                 ("pair", "Contracting authority", tender.authority), ("pair", "Deadline", tender.deadline)]
+                 ("pair", "Contracting authority", tender.authority),
+                 ("pair", "Deadline", tender.deadline or "see the tender documents"),
+                 ("pair", "Tender SHA-256", tender_sha256 or "")]
     rows += [("heading", "Minimum levels", ""),
              *[("pair", f"{o.id} {o.name}", framework.level_scale.code(settings.minimum_levels[o.id]))
                for o in framework.objectives],
@@ -95,11 +98,12 @@ def _instructions(book, formats, framework: Framework, sha256: str, settings: Se
              ("pair", "2. Responses sheet", "For every criterion choose one answer from the drop-down in the answer "
                                             "column. Only the number (or level) at the start of the answer counts."),
              ("pair", "3. Evidence", "Say where the evidence is (document, section, certificate number) and "
-                                     "choose its quality from the drop-down."),
+                                     "choose its quality from the drop-down (the words below; the codes "
+                                     f"{', '.join(EVIDENCE_QUALITIES)} are read as well)."),
              ("pair", "4. Do not", "add, delete or reorder rows, rename sheets, or type formulas: formula cells "
                                    "are refused, because they are never evaluated."),
              ("heading", "Evidence quality", ""),
-             *[("pair", name, EVIDENCE_MEANINGS[name]) for name in EVIDENCE_QUALITIES],
+             *[("pair", EVIDENCE_QUALITY_WORDS[name], EVIDENCE_MEANINGS[name]) for name in EVIDENCE_QUALITIES],
              ("heading", "Framework", ""),
              ("pair", "Framework", f"{framework.id} version {framework.version}"),
              ("pair", "Framework SHA-256", sha256),
@@ -175,9 +179,10 @@ def _responses_sheet(book, formats, framework: Framework) -> None:
                 "error_title": "Choose an answer", "error_message": "Choose one of the answers in the list."})
         options = answer_options(framework, criterion) or [""]
         sheet.set_row(row, max(_height(question, 48), _height(max(options, key=len), 48)))
+    words = [EVIDENCE_QUALITY_WORDS[name] for name in EVIDENCE_QUALITIES]
     sheet.data_validation(1, quality, len(framework.criteria), quality, {
-        "validate": "list", "source": list(EVIDENCE_QUALITIES), "error_type": "stop",
-        "error_message": "Choose one of: " + ", ".join(EVIDENCE_QUALITIES)})
+        "validate": "list", "source": words, "error_type": "stop",
+        "error_message": "Choose one of: " + ", ".join(words)})
     sheet.freeze_panes(1, 1)
     sheet.protect("", {"format_columns": True, "format_rows": True, "autofilter": True})
 
@@ -187,7 +192,8 @@ def _stamp(book, framework: Framework, sha256: str, settings: Settings, tender_s
     sheet = book.add_worksheet(TEMPLATE_SHEET)
     stamp = [("framework_id", framework.id), ("framework_version", framework.version),
              ("framework_sha256", sha256), ("template_version", TEMPLATE_VERSION),
-             ("tender_name", settings.tender.name), ("tender_sha256", tender_sha256 or "")]
+             ("tender_name", settings.tender.name), ("tender_sha256", tender_sha256 or ""),
+             ("tender_deadline", settings.tender.deadline)]
     for row, (key, value) in enumerate(stamp):
         sheet.write_string(row, 0, key)
         sheet.write_string(row, 1, value)

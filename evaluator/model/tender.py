@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Literal, Self, get_args
 
 import yaml
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from evaluator.errors import ConfigurationError
 from evaluator.model.certification import CertificationGate, Schemes
@@ -14,6 +14,12 @@ from evaluator.model.unanswered import DEFAULT_POLICY, UnknownPolicy
 
 EvidenceQuality = Literal["self_attested", "contractual", "third_party_certified", "independently_audited"]
 EVIDENCE_QUALITIES: tuple[EvidenceQuality, ...] = get_args(EvidenceQuality)
+EVIDENCE_QUALITY_WORDS: dict[EvidenceQuality, str] = {  # what vendors see; both words and codes are read back
+    "self_attested": "self-attested",
+    "contractual": "contractual",
+    "third_party_certified": "third-party certified",
+    "independently_audited": "independently audited",
+}
 TieBreak = Literal["overall_level", "score", "price"]
 TIE_BREAKS = {
     "overall_level": "higher overall level first",
@@ -99,6 +105,31 @@ class ReportOptions(StrictModel):
     full_sections: int = Field(default=25, ge=0, le=500)
 
 
+class Contact(StrictModel):
+    """Whom bidders write to about the evaluation, printed in every letter."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+
+
+class Signatory(StrictModel):
+    """Who signs the letters for the contracting authority."""
+
+    name: str
+    title: str | None = None
+
+
+def _letter_template_name(value: str | None) -> str | None:
+    """A file beside the tender (or below its folder): never absolute, never `..`, no backslashes."""
+    if value is None:
+        return None
+    if "\\" in value or ":" in value or any(part in ("", ".", "..") for part in value.split("/")):
+        raise ValueError("letter_template must be a file name relative to the tender file, without '..'")
+    return value
+
+
 class Tender(StrictModel):
     schema_version: Literal[1] = 1
     name: str = ""
@@ -119,6 +150,11 @@ class Tender(StrictModel):
     capability: Capability | None = None
     report: ReportOptions = ReportOptions()
     standstill_days: int = Field(default=10, ge=0, le=365)  # tender cases: days from the award decision
+    contact: Contact | None = None  # printed in every letter
+    signatory: Signatory | None = None  # the letters' signature block
+    # a Jinja2 letter template of the buyer's own, relative to the tender file (default: templates/letter.html.j2);
+    # rendered sandboxed with autoescape, and recorded as an input of the evaluation like the tender
+    letter_template: Annotated[str | None, AfterValidator(_letter_template_name)] = None
 
     def to_yaml(self) -> str:
         """The tender as YAML: only the settings that differ from the defaults, in a stable order."""

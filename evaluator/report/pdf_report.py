@@ -5,14 +5,17 @@ answers and evidence behind each capping criterion, taken from the evaluation. V
 Jinja2's autoescape, clipped to a readable length, and tagged lang="zh-Hans" when it holds CJK characters.
 """
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
+from evaluator.errors import ReportError
 from evaluator.model import unanswered
 from evaluator.model.evaluation import Evaluation
 from evaluator.model.tender import EVIDENCE_QUALITIES, TIE_BREAKS
@@ -24,6 +27,7 @@ CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\
 QUALITY_NAMES = ("not stated", *EVIDENCE_QUALITIES)
 CLIP = {"name": 120, "evidence": 300, "label": 160}
 LISTED = 25  # bid ids named in one sentence of the report; the rest are counted
+GATE_ONE_PAGE = 40  # gate matrix rows kept together on one page; a longer matrix breaks, its header repeated
 COMPACT_CHARACTERS = 132  # a compact table line at 6.4 pt of DejaVu Sans Mono fills the A4 text width
 COMPACT_POINTS = 6.4
 
@@ -41,6 +45,9 @@ class ReportInfo:
     tender_file: str | None
     audit_head: str = ""  # "SEQ SHA256": the evaluation's own audit entry, the chain head once it was recorded
     robustness: dict | None = None  # the robustness analysis shown in the report's section
+    tender_changes: tuple[dict, ...] = ()  # a case's tender changes after opening (reason, by, at): flagged
+    letter_template: tuple[str, str] | None = None  # the tender's own letter template: (file, sha256)
+    award_approved: bool = False  # the letters give the standstill end "at the earliest" until it is
 
 
 def vendor_text(value, limit: str = "name") -> Markup:
@@ -53,8 +60,28 @@ def vendor_text(value, limit: str = "name") -> Markup:
 
 
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+    return _configured(Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
+                                   trim_blocks=True, lstrip_blocks=True))
+
+
+def letter_environment() -> Environment:
+    """Where a tender's own letter template runs: Jinja2's sandbox (no attribute starting with an underscore,
+    no internals of functions or classes, no changing the context's lists and dicts), autoescape on, the
+    report's filters, and the bundled templates (_head.html.j2, _macros.html.j2) to include or import."""
+    return _configured(ImmutableSandboxedEnvironment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
+                                                     undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True))
+
+
+def check_letter_template(source: str) -> str | None:
+    """Why a tender's letter template cannot be used (a syntax error, with its line), or None."""
+    try:
+        letter_environment().parse(source)
+    except TemplateSyntaxError as error:
+        return f"the tender's letter_template has an error at line {error.lineno}: {error.message}"
+    return None
+
+
+def _configured(env: Environment) -> Environment:
     env.filters["vendor"] = vendor_text
     env.filters["pct"] = lambda value: "–" if value is None else f"{value:.4f}"
     env.filters["num"] = lambda value, digits=2: "–" if value is None else f"{value:,.{digits}f}"
@@ -79,11 +106,38 @@ def summary_html(document: dict, evaluation: Evaluation, info: ReportInfo) -> st
     return environment().get_template("summary.html.j2").render(**_context(document, evaluation, info))
 
 
-def letter_htmls(document: dict, evaluation: Evaluation, info: ReportInfo) -> list[tuple[dict, str]]:
-    """One letter for every bid, invalid ones included, as (the document's bid entry, HTML)."""
-    context = _context(document, evaluation, info, capping=True)
-    template = environment().get_template("letter.html.j2")
-    return [(bid, template.render(**context, bid=bid)) for bid in context["bids"]]
+def letter_htmls(document: dict, evaluation: Evaluation, info: ReportInfo,
+                 template_source: str | None = None) -> list[tuple[dict, str]]:
+    """One letter for every bid, invalid ones included, as (the document's bid entry, HTML): from the bundled
+    templates/letter.html.j2, or from the tender's own template (`template_source`), rendered in the sandbox.
+    Besides the report's context a letter has `letter`: the standstill period (its end counted from the
+    evaluation time passed in, never a clock), the contact and the signatory of the tender."""
+    tender = evaluation.settings.tender
+    context = {**_context(document, evaluation, info, capping=True), "letter": {
+        "standstill_days": tender.standstill_days,
+        "standstill_end": standstill_end(info.evaluated_at, tender.standstill_days),
+        "at_the_earliest": not info.award_approved,
+        "contact": tender.contact.model_dump() if tender.contact else None,
+        "signatory": tender.signatory.model_dump() if tender.signatory else None,
+    }}
+    if template_source is None:
+        template = environment().get_template("letter.html.j2")
+        return [(bid, template.render(**context, bid=bid)) for bid in context["bids"]]
+    try:
+        template = letter_environment().from_string(template_source)
+        return [(bid, template.render(**context, bid=bid)) for bid in context["bids"]]
+    except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as error:  # SecurityError (the
+        # sandbox), an undefined name, a filter or an operation that failed on the values it was given
+        raise ReportError(f"the tender's letter template could not be rendered ({type(error).__name__}: "
+                          f"{str(error)[:200]})") from None
+
+
+def standstill_end(evaluated_at: str, days: int) -> str:
+    """The date `days` after the evaluation date (YYYY-MM-DD), or "" when the time is not a date."""
+    try:
+        return (dt.date.fromisoformat(evaluated_at[:10]) + dt.timedelta(days=days)).isoformat()
+    except ValueError:
+        return ""
 
 
 def report_context_for_bid(document: dict, evaluation: Evaluation, position: int) -> dict:
@@ -127,6 +181,7 @@ def _context(document: dict, evaluation: Evaluation, info: ReportInfo, sections:
         "compact": _compact_table(bids[limit:], objective_ids, codes) if sections and len(bids) > limit else None,
         "draw_winners": [(bid_id, entry["wins"]) for bid_id, entry in acceptability.items() if entry["wins"] > 0],
         "listed_max": LISTED,
+        "gate_one_page": GATE_ONE_PAGE,
         "document": document, "framework": framework, "settings": document["settings"],
         "unanswered_policy": unanswered.describe(document["settings"]["unknown"]),
         "codes": codes, "objective_ids": objective_ids, "objective_names": framework["objectives"], "bids": bids,

@@ -1,5 +1,7 @@
 """Auditor workspace: the stored evaluations, their inputs and hashes, reproducing them, and the audit log."""
 
+import json
+
 import pandas as pd
 import streamlit as st
 
@@ -14,6 +16,7 @@ def page() -> None:
     if not may_use(desk, "reproduce an evaluation", "auditor"):
         return
     _audit_log(desk)
+    _case_history(desk)
     stored = desk.evaluations()
     if not stored:
         st.info("No evaluation has been stored yet. Evaluate bids in the officer workspace.")
@@ -54,3 +57,29 @@ def _audit_log(desk) -> None:
             st.error(f"The audit log is broken at {broken.where}: {broken.reason}.")
         else:
             st.success(f"The audit log is intact: {checked} entries, chain head {head}.")
+
+
+def _case_history(desk) -> None:
+    """The chosen tender case's history (every audit entry about it), filtered by any text, and its dossier.
+    The case chosen in the officer workspace is preselected."""
+    cases = list(reversed(desk.cases()))
+    if not cases:
+        return
+    st.subheader("Tender case history")
+    ids = [row["id"] for row in cases]
+    wanted = st.session_state.get("case_id")
+    if wanted in ids and st.session_state.get("audit-case") is None:
+        st.session_state["audit-case"] = wanted
+    labels = {row["id"]: f"{row['id']} · {row['name']} · {row['state']}" for row in cases}
+    case_id = st.selectbox("Tender case", ids, format_func=labels.__getitem__, key="audit-case")
+    history = desk.case(case_id)["history"]
+    words = st.text_input("Filter the entries (any text: who, what, a file, a reason, a hash)", key="audit-filter")
+    rows = [{"seq": entry["seq"], "when": entry["when"], "who": entry["who"], "what": entry["what"],
+             "reason": entry["reason"] or "", "detail": json.dumps(entry["detail"], ensure_ascii=False),
+             "hash": entry["hash"]} for entry in history]
+    shown = [row for row in rows if words.strip().casefold() in " ".join(map(str, row.values())).casefold()]
+    st.caption(f"{len(shown)} of {len(rows)} entries.")
+    st.dataframe(pd.DataFrame(shown, columns=["seq", "when", "who", "what", "reason", "detail", "hash"]),
+                 hide_index=True, key="case-history")
+    st.download_button("Download the dossier (.zip)", lambda: desk.export_case(case_id), f"{case_id}.zip",
+                       "application/zip", key="audit-dossier")

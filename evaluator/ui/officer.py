@@ -1,16 +1,17 @@
-"""Officer workspace: set up the tender, hand out the template, take in bids, evaluate, download."""
+"""Officer workspace: one tender case at a time, as stored: its tender, the bids received, opening,
+evaluation, results, the award (four-eyes) and the letters, and the dossier."""
 
 import hashlib
 import io
 import zipfile
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from evaluator.application import Desk, certification_schemes, letter_files, read_tender
-from evaluator.errors import ConfigurationError, StoreError
+from evaluator.application import CASE_STATES, LOCAL_USER, Desk, certification_schemes
+from evaluator.errors import ConfigurationError, PermissionDenied, StoreError
+from evaluator.model.documents import parse_document
 from evaluator.model.tender import PRICE_FORMULAS, TIE_BREAKS, Tender, resolve_settings
 from evaluator.model.unanswered import MEANINGS, UNKNOWN_POLICIES
 from evaluator.ui.common import (
@@ -18,11 +19,9 @@ from evaluator.ui.common import (
     FRAMEWORKS,
     MAX_FILES,
     SAMPLE_BIDS,
-    SAMPLE_CAPABILITY,
     SAMPLE_CERTIFICATES,
     SAMPLE_TENDERS,
     award_banner,
-    capability_framework_at,
     chart,
     framework_at,
     gate_frame,
@@ -49,41 +48,223 @@ def page() -> None:
     st.title("Procurement officer")
     if not may_use(desk, "evaluate", "officer"):
         return
-    st.caption("Set the tender, give vendors the template, upload their bids, evaluate, and download the award "
-               "report. Everything uploaded is kept by its SHA-256.")
-    tender = _tender_form(session, desk)
-    if tender is None:
+    st.caption("One tender case at a time, as the store holds it: its tender, the bids received, the evaluation, "
+               "the award and the letters. Every step is kept, with who and when, in the case's history.")
+    _notice(session)
+    case_id = _case_section(session, desk)
+    if case_id is None:
         return
-    files = _bids_section(session, desk, tender)
-    _evaluate_section(session, desk, tender, files)
-    if session.outcome is not None:
-        _results(session, desk)
+    case = desk.case(case_id)
+    framework, framework_sha, stored, tender_file = desk.case_settings(case_id)
+    session.tender = stored  # the analyst workspace starts from the case's current tender
+    bundled = {framework_at(str(path))[0].id: str(path) for path in FRAMEWORKS}
+    if framework.id in bundled:
+        session.framework_path = bundled[framework.id]
+    _summary(case, stored)
+    _tender_section(session, desk, case, framework, framework_sha, stored, tender_file)
+    _bids_section(session, desk, case, stored)
+    _evaluate_section(session, desk, case)
+    _award_section(desk, case)
+    st.download_button("Download the dossier (.zip)", lambda: desk.export_case(case_id), f"{case_id}.zip",
+                       "application/zip", key="dossier",
+                       help="Every file received (withdrawn ones too), every tender version, every evaluation "
+                            "with its outputs, the case's history and a MANIFEST.sha256 to check them with.")
 
 
-def _tender_form(session, desk: Desk) -> Tender | None:
-    st.header("1. Tender")
+def _notice(session) -> None:
+    """What the last action said (it reran the page to show the case as stored now): shown once."""
+    kind, message = session.pop("notice", (None, None))
+    if kind:
+        getattr(st, kind)(message)
+
+
+def _done(session, kind: str, message: str) -> None:
+    session.notice = (kind, message)
+    st.rerun()
+
+
+def _act(session, action, success: str) -> None:
+    """Run one of the Desk's case actions; say what happened (or why it was refused) and show the case again."""
+    try:
+        action()
+    except (ConfigurationError, StoreError) as error:
+        _done(session, "error", str(error))
+    except PermissionDenied as error:
+        _done(session, "error", f"{error}")
+    _done(session, "success", success)
+
+
+# -- the case ---------------------------------------------------------------------------------------
+def _case_section(session, desk: Desk) -> str | None:
+    """Pick a stored case or create one. The chosen case is kept in the address (?case=…, so a reload keeps
+    it) and in the session (so the other workspaces and back keep it)."""
+    st.header("1. Case")
+    cases = list(reversed(desk.cases()))  # the newest first
+    ids = [row["id"] for row in cases]
+    wanted = st.query_params.get("case") or session.get("case_id")
+    if wanted in ids and st.session_state.get("case") != wanted:
+        st.session_state["case"] = wanted
+    chosen = None
+    if cases:
+        labels = {row["id"]: f"{row['id']} · {row['name']} · {row['state']} · deadline {row['deadline'] or BLANK}"
+                  for row in cases}
+        chosen = st.selectbox("Tender case", ids, format_func=labels.__getitem__, key="case")
+        session.case_id = chosen
+        if st.query_params.get("case") != chosen:
+            st.query_params["case"] = chosen
+    else:
+        st.info("No tender case yet: create one from a bundled tender or a tender YAML of your own.")
+    with st.expander("Create a new case", expanded=not cases):
+        _new_case(session, desk)
+    return chosen
+
+
+def _new_case(session, desk: Desk) -> None:
+    source = st.radio("The tender", ["A bundled tender", "A tender YAML file"], horizontal=True, key="new-source")
+    if source == "A bundled tender":
+        start = st.selectbox("Bundled tender", list(SAMPLE_TENDERS), key="new-tender",
+                             index=list(SAMPLE_TENDERS).index("tender.yaml"))
+        tender_file: tuple[str, bytes] | None = (start, SAMPLE_TENDERS[start].read_bytes())
+    else:
+        upload = st.file_uploader("Tender (.yaml)", type=["yaml", "yml"], key="new-tender-file")
+        tender_file = (upload.name, upload.getvalue()) if upload else None
     names = [path.name for path in FRAMEWORKS]
-    start = st.selectbox("Start from a bundled tender", list(SAMPLE_TENDERS), key="start_tender",
-                         index=list(SAMPLE_TENDERS).index("tender.yaml"))
-    if session.get("started_from") != start:  # a new starting point resets the form to that tender
-        session.started_from, session.tender = start, read_tender(SAMPLE_TENDERS[start])[0]
-        st.session_state["framework"] = f"{session.tender.framework}.yaml"
-    chosen = st.selectbox("Framework", names, key="framework")
-    session.framework_path = str(FRAMEWORKS[names.index(chosen)])
-    framework, framework_sha = framework_at(session.framework_path)
-    base = session.tender if session.tender.framework in (None, framework.id) else Tender()
-    codes = [level.code for level in framework.level_scale.levels]
+    named = None
+    if tender_file is not None:
+        try:
+            named = parse_document(tender_file[1], Tender, tender_file[0]).framework
+        except ConfigurationError as error:
+            st.error(f"The tender is not valid: {error}")
+            return
+    framework_name = st.selectbox("Framework", names, key="new-framework",
+                                  index=names.index(f"{named}.yaml") if f"{named}.yaml" in names else 0,
+                                  help="Fixed for the case once it is created.")
+    name = st.text_input("Case name (default: the tender's name)", key="new-name")
+    if st.button("Create the case", type="primary", key="create-case", disabled=tender_file is None) and tender_file:
+        path = FRAMEWORKS[names.index(framework_name)]
+        try:
+            case_id = desk.create_case((path.name, path.read_bytes()), tender_file, name.strip())
+        except (ConfigurationError, StoreError) as error:
+            st.error(f"The case was not created: {error}")
+            return
+        session.case_id = case_id
+        st.query_params["case"] = case_id
+        _done(session, "success", f"Case {case_id} created from {tender_file[0]}.")
+
+
+def _summary(case: dict, tender: Tender) -> None:
+    steps = " → ".join(f"**{step}**" if step == case["state"] else step for step in CASE_STATES)
+    st.markdown(f"**{case['id']} · {case['name']}** · deadline {tender.deadline or BLANK} · {steps}")
+    for change in case["changes_after_opening"]:
+        st.warning(f"CHANGED AFTER OPENING: tender version {change['version']} by {change['by']} at "
+                   f"{change['at']}: {change['reason']}")
+
+
+# -- the tender -------------------------------------------------------------------------------------
+FORM_KEYS = ("tender_name", "authority", "reference", "deadline", "weight_profile", "minimum", "unknown", "ties",
+             "price_scored", "quality", "formula", "currency", "floor", "ceiling", "reason")
+
+
+def _tender_section(session, desk: Desk, case: dict, framework, framework_sha: str, stored: Tender,
+                    tender_file: str) -> None:
+    """The case's current tender version in a form; a change is saved as a new version (after opening, with
+    a reason), never kept in the page alone."""
+    st.header("2. Tender")
+    version = case["tender"]
+    form_for = (case["id"], version["sha256"])
+    if session.get("form_for") != form_for:  # another case or a new version: the form shows it as stored
+        for key in FORM_KEYS:
+            st.session_state.pop(key, None)
+        session.form_for = form_for
+    st.caption(f"Version {version['version']} ({version['file']}, sha256 {version['sha256'][:12]}…), by "
+               f"{version['by']} at {version['at']}. Framework {case['framework']['file']}, fixed for the case.")
+    settings = resolve_settings(framework, stored, schemes=certification_schemes())
     left, right = st.columns(2)
-    name = left.text_input("Tender name", base.name, key="tender_name")
-    authority = right.text_input("Contracting authority", base.authority, key="authority")
-    reference = left.text_input("Reference", base.reference, key="reference")
-    deadline = right.text_input("Deadline", base.deadline, key="deadline")
+    left.download_button("Download the tender (YAML)", stored.to_yaml(), tender_file, "application/x-yaml")
+    right.download_button("Download the vendor bid template",
+                          lambda: desk.vendor_template(framework, framework_sha, settings), "bid-template.xlsx",
+                          key="template")
+    edited = _tender_form(framework, stored)
+    if edited is None:
+        return
+    if stored.certifications:
+        st.info("Certification gate: " + "; ".join(
+            f"{rule.scheme} at {rule.minimum} or above" + (f", at most {rule.max_age_days} days old"
+                                                           if rule.max_age_days else "")
+            for rule in stored.certifications.rules) + f" (judged on {stored.certifications.as_of}).")
+    untouched = _from_form_values(framework, stored, _form_values(framework, stored))
+    if untouched is None or edited.to_yaml() == untouched.to_yaml():
+        return  # the form as stored (the comparison is made through the form, which normalises a few fields)
+    locked = case["state"] in ("award decided", "letters issued")
+    opened = case["state"] in ("opened", "evaluated")
+    st.warning("The form differs from the stored tender: save it as a new version, or it is not used"
+               + (" (the award is decided: the tender can no longer change)." if locked else "."))
+    reason = st.text_input("Reason for the change (required after opening; recorded and flagged)", key="reason") \
+        if opened else ""
+    if st.button(f"Save as tender version {version['version'] + 1}", key="save-tender", disabled=locked or (
+            opened and not reason.strip())):
+        _act(session, lambda: desk.set_case_tender(case["id"], (tender_file, edited.to_yaml().encode()), reason),
+             f"Tender version {version['version'] + 1} saved" + (": the results are out of date until the case "
+                                                                 "is evaluated again." if case["evaluations"] else "."))
+
+
+def _form_values(framework, base: Tender) -> dict:
+    """What the form shows for `base` untouched, in the shape the form returns."""
+    codes = [level.code for level in framework.level_scale.levels]
     profiles = list(framework.weight_profiles)
-    profile = left.selectbox("Weight profile", profiles, index=profiles.index(base.weight_profile)
-                             if base.weight_profile in profiles else profiles.index(framework.default_weight_profile),
+    award = base.award
+    values = {"name": base.name, "authority": base.authority, "reference": base.reference, "deadline": base.deadline,
+              "weight_profile": base.weight_profile if base.weight_profile in profiles else
+              framework.default_weight_profile,
+              "minimum_level": codes[framework.level_scale.parse(base.minimum_level or 0) or 0],
+              "unknown": base.unknown, "tie_break": list(base.ties.tie_break), "award": None}
+    if award is not None:
+        values["award"] = {"quality_weight": int(award.quality_weight), "capability_weight": award.capability_weight,
+                           "price_weight": 100 - award.capability_weight - int(award.quality_weight),
+                           "price_formula": award.price_formula, "currency": award.currency or "EUR"}
+        if award.price_formula == "linear":
+            values["award"].update(floor_price=float(award.floor_price or 0),
+                                   ceiling_price=float(award.ceiling_price) if award.ceiling_price else 1_000_000.0)
+    return values
+
+
+def _from_form_values(framework, base: Tender, values: dict) -> Tender | None:
+    """`base` with the form's values: what the form does not show (contact, signatory, evidence rule, …) is
+    kept; weights or per-objective minimums of the base are dropped only when their form field changed."""
+    shown = _form_values(framework, base)
+    data = base.model_dump()
+    data.update(name=values["name"], authority=values["authority"], reference=values["reference"],
+                deadline=values["deadline"], framework=framework.id, unknown=values["unknown"],
+                ties={**data["ties"], "tie_break": values["tie_break"]})
+    if values["weight_profile"] != shown["weight_profile"] or base.weights is None:
+        data.update(weight_profile=values["weight_profile"], weights=None)
+    if values["minimum_level"] != shown["minimum_level"] or not base.minimum_levels:
+        data.update(minimum_level=values["minimum_level"], minimum_levels={})
+    if values["award"] != shown["award"]:
+        data["award"] = None if values["award"] is None else {**(data["award"] or {}), **values["award"]}
+    try:
+        tender = Tender.model_validate(data)
+        resolve_settings(framework, tender, schemes=certification_schemes())
+    except (ValidationError, ConfigurationError) as error:
+        st.error(f"The tender is not valid: {error}")
+        return None
+    return tender
+
+
+def _tender_form(framework, base: Tender) -> Tender | None:
+    """The tender as the form now shows it (None, with the reason shown, when it is not valid)."""
+    codes = [level.code for level in framework.level_scale.levels]
+    shown = _form_values(framework, base)
+    left, right = st.columns(2)
+    name = left.text_input("Tender name", shown["name"], key="tender_name")
+    authority = right.text_input("Contracting authority", shown["authority"], key="authority")
+    reference = left.text_input("Reference", shown["reference"], key="reference")
+    deadline = right.text_input("Deadline", shown["deadline"], key="deadline")
+    profiles = list(framework.weight_profiles)
+    profile = left.selectbox("Weight profile", profiles, index=profiles.index(shown["weight_profile"]),
                              key="weight_profile")
-    minimum = right.select_slider("Minimum level for every objective", codes,
-                                  value=codes[framework.level_scale.parse(base.minimum_level or 0) or 0], key="minimum")
+    minimum = right.select_slider("Minimum level for every objective", codes, value=shown["minimum_level"],
+                                  key="minimum")
     unknown = left.radio("Unanswered criteria", UNKNOWN_POLICIES, index=UNKNOWN_POLICIES.index(base.unknown),
                          horizontal=True, key="unknown", format_func=lambda policy: POLICY_LABELS.get(policy, policy),
                          help="An unanswered criterion: " + "; ".join(
@@ -93,33 +274,9 @@ def _tender_form(session, desk: Desk) -> Tender | None:
     ties = right.multiselect("Tie-break, in order", list(TIE_BREAKS), default=list(base.ties.tie_break), key="ties",
                              format_func=lambda key: TIE_BREAKS[key][:1].upper() + TIE_BREAKS[key][1:])
     award = _award_form(base)
-    try:
-        tender = Tender.model_validate({
-            "name": name, "authority": authority, "reference": reference, "deadline": deadline,
-            "framework": framework.id, "weight_profile": profile, "minimum_level": minimum, "unknown": unknown,
-            "award": award, "ties": {"decimals": base.ties.decimals, "tie_break": ties}, "evidence": base.evidence,
-            "formulas": base.formulas, "certifications": base.certifications, "capability": base.capability,
-            "report": base.report})
-        resolve_settings(framework, tender, schemes=certification_schemes())
-    except (ValidationError, ConfigurationError) as error:
-        st.error(f"The tender is not valid: {error}")
-        return None
-    session.tender = tender
-    settings = resolve_settings(framework, tender, schemes=certification_schemes())
-    if tender.certifications:
-        st.info("Certification gate: " + "; ".join(
-            f"{rule.scheme} at {rule.minimum} or above" + (f", at most {rule.max_age_days} days old"
-                                                           if rule.max_age_days else "")
-            for rule in tender.certifications.rules) + f" (judged on {tender.certifications.as_of}).")
-    if tender.capability and tender.award:  # a capability framework comes with its weight in the award
-        st.info(f"Combined tender: product capability is scored under {tender.capability.framework} and "
-                f"weighs {tender.award.capability_weight:g} % of the award total.")
-    left, right = st.columns(2)
-    left.download_button("Download the tender (YAML)", tender.to_yaml(), "tender.yaml", "application/x-yaml")
-    right.download_button("Download the vendor bid template", desk.vendor_template(framework, framework_sha, settings),
-                          "bid-template.xlsx", key="template")
-    return tender
-
+    return _from_form_values(framework, base, {
+        "name": name, "authority": authority, "reference": reference, "deadline": deadline,
+        "weight_profile": profile, "minimum_level": minimum, "unknown": unknown, "tie_break": ties, "award": award})
 
 def _award_form(base: Tender) -> dict | None:
     scored = st.toggle("Score price too", value=base.award is not None, key="price_scored")
@@ -147,48 +304,68 @@ def _award_form(base: Tender) -> dict | None:
     return result
 
 
-def uploader_key(session) -> str:
-    """The bid uploader's widget key: a new one after "Remove all bids", which empties the uploader."""
-    generation = session.get("upload_generation", 0)
-    return "upload" if generation == 0 else f"upload-{generation}"
+# -- the bids ---------------------------------------------------------------------------------------
+def _bids_section(session, desk: Desk, case: dict, tender: Tender) -> None:
+    """The case's bids as stored: files are added (uploads, the bundled samples) and withdrawn until the case
+    is opened; a corrected file is a new bid, and the old one is withdrawn by its button."""
+    st.header("3. Bids")
+    current = [bid for bid in case["bids"] if bid["current"]]
+    receiving = case["state"] in ("draft", "bids received")
+    if receiving:
+        generation = session.get("upload_generation", 0)
+        uploaded = st.file_uploader("Add bid files (.xlsx from the template, or long or wide .csv)",
+                                    type=["xlsx", "csv"], accept_multiple_files=True,
+                                    key="upload" if generation == 0 else f"upload-{generation}") or []
+        submitted = [(file.name, file.getvalue()) for file in uploaded]
+        if st.button("Add the bundled sample bids", key="samples"):
+            extra = [SAMPLE_CERTIFICATES] if tender.certifications else []
+            submitted += [(path.name, path.read_bytes()) for path in [*SAMPLE_BIDS, *extra]]
+        if submitted:
+            session.upload_generation = generation + 1  # the uploader empties: the case holds the files now
+            _add(session, desk, case, submitted)
+    if len(current) > MAX_FILES:
+        st.error(f"{len(current)} files: at most {MAX_FILES} are evaluated together. Withdraw some.")
+    if not current:
+        st.info("No bids yet: upload bid files, or add the bundled samples." if receiving else "No current bid.")
+    else:
+        _validation(session, desk, case, current)
+        if receiving:
+            _withdraw_buttons(session, desk, case, current)
+    withdrawn = [bid for bid in case["bids"] if not bid["current"]]
+    if withdrawn:
+        st.caption("Withdrawn (kept in the store and the dossier): " + "; ".join(
+            f"{bid['file']} ({bid['sha256'][:12]}) by {bid['withdrawn_by']} at {bid['withdrawn_at']}"
+            for bid in withdrawn))
 
 
-def _remove_all(session) -> None:
-    session.upload_generation = session.get("upload_generation", 0) + 1
-    session.samples_added = False
+def _add(session, desk: Desk, case: dict, submitted: list[tuple[str, bytes]]) -> None:
+    held = {bid["sha256"]: bid["file"] for bid in case["bids"] if bid["current"]}
+    new: dict[str, tuple[str, bytes]] = {}
+    for name, content in submitted:
+        sha = hashlib.sha256(content).hexdigest()
+        if sha not in held:
+            new.setdefault(sha, (name, content))
+    same = sorted({name for name, content in submitted if hashlib.sha256(content).hexdigest() in held})
+    note = f" Already in the case (same content), not added again: {', '.join(same)}." if same else ""
+    if not new:
+        _done(session, "info", "Nothing new to add." + note)
+    _act(session, lambda: desk.add_case_bids(case["id"], list(new.values())),
+         f"{len(new)} file(s) added to case {case['id']}: {', '.join(name for name, _ in new.values())}.{note}")
 
 
-def _bids_section(session, desk: Desk, tender: Tender) -> list[str]:
-    """The bid files of this tender, exactly as the uploader shows them (plus the bundled samples once
-    added): each kept under its SHA-256, validated, and returned as stored paths for the evaluation."""
-    st.header("2. Bids")
-    uploaded = st.file_uploader("Bid files (.xlsx from the template, or long or wide .csv)", type=["xlsx", "csv"],
-                                accept_multiple_files=True, key=uploader_key(session)) or []
-    left, right = st.columns(2)
-    if left.button("Add the bundled sample bids", key="samples"):
-        session.samples_added = True
-    submitted = [(file.name, file.getvalue()) for file in uploaded]
-    if session.get("samples_added"):
-        extra = ([SAMPLE_CERTIFICATES] if tender.certifications else []) + \
-            ([SAMPLE_CAPABILITY] if tender.capability else [])
-        submitted += [(path.name, path.read_bytes()) for path in [*SAMPLE_BIDS, *extra]]
-    right.button("Remove all bids", key="clear", disabled=not submitted, on_click=_remove_all, args=(session,))
-    if len(submitted) > MAX_FILES:
-        st.error(f"{len(submitted)} files: at most {MAX_FILES} are evaluated together. Remove some; nothing is "
-                 f"evaluated until then.")
-        return []
-    if not submitted:
-        st.info("No bids yet: upload bid files, or add the bundled samples.")
-        return []
-    files = _kept(session, desk, submitted)
-    frameworks = [framework_at(session.framework_path)[0]]
-    if tender.capability:
-        frameworks.append(capability_framework_at(tender.capability.framework)[0])
-    bid_sets = desk.read_uploads(sorted(files), frameworks, tender.formulas)
-    rows = sorted(({"file": files.get(bid.source.file, bid.source.file.rsplit("/", 1)[-1]),
-                    "sha256": bid.source.sha256[:12], "answers": framework.id, "bid": bid.bid_id, "vendor": bid.vendor,
-                    "valid": not bid.invalid, "problems": "; ".join(f"{p.location}: {p.message}" for p in bid.errors)}
-                   for framework, bids in zip(frameworks, bid_sets, strict=True) for bid in bids.bids),
+def _validation(session, desk: Desk, case: dict, current: list[dict]) -> None:
+    """Every current bid file read from the store and validated: one row per bid read (a CSV holds several)."""
+    key = (case["id"], tuple(bid["sha256"] for bid in current), case["tender"]["sha256"])
+    if session.get("case_read", (None,))[0] != key:
+        session.case_read = (key, desk.case_bids(case["id"]))
+    bids = session.case_read[1]
+    names = [bid["file"] for bid in current]
+    shown = {bid["sha256"]: bid["file"] if names.count(bid["file"]) == 1 else f"{bid['file']} ({bid['sha256'][:12]})"
+             for bid in current}
+    rows = sorted(({"file": shown.get(bid.source.sha256, bid.source.file), "sha256": bid.source.sha256[:12],
+                    "answers": case["framework"]["file"].removesuffix(".yaml"), "bid": bid.bid_id,
+                    "vendor": bid.vendor, "valid": not bid.invalid,
+                    "problems": "; ".join(f"{p.location}: {p.message}" for p in bid.errors)} for bid in bids.bids),
                   key=lambda row: (str(row["file"]).casefold(), str(row["file"]), str(row["bid"] or "")))
     _validation_table(rows)
     outcome = [{"file": row["file"], "sha256": row["sha256"], "bid": row["bid"], "valid": row["valid"]}
@@ -196,73 +373,74 @@ def _bids_section(session, desk: Desk, tender: Tender) -> list[str]:
     if session.get("validated") != outcome:  # log each validation outcome once, not on every rerun
         desk.record_validation(outcome)
         session.validated = outcome
-    st.caption(f"{len(files)} files, {len(rows)} bids read, {sum(not r['valid'] for r in rows)} invalid. "
+    st.caption(f"{len(current)} files, {len(rows)} bids read, {sum(not r['valid'] for r in rows)} invalid. "
                "Invalid bids are evaluated as invalid and listed in the report.")
-    return sorted(files)
 
 
-def _validation_table(rows: list[dict]) -> None:
-    """Each bid read, by file name: a static table, so every problem is shown in full and wrapped, and an
-    invalid bid is marked in words."""
-    frame = pd.DataFrame([{"file": row["file"], "sha256": row["sha256"], "answers": row["answers"],
-                           "bid": text(row["bid"]), "vendor": text(row["vendor"]),
-                           "status": "valid" if row["valid"] else "✗ INVALID", "problems": row["problems"]}
-                          for row in rows]).set_index("file")
-    st.table(frame)  # the file names, the index, may repeat (a CSV holds several bids): no Styler
+def _withdraw_buttons(session, desk: Desk, case: dict, current: list[dict]) -> None:
+    st.caption("A corrected file is a new bid: add it, then withdraw the old one. A withdrawn file is kept and "
+               "logged, and no longer evaluated.")
+    for bid in current:
+        name, button = st.columns([6, 1], vertical_alignment="center")
+        name.write(f"{bid['file']} · sha256 {bid['sha256'][:12]}… · added by {bid['added_by']} at {bid['added_at']}")
+        if button.button("Withdraw", key=f"withdraw-{bid['sha256'][:12]}"):
+            _act(session, lambda sha=bid["sha256"]: desk.withdraw_case_bid(case["id"], sha),
+                 f"{bid['file']} ({bid['sha256'][:12]}) withdrawn; the case's history records it.")
 
 
-def _kept(session, desk: Desk, submitted: list[tuple[str, bytes]]) -> dict[str, str]:
-    """Stored path -> the name shown, for each distinct submitted file (name and content). A file is kept
-    (and its upload logged) once a session; a name that two different files share is shown with each
-    one's SHA-256, and the two are separate submissions."""
-    by_key: dict[tuple[str, str], bytes] = {}
-    for name, content in submitted:
-        by_key.setdefault((Path(name).name, hashlib.sha256(content).hexdigest()), content)
-    names = [name for name, _ in by_key]
-    files = {}
-    for (name, sha), content in by_key.items():
-        if (name, sha) not in session.stored_uploads:
-            session.stored_uploads[(name, sha)] = str(desk.upload(name, content, root()))
-        files[session.stored_uploads[(name, sha)]] = name if names.count(name) == 1 else f"{name} ({sha[:12]})"
-    return files
-
-
-def _evaluate_section(session, desk: Desk, tender: Tender, files: list[str]) -> None:
-    st.header("3. Evaluate")
-    if not files:
+# -- open, evaluate, results ------------------------------------------------------------------------
+def _evaluate_section(session, desk: Desk, case: dict) -> None:
+    st.header("4. Open and evaluate")
+    state_ = case["state"]
+    if state_ in ("draft", "bids received"):
+        st.caption("Opening fixes the bids; the tender is locked from then on (a change needs a reason, which is "
+                   "recorded and flagged in the report).")
+        if st.button("Open the case", key="open", disabled=state_ == "draft"):
+            _act(session, lambda: desk.open_case(case["id"]), f"Case {case['id']} opened: the bids are fixed.")
         return
-    letters = st.checkbox("Write a letter to every bidder", value=True, key="letters")
-    if st.button("Evaluate", type="primary", key="evaluate"):
+    if state_ in ("opened", "evaluated") and st.button("Evaluate", type="primary", key="evaluate"):
         with st.status("Evaluating…", expanded=True) as status:
-            st.write(f"Reading {len(files)} files and scoring the bids; rendering the PDFs…")
+            st.write(f"Scoring {sum(bid['current'] for bid in case['bids'])} files and rendering the PDFs…")
             try:
-                session.outcome, session.evaluation_id = desk.evaluate_tender(session.framework_path, tender, files,
-                                                                              root(), letters)
+                outcome, evaluation_id = desk.evaluate_case(case["id"])
             except (ConfigurationError, StoreError) as error:
                 status.update(label="The evaluation could not run", state="error")
-                st.error(str(error))
-                return
-            if session.outcome.report_error:
-                status.update(label="Evaluated, but the PDFs could not be made", state="error")
-                st.error(f"The PDF report could not be rendered ({session.outcome.report_error}). The results below, "
-                         f"results.json and results.xlsx are stored as evaluation {session.evaluation_id}.")
-                return
-            status.update(label="Evaluated", state="complete", expanded=False)
+                _done(session, "error", str(error))
+            session.setdefault("outcomes", {})[evaluation_id] = outcome
+            if outcome.report_error:
+                _done(session, "error", f"The PDF report could not be rendered ({outcome.report_error}). The results, "
+                                        f"results.json and results.xlsx are stored as evaluation {evaluation_id}.")
+            _done(session, "success", f"Evaluated: stored as evaluation {evaluation_id}.")
+    latest = case["evaluations"][-1] if case["evaluations"] else None
+    if latest is None:
+        st.info("Not evaluated yet.")
+        session.outcome = session.evaluation_id = None
+        return
+    if state_ == "opened" or latest["tender_sha256"] != case["tender"]["sha256"]:
+        st.warning(f"Out of date: evaluate again. The tender changed (now version {case['tender']['version']}) "
+                   f"after evaluation {latest['id']} of {latest['at']}, whose results are therefore not shown "
+                   f"here (the auditor workspace and the dossier keep them).")
+        session.outcome = session.evaluation_id = None
+        return
+    outcomes = session.setdefault("outcomes", {})
+    if latest["id"] not in outcomes:
+        outcomes[latest["id"]] = desk.stored_outcome(latest["id"])
+    session.outcome, session.evaluation_id = outcomes[latest["id"]], latest["id"]
+    _results(desk, desk.results(latest["id"]), outcomes[latest["id"]], latest)
 
 
-def _results(session, desk: Desk) -> None:
-    outcome = session.outcome
-    document = outcome.document
+def _results(desk: Desk, document: dict, outcome, latest: dict) -> None:
+    """The case's latest evaluation, as stored: its results document and its stored outputs."""
     summary = document["summary"]
     st.header("Results")
+    st.caption(f"Evaluation {latest['id']}, by {latest['by']} at {latest['at']}, of the current tender and bids.")
     columns = st.columns(4)
     columns[0].metric("Bids", summary["bids"])
     columns[1].metric("Ranked", summary["ranked"])
     columns[2].metric("Excluded", summary["excluded"])
     columns[3].metric("Invalid", summary["invalid"])
     st.success(award_banner(document)) if summary["rank_1"] else st.warning("No bid passed the gate.")
-    framework = outcome.evaluation.framework
-    scale = framework.level_scale
+    scale = outcome.evaluation.framework.level_scale
     if len(scale.levels) > 1:
         st.caption(glossary(scale.name, scale.description, [(level.code, level.name) for level in scale.levels]))
     st.subheader("Ranking")
@@ -273,7 +451,46 @@ def _results(session, desk: Desk) -> None:
     left, _ = st.columns(2)
     chart(left, desk.score_distribution(document), "How the Sovereignty Scores spread")
     _drill_down(outcome, desk)
-    _downloads(outcome, desk, session.evaluation_id)
+    _downloads(desk, latest["id"])
+
+
+# -- the award --------------------------------------------------------------------------------------
+def _award_section(desk: Desk, case: dict) -> None:
+    st.header("5. Award and letters")
+    session = st.session_state
+    latest = case["evaluations"][-1] if case["evaluations"] else None
+    if case["state"] == "evaluated" and latest is not None:
+        if latest["by"] == desk.user.name:
+            st.info(f"Four-eyes rule: the award must be approved by another officer than the one who ran the "
+                    f"evaluation ({latest['by']}). Ask a colleague with the officer role to open case {case['id']} "
+                    f"and approve it." + (" In single-user local mode there is no other officer: approve with "
+                                          "`python -m evaluator case approve CASE --as USER`."
+                                          if desk.user.name == LOCAL_USER else ""))
+        elif st.button("Approve the award", type="primary", key="approve"):
+            _act(session, lambda: desk.approve_award(case["id"]),
+                 f"The award of evaluation {latest['id']} is approved.")
+    elif case["state"] not in ("award decided", "letters issued"):
+        st.caption("The award is approved after an evaluation, by another officer than who ran it (four-eyes).")
+    award, letters = case["award"], case["letters"]
+    if award:
+        st.success(f"Award approved by {award['approved_by']} at {award['approved_at']} "
+                   f"(evaluation {award['evaluation']}).")
+        label = "Issue the letters again (copies)" if letters else "Issue letters"
+        if st.button(label, key="issue-letters"):
+            _act(session, lambda: desk.issue_letters(case["id"], root() / "cases" / case["id"] / "letters"),
+                 "Letters issued.")
+    if letters:
+        st.success(f"Letters issued at {letters['issued_at']}; the standstill period "
+                   f"({letters['standstill_days']} days) ends on {letters['standstill_end']}.")
+
+def _validation_table(rows: list[dict]) -> None:
+    """Each bid read, by file name: a static table, so every problem is shown in full and wrapped, and an
+    invalid bid is marked in words."""
+    frame = pd.DataFrame([{"file": row["file"], "sha256": row["sha256"], "answers": row["answers"],
+                           "bid": text(row["bid"]), "vendor": text(row["vendor"]),
+                           "status": "valid" if row["valid"] else "✗ INVALID", "problems": row["problems"]}
+                          for row in rows]).set_index("file")
+    st.table(frame)  # the file names, the index, may repeat (a CSV holds several bids): no Styler
 
 
 def _drill_down(outcome, desk: Desk) -> None:
@@ -307,15 +524,17 @@ def _drill_down(outcome, desk: Desk) -> None:
         st.error(f"Excluded: {reason['message']}")
 
 
-def _downloads(outcome, desk: Desk, evaluation_id: str) -> None:
+def _downloads(desk: Desk, evaluation_id: str) -> None:
     st.subheader("Downloads")
     st.caption(f"Stored as evaluation {evaluation_id}; every download is recorded in the audit log.")
+    stored = desk.files_of(evaluation_id)["output"]
     columns = st.columns(len(OUTPUTS) + 1)
     for column, name in zip(columns, OUTPUTS, strict=False):  # the last column holds the letters
-        if name in outcome.files:
-            column.download_button(name, outcome.files[name], name, key=f"download-{name}",
-                                   on_click=desk.note_download, args=(evaluation_id, name, outcome.files[name]))
-    letters = letter_files(outcome)
+        if name in stored:
+            content = desk.output(evaluation_id, name)
+            column.download_button(name, content, name, key=f"download-{name}",
+                                   on_click=desk.note_download, args=(evaluation_id, name, content))
+    letters = {name: desk.output(evaluation_id, name) for name in stored if name.startswith("letters/")}
     if letters:
         archive = _zip(letters)
         columns[-1].download_button(f"{len(letters)} letters (.zip)", archive, "letters.zip", key="download-letters",

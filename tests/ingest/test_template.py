@@ -1,5 +1,6 @@
 """The vendor template: layout, protection, determinism, and round trips through a script and LibreOffice."""
 
+import hashlib
 import json
 import re
 import shutil
@@ -61,7 +62,9 @@ class TestLayout:
         cells = {row[0]: row[1] for row in openpyxl.load_workbook(template)["Instructions"].iter_rows(values_only=True)}
         assert cells["Name"] == "Sovereign cloud services for public administrations (sample)"
         assert cells["SOV-3 Data & AI Sovereignty"] == "SEAL-2"
-        assert cells["third_party_certified"].startswith("a certificate from an accredited body")
+        assert cells["third-party certified"].startswith("a certificate from an accredited body")
+        assert cells["Tender SHA-256"] == hashlib.sha256((SAMPLES / "tender.yaml").read_bytes()).hexdigest()
+        assert cells["Deadline"] == "see the tender documents"  # the sample tender gives none
 
     def test_responses_rows_dropdowns_and_protection(self, template, csf):
         sheet = openpyxl.load_workbook(template)["Responses"]
@@ -75,7 +78,7 @@ class TestLayout:
         assert sheet.cell(2, 1).protection.locked is not False  # … the rest is not
         rules = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
         assert rules["E2"] == "Options!$B$1:$E$1"  # SOV-1.1 has four answers
-        assert any('"self_attested,contractual' in (formula or "") for formula in rules.values())
+        assert '"self-attested,contractual,third-party certified,independently audited"' in rules.values()
 
     def test_option_texts_start_with_the_rank(self, csf):
         assert answer_options(csf, csf.criteria[0])[2] == "3 - Mainly inside the EU/EEA"
@@ -89,6 +92,20 @@ class TestLayout:
         assert [p.message for p in bids.bids[0].errors] == ["bid_id is missing"]
 
 
+def test_the_stamp_and_instructions_carry_the_tenders_hash_and_deadline(tmp_path):
+    tender = tmp_path / "tender.yaml"
+    tender.write_bytes((SAMPLES / "tender.yaml").read_bytes() + b'deadline: "2026-12-15 12:00 CET"\n')
+    content = make_template(str(CSF_PATH), str(tender))
+    (tmp_path / "t.xlsx").write_bytes(content)
+    book = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    stamp = {row[0]: row[1] for row in book["Template"].iter_rows(values_only=True)}
+    sha = hashlib.sha256(tender.read_bytes()).hexdigest()
+    assert stamp["tender_sha256"] == sha and stamp["tender_deadline"] == "2026-12-15 12:00 CET"
+    cells = {row[0]: row[1] for row in book["Instructions"].iter_rows(values_only=True)}
+    assert cells["Deadline"] == "2026-12-15 12:00 CET" and cells["Tender SHA-256"] == sha
+    assert content == make_template(str(CSF_PATH), str(tender))  # byte-identical across runs
+
+
 class TestRoundTrip:
     def test_filled_by_a_script(self, template, csf, tmp_path):
         filled = fill(template, tmp_path / "filled.xlsx", csf, lambda c: len(c.answers))
@@ -96,6 +113,20 @@ class TestRoundTrip:
         assert bids.bids[0].errors == () and bids.bids[0].price == 5_000_000
         assert bids.ranks[0].tolist() == [len(c.answers) for c in csf.criteria_in_objective_order]
         assert bids.evidence[0, 0] == "Annex SOV-1.1" and (bids.evidence_quality[0] == 2).all()
+
+    @pytest.mark.parametrize(("given", "code"), [("self-attested", 1), ("Third-party certified", 3),
+                                                 ("independently audited", 4), ("third_party_certified", 3),
+                                                 ("contractual", 2), ("", 0)])
+    def test_evidence_quality_words_and_codes_are_read(self, template, csf, tmp_path, given, code):
+        filled = fill(template, tmp_path / "filled.xlsx", csf, lambda c: 1)
+        book = openpyxl.load_workbook(filled)
+        sheet = book["Responses"]
+        column = [cell.value for cell in sheet[1]].index("evidence_quality") + 1
+        for row in range(2, sheet.max_row + 1):
+            sheet.cell(row, column).value = given or None
+        book.save(filled)
+        bids = read_bids([str(filled)], csf)
+        assert bids.bids[0].errors == () and (bids.evidence_quality[0] == code).all()
 
     def test_drop_downs_are_not_a_control(self, template, csf, tmp_path):
         filled = fill(template, tmp_path / "filled.xlsx", csf, lambda c: 1)

@@ -96,3 +96,17 @@ def test_sample_tender_loads(csf):
     settings = resolve_settings(csf, sample)
     assert set(settings.minimum_levels.values()) == {2}
     assert settings.award.price_formula == "linear" and len(sha) == 64
+
+
+def test_contact_signatory_and_letter_template():
+    t = tender(contact={"name": "Procurement Unit", "email": "tender@example.eu"},
+               signatory={"name": "Dr. Anna Weber", "title": "Head of Procurement"},
+               letter_template="letters/l.html.j2")
+    assert t.contact.email == "tender@example.eu" and t.contact.phone is None and t.signatory.title.startswith("Head")
+    assert t.letter_template == "letters/l.html.j2" and Tender().letter_template is None
+
+
+@pytest.mark.parametrize("name", ["../letter.html.j2", "/etc/passwd", "a/../../b", "C:\\x.j2", "a\\b", "", "./x"])
+def test_a_letter_template_outside_the_tenders_folder_is_refused(name):
+    with pytest.raises(ConfigurationError, match="letter_template"):
+        tender(letter_template=name)
