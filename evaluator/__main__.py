@@ -28,6 +28,7 @@ from evaluator.report.render import RenderWorker
 from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 
 USAGE_ERROR, INTERNAL_ERROR, VERIFICATION_FAILED = 2, 1, 3
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"  # the bundled sample tender and bids
 EXIT_STATUS: dict[type[EvaluatorError], int] = {  # every kind of error, its exit status (the first match wins)
     ConfigurationError: USAGE_ERROR, StoreError: USAGE_ERROR, PermissionDenied: USAGE_ERROR,
     UnknownEvaluation: USAGE_ERROR, ReportError: INTERNAL_ERROR, EvaluatorError: INTERNAL_ERROR,
@@ -87,6 +88,9 @@ def case_arguments(case: argparse.ArgumentParser) -> None:
     new.add_argument("--framework", required=True, help="framework YAML file")
     new.add_argument("--tender", required=True, help="tender YAML file")
     new.add_argument("--name", default="", help="the case's name (default: the tender's name)")
+    actions.add_parser("sample", parents=[acting],
+                       help="the bundled sample case (the sample tender and its bids), made only when the store holds "
+                            "no case yet")
     actions.add_parser("list", parents=[acting], help="every case, with its state")
     show = actions.add_parser("show", parents=[acting], help="a case: state, tender versions, bids, history")
     show.add_argument("case")
@@ -404,6 +408,15 @@ def command_case(args) -> int:
         case_id = desk.create_case(_given_file(args.framework), _given_file(args.tender), args.name)
         print(f"Created case {case_id} (draft) in {store.url}")
         print(case_id)
+    elif action == "sample":
+        if desk.cases():
+            print("The store already holds cases (python -m evaluator case list); no sample case was made.")
+        else:
+            case_id = desk.create_case(_given_file(str(SAMPLES.parent / "frameworks" / "eu-csf-2026.yaml")),
+                                       _given_file(str(SAMPLES / "tender.yaml")), "Sample case")
+            desk.add_case_bids(case_id, _given_files([str(SAMPLES / "bids")]))
+            print(f"Created the sample case {case_id} with the bundled sample bids in {store.url}")
+            print(case_id)
     elif action == "list":
         for case in desk.cases():
             print(f"{case['id']}  {case['state']:<14}  {case['bids']:>4} bids  {case['created_at']}  {case['name']}")

@@ -372,3 +372,16 @@ def load_request_of(officer: Desk, evaluation_id: str):
     from evaluator.store.database import reading
     with reading(officer.store.engine) as connection:
         return load_request(records.evaluation_row(connection, evaluation_id).request)
+
+
+def test_the_sample_case_is_made_once_with_the_bundled_bids(capsys):
+    """The README's first command runs `case sample` before the app, so a new user opens on a sample case."""
+    status, out, _ = cli(capsys, "sample")
+    case_id = out.strip().splitlines()[-1]
+    assert status == 0 and case_id.startswith("C")
+    case = json.loads(cli(capsys, "show", case_id, "--format", "json")[1])
+    assert case["state"] == "bids received" and case["name"] == "Sample case"
+    assert sorted(bid["file"] for bid in case["bids"]) == sorted(path.name for path in BIDS.iterdir())
+    status, out, _ = cli(capsys, "sample")  # never a second one, never touching existing cases
+    assert status == 0 and "no sample case was made" in out
+    assert len(cli(capsys, "list")[1].strip().splitlines()) == 1
