@@ -71,6 +71,7 @@ PERMISSIONS = {
     "export a case dossier": {"officer", "auditor"},
 }
 CASE_STATES = ("draft", "bids received", "opened", "evaluated", "award decided", "letters issued")
+REPOSITORY = Path(__file__).resolve().parents[1]  # where the bundled frameworks are
 LOCAL_USER = "local"
 
 
@@ -549,7 +550,9 @@ class Desk:
             for sha, content in contents.items():
                 (Path(folder) / sha).write_bytes(content)
             base: dict[str, Path | None] = {name: Path(folder) / sha for name, sha in named.items()}
-            return read_bids_for(list(named), [framework], ReadOptions(formulas=tender.formulas), base=base)[0]
+            frameworks = [framework] + ([load_framework(_capability_file(tender.capability.framework))[0]]
+                                        if tender.capability else [])  # capability answers are not CSF bids
+            return read_bids_for(list(named), frameworks, ReadOptions(formulas=tender.formulas), base=base)[0]
 
     def stored_outcome(self, evaluation_id: str) -> Outcome:
         """A stored evaluation read again from its stored inputs (data only: no PDF, nothing stored or logged),
@@ -701,6 +704,9 @@ class Desk:
                 (Path(folder) / sha).write_bytes(content)
             base: dict[str, Path | None] = {name: Path(folder) / sha for name, sha in named.items()}
             base[SCHEMES_NAME] = SCHEMES_FILE
+            capability = parse_document(contents[tender.sha256], Tender, tender.name).capability
+            if capability is not None:
+                base[capability.framework] = _capability_file(capability.framework)
             request = Request(framework=f"framework/{row.framework_name}", tender=f"tender/{tender.name}",
                               inputs=tuple(bid_names), formats=formats, letters=True, evaluated_at=self.clock(),
                               out=out or "results", tender_changes=changes)
@@ -885,11 +891,19 @@ def _case_tender(framework: Framework, content: bytes, name: str) -> Tender:
     """A tender file for a case, checked against the case's framework as an evaluation would check it."""
     tender = parse_document(content, Tender, name)
     if tender.capability is not None:
-        raise ConfigurationError(name, "combined tenders (a capability framework) are not supported in tender "
-                                       "cases yet; evaluate them with python -m evaluator evaluate")
+        load_framework(_capability_file(tender.capability.framework))  # refused now if it cannot be used
     resolve_settings(framework, tender, Overrides(), tender_where=name,
                      schemes=load_schemes() if tender.certifications else None)
     return tender
+
+
+def _capability_file(name: str) -> Path:
+    """A combined tender's capability framework: a bundled framework, named relative to the repository (or
+    to where the command runs); each evaluation records it with its SHA-256 like any input."""
+    for path in (Path(name), REPOSITORY / name):
+        if path.is_file() and not path.is_symlink():
+            return path
+    raise ConfigurationError(name, "the tender's capability framework is not a bundled framework file")
 
 
 def _case_bid_names(bids) -> dict[str, str]:

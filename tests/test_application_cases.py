@@ -385,3 +385,20 @@ def test_the_sample_case_is_made_once_with_the_bundled_bids(capsys):
     status, out, _ = cli(capsys, "sample")  # never a second one, never touching existing cases
     assert status == 0 and "no sample case was made" in out
     assert len(cli(capsys, "list")[1].strip().splitlines()) == 1
+
+
+def test_a_combined_tender_case_records_its_capability_framework_and_reproduces(tmp_path):
+    """The case runs from any folder (the fixture moves elsewhere): the capability framework the tender names
+    is the bundled one, recorded with its SHA-256 in the evaluation's inputs."""
+    officer, auditor = desk("alice", "officer"), desk("bob", "auditor")
+    case_id = officer.create_case((CSF_PATH.name, CSF_PATH.read_bytes()),
+                                  ("tender-combined.yaml", (SAMPLES / "tender-combined.yaml").read_bytes()))
+    officer.add_case_bids(case_id, [(path.name, path.read_bytes()) for path in
+                                    [*sorted(BIDS.iterdir()), SAMPLES / "certificates.csv",
+                                     SAMPLES / "product" / "capability-wide.csv"]])
+    officer.open_case(case_id)
+    outcome, evaluation_id = officer.evaluate_case(case_id, ("json",))
+    product = ROOT / "frameworks" / "apc-product-2026.yaml"
+    assert outcome.inputs["frameworks/apc-product-2026.yaml"] == hashlib.sha256(product.read_bytes()).hexdigest()
+    assert len(outcome.document["bids"]) == 8 and "capability" in outcome.document
+    assert all(recorded == again for _, recorded, again in auditor.reproduce(evaluation_id))

@@ -19,6 +19,7 @@ from evaluator.ui.common import (
     FRAMEWORKS,
     MAX_FILES,
     SAMPLE_BIDS,
+    SAMPLE_CAPABILITY,
     SAMPLE_CERTIFICATES,
     SAMPLE_TENDERS,
     award_banner,
@@ -318,7 +319,8 @@ def _bids_section(session, desk: Desk, case: dict, tender: Tender) -> None:
                                     key="upload" if generation == 0 else f"upload-{generation}") or []
         submitted = [(file.name, file.getvalue()) for file in uploaded]
         if st.button("Add the bundled sample bids", key="samples"):
-            extra = [SAMPLE_CERTIFICATES] if tender.certifications else []
+            extra = ([SAMPLE_CERTIFICATES] if tender.certifications else []) + \
+                ([SAMPLE_CAPABILITY] if tender.capability else [])
             submitted += [(path.name, path.read_bytes()) for path in [*SAMPLE_BIDS, *extra]]
         if submitted:
             session.upload_generation = generation + 1  # the uploader empties: the case holds the files now

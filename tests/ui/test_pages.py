@@ -301,12 +301,14 @@ def test_audit_log_is_verified_from_the_auditor_workspace(app):
     assert auditor.success[0].value.startswith("The audit log is intact:")
 
 
-def test_a_combined_tender_is_refused_as_a_case_with_the_reason(app):
-    app.selectbox(key="new-tender").set_value("tender-combined.yaml").run()
-    app.button(key="create-case").click().run()
-    assert not app.exception
-    assert "combined tenders (a capability framework) are not supported in tender cases yet" in app.error[0].value
-    assert app.info[0].value.startswith("No tender case yet")
+def test_a_combined_tender_case_evaluates_with_its_capability_side(app):
+    """The samples of a combined tender bring the certificates and the capability answers; the capability
+    file is not counted as a bid, and the ranking has the capability column."""
+    new_case(app, "tender-combined.yaml")
+    evaluate_samples(app)
+    assert not app.exception and not app.error
+    ranking = table(app, "capability %")
+    assert len(ranking) == 8 and ranking.iloc[0]["bid"] == "B-001"
 
 
 def test_the_analyst_sees_how_sure_the_award_is(app):
