@@ -2,6 +2,7 @@
 
 import difflib
 import time
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -111,7 +112,8 @@ def _inputs(session, desk, framework):
     outcome = session.outcome
     if outcome is not None and outcome.evaluation.framework.id == framework.id:
         return desk.session_bids(outcome, session.tender)
-    stored = [row for row in desk.evaluations() if row["request"].framework == session.framework_path]
+    framework_file = Path(session.framework_path).name  # a case names it framework/<file>, the CLI as given
+    stored = [row for row in desk.evaluations() if Path(row["request"].framework).name == framework_file]
     choices = {"": "—", **{row["id"]: f"{row['evaluated_at']} · {row['id']}" for row in stored}}
     chosen = st.selectbox("Work on a stored evaluation", list(choices), format_func=choices.__getitem__,
                           key="analyst-evaluation")

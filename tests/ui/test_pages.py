@@ -322,6 +322,17 @@ def test_the_analyst_sees_how_sure_the_award_is(app):
     assert not analyst.exception
 
 
+def test_a_new_session_of_the_analyst_lists_the_cases_stored_evaluations(app):
+    """A case names its framework framework/<file>: the analyst still finds its evaluations after a fresh load."""
+    evaluate_samples(app)
+    analyst = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    analyst.switch_page(f"{PAGES}/analyst.py").run()
+    stored = [option for option in analyst.selectbox(key="analyst-evaluation").options if option != "—"]
+    assert len(stored) == 1
+    analyst.selectbox(key="analyst-evaluation").set_value(analyst.selectbox(key="analyst-evaluation").options[1]).run()
+    assert not analyst.exception and len(table(analyst, "winner stays first (weight %)")) == 8
+
+
 def upload(app: AppTest, files: list[tuple[str, str]], key: str = "upload") -> AppTest:
     """Put exactly these (name shown, sample file) pairs in the uploader."""
     return app.file_uploader(key=key).set_value(
