@@ -480,15 +480,15 @@ def _given_file(name: str) -> tuple[str, bytes]:
 
 
 def _given_files(names: list[str]) -> list[tuple[str, bytes]]:
-    """Files as given, and folders' files (recursively, sorted, hidden entries skipped)."""
+    """Files as given, and folders' files, found as an evaluation finds them (ingest.files.expand_paths:
+    recursively, sorted, hidden entries skipped, links never followed)."""
+    from evaluator.ingest.files import expand_paths
+
     found = []
-    for name in names:
-        path = Path(name)
-        if path.is_dir() and not path.is_symlink():
-            found += [_given_file(str(child)) for child in sorted(path.rglob("*"))
-                      if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts)]
-        else:
-            found.append(_given_file(name))
+    for shown, path in expand_paths(names):
+        if path is None:
+            raise ConfigurationError(shown, "is not a regular file")
+        found.append(_given_file(str(path)))
     return found
 
 
