@@ -398,6 +398,7 @@ def command_schema(_args) -> int:
 
 def command_case(args) -> int:
     from evaluator.application import LOCAL_USER, Desk, Store, User, signed_in_user
+    from evaluator.pipeline import letter_template_beside
 
     store = Store()
     user = User.local() if args.acting_as in (None, LOCAL_USER) else \
@@ -405,7 +406,8 @@ def command_case(args) -> int:
     desk = Desk(store, user)
     action = args.action
     if action == "new":
-        case_id = desk.create_case(_given_file(args.framework), _given_file(args.tender), args.name)
+        case_id = desk.create_case(_given_file(args.framework), _given_file(args.tender), args.name,
+                                   letter_template_beside(args.tender))
         print(f"Created case {case_id} (draft) in {store.url}")
         print(case_id)
     elif action == "sample":
@@ -430,7 +432,8 @@ def command_case(args) -> int:
         name, sha = desk.withdraw_case_bid(args.case, args.sha256_prefix)
         print(f"withdrew {sha}  {name}")
     elif action == "set-tender":
-        number = desk.set_case_tender(args.case, _given_file(args.tender), args.reason)
+        number = desk.set_case_tender(args.case, _given_file(args.tender), args.reason,
+                                      letter_template_beside(args.tender))
         print(f"Case {args.case}: tender version {number}" + (f" (reason recorded: {args.reason})" if args.reason
                                                                 else ""))
     elif action == "open":
@@ -500,6 +503,8 @@ def _case_text(case: dict) -> str:
         flag = f"  CHANGED AFTER OPENING: {tender['reason']}" if tender["after_opening"] else ""
         lines.append(f"  tender v{tender['version']} {tender['file']} {tender['sha256'][:12]} by {tender['by']} at "
                      f"{tender['at']}{flag}")
+        lines += [f"    with {part.replace('_', ' ')} {entry['file']} {entry['sha256'][:12]}"
+                  for part, entry in ((part, tender[part]) for part in ("letter_template", "capability")) if entry]
     for bid in case["bids"]:
         state = f"withdrawn by {bid['withdrawn_by']} at {bid['withdrawn_at']}" if bid["withdrawn_at"] else "current"
         lines.append(f"  bid {bid['sha256'][:12]} {bid['file']} added by {bid['added_by']} at {bid['added_at']}; "

@@ -37,13 +37,16 @@ from evaluator.pipeline import (
     SUPPORTED_FORMATS,
     Outcome,
     Request,
+    checked_letter_template,
     evaluate_request,
+    issued_letters,
+    letter_template_name,
     render_pdfs,
     run_evaluation,
     write_outputs,
 )
 from evaluator.report import charts
-from evaluator.report.pdf_report import report_context_for_bid
+from evaluator.report.pdf_report import report_context_for_bid, standstill_end
 from evaluator.report.render import RenderWorker
 from evaluator.scoring import CapabilityPart, capability_part, evaluate_combined
 from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED
@@ -490,14 +493,15 @@ class Desk:
     # transaction with its audit entry ("case created", "tender version", "bid added", "bid withdrawn",
     # "case opened", "case evaluated", "award approved", "letters issued", "case exported"); a refusal
     # leaves a "case refused" entry and changes nothing.
-    def create_case(self, framework: tuple[str, bytes], tender: tuple[str, bytes], name: str = "") -> str:
-        """A new case in the draft state, from a framework and a tender file ((original name, bytes) each);
-        returns its id (C<year>-<number>)."""
+    def create_case(self, framework: tuple[str, bytes], tender: tuple[str, bytes], name: str = "",
+                    letter_template: bytes | None = None) -> str:
+        """A new case in the draft state, from a framework and a tender file ((original name, bytes) each),
+        and the tender's own letter template when it names one; returns its id (C<year>-<number>)."""
         self._require("manage tender cases")
         framework_name, framework_bytes = Path(framework[0]).name, framework[1]
         tender_name, tender_bytes = Path(tender[0]).name, tender[1]
         parsed = parse_document(framework_bytes, Framework, framework_name)
-        tender_model = _case_tender(parsed, tender_bytes, tender_name)
+        tender_model, tender_files = _case_tender(parsed, tender_bytes, tender_name, letter_template)
         at = self.clock()
         framework_sha, tender_sha = _sha256_bytes(framework_bytes), _sha256_bytes(tender_bytes)
         with writing(self.store.engine) as connection:
@@ -508,12 +512,13 @@ class Desk:
             records.put_case(connection, id=case_id, name=name or tender_model.name or case_id,
                              framework_sha256=framework_sha, framework_name=framework_name, state="draft",
                              created_by=self.user.name, created_at=at)
+            stored = _put_tender_files(connection, tender_files)
             records.add_case_part(connection, "tenders", case_id, sha256=tender_sha, name=tender_name, previous=None,
-                                    reason=None, after_opening=0, created_by=self.user.name, created_at=at)
+                                  reason=None, after_opening=0, created_by=self.user.name, created_at=at, **stored)
             audit.append(connection, at, self.user.name, "case created", {
                 "case": case_id, "name": name or tender_model.name or case_id,
                 "framework": {"file": framework_name, "sha256": framework_sha},
-                "tender": {"file": tender_name, "sha256": tender_sha}})
+                "tender": {"file": tender_name, "sha256": tender_sha, **stored}})
         return case_id
 
     def cases(self) -> list[dict]:
@@ -546,12 +551,17 @@ class Desk:
             named = _case_bid_names([bid for bid in records.case_parts(connection, "bids", case_id)
                                      if bid.withdrawn_at is None])
             contents = {sha: records.file_content(connection, sha) for sha in set(named.values())}
+            version = records.case_parts(connection, "tenders", case_id)[-1]
+            capability = None if version.capability_sha256 is None else \
+                parse_document(records.file_content(connection, version.capability_sha256), Framework,
+                               version.capability_name)
         with tempfile.TemporaryDirectory(prefix="evaluator-case-") as folder:
             for sha, content in contents.items():
                 (Path(folder) / sha).write_bytes(content)
             base: dict[str, Path | None] = {name: Path(folder) / sha for name, sha in named.items()}
-            frameworks = [framework] + ([load_framework(_capability_file(tender.capability.framework))[0]]
-                                        if tender.capability else [])  # capability answers are not CSF bids
+            if capability is None and tender.capability:  # a version set before migration 0004
+                capability = load_framework(_capability_file(tender.capability.framework))[0]
+            frameworks = [framework] + ([capability] if capability else [])  # capability answers are not CSF bids
             return read_bids_for(list(named), frameworks, ReadOptions(formulas=tender.formulas), base=base)[0]
 
     def stored_outcome(self, evaluation_id: str) -> Outcome:
@@ -568,10 +578,11 @@ class Desk:
         with reading(self.store.engine) as connection:
             return _case_document(connection, _case_row(connection, case_id))
 
-    def set_case_tender(self, case_id: str, tender: tuple[str, bytes], reason: str | None = None) -> int:
-        """A new tender version, linked to the previous one; after opening only with a reason (recorded,
-        and listed under `changes_after_opening`), and the case must then be evaluated again. Returns the
-        version's number."""
+    def set_case_tender(self, case_id: str, tender: tuple[str, bytes], reason: str | None = None,
+                        letter_template: bytes | None = None) -> int:
+        """A new tender version (with its own letter template when it names one), linked to the previous
+        one; after opening only with a reason (recorded, and listed under `changes_after_opening`), and the
+        case must then be evaluated again. Returns the version's number."""
         self._require("manage tender cases")
         name, content = Path(tender[0]).name, tender[1]
         reason = (reason or "").strip() or None
@@ -585,7 +596,7 @@ class Desk:
                                                      f"reason, which is recorded and flagged")
             framework = parse_document(records.file_content(connection, row.framework_sha256), Framework,
                                        row.framework_name)
-            tender_model = _case_tender(framework, content, name)
+            tender_model, tender_files = _case_tender(framework, content, name, letter_template)
             previous = records.case_parts(connection, "tenders", case_id)[-1]
             sha = _sha256_bytes(content)
             if sha == previous.sha256:
@@ -593,14 +604,15 @@ class Desk:
             at = self.clock()
             records.put_version(connection, "tender", tender_model.name or name, content, previous.sha256,
                                 self.user.name, at)
+            stored = _put_tender_files(connection, tender_files)
             number = records.add_case_part(connection, "tenders", case_id, sha256=sha, name=name,
                                            previous=previous.sha256, reason=reason, after_opening=int(opened),
-                                           created_by=self.user.name, created_at=at)
+                                           created_by=self.user.name, created_at=at, **stored)
             if row.state == "evaluated":
                 records.update_case(connection, case_id, state="opened")
             audit.append(connection, at, self.user.name, "tender version", {
                 "case": case_id, "version": number, "file": name, "sha256": sha, "previous": previous.sha256,
-                "after_opening": opened, **({"reason": reason} if reason else {})})
+                "after_opening": opened, **stored, **({"reason": reason} if reason else {})})
         return number
 
     def add_case_bids(self, case_id: str, bid_files: list[tuple[str, bytes]]) -> list[tuple[str, str]]:
@@ -672,10 +684,11 @@ class Desk:
 
     def evaluate_case(self, case_id: str, formats: tuple[str, ...] = SUPPORTED_FORMATS, out: str | None = None,
                       worker: RenderWorker | None = None) -> tuple[Outcome, str]:
-        """Evaluate an opened case: its current bids under its framework and current tender version, with a
-        letter for every bidder, at this desk's clock time, stored and reproducible like any evaluation
-        (`evaluate`), and linked to the case. Files are named framework/<name>, tender/<name> and
-        bids/<name> (bids/<sha256, 12 digits>-<name> when two bids share a name), never by a server path."""
+        """Evaluate an opened case: its current bids under its framework and current tender version (with the
+        files stored with it), with a draft letter for every bidder, at this desk's clock time, stored and
+        reproducible like any evaluation (`evaluate`), and linked to the case. Files are named framework/<name>,
+        tender/<name> and bids/<name> (bids/<sha256, 12 digits>-<name> when two bids share a name), never by a
+        server path."""
         self._require("evaluate")
         try:
             with reading(self.store.engine) as connection:
@@ -691,7 +704,7 @@ class Desk:
                 bids = [bid for bid in records.case_parts(connection, "bids", case_id) if bid.withdrawn_at is None]
                 bid_named = _case_bid_names(bids)
                 named = {f"framework/{row.framework_name}": row.framework_sha256,
-                         f"tender/{tender.name}": tender.sha256, **bid_named}
+                         f"tender/{tender.name}": tender.sha256, **_tender_file_names(tender), **bid_named}
                 bid_names = list(bid_named)
                 contents = {sha: records.file_content(connection, sha) for sha in set(named.values())}
         except ConfigurationError as error:
@@ -705,7 +718,7 @@ class Desk:
             base: dict[str, Path | None] = {name: Path(folder) / sha for name, sha in named.items()}
             base[SCHEMES_NAME] = SCHEMES_FILE
             capability = parse_document(contents[tender.sha256], Tender, tender.name).capability
-            if capability is not None:
+            if capability is not None and tender.capability_sha256 is None:  # a version set before migration 0004
                 base[capability.framework] = _capability_file(capability.framework)
             request = Request(framework=f"framework/{row.framework_name}", tender=f"tender/{tender.name}",
                               inputs=tuple(bid_names), formats=formats, letters=True, evaluated_at=self.clock(),
@@ -749,42 +762,69 @@ class Desk:
                 "rank_1": results["summary"]["rank_1"]})
         return latest.evaluation_id
 
-    def issue_letters(self, case_id: str, out: Path) -> tuple[dict[str, bytes], str]:
-        """Write the approved evaluation's letters to `out` and record their issue, with the end of the standstill
-        period: the approval date plus the tender's `standstill_days`. Issued again (copies), the letters and
-        the standstill end stay as first issued. Returns (letters by name, standstill end YYYY-MM-DD)."""
+    def issue_letters(self, case_id: str, out: Path | None = None) -> tuple[dict[str, bytes], str]:
+        """Issue the approved evaluation's letters: rendered now (`_letters_as_issued`), dated today, with the
+        end of the standstill period they print (the issue date + the tender's `standstill_days`: the period
+        runs from the day after they are sent) recorded; stored with the case, then written to `out` if given. Issued
+        again: copies of the stored letters, with the first issue's dates. Returns (letters by name,
+        standstill end YYYY-MM-DD)."""
         self._require("issue letters")
         with reading(self.store.engine) as connection:
             row = _case_row(connection, case_id)
-            letters = {} if row.approved_evaluation is None else {
-                name: records.file_content(connection, sha) for name, sha in
-                records.evaluation_file_hashes(connection, row.approved_evaluation, "output").items()
-                if name.startswith(f"{LETTERS}/")}
+            stored = {name: records.file_content(connection, sha)
+                      for name, sha in records.case_letter_hashes(connection, case_id).items()}
         if row.state not in ("award decided", "letters issued"):
             self._log("case refused", {"case": case_id, "action": "issue letters",
                                        "reason": "the award is not approved yet"})
             raise _refusal(case_id, f"the case is {row.state}: the award is not approved yet (case approve)")
-        if not letters:
-            raise ReportError(f"evaluation {row.approved_evaluation} has no letters stored (their rendering failed): "
-                              f"python -m evaluator audit verify, then evaluate the case again")
-        write_files(Path(out), {name.removeprefix(f"{LETTERS}/"): content for name, content in letters.items()},
-                    what="the letters")
+        at = row.letters_at or self.clock()
+        letters, days = (stored, row.standstill_days) if stored else \
+            self._letters_as_issued(row.approved_evaluation, at)
+        end = standstill_end(at, days)
         with self._case_change(case_id, "issue letters") as (connection, row):
-            at, again = self.clock(), row.state == "letters issued"
-            if again:
-                days, end = row.standstill_days, row.standstill_end
-            else:
-                evaluation = next(e for e in records.case_parts(connection, "evaluations", case_id)
-                                  if e.evaluation_id == row.approved_evaluation)
-                tender = parse_document(records.file_content(connection, evaluation.tender_sha256), Tender, "tender")
-                days = tender.standstill_days
-                end = (dt.date.fromisoformat(row.approved_at[:10]) + dt.timedelta(days=days)).isoformat()
+            again = row.state == "letters issued"
+            if again != bool(stored):
+                raise _refusal(case_id, f"the letters issued at {row.letters_at} are not in the store (issued "
+                                        f"meanwhile: issue them again for copies; or issued before the store kept "
+                                        f"them: the approved evaluation's outputs hold them)")
+            if not again:
+                records.put_case_letters(connection, case_id, letters)
                 records.update_case(connection, case_id, state="letters issued", letters_at=at, standstill_days=days,
                                     standstill_end=end)
-            audit.append(connection, at, self.user.name, "letters issued", {
-                "case": case_id, "evaluation": row.approved_evaluation, "letters": _hashes(letters),
+            audit.append(connection, self.clock(), self.user.name, "letters issued", {
+                "case": case_id, "evaluation": row.approved_evaluation, "letters": _hashes(letters), "issued_at": at,
                 "standstill_days": days, "standstill_end": end, **({"copy": True} if again else {})})
+        if out is not None:
+            write_files(Path(out), {name.removeprefix(f"{LETTERS}/"): content for name, content in letters.items()},
+                        what="the letters")
         return letters, end
+
+    def issued_letters(self, case_id: str) -> dict[str, bytes]:
+        """The letters as issued (stored with the case), by name; empty before they are issued."""
+        self._require("read tender cases")
+        with reading(self.store.engine) as connection:
+            _case_row(connection, case_id)
+            return {name: records.file_content(connection, sha)
+                    for name, sha in records.case_letter_hashes(connection, case_id).items()}
+
+    def _letters_as_issued(self, evaluation_id: str, issued_at: str) -> tuple[dict[str, bytes], int]:
+        """The letters of a stored evaluation as issued at `issued_at`, and the standstill days they state:
+        the evaluation read again from its stored inputs (the case's tender and its own letter template among
+        them), its results checked against the stored results.json, rendered with the issue date; the same
+        store and time give the same bytes."""
+        with self._stored_inputs(evaluation_id) as (request, stored):
+            outcome = evaluate_request(dataclasses.replace(request, formats=("json",), letters=True), stored)
+        with reading(self.store.engine) as connection:
+            recorded = self._row(connection, evaluation_id).results_sha256
+        if recorded and outcome.results_sha256 != recorded:
+            raise ReportError(f"evaluation {evaluation_id} read again does not give its stored results.json: "
+                              f"python -m evaluator reproduce {evaluation_id}")
+        worker = RenderWorker()
+        try:
+            letters = issued_letters(outcome, request, worker, issued_at)
+        finally:
+            worker.close()
+        return letters, outcome.evaluation.settings.tender.standstill_days
 
     def export_case(self, case_id: str) -> bytes:
         """The evaluation dossier (a zip): every submitted file (named <sha256>-<original name>), the
@@ -800,6 +840,13 @@ class Desk:
             for tender in records.case_parts(connection, "tenders", case_id):
                 members[f"tender/{tender.number:03d}-{tender.sha256}-{_safe_name(tender.name)}"] = \
                     records.file_content(connection, tender.sha256)
+                for part, entry in _tender_files_entry(tender).items():
+                    if entry is not None:
+                        members[f"tender/{tender.number:03d}-{part.replace('_', '-')}-{entry['sha256']}-"
+                                f"{_safe_name(entry['file'])}"] = records.file_content(connection, entry["sha256"])
+            for name, sha in records.case_letter_hashes(connection, case_id).items():
+                members[f"letters/{_safe_name(name.removeprefix(f'{LETTERS}/'))}"] = \
+                    records.file_content(connection, sha)
             for bid in records.case_parts(connection, "bids", case_id):
                 members[f"submissions/{bid.sha256}-{_safe_name(bid.name)}"] = records.file_content(connection,
                                                                                                    bid.sha256)
@@ -820,8 +867,10 @@ class Desk:
             f"Evaluation dossier of tender case {case_id}.\n\nTo check that no file was changed, unzip this "
             f"archive and run, in the folder it made:\n\n    sha256sum -c MANIFEST.sha256\n\nEvery line must end in "
             f"OK. submissions/ holds every bid file as received (<sha256>-<original name>; case.json says which "
-            f"were withdrawn), framework/ and tender/ the settings (tender versions numbered in order), "
-            f"evaluations/<id>/ each evaluation's request, input and output hashes and its outputs.\n").encode()
+            f"were withdrawn), framework/ and tender/ the settings (tender versions numbered in order, each with "
+            f"its own letter template and capability framework when it has them), letters/ the letters as issued, "
+            f"evaluations/<id>/ each evaluation's request, input and output hashes and its outputs (letters there "
+            f"are drafts).\n").encode()
         members["MANIFEST.sha256"] = "".join(f"{_sha256_bytes(content)}  {name}\n"
                                              for name, content in sorted(members.items())).encode()
         stamp = dt.datetime.fromisoformat(self.clock().replace("Z", "+00:00"))
@@ -887,14 +936,56 @@ def _case_evaluation(connection, link):
     return row
 
 
-def _case_tender(framework: Framework, content: bytes, name: str) -> Tender:
-    """A tender file for a case, checked against the case's framework as an evaluation would check it."""
+def _case_tender(framework: Framework, content: bytes, name: str,
+                 letter_template: bytes | None) -> tuple[Tender, dict[str, tuple[str, bytes]]]:
+    """A tender file for a case, checked against the case's framework as an evaluation would check it, with
+    the files stored with this version (TENDER_FILES: the name the tender gives each, and its bytes): its own
+    letter template (given with it, checked now) and a combined tender's capability framework (the bundled
+    file it names, read now and frozen: evaluations never read it from disk again)."""
     tender = parse_document(content, Tender, name)
+    files: dict[str, tuple[str, bytes]] = {}
     if tender.capability is not None:
-        load_framework(_capability_file(tender.capability.framework))  # refused now if it cannot be used
+        capability = _capability_file(tender.capability.framework).read_bytes()
+        parse_document(capability, Framework, tender.capability.framework)  # refused now if it cannot be used
+        files["capability"] = (tender.capability.framework, capability)
+    if (tender.letter_template is None) != (letter_template is None):
+        raise ConfigurationError(name, f"the tender names the letter_template {tender.letter_template}, which was "
+                                       f"not given with it" if letter_template is None else
+                                 "a letter template was given, but the tender names no letter_template")
+    if tender.letter_template is not None and letter_template is not None:
+        checked_letter_template(letter_template_name(name, tender.letter_template), letter_template)
+        files["letter_template"] = (tender.letter_template, letter_template)
     resolve_settings(framework, tender, Overrides(), tender_where=name,
                      schemes=load_schemes() if tender.certifications else None)
-    return tender
+    return tender, files
+
+
+def _put_tender_files(connection, files: dict[str, tuple[str, bytes]]) -> dict[str, str]:
+    """A tender version's files stored; its case_tenders columns ({part}_name, {part}_sha256)."""
+    records.put_files(connection, {_sha256_bytes(content): content for _, content in files.values()})
+    return {column: value for part, (name, content) in files.items()
+            for column, value in ((f"{part}_name", name), (f"{part}_sha256", _sha256_bytes(content)))}
+
+
+def _tender_files_entry(row) -> dict:
+    """A tender version's stored files as `case show` lists them: {part: {"file", "sha256"} or None}."""
+    return {part: None if getattr(row, f"{part}_sha256") is None else
+            {"file": getattr(row, f"{part}_name"), "sha256": getattr(row, f"{part}_sha256")}
+            for part in TENDER_FILES}
+
+
+def _tender_file_names(row) -> dict[str, str]:
+    """A tender version's stored files by the names an evaluation reads them under -> SHA-256: the letter
+    template beside tender/<name>, the capability framework as the tender names it."""
+    names = {}
+    if row.letter_template_sha256:
+        names[letter_template_name(f"tender/{row.name}", row.letter_template_name)] = row.letter_template_sha256
+    if row.capability_sha256:
+        names[row.capability_name] = row.capability_sha256
+    return names
+
+
+TENDER_FILES = ("letter_template", "capability")  # stored with a case's tender version (migration 0004)
 
 
 def _capability_file(name: str) -> Path:
@@ -916,7 +1007,8 @@ def _case_bid_names(bids) -> dict[str, str]:
 def _case_document(connection, row) -> dict:
     case_id = row.id
     tenders = [{"version": t.number, "file": t.name, "sha256": t.sha256, "previous": t.previous,
-                "reason": t.reason, "after_opening": bool(t.after_opening), "by": t.created_by, "at": t.created_at}
+                "reason": t.reason, "after_opening": bool(t.after_opening), "by": t.created_by, "at": t.created_at,
+                **_tender_files_entry(t)}
                for t in records.case_parts(connection, "tenders", case_id)]
     bids = [{"number": b.number, "file": b.name, "sha256": b.sha256, "added_by": b.added_by, "added_at": b.added_at,
              "withdrawn_by": b.withdrawn_by, "withdrawn_at": b.withdrawn_at, "current": b.withdrawn_at is None}
@@ -941,7 +1033,8 @@ def _case_document(connection, row) -> dict:
                                                        "approved_by": row.approved_by, "approved_at": row.approved_at},
         "letters": None if row.letters_at is None else {"issued_at": row.letters_at,
                                                         "standstill_days": row.standstill_days,
-                                                        "standstill_end": row.standstill_end},
+                                                        "standstill_end": row.standstill_end,
+                                                        "files": records.case_letter_hashes(connection, case_id)},
         "history": history,
     }
 

@@ -209,17 +209,45 @@ def _letter_template(tender: Tender | None, tender_name: str, base: StoredInputs
     if tender is None or tender.letter_template is None:
         return None
     name = letter_template_name(tender_name, tender.letter_template)
-    path = located(name, base)
+    content = _read_letter_template(located(name, base), name)
+    source = checked_letter_template(name, content)
+    keep(name, hashlib.sha256(content).hexdigest(), content)
+    return source
+
+
+def letter_template_beside(tender_path: str) -> bytes | None:
+    """The bytes of the letter template a tender file names, read beside it; None when the tender names
+    none (or cannot be read: whoever stores the tender refuses it, saying why)."""
+    try:
+        tender, _ = load_tender(tender_path)
+    except ConfigurationError:
+        return None
+    if tender.letter_template is None:
+        return None
+    name = letter_template_name(tender_path, tender.letter_template)
+    return _read_letter_template(Path(name), name)
+
+
+def _read_letter_template(path: Path, name: str) -> bytes:
     try:
         if not path.is_file():
             raise ConfigurationError(name, "the tender's letter_template is not a file")
         if path.stat().st_size > LETTER_TEMPLATE_LIMIT:
-            raise ConfigurationError(name, f"the tender's letter_template is larger than "
-                                           f"{LETTER_TEMPLATE_LIMIT // 1024} KiB")
-        content = path.read_bytes()
+            raise _too_large(name)
+        return path.read_bytes()
     except OSError as error:
         raise ConfigurationError(name, f"cannot read the tender's letter_template ({error.strerror or error})") \
             from None
+
+
+def _too_large(name: str) -> ConfigurationError:
+    return ConfigurationError(name, f"the tender's letter_template is larger than {LETTER_TEMPLATE_LIMIT // 1024} KiB")
+
+
+def checked_letter_template(name: str, content: bytes) -> str:
+    """A letter template's source: at most LETTER_TEMPLATE_LIMIT bytes of UTF-8 that compile in the sandbox."""
+    if len(content) > LETTER_TEMPLATE_LIMIT:
+        raise _too_large(name)
     try:
         source = content.decode("utf-8")
     except UnicodeDecodeError:
@@ -227,7 +255,6 @@ def _letter_template(tender: Tender | None, tender_name: str, base: StoredInputs
     problem = check_letter_template(source)
     if problem:
         raise ConfigurationError(name, problem)
-    keep(name, hashlib.sha256(content).hexdigest(), content)
     return source
 
 
@@ -254,20 +281,35 @@ def load_capability(tender: Tender | None, tender_where: str, base: StoredInputs
 
 def _pdfs(request: Request, worker: RenderWorker, evaluation: Evaluation, document: dict,
           results_sha256: str, analysis: dict | None, letter_template: str | None = None) -> dict[str, bytes]:
-    """Every PDF of the run, rendered together in one bounded child process."""
+    """Every PDF of the run, rendered together in one bounded child process; letters made here are drafts."""
+    info = _report_info(request, evaluation, results_sha256, analysis, letter_template)
+    htmls = {PDF_OUTPUTS[name][0]: PDF_OUTPUTS[name][1](document, evaluation, info)
+             for name in request.formats if name in PDF_OUTPUTS}
+    if request.letters:
+        htmls.update(_letter_names(letter_htmls(document, evaluation, info, letter_template)))
+    return dict(zip(htmls, worker.render(list(htmls.values())), strict=True))  # a ReportError: see render_pdfs
+
+
+def issued_letters(outcome: Outcome, request: Request, worker: RenderWorker, issued_at: str) -> dict[str, bytes]:
+    """The letters of an evaluation (`outcome`, read again from its stored inputs with the tender's own
+    template, `request` as stored) as issued at `issued_at`: dated then, the standstill end counted from
+    that date; the same inputs and time give the same bytes. Raises ReportError when they cannot be rendered."""
+    info = dataclasses.replace(_report_info(request, outcome.evaluation, outcome.results_sha256, outcome.analysis,
+                                            outcome.letter_template), issued_at=issued_at)
+    htmls = _letter_names(letter_htmls(outcome.document, outcome.evaluation, info, outcome.letter_template))
+    return dict(zip(htmls, worker.render(list(htmls.values())), strict=True))
+
+
+def _report_info(request: Request, evaluation: Evaluation, results_sha256: str, analysis: dict | None,
+                 letter_template: str | None) -> ReportInfo:
     tender = evaluation.settings.tender
-    info = ReportInfo(evaluated_at=request.evaluated_at, command=request.command(), results_sha256=results_sha256,
+    return ReportInfo(evaluated_at=request.evaluated_at, command=request.command(), results_sha256=results_sha256,
                       audit_head=request.audit_head, robustness=analysis,
                       software_version=__version__, inputs=_inputs(evaluation), framework_file=request.framework,
                       tender_file=request.tender, tender_changes=request.tender_changes,
                       letter_template=(letter_template_name(request.tender, tender.letter_template),
                                        hashlib.sha256(letter_template.encode()).hexdigest())
                       if request.tender and tender.letter_template and letter_template is not None else None)
-    htmls = {PDF_OUTPUTS[name][0]: PDF_OUTPUTS[name][1](document, evaluation, info)
-             for name in request.formats if name in PDF_OUTPUTS}
-    if request.letters:
-        htmls.update(_letter_names(letter_htmls(document, evaluation, info, letter_template)))
-    return dict(zip(htmls, worker.render(list(htmls.values())), strict=True))  # a ReportError: see render_pdfs
 
 
 def _inputs(evaluation: Evaluation) -> tuple[tuple[str, str, int], ...]:

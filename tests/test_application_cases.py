@@ -22,8 +22,8 @@ from evaluator.model.tender import Tender
 from conftest import CSF_PATH, ROOT, SAMPLES
 
 POSTGRES = os.environ.get("EVALUATOR_TEST_POSTGRES_URL")
-TABLES = ("case_evaluations", "case_bids", "case_tenders", "cases", "audit_checkpoints", "audit_log", "users",
-          "evaluation_files", "evaluations", "versions", "files", "alembic_version")
+TABLES = ("case_letters", "case_evaluations", "case_bids", "case_tenders", "cases", "audit_checkpoints", "audit_log",
+          "users", "evaluation_files", "evaluations", "versions", "files", "alembic_version")
 BIDS = SAMPLES / "bids"
 TENDER = SAMPLES / "tender.yaml"
 
@@ -136,13 +136,13 @@ def test_the_whole_lifecycle_through_the_cli(backend, capsys, tmp_path):
     assert status == 0 and "approved by bob" in out
     refused(capsys, "approve", case_id, "--as", "bob", says="approved already")
 
-    # letters issued, with the standstill end: the approval date + the tender's standstill_days (12)
+    # letters issued, with the standstill end: the issue date + the tender's standstill_days (12)
     status, out, _ = cli(capsys, "letters", case_id, "--out", tmp_path / "letters", "--as", "bob")
     case = shown(capsys, case_id)
-    approved = case["award"]["approved_at"][:10]
+    issued = case["letters"]["issued_at"][:10]
     assert status == 0 and case["state"] == "letters issued"
     assert case["letters"]["standstill_days"] == 12 and case["letters"]["standstill_end"] in out
-    assert case["letters"]["standstill_end"] == (dt.date.fromisoformat(approved) + dt.timedelta(days=12)).isoformat()
+    assert case["letters"]["standstill_end"] == (dt.date.fromisoformat(issued) + dt.timedelta(days=12)).isoformat()
     assert sorted(path.name for path in (tmp_path / "letters").iterdir()) == ["B-001.pdf", "B-002.pdf"]
 
     # the history: who, when, what and any reason, for every step
@@ -262,23 +262,53 @@ def test_four_eyes_the_award_needs_an_officer_who_did_not_run_the_evaluation():
     assert all(recorded == reproduced for _, recorded, reproduced in bob.reproduce(evaluation_id))
 
 
-def test_the_standstill_end_is_the_approval_date_plus_the_tenders_days(tmp_path):
+def test_the_letters_are_rendered_when_issued_and_count_the_standstill_from_that_date(tmp_path):
+    """Evaluated and approved on 2026-11-26, issued on 2026-11-30: the letters are dated 2026-11-30 and the
+    14-day standstill runs from the day after, to 2026-12-14, the date recorded; copies keep those dates; the
+    letters come from the store and render again byte for byte from the stored inputs and the issue time."""
     tender = Tender.model_validate({**yaml.safe_load(TENDER.read_text(encoding="utf-8")), "standstill_days": 14})
     assert Tender.model_validate(yaml.safe_load(TENDER.read_text(encoding="utf-8"))).standstill_days == 10
     with pytest.raises(ValueError, match="standstill_days"):
         Tender.model_validate({"standstill_days": -1})
     alice, carol = desk("alice", "officer"), desk("carol", "officer")
     case_id = opened_case(alice, tender.to_yaml().encode())
-    alice.evaluate_case(case_id, ("json",))
+    outcome, evaluation_id = alice.evaluate_case(case_id, ("json",))
     carol.approve_award(case_id)
-    letters, end = carol.issue_letters(case_id, tmp_path / "letters")
-    assert end == "2026-12-10" and sorted(letters) == ["letters/B-001.pdf", "letters/B-002.pdf"]
-    again, end_again = carol.issue_letters(case_id, tmp_path / "copies")  # copies: the standstill stays
+    issuer = Desk(Store(), User("carol", frozenset({"officer"})), lambda: ISSUED_AT)
+    letters, end = issuer.issue_letters(case_id, tmp_path / "letters")
+    assert end == "2026-12-14" and sorted(letters) == ["letters/B-001.pdf", "letters/B-002.pdf"]
+    assert {name: (tmp_path / name).read_bytes() for name in letters} == letters
+    shutil.rmtree(tmp_path / "letters")  # the copies come from the store, not from a disk
+    later = Desk(Store(), User("carol", frozenset({"officer"})), lambda: "2026-12-02T10:00:00Z")
+    again, end_again = later.issue_letters(case_id, tmp_path / "copies")
     assert (again, end_again) == (letters, end)
+    assert carol.issued_letters(case_id) == letters  # what the app offers for download
     case = carol.case(case_id)
-    assert case["letters"] == {"issued_at": clock(), "standstill_days": 14, "standstill_end": "2026-12-10"}
-    assert [entry["detail"].get("copy", False) for entry in case["history"] if entry["what"] == "letters issued"] == \
-        [False, True]
+    hashes = {name: hashlib.sha256(content).hexdigest() for name, content in letters.items()}
+    assert case["letters"] == {"issued_at": ISSUED_AT, "standstill_days": 14, "standstill_end": "2026-12-14",
+                               "files": hashes}
+    issued = [entry["detail"] for entry in case["history"] if entry["what"] == "letters issued"]
+    assert [(d.get("copy", False), d["issued_at"], d["standstill_end"]) for d in issued] == \
+        [(False, ISSUED_AT, "2026-12-14"), (True, ISSUED_AT, "2026-12-14")]
+    assert carol._letters_as_issued(evaluation_id, ISSUED_AT) == (letters, 14)  # reproducible
+    if shutil.which("pdftotext"):
+        text = pdf_words(letters["letters/B-002.pdf"], tmp_path)
+        assert "Date of this letter: 2026-11-30" in text and "Draft" not in text
+        assert "has ended, on 2026-12-14 (the period runs from the day after the date of this letter, 2026-11-30)" \
+            in text and "at the earliest" not in text
+        draft = pdf_words(outcome.files["letters/B-002.pdf"], tmp_path)  # made with the evaluation
+        assert "Draft: not issued" in draft and "at the earliest on 2026-12-10" in draft
+    assert main(["audit", "verify"]) == 0
+
+
+ISSUED_AT = "2026-11-30T08:15:00Z"
+
+
+def pdf_words(pdf: bytes, folder: Path) -> str:
+    path = folder / "words.pdf"
+    path.write_bytes(pdf)
+    return " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
 
 
 def test_the_dossier_holds_every_file_and_a_manifest_sha256sum_checks(tmp_path):
@@ -307,6 +337,9 @@ def test_the_dossier_holds_every_file_and_a_manifest_sha256sum_checks(tmp_path):
     assert {f"evaluations/{evaluation_id}/{name}" for name in ("request.json", "inputs.json", "outputs.json",
                                                                "outputs/results.json", "outputs/letters/B-001.pdf")} \
         <= names
+    issued = carol.case(case_id)["letters"]["files"]  # the letters as issued, besides the evaluation's drafts
+    assert {(folder / "letters" / name.removeprefix("letters/")).read_bytes() for name in issued} == \
+        {stored_file(carol, sha) for sha in issued.values()}
     case = json.loads((folder / "case.json").read_text())
     assert case["state"] == "letters issued" and [b["current"] for b in case["bids"]] == [True, True, False]
     assert json.loads((folder / "history.json").read_text()) == case["history"]
@@ -323,6 +356,13 @@ def test_the_dossier_holds_every_file_and_a_manifest_sha256sum_checks(tmp_path):
 
     with pytest.raises(ConfigurationError, match="no such case"):
         carol.export_case("C1999-0001")
+
+
+def stored_file(officer: Desk, sha: str) -> bytes:
+    from evaluator.store import records
+    from evaluator.store.database import reading
+    with reading(officer.store.engine) as connection:
+        return records.file_content(connection, sha)
 
 
 def _written(path: Path, content: bytes) -> Path:
@@ -402,3 +442,85 @@ def test_a_combined_tender_case_records_its_capability_framework_and_reproduces(
     assert outcome.inputs["frameworks/apc-product-2026.yaml"] == hashlib.sha256(product.read_bytes()).hexdigest()
     assert len(outcome.document["bids"]) == 8 and "capability" in outcome.document
     assert all(recorded == again for _, recorded, again in auditor.reproduce(evaluation_id))
+
+
+LETTER = ('{% import "_macros.html.j2" as m with context %}<html><body><p>Dear {{ bid.vendor | vendor }}, from the '
+          '{{ version }} template: standstill until {{ letter.standstill_end }}</p></body></html>')
+
+
+def test_a_tenders_own_letter_template_is_stored_with_the_case_and_used_from_the_store(capsys, tmp_path):
+    """`case new` reads the template the tender names beside it, checks and stores it with the version; the
+    evaluation and the letters use the stored bytes, whatever happens to the file later."""
+    folder = tmp_path / "tender"
+    tender = changed_tender(_made(folder), letter_template="letter.html.j2")
+    template = folder / "letter.html.j2"
+    template.write_text("<p>\n{% if %}</p>")
+    refused(capsys, "new", "--framework", CSF_PATH, "--tender", tender, says="error at line 2")
+    template.write_text(LETTER.replace("{{ version }}", "first"))
+    case_id = new_case(capsys, tender)
+    template.write_text(LETTER.replace("{{ version }}", "changed on disk"))
+    version = shown(capsys, case_id)["tender_versions"][0]
+    sha = hashlib.sha256(LETTER.replace("{{ version }}", "first").encode()).hexdigest()
+    assert version["letter_template"] == {"file": "letter.html.j2", "sha256": sha} and version["capability"] is None
+    assert f"with letter template letter.html.j2 {sha[:12]}" in cli(capsys, "show", case_id)[1]
+    template.unlink()
+    with pytest.raises(ConfigurationError, match="not given with it"):
+        Desk(Store(), User.local()).create_case((CSF_PATH.name, CSF_PATH.read_bytes()), (tender.name,
+                                                                                          tender.read_bytes()))
+    assert cli(capsys, "add-bids", case_id, BIDS / "b-001.xlsx", BIDS / "b-002.xlsx")[0] == 0
+    assert cli(capsys, "open", case_id)[0] == 0
+    status, out, err = cli(capsys, "evaluate", case_id, "--out", tmp_path / "out", "--formats", "json")
+    assert status == 0, err
+    evaluation_id = shown(capsys, case_id)["evaluations"][0]["id"]
+    assert load_inputs_of(evaluation_id)["tender/letter.html.j2"] == sha
+    add_user("bob", "officer")
+    assert cli(capsys, "approve", case_id, "--as", "bob")[0] == 0
+    assert cli(capsys, "letters", case_id, "--out", tmp_path / "letters", "--as", "bob")[0] == 0
+    if shutil.which("pdftotext"):
+        text = pdf_words((tmp_path / "letters" / "B-002.pdf").read_bytes(), tmp_path)
+        assert "from the first template: standstill until" in text and "Draft" not in text
+        assert "from the first template" in pdf_words((tmp_path / "out" / "letters" / "B-002.pdf").read_bytes(),
+                                                      tmp_path)
+    assert cli(capsys, "export", case_id, "--out", tmp_path / "dossier.zip")[0] == 0
+    folder = unzipped(tmp_path / "dossier.zip", tmp_path / "check") / case_id
+    assert (folder / "tender" / f"001-letter-template-{sha}-letter.html.j2").read_text() == \
+        LETTER.replace("{{ version }}", "first")
+    assert sha256sum_check(folder).returncode == 0
+    status, _, err = cli(capsys, "set-tender", case_id, changed_tender(tmp_path, "t2.yaml", letter_template="x.j2"))
+    assert status == 2 and "letter_template is not a file" in err
+
+
+def _made(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def load_inputs_of(evaluation_id: str) -> dict[str, str]:
+    return Desk(Store(), User.local()).files_of(evaluation_id)["input"]
+
+
+def test_a_combined_tenders_capability_framework_is_frozen_with_the_case(tmp_path, monkeypatch):
+    """Stored with the tender version when the case is made: evaluations (and the case's bid list) read the
+    stored bytes, never the bundled file again; the dossier holds it."""
+    import evaluator.application as application
+    officer, approver = desk("alice", "officer"), desk("carol", "officer")
+    product = ROOT / "frameworks" / "apc-product-2026.yaml"
+    case_id = officer.create_case((CSF_PATH.name, CSF_PATH.read_bytes()),
+                                  ("tender-combined.yaml", (SAMPLES / "tender-combined.yaml").read_bytes()))
+    monkeypatch.setattr(application, "REPOSITORY", tmp_path / "no-frameworks-here")  # the bundled file is gone
+    sha = hashlib.sha256(product.read_bytes()).hexdigest()
+    assert officer.case(case_id)["tender_versions"][0]["capability"] == \
+        {"file": "frameworks/apc-product-2026.yaml", "sha256": sha}
+    officer.add_case_bids(case_id, [(path.name, path.read_bytes()) for path in
+                                    [*sorted(BIDS.iterdir()), SAMPLES / "product" / "capability-wide.csv"]])
+    assert len(officer.case_bids(case_id).bids) == len(list(BIDS.iterdir())) + 2  # not the capability answers
+    officer.open_case(case_id)
+    outcome, evaluation_id = officer.evaluate_case(case_id, ("json",))
+    assert outcome.inputs["frameworks/apc-product-2026.yaml"] == sha and "capability" in outcome.document
+    approver.approve_award(case_id)
+    approver.issue_letters(case_id, tmp_path / "letters")
+    folder = unzipped(_written(tmp_path / "dossier.zip", approver.export_case(case_id)), tmp_path / "check") / case_id
+    assert (folder / "tender" / f"001-capability-{sha}-frameworks_apc-product-2026.yaml").read_bytes() == \
+        product.read_bytes()
+    history = officer.case(case_id)["history"]
+    assert history[0]["detail"]["tender"]["capability_sha256"] == sha

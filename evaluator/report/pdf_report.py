@@ -30,6 +30,9 @@ LISTED = 25  # bid ids named in one sentence of the report; the rest are counted
 GATE_ONE_PAGE = 40  # gate matrix rows kept together on one page; a longer matrix breaks, its header repeated
 COMPACT_CHARACTERS = 132  # a compact table line at 6.4 pt of DejaVu Sans Mono fills the A4 text width
 COMPACT_POINTS = 6.4
+DRAFT_MARK = ('<p class="draft-mark" style="border:2px solid #b00020;color:#b00020;padding:4pt;font-weight:bold">'
+              "Draft: not issued. Made with the evaluation, before the award is approved; the letters issued "
+              "(case letters) state the date of issue and the end of the standstill period.</p>")
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class ReportInfo:
     robustness: dict | None = None  # the robustness analysis shown in the report's section
     tender_changes: tuple[dict, ...] = ()  # a case's tender changes after opening (reason, by, at): flagged
     letter_template: tuple[str, str] | None = None  # the tender's own letter template: (file, sha256)
-    award_approved: bool = False  # the letters give the standstill end "at the earliest" until it is
+    issued_at: str = ""  # when a case's letters were issued (ISO 8601, UTC); a letter without it is a draft
 
 
 def vendor_text(value, limit: str = "name") -> Markup:
@@ -110,32 +113,49 @@ def letter_htmls(document: dict, evaluation: Evaluation, info: ReportInfo,
                  template_source: str | None = None) -> list[tuple[dict, str]]:
     """One letter for every bid, invalid ones included, as (the document's bid entry, HTML): from the bundled
     templates/letter.html.j2, or from the tender's own template (`template_source`), rendered in the sandbox.
-    Besides the report's context a letter has `letter`: the standstill period (its end counted from the
-    evaluation time passed in, never a clock), the contact and the signatory of the tender."""
+    Besides the report's context a letter has `letter`: its issue date and the standstill period (see
+    `letter_dates`), the contact and the signatory of the tender. A letter not issued (`info.issued_at` "":
+    made with an evaluation) is marked as a draft at its top, whichever template made it."""
     tender = evaluation.settings.tender
     context = {**_context(document, evaluation, info, capping=True), "letter": {
-        "standstill_days": tender.standstill_days,
-        "standstill_end": standstill_end(info.evaluated_at, tender.standstill_days),
-        "at_the_earliest": not info.award_approved,
+        **letter_dates(info, tender.standstill_days),
         "contact": tender.contact.model_dump() if tender.contact else None,
         "signatory": tender.signatory.model_dump() if tender.signatory else None,
     }}
     if template_source is None:
         template = environment().get_template("letter.html.j2")
-        return [(bid, template.render(**context, bid=bid)) for bid in context["bids"]]
+        return [(bid, _draft_marked(template.render(**context, bid=bid), info)) for bid in context["bids"]]
     try:
         template = letter_environment().from_string(template_source)
-        return [(bid, template.render(**context, bid=bid)) for bid in context["bids"]]
+        return [(bid, _draft_marked(template.render(**context, bid=bid), info)) for bid in context["bids"]]
     except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as error:  # SecurityError (the
         # sandbox), an undefined name, a filter or an operation that failed on the values it was given
         raise ReportError(f"the tender's letter template could not be rendered ({type(error).__name__}: "
                           f"{str(error)[:200]})") from None
 
 
-def standstill_end(evaluated_at: str, days: int) -> str:
-    """The date `days` after the evaluation date (YYYY-MM-DD), or "" when the time is not a date."""
+def letter_dates(info: ReportInfo, days: int) -> dict:
+    """An issued letter is dated the day it is issued and its standstill period runs from the day after (the
+    EU remedies directive: from the day after the award decision is sent), so it ends `days` after the issue
+    date; a draft gives the end "at the earliest", counted from the evaluation date."""
+    issued_on = info.issued_at[:10]
+    return {"standstill_days": days, "issued_on": issued_on, "draft": not issued_on,
+            "standstill_end": standstill_end(issued_on or info.evaluated_at, days), "at_the_earliest": not issued_on}
+
+
+def _draft_marked(html: str, info: ReportInfo) -> str:
+    """A draft letter with DRAFT_MARK at the top of its body (or of the document, without a <body> tag)."""
+    if info.issued_at:
+        return html
+    body = re.search(r"<body\b[^>]*>", html, re.IGNORECASE)
+    at = body.end() if body else 0
+    return html[:at] + DRAFT_MARK + html[at:]
+
+
+def standstill_end(start: str, days: int) -> str:
+    """The date `days` after the date `start` begins with (YYYY-MM-DD), or "" when it is not a date."""
     try:
-        return (dt.date.fromisoformat(evaluated_at[:10]) + dt.timedelta(days=days)).isoformat()
+        return (dt.date.fromisoformat(start[:10]) + dt.timedelta(days=days)).isoformat()
     except ValueError:
         return ""
 

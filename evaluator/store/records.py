@@ -9,6 +9,7 @@ from evaluator.errors import StoreError
 from evaluator.store.schema import (
     case_bids,
     case_evaluations,
+    case_letters,
     case_tenders,
     cases,
     evaluation_files,
@@ -152,3 +153,20 @@ def add_case_part(connection: Connection, part: str, case_id: str, **values) -> 
 def withdraw_case_bid(connection: Connection, case_id: str, number: int, actor: str, at: str) -> None:
     connection.execute(case_bids.update().where((case_bids.c.case_id == case_id) & (case_bids.c.number == number))
                        .values(withdrawn_by=actor, withdrawn_at=at))
+
+
+def put_case_letters(connection: Connection, case_id: str, letters: dict[str, bytes]) -> dict[str, str]:
+    """The letters of a case as issued, by name; returns their SHA-256 by name."""
+    hashes = {name: hashlib.sha256(content).hexdigest() for name, content in letters.items()}
+    put_files(connection, {hashes[name]: content for name, content in letters.items()})
+    if hashes:
+        connection.execute(insert(case_letters), [{"case_id": case_id, "name": name, "sha256": sha}
+                                                  for name, sha in sorted(hashes.items())])
+    return hashes
+
+
+def case_letter_hashes(connection: Connection, case_id: str) -> dict[str, str]:
+    """The issued letters of a case: name -> SHA-256 ({} before they are issued)."""
+    rows = connection.execute(select(case_letters.c.name, case_letters.c.sha256)
+                              .where(case_letters.c.case_id == case_id).order_by(case_letters.c.name))
+    return {row.name: row.sha256 for row in rows}

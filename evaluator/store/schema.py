@@ -107,6 +107,10 @@ case_tenders = Table(  # each tender version of a case, linked to the previous o
     Column("after_opening", Integer, nullable=False),  # 1 when set after the case was opened
     Column("created_by", Text, nullable=False),
     Column("created_at", String(20), nullable=False),
+    Column("letter_template_name", Text),  # the tender's own letter template, as the tender names it
+    Column("letter_template_sha256", String(64)),
+    Column("capability_name", Text),  # a combined tender's capability framework, frozen with the version
+    Column("capability_sha256", String(64)),
     PrimaryKeyConstraint("case_id", "number"),
 )
 
@@ -132,4 +136,12 @@ case_evaluations = Table(  # the evaluations run for a case, in order
     Column("evaluated_by", Text, nullable=False),
     Column("evaluated_at", String(20), nullable=False),
     PrimaryKeyConstraint("case_id", "number"),
+)
+
+case_letters = Table(  # the letters as issued (rendered at issue time), by their names (letters/<bid_id>.pdf)
+    "case_letters", metadata,
+    Column("case_id", String(32), ForeignKey("cases.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("sha256", String(64), ForeignKey("files.sha256"), nullable=False),
+    PrimaryKeyConstraint("case_id", "name"),
 )

@@ -17,16 +17,16 @@ from evaluator.application import (
 from evaluator.model.framework import WEIGHT_TOLERANCE, WEIGHT_TOTAL
 from evaluator.model.tender import Tender, resolve_settings
 from evaluator.ui.common import (
-    BLANK,
     SAMPLE_BIDS,
     SAMPLE_CAPABILITY,
     SAMPLE_CERTIFICATES,
+    SCORE_FORMAT,
     capability_framework_at,
     chart,
     framework_at,
+    grid,
     may_use,
     sample_tender,
-    score_text,
     state,
     text,
     workspace,
@@ -85,9 +85,11 @@ def page() -> None:
     st.header("The ranking, before and after")
     st.caption(f"{len(bids.bids)} bids evaluated twice in {elapsed:.0f} ms, from the answers already read.")
     comparison = _comparison(before, after)
-    changed = comparison["rank now"] != comparison["rank before"]
-    st.dataframe(comparison.style.apply(lambda row: ["background-color: #fff3c4" if changed[row.name] else ""] *
-                                        len(row), axis=1), hide_index=True, key="comparison")
+    changed = comparison["move"] != ""
+    grid(comparison.style.apply(lambda row: ["background-color: #fff3c4" if changed[row.name] else ""] * len(row),
+                                axis=1),
+         {"rank before": "%d", "rank now": "%d", "total before": SCORE_FORMAT, "total now": SCORE_FORMAT},
+         key="comparison")
     st.caption(f"{int(changed.sum())} bids change rank or status (highlighted).")
     _robustness(desk, after)
     _save(tender, edited)
@@ -142,17 +144,19 @@ def _samples(desk: Desk, tender, framework):
 
 
 def _comparison(before, after) -> pd.DataFrame:
-    """One row per bid: its rank (or status) before and now, ranked bids first in their new order."""
+    """One row per bid: its rank and total before and now (numbers, none when not ranked), its status now and
+    its move, ranked bids first in their new order."""
     rows = []
     for row, bid in enumerate(before.bids.bids):
         rank_before, rank_after = int(before.rank[row]) or None, int(after.rank[row]) or None
         rows.append(((rank_after is None, rank_after or 0, bid.bid_id or ""), {
-            "bid": text(bid.bid_id), "vendor": text(bid.vendor),
-            "rank before": str(rank_before or before.status[row]), "rank now": str(rank_after or after.status[row]),
-            "move": _move(rank_before, rank_after),
-            "total before": BLANK if rank_before is None else score_text(float(before.total[row])),
-            "total now": BLANK if rank_after is None else score_text(float(after.total[row]))}))
-    return pd.DataFrame([row for _, row in sorted(rows, key=lambda item: item[0])])
+            "bid": text(bid.bid_id), "vendor": text(bid.vendor), "rank before": rank_before, "rank now": rank_after,
+            "status now": str(after.status[row]), "move": _move(rank_before, rank_after),
+            "total before": None if rank_before is None else float(before.total[row]),
+            "total now": None if rank_after is None else float(after.total[row])}))
+    frame = pd.DataFrame([row for _, row in sorted(rows, key=lambda item: item[0])])
+    return frame.astype({"rank before": "Int64", "rank now": "Int64", "total before": "float64",
+                         "total now": "float64"})
 
 
 def _move(before: int | None, after: int | None) -> str:

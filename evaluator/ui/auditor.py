@@ -41,8 +41,8 @@ def page() -> None:
     if st.button("Reproduce this evaluation", type="primary", key="reproduce"):
         with st.spinner("Running the evaluation again from the stored inputs…"):
             rows = desk.reproduce(evaluation_id)
-        table = pd.DataFrame([{"output": name, "recorded": recorded, "reproduced": again,
-                               "identical": recorded == again} for name, recorded, again in rows])
+        table = pd.DataFrame([{"output": name, "identical": recorded == again, "recorded": recorded,
+                               "reproduced": again} for name, recorded, again in rows])  # the verdict before the hashes
         st.dataframe(table, hide_index=True, key="reproduced")
         if table["identical"].all():
             st.success(f"All {len(table)} outputs were reproduced byte for byte.")
@@ -81,5 +81,10 @@ def _case_history(desk) -> None:
     st.caption(f"{len(shown)} of {len(rows)} entries.")
     st.dataframe(pd.DataFrame(shown, columns=["seq", "when", "who", "what", "reason", "detail", "hash"]),
                  hide_index=True, key="case-history")
+    if shown:  # the grid cuts a long detail and the hash: one entry in full, the latest unless chosen
+        entries = {row["seq"]: row for row in shown}
+        seq = st.selectbox("Read an entry in full", list(reversed(entries)), key="audit-entry",
+                           format_func=lambda n: f"{n} · {entries[n]['when']} · {entries[n]['what']}")
+        st.json({**entries[seq], "detail": json.loads(entries[seq]["detail"])})
     st.download_button("Download the dossier (.zip)", lambda: desk.export_case(case_id), f"{case_id}.zip",
                        "application/zip", key="audit-dossier")

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from evaluator.application import PERMISSIONS, Desk, Store, data_root, default_store_url, read_framework, read_tender
+from evaluator.application import PERMISSIONS, Desk, Store, default_store_url, read_framework, read_tender
 from evaluator.model.framework import Framework
 from evaluator.model.tender import Tender
 from evaluator.ui.signin import current_user
@@ -44,10 +44,6 @@ def state():
     session.setdefault("outcome", None)  # the last evaluation's Outcome
     session.setdefault("evaluation_id", None)  # its id in the store
     return session
-
-
-def root() -> Path:
-    return data_root()
 
 
 @st.cache_resource
@@ -131,23 +127,47 @@ def award_banner(document: dict) -> str:
     return f"Recommended award{tied}: {named}"
 
 
-def ranking_frame(document: dict) -> pd.DataFrame:
-    """The ranking as shown: levels as codes, scores and totals to 4 decimals, prices with separators and
-    currency, "—" (or blank) where a bid has no value."""
+SCORE_FORMAT = f"%.{SCORE_DECIMALS}f"
+
+
+def grid(frame, numbers: dict[str, str], wide: tuple[str, ...] = (), **options) -> None:
+    """A sortable grid: numeric columns hold numbers, so they sort as numbers, shown with these printf formats
+    (column -> format); the `wide` text columns get the room to show a list in full; a missing value shows "—"."""
+    config = {column: st.column_config.NumberColumn(format=shown) for column, shown in numbers.items()} | \
+        {column: st.column_config.TextColumn(width="large") for column in wide}
+    st.dataframe(frame, hide_index=True, placeholder=BLANK, column_config=config, **options)
+
+
+def ranking_frame(document: dict) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The ranking as numbers (rank, scores, price, total), so its columns sort as numbers, and the format of
+    each: 4 decimals, prices with separators and their currency (a currency column if the bids' differ)."""
     codes = document["framework"]["level_codes"]
-    currency = (document["settings"].get("award") or {}).get("currency")
-    rows = [{"rank": "" if bid["rank"] is None else str(bid["rank"]), "bid": text(bid["bid_id"]),
-             "vendor": text(bid["vendor"]), "status": bid["status"],
-             "level": BLANK if bid["overall_level"] is None else codes[bid["overall_level"]],
-             "score %": score_text(bid["score"]),
-             **({"capability %": score_text((bid.get("capability") or {}).get("score"))}
-                if "capability" in document else {}),
-             "price": price_text(bid["price"], bid.get("currency") or currency), "total": score_text(bid["total"]),
-             "tie": ", ".join(bid["tie"]["tied_with"]) if bid["tie"] else "",
-             "why not ranked": "; ".join([r["message"] for r in bid["exclusion_reasons"]] +
-                                         [f"{e['location']}: {e['message']}" for e in bid["errors"]])}
-            for bid in document["bids"]]
-    return pd.DataFrame(rows)  # text throughout: a missing number would show as "None" in the grid
+    tender_currency = (document["settings"].get("award") or {}).get("currency")
+    currencies = [bid.get("currency") or tender_currency for bid in document["bids"]]
+    priced = {c for c, bid in zip(currencies, document["bids"], strict=True) if bid["price"] is not None}
+    shared = next(iter(priced)) if len(priced) == 1 else None  # else the currency is a column of its own
+    capability = "capability" in document
+    frame = pd.DataFrame([{"rank": bid["rank"], "bid": text(bid["bid_id"]), "vendor": text(bid["vendor"]),
+                           "status": bid["status"],
+                           "level": BLANK if bid["overall_level"] is None else codes[bid["overall_level"]],
+                           "score %": bid["score"],
+                           **({"capability %": (bid.get("capability") or {}).get("score")} if capability else {}),
+                           "price": bid["price"], **({} if len(priced) <= 1 else {"currency": text(currency)}),
+                           "total": bid["total"], "tie": ", ".join(bid["tie"]["tied_with"]) if bid["tie"] else ""}
+                          for bid, currency in zip(document["bids"], currencies, strict=True)])
+    scores = ["score %", *(["capability %"] if capability else []), "total"]
+    price = "%,.2f" + (f" {shared}" if shared else "")
+    return (frame.astype({"rank": "Int64", "price": "float64", **dict.fromkeys(scores, "float64")}),
+            {"rank": "%d", "price": price, **dict.fromkeys(scores, SCORE_FORMAT)})
+
+
+def why_not_ranked(document: dict) -> pd.DataFrame:
+    """Each bid not ranked, with every reason (exclusion or error) in full."""
+    return pd.DataFrame([{"bid": text(bid["bid_id"]), "vendor": text(bid["vendor"]), "status": bid["status"],
+                          "why not ranked": "; ".join([r["message"] for r in bid["exclusion_reasons"]] +
+                                                      [f"{e['location']}: {e['message']}" for e in bid["errors"]])}
+                         for bid in document["bids"] if bid["status"] != "ranked"],
+                        columns=["bid", "vendor", "status", "why not ranked"])
 
 
 REQUIRED_ROW = "required level"

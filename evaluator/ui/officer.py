@@ -22,17 +22,18 @@ from evaluator.ui.common import (
     SAMPLE_CAPABILITY,
     SAMPLE_CERTIFICATES,
     SAMPLE_TENDERS,
+    SCORE_FORMAT,
     award_banner,
     chart,
     framework_at,
     gate_frame,
     glossary,
+    grid,
     may_use,
     ranking_frame,
-    root,
-    score_text,
     state,
     text,
+    why_not_ranked,
     workspace,
 )
 
@@ -173,10 +174,13 @@ def _tender_section(session, desk: Desk, case: dict, framework, framework_sha: s
     st.header("2. Tender")
     version = case["tender"]
     form_for = (case["id"], version["sha256"])
+    drafts = session.setdefault("tender_drafts", {})  # unsaved form edits, by (case, version)
     if session.get("form_for") != form_for:  # another case or a new version: the form shows it as stored
         for key in FORM_KEYS:
             st.session_state.pop(key, None)
         session.form_for = form_for
+    for key, value in drafts.get(form_for, {}).items():  # Streamlit drops a widget's state on another page
+        st.session_state.setdefault(key, value)
     st.caption(f"Version {version['version']} ({version['file']}, sha256 {version['sha256'][:12]}…), by "
                f"{version['by']} at {version['at']}. Framework {case['framework']['file']}, fixed for the case.")
     settings = resolve_settings(framework, stored, schemes=certification_schemes())
@@ -186,6 +190,7 @@ def _tender_section(session, desk: Desk, case: dict, framework, framework_sha: s
                           lambda: desk.vendor_template(framework, framework_sha, settings), "bid-template.xlsx",
                           key="template")
     edited = _tender_form(framework, stored)
+    drafts[form_for] = {key: st.session_state[key] for key in FORM_KEYS if key in st.session_state}
     if edited is None:
         return
     if stored.certifications:
@@ -198,7 +203,7 @@ def _tender_section(session, desk: Desk, case: dict, framework, framework_sha: s
         return  # the form as stored (the comparison is made through the form, which normalises a few fields)
     locked = case["state"] in ("award decided", "letters issued")
     opened = case["state"] in ("opened", "evaluated")
-    st.warning("The form differs from the stored tender: save it as a new version, or it is not used"
+    st.warning("The form differs from the stored tender (unsaved): save it as a new version, or it is not used"
                + (" (the award is decided: the tender can no longer change)." if locked else "."))
     reason = st.text_input("Reason for the change (required after opening; recorded and flagged)", key="reason") \
         if opened else ""
@@ -446,7 +451,11 @@ def _results(desk: Desk, document: dict, outcome, latest: dict) -> None:
     if len(scale.levels) > 1:
         st.caption(glossary(scale.name, scale.description, [(level.code, level.name) for level in scale.levels]))
     st.subheader("Ranking")
-    st.dataframe(ranking_frame(document), hide_index=True, key="ranking")
+    grid(*ranking_frame(document), key="ranking")
+    reasons = why_not_ranked(document)
+    if len(reasons):
+        st.caption("Why the other bids are not ranked, in full:")
+        st.table(reasons, hide_index=True)
     st.subheader("Gate matrix")
     st.caption("The first row is the level each objective requires; a bid's level below it is marked ✗.")
     st.dataframe(gate_frame(document), key="gate")
@@ -479,11 +488,12 @@ def _award_section(desk: Desk, case: dict) -> None:
                    f"(evaluation {award['evaluation']}).")
         label = "Issue the letters again (copies)" if letters else "Issue letters"
         if st.button(label, key="issue-letters"):
-            _act(session, lambda: desk.issue_letters(case["id"], root() / "cases" / case["id"] / "letters"),
-                 "Letters issued.")
+            _act(session, lambda: desk.issue_letters(case["id"]), "Letters issued.")
     if letters:
         st.success(f"Letters issued at {letters['issued_at']}; the standstill period "
                    f"({letters['standstill_days']} days) ends on {letters['standstill_end']}.")
+        st.download_button("Download the issued letters (.zip)", lambda: _zip(desk.issued_letters(case["id"])),
+                           f"{case['id']}-letters.zip", "application/zip", key="issued-letters")
 
 def _validation_table(rows: list[dict]) -> None:
     """Each bid read, by file name: a static table, so every problem is shown in full and wrapped, and an
@@ -504,24 +514,23 @@ def _drill_down(outcome, desk: Desk) -> None:
     bid = document["bids"][position]
     if bid["status"] == "invalid":
         st.error("This file could not be evaluated.")
-        st.dataframe(pd.DataFrame(bid["errors"]), hide_index=True)
+        st.table(pd.DataFrame(bid["errors"]).map(text), hide_index=True)  # wrapped, in full
         return
     detail = desk.bid_detail(outcome, position)
     left, right = st.columns(2)
     chart(left, detail["profile_svg"], "Level per objective (bar); the black tick is the required level")
     chart(right, detail["contribution_svg"], "What each objective added to the score (blue) of its weight (grey)")
     codes = document["framework"]["level_codes"]
-    st.dataframe(pd.DataFrame([{"objective": oid, "level": BLANK if o["level"] is None else codes[o["level"]],
-                                "required": codes[o["required"]],
-                                "passed": "yes" if o["passed"] else "✗ no", "score": score_text(o["score"]),
-                                "weighted": score_text(o["weighted"]), "unanswered": ", ".join(o["unanswered"]),
-                                "capped by": ", ".join(o.get("capped_by") or [])}
-                               for oid, o in bid["objectives"].items()]),
-                 hide_index=True)
+    grid(pd.DataFrame([{"objective": oid, "level": BLANK if o["level"] is None else codes[o["level"]],
+                        "required": codes[o["required"]], "passed": "yes" if o["passed"] else "✗ no",
+                        "score": o["score"], "weighted": o["weighted"], "unanswered": ", ".join(o["unanswered"]),
+                        "capped by": ", ".join(o.get("capped_by") or [])}
+                       for oid, o in bid["objectives"].items()]).astype({"score": "float64", "weighted": "float64"}),
+         {"score": SCORE_FORMAT, "weighted": SCORE_FORMAT}, wide=("capped by",), key="objectives")
     if detail["capping"]:
         st.caption("The criteria that capped each objective's level, with the answer and the evidence given")
-        st.dataframe(pd.DataFrame([{**{key: text(value) for key, value in row.items()}, "level": codes[row["level"]]}
-                                   for row in detail["capping"]]), hide_index=True)
+        st.table(pd.DataFrame([{**{key: text(value) for key, value in row.items()}, "level": codes[row["level"]]}
+                               for row in detail["capping"]]), hide_index=True)  # wrapped: answers and evidence in full
     for reason in bid["exclusion_reasons"]:
         st.error(f"Excluded: {reason['message']}")
 

@@ -319,6 +319,29 @@ class TestLargeTender:
         assert "Other bids, one line each" in text(report, page)
 
 
+@needs_poppler
+def test_a_40_bid_gate_matrix_stays_on_one_page(tmp_path):
+    """40 bids in the gate matrix (41 read, the invalid one is not in it): the matrix, its header row of
+    minimums and the note under it are on one page, with every bid's row."""
+    folder = tmp_path / "forty"
+    folder.mkdir()
+    many_bids(folder / "bids.csv", 41)
+    out = tmp_path / "out"
+    subprocess.run([sys.executable, "-m", "evaluator", "evaluate", "--framework", str(CSF_PATH), "--tender",
+                    str(tender_with(tmp_path, "report:\n  full_sections: 40\n")), "--formats", "json,pdf",
+                    "--evaluated-at", EVALUATED_AT, "--out", str(out), str(folder / "bids.csv")],
+                   check=True, capture_output=True, cwd=ROOT, env={**os.environ, "EVALUATOR_DATA": str(tmp_path)})
+    gate = [bid["bid_id"] for bid in json.loads((out / "results.json").read_bytes())["bids"]
+            if bid["status"] != "invalid"]
+    assert len(gate) == 40
+    pages = text(out / "report.pdf").split("\f")
+    starts = [n for n, page in enumerate(pages) if re.search(r"^Gate matrix$", page, re.M) and "required" in page]
+    assert len(starts) == 1, "the gate matrix's heading and header row are on one page"
+    page = pages[starts[0]]
+    assert "✗ marks a failed minimum" in page
+    assert [bid_id for bid_id in gate if not re.search(rf"^{bid_id}$", page, re.M)] == []
+
+
 # -- the PDFs fail, the data outputs stand ---------------------------------------------------------------
 
 @pytest.mark.parametrize("limit, reason", [

@@ -68,8 +68,11 @@ def test_every_letter_names_the_recommended_bidder_standstill_contact_and_signat
         assert "at the earliest on <strong>2026-12-08</strong> (12 days after this evaluation" in letter
         assert "cloud-tender@digital.example.eu" in letter and "Wilhelmstrasse 1<br>" in letter
         assert "<strong>Dr. Anna Weber</strong><br>Head of Procurement" in letter
-    approved = flat(letter_htmls(outcome.document, outcome.evaluation, info(award_approved=True))[0][1])
-    assert "on <strong>2026-12-08</strong>" in approved and "at the earliest" not in approved
+    assert all("Draft: not issued" in letter for letter in letters.values())
+    issued = flat(letter_htmls(outcome.document, outcome.evaluation, info(issued_at="2026-11-30T08:00:00Z"))[0][1])
+    assert "on <strong>2026-12-12</strong> (the period runs from the day after the date of this letter, 2026-11-30)" \
+        in issued and "Date of this letter:</strong> 2026-11-30" in issued
+    assert "at the earliest" not in issued and "Draft" not in issued
 
 
 def test_without_contact_or_signatory_the_letter_names_the_authority(tmp_path):

@@ -25,8 +25,8 @@ from evaluator.store.schema import audit_log, evaluation_files, evaluations, fil
 from conftest import CSF_PATH, ROOT, SAMPLES
 
 POSTGRES = os.environ.get("EVALUATOR_TEST_POSTGRES_URL")
-TABLES = ("case_evaluations", "case_bids", "case_tenders", "cases", "audit_checkpoints", "audit_log", "users",
-          "evaluation_files", "evaluations", "versions", "files", "alembic_version")
+TABLES = ("case_letters", "case_evaluations", "case_bids", "case_tenders", "cases", "audit_checkpoints", "audit_log",
+          "users", "evaluation_files", "evaluations", "versions", "files", "alembic_version")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

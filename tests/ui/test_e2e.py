@@ -1,15 +1,20 @@
-"""End to end in a real browser: Debian's Chromium, driven by playwright, against `streamlit run app.py`.
+"""End to end in a real browser: Debian's Chromium, driven by playwright, against `streamlit run app.py`, with
+sign-in through a real OpenID provider (oidc-provider-mock) started by the test.
 
 Set SCREENSHOTS=docs to refresh the pictures of the three workspaces in docs/.
 """
 
+import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
+from secrets import token_hex
 
 import pytest
 
@@ -18,42 +23,112 @@ from conftest import ROOT, SAMPLES
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed (setup.sh --tests does)")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+OFFICERS = {"ana": ["officers", "analysts"], "ben": ["officers", "auditors"]}  # identity-provider groups
+ROLE_MAP = '{ officers = "officer", analysts = "analyst", auditors = "auditor" }'
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server(command: list[str], health: str, env: dict | None = None):
+    """A process serving on loopback, once `health` answers; stopped afterwards."""
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, **(env or {})})
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(health, timeout=1)  # noqa: S310 - http to our own server
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def streamlit(port: int, data: Path, *options: str):
+    return server([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                   "--server.address", "127.0.0.1", *options], f"http://127.0.0.1:{port}/_stcore/health",
+                  {"EVALUATOR_DATA": str(data)})
 
 
 @pytest.fixture
 def app_url(tmp_path):
-    with socket.socket() as probe:  # a free port on this machine
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                               "--server.address", "127.0.0.1"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, env={**os.environ, "EVALUATOR_DATA": str(tmp_path / "data")})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)  # noqa: S310 - http to our own server
-                break
-            except OSError:
-                time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    """The app in single-user local mode (the README's first command) on a store holding the sample case."""
+    subprocess.run([sys.executable, "-m", "evaluator", "case", "sample"], cwd=ROOT, check=True, capture_output=True,
+                   env={**os.environ, "EVALUATOR_DATA": str(tmp_path / "data")})
+    port = free_port()
+    with streamlit(port, tmp_path / "data"):
+        yield f"http://127.0.0.1:{port}"
 
 
-def test_a_case_from_three_uploads_to_the_report(app_url, tmp_path):
-    """Create a case, upload three bid files, withdraw one, open, evaluate, check the charts, download the
-    report, and find the case unchanged after a reload. The award's approval needs a second officer, which
-    the single-user local mode this test runs in does not have: the page says so (four-eyes), and the
-    approval itself is tested through two Desk users in tests/test_application_cases.py."""
+@pytest.fixture
+def signed_in_app(tmp_path):
+    """The app with sign-in through an OpenID provider started here, whose predefined users ana and ben are
+    both officers; ana is also an analyst, ben also an auditor."""
+    provider, port = free_port(), free_port()
+    issuer = f"http://127.0.0.1:{provider}"
+    users = [arg for name, groups in OFFICERS.items() for arg in
+             ("--user-claims", json.dumps({"sub": name, "email": f"{name}@buyer.example", "groups": groups}))]
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'[auth]\nredirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+                       f'cookie_secret = "{token_hex()}"\nclient_id = "evaluator"\nclient_secret = "{token_hex()}"\n'
+                       f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n\n'
+                       f'[evaluator]\nroles_claim = "groups"\nrole_map = {ROLE_MAP}\n')
+    with server([sys.executable, "-m", "oidc_provider_mock", "--port", str(provider), *users],
+                f"{issuer}/.well-known/openid-configuration"), \
+            streamlit(port, tmp_path / "data", "--secrets.files", str(secrets)):
+        yield f"http://127.0.0.1:{port}"
+
+
+def sign_in(page, url: str, name: str) -> None:
+    """Through the provider's sign-in page, as one of its predefined users."""
+    page.goto(url)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name=name, exact=True).click()
+    page.get_by_text(f"Signed in as {name}@buyer.example").wait_for(timeout=60_000)
+
+
+def sign_out(page, url: str) -> None:
+    """Signing out of the app ends the session at the provider too (its end-session page)."""
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="End session").click()
+    page.wait_for_url(f"{url}/**", timeout=60_000)
+    page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)
+
+
+def test_the_readme_first_command_opens_on_the_sample_case(app_url):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        page.goto(app_url)
+        page.get_by_text("Single-user local mode").wait_for(timeout=60_000)
+        page.get_by_text("C2026-0001 · Sample case").first.wait_for(timeout=60_000)
+        assert "case=C2026-0001" in page.url
+        expect(page.get_by_label("Tender name")).to_have_value(
+            "Sovereign cloud services for public administrations (sample)", timeout=60_000)
+        browser.close()
+
+
+def test_a_case_from_three_uploads_to_the_dossier(signed_in_app, tmp_path):
+    """Signed in through the OpenID provider as ana: create a case, upload three bid files, withdraw one,
+    open, evaluate, check the charts, download the report; ana may not approve her own evaluation. Signed in
+    as ben: the case is as ana left it; approve, issue the letters, download the dossier and check it with the
+    command its VERIFY.txt gives; reproduce the evaluation as the auditor."""
     from playwright.sync_api import sync_playwright
 
     shots = os.environ.get("SCREENSHOTS")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1500})
-        page.goto(app_url)
+        page = browser.new_page(viewport={"width": 1400, "height": 1500}, accept_downloads=True)
+        sign_in(page, signed_in_app, "ana")
         page.get_by_text("No tender case yet").wait_for(timeout=60_000)
         page.get_by_role("button", name="Create the case").click()
         page.get_by_text("Case C2026-0001 created from tender.yaml.").wait_for(timeout=60_000)
@@ -69,32 +144,59 @@ def test_a_case_from_three_uploads_to_the_report(app_url, tmp_path):
         page.get_by_role("button", name="Evaluate", exact=True).click()
         page.get_by_text("Recommended award: B-001").wait_for(timeout=120_000)
         assert "Nordlicht Cloud GmbH" in page.content()
-        page.get_by_text("Four-eyes rule").wait_for(timeout=10_000)  # approval: another officer, not here
+        page.get_by_text("Four-eyes rule").wait_for(timeout=10_000)  # ana ran it: another officer approves
+        assert page.get_by_role("button", name="Approve the award").count() == 0
         assert_charts_shown(page, 3, tmp_path / "officer.png")  # score distribution, level profile, contributions
         with page.expect_download() as download:
             page.get_by_role("button", name="report.pdf").click()
         assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
+        page.get_by_text("Policy analyst", exact=True).first.click()
+        page.get_by_text("Share of weight draws at each rank").wait_for(timeout=60_000)
+        assert_charts_shown(page, 1, tmp_path / "analyst.png")  # rank acceptability
+        if shots:
+            page.wait_for_timeout(1500)
+            page.screenshot(path=f"{shots}/app-analyst.png")
+        sign_out(page, signed_in_app)
+
+        sign_in(page, signed_in_app, "ben")
+        page.goto(f"{signed_in_app}/?case=C2026-0001")
+        page.get_by_text("Recommended award: B-001").wait_for(timeout=60_000)  # as ana left it, from the store
+        page.get_by_role("button", name="Approve the award").click()
+        page.get_by_text("Award approved by ben@buyer.example").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Issue letters").click()
+        page.get_by_text("Letters issued at").wait_for(timeout=60_000)
         page.reload()  # the address names the case: everything is read from the store again
-        page.get_by_text("Recommended award: B-001").wait_for(timeout=60_000)
-        assert "case=C2026-0001" in page.url
+        page.get_by_text("Letters issued at").wait_for(timeout=60_000)
         if shots:
             page.wait_for_timeout(1000)
             page.screenshot(path=f"{shots}/app-officer.png", full_page=True)
-        for workspace, ready in (("Policy analyst", "The ranking, before and after"),
-                                 ("Auditor", "The command that reproduces it")):
-            page.get_by_text(workspace, exact=True).first.click()
-            page.get_by_text(ready).first.wait_for(timeout=60_000)
-            if workspace == "Policy analyst":
-                page.get_by_text("Share of weight draws at each rank").wait_for(timeout=60_000)
-                assert_charts_shown(page, 1, tmp_path / "analyst.png")  # rank acceptability
-            if workspace == "Auditor":
-                page.get_by_text("Tender case history").wait_for(timeout=60_000)
-                page.get_by_role("button", name="Reproduce this evaluation").click()
-                page.get_by_text("reproduced byte for byte").wait_for(timeout=120_000)
-            if shots:
-                page.wait_for_timeout(1500)
-                page.screenshot(path=f"{shots}/app-{workspace.split()[-1].lower()}.png")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download the dossier (.zip)").click()
+        assert download.value.suggested_filename == "C2026-0001.zip"
+        assert_dossier_verifies(Path(download.value.path()), tmp_path / "dossier", "C2026-0001")
+        page.get_by_text("Auditor", exact=True).first.click()
+        page.get_by_text("Tender case history").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Reproduce this evaluation").click()
+        page.get_by_text("reproduced byte for byte").wait_for(timeout=120_000)
+        if shots:
+            page.wait_for_timeout(1500)
+            page.screenshot(path=f"{shots}/app-auditor.png")
         browser.close()
+
+
+def assert_dossier_verifies(archive: Path, where: Path, case_id: str) -> None:
+    """The dossier, unpacked on its own, checks with the command its VERIFY.txt names."""
+    with zipfile.ZipFile(archive) as dossier:
+        dossier.extractall(where)
+    folder = where / case_id
+    assert "sha256sum -c MANIFEST.sha256" in (folder / "VERIFY.txt").read_text()
+    listed = (folder / "MANIFEST.sha256").read_text()
+    assert all(name in listed for name in ("case.json", "history.json", "report.pdf", "b-002.xlsx")), listed
+    history = json.loads((folder / "history.json").read_text())
+    assert {(entry["who"], entry["what"]) for entry in history} >= {
+        ("ana@buyer.example", "case evaluated"), ("ben@buyer.example", "award approved")}, history
+    check = subprocess.run(["sha256sum", "-c", "MANIFEST.sha256"], cwd=folder, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
 def assert_charts_shown(page, count: int, screenshot: Path) -> None:

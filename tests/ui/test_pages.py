@@ -6,6 +6,7 @@ import os
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
@@ -29,6 +30,15 @@ def app(tmp_path, monkeypatch) -> AppTest:
 def table(app: AppTest, column: str):
     """The first dataframe or static table shown with this column (AppTest finds them by position, not by key)."""
     return next(frame.value for frame in [*app.dataframe, *app.table] if column in frame.value.columns)
+
+
+def grid(app: AppTest, column: str):
+    """The first grid (st.dataframe) with this column: its frame, the number format of each formatted column,
+    and what it shows for a missing value."""
+    frame = next(frame for frame in app.dataframe if column in frame.value.columns)
+    formats = {name: config["type_config"]["format"] for name, config in json.loads(frame.proto.columns).items()
+               if "format" in config.get("type_config", {})}
+    return frame.value, formats, frame.proto.placeholder
 
 
 def new_case(app: AppTest, tender: str = "tender.yaml") -> AppTest:
@@ -70,8 +80,8 @@ class TestOfficer:
         assert [metric.value for metric in app.metric] == ["8", "6", "1", "1"]
         assert ("Recommended award: B-001 (Nordlicht Cloud GmbH), total 84.9853, price 6,900,000.00 EUR"
                 in [box.value for box in app.success])
-        ranking = table(app, "why not ranked")
-        assert ranking.iloc[0]["bid"] == "B-001" and ranking.iloc[0]["rank"] == "1"
+        ranking = table(app, "total")
+        assert ranking.iloc[0]["bid"] == "B-001" and ranking.iloc[0]["rank"] == 1
         charts = app.get("image")  # score distribution, level profile, weighted contributions
         assert [image.captions[0] for image in charts] == [
             "How the Sovereignty Scores spread", "Level per objective (bar); the black tick is the required level",
@@ -81,15 +91,27 @@ class TestOfficer:
         assert app.selectbox(key="case").options[0].startswith("C2026-0001 · ")
         assert " · evaluated · " in app.selectbox(key="case").options[0]
 
-    def test_tables_show_no_none_and_rounded_scores_with_priced_currency(self, app):
+    def test_the_ranking_holds_numbers_shown_rounded_with_priced_currency_and_no_none(self, app):
+        """Its numeric columns sort as numbers: they hold numbers, formatted by the grid, a missing one "—"."""
         evaluate_samples(app)
-        ranking = table(app, "why not ranked").set_index("bid")
-        assert not ranking.isna().any().any()
-        assert not ranking.map(lambda cell: str(cell) in ("None", "nan", "<NA>")).any().any()
-        assert ranking.loc["B-001", "score %"] == "90.2942" and ranking.loc["B-001", "total"] == "84.9853"
-        assert ranking.loc["B-001", "price"] == "6,900,000.00 EUR"
-        assert ranking.loc["B-008", "rank"] == "" and ranking.loc["B-008", "score %"] == "—"
-        assert app.session_state["outcome"].document["bids"][0]["score"] == 90.29415  # stored unrounded
+        ranking, formats, placeholder = grid(app, "total")
+        ranking = ranking.set_index("bid")
+        for column in ("rank", "score %", "price", "total"):
+            assert pd.api.types.is_numeric_dtype(ranking[column]), column
+        assert formats == {"rank": "%d", "score %": "%.4f", "price": "%,.2f EUR", "total": "%.4f"}
+        assert placeholder == "—"
+        assert ranking.loc["B-001", "score %"] == 90.29415 and ranking.loc["B-001", "price"] == 6_900_000
+        assert pd.isna(ranking.loc["B-008", "rank"]) and pd.isna(ranking.loc["B-008", "score %"])
+        text = ranking.select_dtypes(exclude="number")
+        assert not text.isna().any().any() and not text.map(lambda cell: str(cell) in ("None", "nan")).any().any()
+
+    def test_why_a_bid_is_not_ranked_is_shown_in_full_in_a_wrapped_table(self, app):
+        evaluate_samples(app)
+        assert not any("why not ranked" in frame.value.columns for frame in app.dataframe)
+        reasons = next(frame.value for frame in app.table if "why not ranked" in frame.value.columns).set_index("bid")
+        assert list(reasons.index) == ["B-002", "B-008"]
+        assert reasons.loc["B-008", "why not ranked"] == \
+            "Responses!B22: answer '7' is out of range: SOV-4.2 has answers 1 to 5"
 
     def test_the_gate_matrix_shows_the_required_row_and_marks_each_shortfall(self, app):
         evaluate_samples(app)
@@ -127,6 +149,10 @@ class TestOfficer:
         labels = app.selectbox(key="detail").options
         app.selectbox(key="detail").set_value(next(i for i, label in enumerate(labels) if "B-002" in label)).run()
         assert any("Excluded: SOV-3 Data & AI Sovereignty is at SEAL-1" in box.value for box in app.error)
+        objectives, formats, _ = grid(app, "capped by")
+        assert objectives["score"].dtype == "float64" and formats == {"score": "%.4f", "weighted": "%.4f"}
+        capping = next(frame.value for frame in app.table if "evidence" in frame.value.columns)  # wrapped, in full
+        assert capping.set_index("criterion").loc["SOV-3.4", "evidence"] == "See annex SOV-3.4 of the technical offer"
 
     def test_an_invalid_tender_is_refused_with_a_reason(self, app):
         new_case(app)
@@ -150,7 +176,7 @@ class TestCase:
 
     def test_navigating_away_and_back_leaves_the_case_and_results_unchanged(self, app):
         evaluate_samples(app)
-        ranking = table(app, "why not ranked")
+        ranking = table(app, "total")
         app.switch_page(f"{PAGES}/analyst.py").run()
         app.switch_page(f"{PAGES}/auditor.py").run()
         back = app.switch_page(f"{PAGES}/officer.py").run()
@@ -158,7 +184,7 @@ class TestCase:
         assert back.selectbox(key="case").value == "C2026-0001"
         assert back.text_input(key="tender_name").value == \
             "Sovereign cloud services for public administrations (sample)"
-        assert table(back, "why not ranked").equals(ranking)
+        assert table(back, "total").equals(ranking)
         assert [metric.value for metric in back.metric] == ["8", "6", "1", "1"]
 
     def test_a_reload_shows_the_case_named_in_the_address(self, app):
@@ -169,17 +195,20 @@ class TestCase:
         fresh.query_params["case"] = "C2026-0001"
         fresh.run()
         assert not fresh.exception and fresh.selectbox(key="case").value == "C2026-0001"
-        assert table(fresh, "why not ranked").iloc[0]["bid"] == "B-001"
+        assert table(fresh, "total").iloc[0]["bid"] == "B-001"
 
-    def test_an_edited_form_is_not_used_until_saved(self, app):
+    def test_an_edited_form_is_kept_unsaved_across_pages_and_not_used_until_saved(self, app):
         new_case(app)
         app.text_input(key="tender_name").set_value("Changed").run()
-        assert any(box.value.startswith("The form differs from the stored tender") for box in app.warning)
+        app.select_slider(key="minimum").set_value("SEAL-3").run()
+        assert any(box.value.startswith("The form differs from the stored tender (unsaved)") for box in app.warning)
         app.switch_page(f"{PAGES}/analyst.py").run()
         back = app.switch_page(f"{PAGES}/officer.py").run()
-        assert back.text_input(key="tender_name").value == \
-            "Sovereign cloud services for public administrations (sample)"  # the stored tender, not the edit
-        back.text_input(key="tender_name").set_value("Changed").run()
+        assert back.text_input(key="tender_name").value == "Changed"  # the edit survives, still flagged unsaved
+        assert back.select_slider(key="minimum").value == "SEAL-3"
+        assert any(box.value.startswith("The form differs from the stored tender (unsaved)") for box in back.warning)
+        assert back.session_state["tender"].name == "Sovereign cloud services for public administrations (sample)"
+        back.select_slider(key="minimum").set_value("SEAL-2").run()
         back.button(key="save-tender").click().run()
         assert back.success[0].value == "Tender version 2 saved."
         assert back.text_input(key="tender_name").value == "Changed" and not back.warning
@@ -259,8 +288,17 @@ class TestAnalyst:
         analyst = self.open(evaluate_samples(app))
         analyst.selectbox(key="minimum-SOV-2").set_value("SEAL-3").run()
         comparison = table(analyst, "rank now").set_index("bid")
-        assert comparison.loc["B-003", "rank now"] == "excluded" and comparison.loc["B-003", "move"] == \
+        assert comparison.loc["B-003", "status now"] == "excluded" and comparison.loc["B-003", "move"] == \
             "no longer ranked"
+        assert comparison.loc["B-003", "rank before"] == 6 and pd.isna(comparison.loc["B-003", "rank now"])
+
+    def test_the_comparison_holds_numbers_so_it_sorts_as_numbers(self, app):
+        analyst = self.open(evaluate_samples(app))
+        comparison, formats, placeholder = grid(analyst, "rank now")
+        for column in ("rank before", "rank now", "total before", "total now"):
+            assert pd.api.types.is_numeric_dtype(comparison[column]), column
+        assert formats == {"rank before": "%d", "rank now": "%d", "total before": "%.4f", "total now": "%.4f"}
+        assert placeholder == "—" and round(comparison.set_index("bid").loc["B-001", "total now"], 4) == 84.9853
 
 
 class TestAuditor:
@@ -288,6 +326,10 @@ def test_the_auditor_sees_the_case_history_filtered_and_the_dossier(app):
     assert list(history["what"]) == ["case created", "bid added", "bid added", "bid withdrawn"]
     auditor.text_input(key="audit-filter").set_value("b-008").run()
     assert list(table(auditor, "what")["what"]) == ["bid added", "bid withdrawn"]
+    entry = json.loads(auditor.json[0].value)  # the latest shown entry in full: the grid cuts detail and hash
+    assert entry["what"] == "bid withdrawn" and entry["detail"]["sha256"] == sha and len(entry["hash"]) == 64
+    auditor.selectbox(key="audit-entry").set_value(auditor.selectbox(key="audit-entry").options[1]).run()
+    assert json.loads(auditor.json[0].value)["what"] == "bid added"
     assert any(button.label == "Download the dossier (.zip)" for button in auditor.get("download_button"))
 
 
@@ -407,8 +449,8 @@ class TestCombinedTenderInTheAnalystWorkspace:
 
     def test_it_reads_a_stored_combined_evaluation_with_both_frameworks(self, stored):
         comparison = table(stored, "rank now").set_index("bid")
-        assert len(comparison) == 8 and comparison.loc["B-001", "rank now"] == "1"  # no capability rows as bids
-        assert comparison.loc["B-002", "rank now"] == "excluded"
+        assert len(comparison) == 8 and comparison.loc["B-001", "rank now"] == 1  # no capability rows as bids
+        assert comparison.loc["B-002", "status now"] == "excluded"
         assert stored.session_state["tender"].capability is not None
 
     def test_it_reranks_it(self, stored):
