@@ -580,9 +580,10 @@ class Desk:
 
     def set_case_tender(self, case_id: str, tender: tuple[str, bytes], reason: str | None = None,
                         letter_template: bytes | None = None) -> int:
-        """A new tender version (with its own letter template when it names one), linked to the previous
-        one; after opening only with a reason (recorded, and listed under `changes_after_opening`), and the
-        case must then be evaluated again. Returns the version's number."""
+        """A new tender version (with its own letter template when it names one; naming the previous version's,
+        that stored copy is kept), linked to the previous one; after opening only with a reason (recorded, and
+        listed under `changes_after_opening`), and the case must then be evaluated again. Returns the version's
+        number."""
         self._require("manage tender cases")
         name, content = Path(tender[0]).name, tender[1]
         reason = (reason or "").strip() or None
@@ -596,8 +597,10 @@ class Desk:
                                                      f"reason, which is recorded and flagged")
             framework = parse_document(records.file_content(connection, row.framework_sha256), Framework,
                                        row.framework_name)
-            tender_model, tender_files = _case_tender(framework, content, name, letter_template)
             previous = records.case_parts(connection, "tenders", case_id)[-1]
+            if letter_template is None:
+                letter_template = _kept_letter_template(connection, previous, content, name)
+            tender_model, tender_files = _case_tender(framework, content, name, letter_template)
             sha = _sha256_bytes(content)
             if sha == previous.sha256:
                 raise _refusal(case_id, f"{name} is the case's current tender already (sha256 {sha})")
@@ -958,6 +961,15 @@ def _case_tender(framework: Framework, content: bytes, name: str,
     resolve_settings(framework, tender, Overrides(), tender_where=name,
                      schemes=load_schemes() if tender.certifications else None)
     return tender, files
+
+
+def _kept_letter_template(connection, previous, content: bytes, name: str) -> bytes | None:
+    """The previous version's stored letter template, when the new version names the same one (a form edit
+    changes the tender, not its template); else None."""
+    named = parse_document(content, Tender, name).letter_template
+    if named is None or named != previous.letter_template_name or previous.letter_template_sha256 is None:
+        return None
+    return records.file_content(connection, previous.letter_template_sha256)
 
 
 def _put_tender_files(connection, files: dict[str, tuple[str, bytes]]) -> dict[str, str]:

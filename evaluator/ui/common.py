@@ -100,6 +100,11 @@ def text(value: object) -> str:
     return BLANK if value is None or value == "" else str(value)
 
 
+def unbroken(code: str) -> str:
+    """A code such as SEAL-2 or B-001 that a narrow table column must not break at its hyphen."""
+    return code.replace("-", "\u2011")  # non-breaking hyphen
+
+
 def chart(container, svg: str, caption: str) -> None:
     """One of evaluator.report.charts' SVG charts, as an image (`st.html` strips `<svg>`), stretched to the
     width of its column."""

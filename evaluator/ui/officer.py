@@ -33,6 +33,7 @@ from evaluator.ui.common import (
     ranking_frame,
     state,
     text,
+    unbroken,
     why_not_ranked,
     workspace,
 )
@@ -131,13 +132,18 @@ def _new_case(session, desk: Desk) -> None:
         upload = st.file_uploader("Tender (.yaml)", type=["yaml", "yml"], key="new-tender-file")
         tender_file = (upload.name, upload.getvalue()) if upload else None
     names = [path.name for path in FRAMEWORKS]
-    named = None
+    named, template = None, None
     if tender_file is not None:
         try:
-            named = parse_document(tender_file[1], Tender, tender_file[0]).framework
+            parsed = parse_document(tender_file[1], Tender, tender_file[0])
         except ConfigurationError as error:
             st.error(f"The tender is not valid: {error}")
             return
+        named = parsed.framework
+        if parsed.letter_template:
+            letter = st.file_uploader(f"Its letter template ({parsed.letter_template})", key="new-letter-template",
+                                      type=["j2", "html", "jinja", "jinja2", "txt"])
+            template = letter.getvalue() if letter else None
     framework_name = st.selectbox("Framework", names, key="new-framework",
                                   index=names.index(f"{named}.yaml") if f"{named}.yaml" in names else 0,
                                   help="Fixed for the case once it is created.")
@@ -145,7 +151,7 @@ def _new_case(session, desk: Desk) -> None:
     if st.button("Create the case", type="primary", key="create-case", disabled=tender_file is None) and tender_file:
         path = FRAMEWORKS[names.index(framework_name)]
         try:
-            case_id = desk.create_case((path.name, path.read_bytes()), tender_file, name.strip())
+            case_id = desk.create_case((path.name, path.read_bytes()), tender_file, name.strip(), template)
         except (ConfigurationError, StoreError) as error:
             st.error(f"The case was not created: {error}")
             return
@@ -529,7 +535,9 @@ def _drill_down(outcome, desk: Desk) -> None:
          {"score": SCORE_FORMAT, "weighted": SCORE_FORMAT}, wide=("capped by",), key="objectives")
     if detail["capping"]:
         st.caption("The criteria that capped each objective's level, with the answer and the evidence given")
-        st.table(pd.DataFrame([{**{key: text(value) for key, value in row.items()}, "level": codes[row["level"]]}
+        st.table(pd.DataFrame([{**{key: text(value) for key, value in row.items()},
+                                "level": unbroken(codes[row["level"]]),
+                                "quality": text(row.get("quality")).replace("_", " ")}
                                for row in detail["capping"]]), hide_index=True)  # wrapped: answers and evidence in full
     for reason in bid["exclusion_reasons"]:
         st.error(f"Excluded: {reason['message']}")
@@ -548,8 +556,9 @@ def _downloads(desk: Desk, evaluation_id: str) -> None:
     letters = {name: desk.output(evaluation_id, name) for name in stored if name.startswith("letters/")}
     if letters:
         archive = _zip(letters)
-        columns[-1].download_button(f"{len(letters)} letters (.zip)", archive, "letters.zip", key="download-letters",
-                                    on_click=desk.note_download, args=(evaluation_id, "letters.zip", archive))
+        columns[-1].download_button(f"{len(letters)} draft letters (.zip)", archive, "letters.zip",
+                                    key="download-letters", on_click=desk.note_download,
+                                    args=(evaluation_id, "letters.zip", archive))
 
 
 def _zip(files: dict[str, bytes]) -> bytes:

@@ -167,9 +167,11 @@ def test_a_case_from_three_uploads_to_the_dossier(signed_in_app, tmp_path):
         page.get_by_text("Letters issued at").wait_for(timeout=60_000)
         page.reload()  # the address names the case: everything is read from the store again
         page.get_by_text("Letters issued at").wait_for(timeout=60_000)
-        if shots:
-            page.wait_for_timeout(1000)
-            page.screenshot(path=f"{shots}/app-officer.png", full_page=True)
+        if shots:  # the page scrolls inside Streamlit's container: a tall window shows all of it
+            page.set_viewport_size({"width": 1400, "height": 4700})
+            page.wait_for_timeout(2000)
+            page.screenshot(path=f"{shots}/app-officer.png")
+            page.set_viewport_size({"width": 1400, "height": 1500})
         with page.expect_download() as download:
             page.get_by_role("button", name="Download the dossier (.zip)").click()
         assert download.value.suggested_filename == "C2026-0001.zip"

@@ -87,7 +87,7 @@ class TestOfficer:
             "How the Sovereignty Scores spread", "Level per objective (bar); the black tick is the required level",
             "What each objective added to the score (blue) of its weight (grey)"]
         labels = [button.label for button in app.get("download_button")]
-        assert {"results.json", "results.xlsx", "report.pdf", "summary.pdf", "8 letters (.zip)"} <= set(labels)
+        assert {"results.json", "results.xlsx", "report.pdf", "summary.pdf", "8 draft letters (.zip)"} <= set(labels)
         assert app.selectbox(key="case").options[0].startswith("C2026-0001 · ")
         assert " · evaluated · " in app.selectbox(key="case").options[0]
 
@@ -169,6 +169,24 @@ class TestOfficer:
         assert not app.exception
         assert app.selectbox(key="case").options[0].startswith("C2026-0001 · Cloud 2027 · draft · deadline")
         assert app.text_input(key="tender_name").value.endswith("(uploaded)")
+
+    def test_a_tender_with_its_own_letter_template_keeps_it_through_form_edits(self, app):
+        app.radio(key="new-source").set_value("A tender YAML file").run()
+        content = (SAMPLES / "tender.yaml").read_text() + "letter_template: our-letter.html.j2\n"
+        app.file_uploader(key="new-tender-file").set_value([("t.yaml", content.encode(), "application/x-yaml")]).run()
+        app.button(key="create-case").click().run()
+        assert "letter_template our-letter.html.j2, which was not given with it" in app.error[0].value
+        template = b"<p>{{ letter.bid_id }}: our own letter</p>"
+        app.file_uploader(key="new-letter-template").set_value([("our-letter.html.j2", template, "text/html")]).run()
+        app.button(key="create-case").click().run()
+        assert app.selectbox(key="case").value == "C2026-0001"
+        app.text_input(key="tender_name").set_value("Renamed").run()
+        app.button(key="save-tender").click().run()
+        assert app.success[0].value == "Tender version 2 saved."
+        versions = Desk(Store(), User.local()).case("C2026-0001")["tender_versions"]
+        sha = hashlib.sha256(template).hexdigest()
+        assert [version["letter_template"] for version in versions] == [
+            {"file": "our-letter.html.j2", "sha256": sha}] * 2  # the stored copy, kept by the edit
 
 
 class TestCase:
