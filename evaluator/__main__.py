@@ -76,7 +76,26 @@ def build_parser() -> argparse.ArgumentParser:
                             "(repeatable)")
     audit.add_argument("--out", metavar="DIR", help="keygen: the folder for audit-key.pem and audit-key.pub.pem")
     case_arguments(commands.add_parser("case", help="tender cases: a stored, audited tender from draft to letters"))
+    users_arguments(commands.add_parser("users", help="users, their roles and grants (an admin's)"))
     return parser
+
+
+def users_arguments(users: argparse.ArgumentParser) -> None:
+    acting = _Parser(add_help=False)
+    acting.add_argument("--as", dest="acting_as", metavar="USER", help="act as this admin (default: the local user)")
+    actions = users.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    add = actions.add_parser("add", parents=[acting], help="add a user, or give them more roles")
+    add.add_argument("name")
+    add.add_argument("--role", action="append", required=True,
+                     help="officer, analyst, auditor, admin or evaluator (repeatable)")
+    grant = actions.add_parser("grant", parents=[acting], help="give a user a grant (e.g. bid_identities)")
+    grant.add_argument("name")
+    grant.add_argument("grant")
+    revoke = actions.add_parser("revoke", parents=[acting], help="take a role or a grant away from a user")
+    revoke.add_argument("name")
+    revoke.add_argument("role_or_grant")
+    listing = actions.add_parser("list", parents=[acting], help="every user with roles and grants")
+    listing.add_argument("--format", choices=["text", "json"], default="text")
 
 
 def case_arguments(case: argparse.ArgumentParser) -> None:
@@ -123,6 +142,16 @@ def case_arguments(case: argparse.ArgumentParser) -> None:
                                                                   "manifest)")
     export.add_argument("case")
     export.add_argument("--out", required=True, metavar="FILE.zip")
+    declare = actions.add_parser("declare", parents=[acting], help="declare your conflicts of interest (a panel "
+                                                                    "member or the chair; once per case)")
+    declare.add_argument("case")
+    declare.add_argument("--conflict", action="append", default=[], metavar="BID_ID",
+                         help="a bid you have a conflict of interest with (repeatable; none: no conflict)")
+    assess = actions.add_parser("assess", parents=[acting], help="import the panel's assessment CSV files "
+                                                                  "(bid_id,criterion_id,assessed_answer,justification,"
+                                                                  "assessor,stage[,evidence_quality])")
+    assess.add_argument("case")
+    assess.add_argument("files", nargs="+", metavar="FILE")
 
 
 def evaluation_arguments(command: argparse.ArgumentParser) -> None:
@@ -144,6 +173,8 @@ def evaluation_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--audit-head", default="", help=argparse.SUPPRESS)  # set when reproducing
     command.add_argument("--tender-change", action="append", default=[], metavar="JSON",
                          help=argparse.SUPPRESS)  # a case's tender change after opening, flagged in the report
+    command.add_argument("--assessments", nargs="+", action="extend", default=[], metavar="FILE",
+                         help="the evaluation panel's assessment CSV files (give them before --out)")
     command.add_argument("--out", required=True, help="folder for the outputs")
     command.add_argument("inputs", nargs="+", metavar="BID_FILE_OR_FOLDER")
 
@@ -160,7 +191,8 @@ def request_from(args, formats: tuple[str, ...]):
                    overrides=overrides_from(args), formats=formats, letters=args.letters,
                    evaluated_at=evaluation_time(args.evaluated_at), out=args.out, audit_head=args.audit_head,
                    draws=args.draws, concentration=args.concentration, seed=args.seed,
-                   tender_changes=tuple(tender_change(text) for text in args.tender_change))
+                   tender_changes=tuple(tender_change(text) for text in args.tender_change),
+                   assessments=tuple(args.assessments))
 
 
 def tender_change(text: str) -> dict:
@@ -396,14 +428,41 @@ def command_schema(_args) -> int:
     return 0
 
 
+def command_users(args) -> int:
+    from evaluator.application import Desk, Store
+
+    store = Store()
+    desk = Desk(store, _acting_user(store, args.acting_as))
+    if args.action == "list":
+        users = desk.users()
+        print(json.dumps(users, indent=2) if args.format == "json" else "\n".join(
+            f"{user['name']}: {', '.join(user['roles']) or 'no role'}"
+            + (f" (grants {', '.join(user['grants'])})" if user["grants"] else "") for user in users))
+        return 0
+    if args.action == "add":
+        user = desk.change_user(args.name, roles=tuple(args.role))
+    elif args.action == "grant":
+        user = desk.change_user(args.name, grants=(args.grant,))
+    else:
+        user = desk.change_user(args.name, remove=(args.role_or_grant,))
+    print(f"{user['name']}: {', '.join(user['roles']) or 'no role'}"
+          + (f" (grants {', '.join(user['grants'])})" if user["grants"] else ""))
+    return 0
+
+
+def _acting_user(store, name: str | None):
+    """The CLI's user: the local user (every role), or `--as` a user with the roles the users table gives."""
+    from evaluator.application import LOCAL_USER, User, signed_in_user
+
+    return User.local() if name in (None, LOCAL_USER) else signed_in_user(store, User(name, frozenset()))
+
+
 def command_case(args) -> int:
-    from evaluator.application import LOCAL_USER, Desk, Store, User, signed_in_user
+    from evaluator.application import Desk, Store
     from evaluator.pipeline import letter_template_beside
 
     store = Store()
-    user = User.local() if args.acting_as in (None, LOCAL_USER) else \
-        signed_in_user(store, User(args.acting_as, frozenset()))
-    desk = Desk(store, user)
+    desk = Desk(store, _acting_user(store, args.acting_as))
     action = args.action
     if action == "new":
         case_id = desk.create_case(_given_file(args.framework), _given_file(args.tender), args.name,
@@ -443,10 +502,17 @@ def command_case(args) -> int:
         return case_evaluate(desk, args)
     elif action == "approve":
         evaluation_id = desk.approve_award(args.case)
-        print(f"Case {args.case}: award of evaluation {evaluation_id} approved by {user.name}.")
+        print(f"Case {args.case}: award of evaluation {evaluation_id} approved by {desk.user.name}.")
     elif action == "letters":
         letters, end = desk.issue_letters(args.case, Path(args.out))
         print(f"Wrote {len(letters)} letters to {args.out}; the standstill period ends on {end}.")
+    elif action == "declare":
+        declared = desk.declare_conflicts(args.case, args.conflict)
+        print(f"Case {args.case}: {desk.user.name} declared " + (f"a conflict of interest with {', '.join(declared)}"
+                                                            if declared else "no conflict of interest"))
+    elif action == "assess":
+        count = desk.import_assessments(args.case, [_given_file(name) for name in args.files])
+        print(f"Case {args.case}: stored {count} assessment rows from {len(args.files)} files.")
     elif action == "export":
         from evaluator.output_files import write_file
 
@@ -526,7 +592,8 @@ def _case_text(case: dict) -> str:
 
 COMMANDS = {"evaluate": command_evaluate, "analyse": command_analyse, "template": command_template,
             "validate-framework": command_validate, "schema": command_schema, "reproduce": command_reproduce,
-            "audit": command_audit, "prefill": command_prefill, "case": command_case}
+            "audit": command_audit, "prefill": command_prefill, "case": command_case,
+            "users": command_users}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,8 @@ audit log. A `Desk` is what one user may do against one store.
 
 Roles: officer (tenders, uploads, evaluations, reports), analyst (frameworks and weights; bid identities
 and prices only with the `bid_identities` grant), auditor (reads everything, verifies, reproduces;
-changes nothing but the audit log), admin (users and roles).
+changes nothing but the audit log), admin (users and roles), evaluator (a tender case's panel members and its
+chair: declare conflicts, assess the bids' claims, record consensus).
 """
 
 import dataclasses
@@ -15,15 +16,19 @@ import json
 import re
 import tempfile
 import zipfile
+from collections import Counter
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from evaluator.errors import ConfigurationError, PermissionDenied, ReportError, UnknownEvaluation
+from evaluator.ingest.assessments import read_assessments, refuse_repeats
 from evaluator.ingest.files import StoredInputs, read_bids_for
 from evaluator.ingest.responses import ReadOptions
 from evaluator.ingest.template import render_template
 from evaluator.loading import SCHEMES_FILE, load_framework, load_schemes, load_tender
+from evaluator.model.assessment import CONSENSUS, INDIVIDUAL, Assessment
 from evaluator.model.bid import BidSet
 from evaluator.model.certification import SCHEMES_NAME, Schemes
 from evaluator.model.documents import parse_document
@@ -32,6 +37,20 @@ from evaluator.model.framework import Framework
 from evaluator.model.tender import Overrides, Settings, Tender, resolve_settings
 from evaluator.model.times import utc_text
 from evaluator.output_files import write_file, write_files
+from evaluator.panel import (
+    ASSESSMENTS_NAME,
+    Batch,
+    PanelCase,
+    check_assessors,
+    check_declaration,
+    claims,
+    progress,
+    refuse_stored,
+    shown,
+    stored_csv,
+    stored_values,
+    submission,
+)
 from evaluator.pipeline import (
     LETTERS,
     SUPPORTED_FORMATS,
@@ -49,12 +68,13 @@ from evaluator.report import charts
 from evaluator.report.pdf_report import report_context_for_bid, standstill_end
 from evaluator.report.render import RenderWorker
 from evaluator.scoring import CapabilityPart, capability_part, evaluate_combined
+from evaluator.scoring.agreement import agreement
 from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED
 from evaluator.scoring.robustness import robustness as award_robustness
 from evaluator.store import Store, audit, data_root, records, signing
 from evaluator.store.database import database_url, reading, writing
 
-ROLES = ("officer", "analyst", "auditor", "admin")
+ROLES = ("officer", "analyst", "auditor", "admin", "evaluator")
 PERMISSIONS = {
     "upload bids": {"officer"},
     "make the vendor template": {"officer"},
@@ -72,6 +92,7 @@ PERMISSIONS = {
     "issue letters": {"officer"},
     "read tender cases": {"officer", "auditor"},
     "export a case dossier": {"officer", "auditor"},
+    "assess bids": {"evaluator"},  # panel members and the chair, named in the case's tender (`panel`)
 }
 CASE_STATES = ("draft", "bids received", "opened", "evaluated", "award decided", "letters issued")
 REPOSITORY = Path(__file__).resolve().parents[1]  # where the bundled frameworks are
@@ -534,6 +555,9 @@ class Desk:
     def case_settings(self, case_id: str) -> tuple[Framework, str, Tender, str]:
         """The case's framework and its SHA-256, and its current tender and that file's name, for the app's forms."""
         self._require("read tender cases")
+        return self._case_settings(case_id)
+
+    def _case_settings(self, case_id: str) -> tuple[Framework, str, Tender, str]:
         with reading(self.store.engine) as connection:
             row = _case_row(connection, case_id)
             tender = records.case_parts(connection, "tenders", case_id)[-1]
@@ -546,7 +570,10 @@ class Desk:
         """The case's current bids read and validated from their stored bytes, named as an evaluation names them
         (bids/<name>); each bid's source keeps its file's SHA-256."""
         self._require("read tender cases")
-        framework, _, tender, _ = self.case_settings(case_id)
+        return self._case_bid_set(case_id)
+
+    def _case_bid_set(self, case_id: str) -> BidSet:
+        framework, _, tender, _ = self._case_settings(case_id)
         with reading(self.store.engine) as connection:
             named = _case_bid_names([bid for bid in records.case_parts(connection, "bids", case_id)
                                      if bid.withdrawn_at is None])
@@ -601,6 +628,9 @@ class Desk:
             if letter_template is None:
                 letter_template = _kept_letter_template(connection, previous, content, name)
             tender_model, tender_files = _case_tender(framework, content, name, letter_template)
+            if opened and tender_model.panel != _version_tender(connection, previous).panel:
+                raise _refusal(case_id, "the panel is fixed once the case is opened (declarations and assessments "
+                                        "are made against it)")
             sha = _sha256_bytes(content)
             if sha == previous.sha256:
                 raise _refusal(case_id, f"{name} is the case's current tender already (sha256 {sha})")
@@ -710,11 +740,15 @@ class Desk:
                          f"tender/{tender.name}": tender.sha256, **_tender_file_names(tender), **bid_named}
                 bid_names = list(bid_named)
                 contents = {sha: records.file_content(connection, sha) for sha in set(named.values())}
+                panel_csv = _panel_csv(connection, case_id)
         except ConfigurationError as error:
             self._log("case refused", {"case": case_id, "action": "evaluate", "reason": str(error)})
             if worker is not None:
                 worker.close()
             raise
+        if panel_csv is not None:  # the panel's assessments, one canonical CSV, an input like the bids
+            named[ASSESSMENTS_NAME] = _sha256_bytes(panel_csv)
+            contents[named[ASSESSMENTS_NAME]] = panel_csv
         with tempfile.TemporaryDirectory(prefix="evaluator-case-") as folder:
             for sha, content in contents.items():
                 (Path(folder) / sha).write_bytes(content)
@@ -725,11 +759,13 @@ class Desk:
                 base[capability.framework] = _capability_file(capability.framework)
             request = Request(framework=f"framework/{row.framework_name}", tender=f"tender/{tender.name}",
                               inputs=tuple(bid_names), formats=formats, letters=True, evaluated_at=self.clock(),
-                              out=out or "results", tender_changes=changes)
+                              out=out or "results", tender_changes=changes,
+                              assessments=(ASSESSMENTS_NAME,) if panel_csv is not None else ())
             outcome, evaluation_id = self.evaluate(request, worker, out, base=base)
         with self._case_change(case_id, "evaluate") as (connection, row):
             if row.state not in ("opened", "evaluated") or \
-                    records.case_parts(connection, "tenders", case_id)[-1].sha256 != tender.sha256:
+                    records.case_parts(connection, "tenders", case_id)[-1].sha256 != tender.sha256 or \
+                    _panel_csv(connection, case_id) != panel_csv:
                 raise _refusal(case_id, f"the case changed during the evaluation (now {row.state}): evaluation "
                                         f"{evaluation_id} is stored but not linked to the case; evaluate again")
             at = self.clock()
@@ -738,7 +774,8 @@ class Desk:
             records.update_case(connection, case_id, state="evaluated")
             audit.append(connection, at, self.user.name, "case evaluated", {
                 "case": case_id, "evaluation": evaluation_id, "tender_sha256": tender.sha256,
-                "bids": [bid.sha256 for bid in bids], "rank_1": outcome.document["summary"]["rank_1"]})
+                "bids": [bid.sha256 for bid in bids], "rank_1": outcome.document["summary"]["rank_1"],
+                **({"assessments_sha256": named[ASSESSMENTS_NAME]} if panel_csv is not None else {})})
         return outcome, evaluation_id
 
     def approve_award(self, case_id: str) -> str:
@@ -749,7 +786,8 @@ class Desk:
             if row.state in ("award decided", "letters issued"):
                 raise _refusal(case_id, f"the award was approved already, by {row.approved_by} at {row.approved_at}")
             if row.state != "evaluated":
-                raise _refusal(case_id, "the tender changed after the latest evaluation: evaluate again first"
+                raise _refusal(case_id, "the tender or the panel's assessments changed after the latest evaluation: "
+                                        "evaluate again first"
                                if row.state == "opened" and records.case_parts(connection, "evaluations", case_id) else
                                f"the case is {row.state}: there is no evaluation to approve")
             latest = records.case_parts(connection, "evaluations", case_id)[-1]
@@ -757,6 +795,13 @@ class Desk:
                 raise PermissionDenied(f"{self.user.name} ran evaluation {latest.evaluation_id} of case {case_id}: "
                                        f"the award must be approved by another officer (four-eyes)")
             results = json.loads(records.file_content(connection, _case_evaluation(connection, latest).results_sha256))
+            pending = [bid["bid_id"] for bid in results["bids"] if bid["status"] == "pending"]
+            if pending:
+                raise _refusal(case_id, f"bid {', '.join(pending)} is pending: the panel's chair records a consensus "
+                                        f"(record_consensus), then the case is evaluated again")
+            if not results["summary"]["rank_1"]:
+                raise _refusal(case_id, "no bid passed the gate, so there is no award to approve: the procedure ends "
+                                        "without an award (no letters with a standstill period are issued)")
             at = self.clock()
             records.update_case(connection, case_id, state="award decided", approved_evaluation=latest.evaluation_id,
                                 approved_by=self.user.name, approved_at=at)
@@ -864,6 +909,11 @@ class Desk:
                     if role == "output":
                         members.update({f"evaluations/{evaluation_id}/outputs/{name}":
                                         records.file_content(connection, sha) for name, sha in hashes.items()})
+            members["declarations.json"] = (json.dumps(_declarations(connection, case_id), indent=2,
+                                                       ensure_ascii=False) + "\n").encode()
+            panel_csv = _panel_csv(connection, case_id)
+            if panel_csv is not None:
+                members[ASSESSMENTS_NAME] = panel_csv
         members["case.json"] = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
         members["history.json"] = (json.dumps(document["history"], indent=2, ensure_ascii=False) + "\n").encode()
         members["VERIFY.txt"] = (
@@ -872,8 +922,9 @@ class Desk:
             f"OK. submissions/ holds every bid file as received (<sha256>-<original name>; case.json says which "
             f"were withdrawn), framework/ and tender/ the settings (tender versions numbered in order, each with "
             f"its own letter template and capability framework when it has them), letters/ the letters as issued, "
-            f"evaluations/<id>/ each evaluation's request, input and output hashes and its outputs (letters there "
-            f"are drafts).\n").encode()
+            f"declarations.json the panel's conflict-of-interest declarations, {ASSESSMENTS_NAME} the panel's "
+            f"assessments (as evaluations read them), evaluations/<id>/ each evaluation's request, input and "
+            f"output hashes and its outputs (letters there are drafts).\n").encode()
         members["MANIFEST.sha256"] = "".join(f"{_sha256_bytes(content)}  {name}\n"
                                              for name, content in sorted(members.items())).encode()
         stamp = dt.datetime.fromisoformat(self.clock().replace("Z", "+00:00"))
@@ -893,14 +944,251 @@ class Desk:
     def _case_change(self, case_id: str, action: str):
         """One write transaction on a case's row; a refusal (ConfigurationError, PermissionDenied) inside it
         changes nothing and leaves a "case refused" entry."""
+        with self._refusals(case_id, action), writing(self.store.engine) as connection:
+            yield connection, _case_row(connection, case_id)
+
+    @contextmanager
+    def _refusals(self, case_id: str, action: str):
+        """A refusal (ConfigurationError, PermissionDenied) inside leaves a "case refused" entry."""
         try:
-            with writing(self.store.engine) as connection:
-                yield connection, _case_row(connection, case_id)
+            yield
         except (ConfigurationError, PermissionDenied) as error:
             self._log("case refused", {"case": case_id, "action": action, "reason": str(error)})
             raise
 
+    # -- the evaluation panel -------------------------------------------------------------------------
+    # The case's panel is its current tender's `panel` (fixed once the case is opened). Members and the chair
+    # (users with the evaluator role) declare their conflicts once, before they see any bid; each member
+    # assesses the bids they are free of, blind to the others' assessments of a bid until they submitted
+    # theirs, which is then final; the chair sees everything and records consensus. Events: "conflicts
+    # declared", "assessment submitted" (counts, not contents).
+    def declare_conflicts(self, case_id: str, bid_ids: list[str]) -> list[str]:
+        """Declare the bids one has a conflict of interest with ([]: none), once per case; the declaration
+        includes at least the conflicts the tender's panel lists for the person. Returns the bid IDs declared."""
+        self._require("assess bids")
+        declared = sorted({bid_id.strip() for bid_id in bid_ids})
+        with self._refusals(case_id, "declare conflicts"):
+            case = self._panel_case(case_id)
+            self._sits(case)
+            if self.user.name in case.declared:
+                raise _declared_already(case_id, self.user.name)
+            check_declaration(case, self.user.name, declared)
+        with self._case_change(case_id, "declare conflicts") as (connection, _):
+            if any(d.person == self.user.name for d in records.case_declaration_rows(connection, case_id)):
+                raise _declared_already(case_id, self.user.name)
+            at = self.clock()
+            records.put_declaration(connection, case_id, self.user.name, declared, at)
+            audit.append(connection, at, self.user.name, "conflicts declared",
+                         {"case": case_id, "person": self.user.name, "conflicts": declared})
+        return declared
+
+    def panel_cases(self) -> list[dict]:
+        """The cases whose current tender names this user on its panel: id, name, state, and the user's place
+        (`chair` or `member`), whether they have declared, and the conflicts the tender lists for them."""
+        self._require("assess bids")
+        with reading(self.store.engine) as connection:
+            rows = records.case_rows(connection)
+            declared = {row.id: {d.person for d in records.case_declaration_rows(connection, row.id)} for row in rows}
+        result = []
+        for row in rows:
+            panel = self._case_settings(row.id)[2].panel
+            if panel is not None and panel.sits(self.user.name):
+                result.append({"id": row.id, "name": row.name, "state": row.state, "panel": panel.describe(),
+                               "place": "chair" if self.user.name == panel.chair else "member",
+                               "declared": self.user.name in declared[row.id],
+                               "listed_conflicts": list(panel.conflicts.get(self.user.name, ()))})
+        return result
+
+    def panel_bidders(self, case_id: str) -> list[dict]:
+        """Who bid (bid_id, vendor), for a panel member's declaration: names only, never answers."""
+        self._require("assess bids")
+        with self._refusals(case_id, "list the bidders"):
+            case = self._panel_case(case_id)
+            self._sits(case)
+        return [{"bid_id": bid.bid_id, "vendor": bid.vendor} for bid in case.bids.bids if bid.bid_id]
+
+    def panel_bids(self, case_id: str) -> list[dict]:
+        """The bids the member (or the chair) may assess: the case's current valid bids but those they declared
+        a conflict with, each with their progress (`assessed` criteria of `criteria`, `submitted`)."""
+        case = self._panelist(case_id, "list the bids to assess")
+        stage = INDIVIDUAL if self.user.name in case.panel.members else CONSENSUS
+        with reading(self.store.engine) as connection:
+            own = Counter(row.bid_id for row in records.case_assessment_rows(connection, case_id)
+                          if row.assessor == self.user.name and row.stage == stage)
+        return [{"bid_id": bid.bid_id, "vendor": bid.vendor, "criteria": len(case.framework.criteria),
+                 "assessed": own[bid.bid_id], "submitted": own[bid.bid_id] > 0}
+                for bid in case.bids.bids if bid.bid_id and not bid.invalid and
+                not case.conflicted(self.user.name, bid.bid_id)]
+
+    def bid_claims(self, case_id: str, bid_id: str) -> list[dict]:
+        """Per criterion, the bid's claimed answer, its evidence text and the evidence quality it claims."""
+        case = self._panelist(case_id, "read a bid's claims", bid_id)
+        return claims(case.framework, case.bids, case.bid(bid_id))
+
+    def submit_assessment(self, case_id: str, bid_id: str, rows: list[dict]) -> int:
+        """A member's assessment of one bid: per criterion `criterion_id` and `answer` (None or "" accepts the
+        claim), `justification` (needed when the answer differs from the claim), optionally
+        `evidence_quality`. Read by the assessments file's reader; final once submitted. Returns the rows
+        stored."""
+        case = self._panelist(case_id, "submit an assessment", bid_id)
+        with self._refusals(case_id, "submit an assessment"):
+            if self.user.name not in case.panel.members:
+                raise PermissionDenied(f"{self.user.name} chairs the panel of case {case_id} but is not a member: "
+                                       f"the chair records consensus (record_consensus)")
+            assessments = submission(case, bid_id, self.user.name, INDIVIDUAL, rows)
+        return self._store_assessments(case, [(assessments, "desk", None)])
+
+    def record_consensus(self, case_id: str, bid_id: str, rows: list[dict]) -> int:
+        """The chair's consensus on criteria of one bid (rows as in submit_assessment; once per criterion)."""
+        case = self._panelist(case_id, "record consensus", bid_id)
+        with self._refusals(case_id, "record consensus"):
+            self._chairs(case)
+            assessments = submission(case, bid_id, self.user.name, CONSENSUS, rows)
+        return self._store_assessments(case, [(assessments, "desk", None)])
+
+    def import_assessments(self, case_id: str, files: list[tuple[str, bytes]]) -> int:
+        """Assessment CSV files ((name, bytes) each), read as `evaluate --assessments` reads them, against the
+        case's framework, panel and bids; every row's assessor has declared and is free of the bid. A member
+        imports their own rows (the local user, who holds every role, anyone's). Returns the rows stored."""
+        self._require("assess bids")
+        with self._refusals(case_id, "import assessments"):
+            case = self._panel_case(case_id)
+            batches = [(read_assessments(Path(name).name, content, case.framework, case.panel, case.bids),
+                        Path(name).name, content) for name, content in files]
+            refuse_repeats(tuple(a for batch in batches for a in batch[0]))
+            for assessments, _, _ in batches:
+                self._own_rows(assessments)
+        return self._store_assessments(case, batches)
+
+    def panel_assessments(self, case_id: str, bid_id: str) -> list[dict]:
+        """Every assessment of one bid: for the chair at any time, for a member only once they submitted theirs
+        (the panel assesses blind)."""
+        case = self._panelist(case_id, "read the panel's assessments", bid_id)
+        with reading(self.store.engine) as connection:
+            rows = records.case_assessment_rows(connection, case_id, bid_id)
+        with self._refusals(case_id, "read the panel's assessments"):
+            if self.user.name != case.panel.chair and not any(
+                    row.assessor == self.user.name and row.stage == INDIVIDUAL for row in rows):
+                raise PermissionDenied(f"{self.user.name} sees the others' assessments of bid {bid_id} only after "
+                                       f"submitting their own (the panel assesses blind)")
+        return [shown(row) for row in rows]
+
+    def panel_agreement(self, case_id: str) -> dict:
+        """For the chair: per bid (open disagreements first) the criteria members answered differently and
+        Krippendorff's alpha, and alpha overall (scoring.agreement); bids the chair is conflicted with left out."""
+        case = self._panelist(case_id, "read the panel's agreement")
+        with self._refusals(case_id, "read the panel's agreement"):
+            self._chairs(case)
+        with reading(self.store.engine) as connection:
+            rows = [row for row in records.case_assessment_rows(connection, case_id)
+                    if not case.conflicted(self.user.name, row.bid_id)]
+        assessments = read_assessments(ASSESSMENTS_NAME, stored_csv(rows), case.framework, case.panel,
+                                       case.bids) if rows else ()
+        return agreement(case.framework, case.bids, assessments, case.panel).as_dict()
+
+    def _panel_case(self, case_id: str) -> PanelCase:
+        """The case as its panel works on it; refused without a panel, or before the case is opened."""
+        framework, _, tender, _ = self._case_settings(case_id)
+        with reading(self.store.engine) as connection:
+            state = _case_row(connection, case_id).state
+            declared = {row.person: tuple(json.loads(row.conflicts))
+                        for row in records.case_declaration_rows(connection, case_id)}
+        if tender.panel is None:
+            raise _refusal(case_id, "the tender declares no panel (panel: chair, members, conflicts)")
+        if state in ("draft", "bids received"):
+            raise _refusal(case_id, f"the case is {state}: the panel starts once it is opened (the bids fixed)")
+        return PanelCase(case_id, framework, tender.panel, self._case_bid_set(case_id), declared)
+
+    def _panelist(self, case_id: str, action: str, bid_id: str | None = None) -> PanelCase:
+        """The case, for a member or the chair who has declared (and, with `bid_id`, is free of that bid)."""
+        self._require("assess bids")
+        with self._refusals(case_id, action):
+            case = self._panel_case(case_id)
+            self._sits(case)
+            if self.user.name not in case.declared:
+                raise PermissionDenied(f"{self.user.name} has not declared their conflicts of interest in case "
+                                       f"{case_id}: declare them (case declare) before seeing any bid")
+            if bid_id is not None:
+                case.bid(bid_id)
+                if case.conflicted(self.user.name, bid_id):
+                    raise PermissionDenied(f"{self.user.name} declared a conflict of interest with bid {bid_id}, so "
+                                           f"may neither see nor assess it")
+        return case
+
+    def _sits(self, case: PanelCase) -> None:
+        if not case.panel.sits(self.user.name):
+            raise PermissionDenied(f"{self.user.name} is not on the panel of case {case.case_id} "
+                                   f"({case.panel.describe()})")
+
+    def _chairs(self, case: PanelCase) -> None:
+        if self.user.name != case.panel.chair:
+            raise PermissionDenied(f"only the chair of the panel, {case.panel.chair}, may do this in case "
+                                   f"{case.case_id}")
+
+    def _own_rows(self, assessments: tuple[Assessment, ...]) -> None:
+        """A member imports their own rows; the local user (single-user mode) imports anyone's."""
+        other = next((a for a in assessments if a.assessor != self.user.name), None)
+        if other is not None and self.user.name != LOCAL_USER:
+            raise PermissionDenied(f"{other.location}: a row of {other.assessor}; {self.user.name} imports their own "
+                                   f"assessments only")
+
+    def _store_assessments(self, case: PanelCase, batches: Sequence[Batch]) -> int:
+        """Store assessments in one transaction, with an "assessment submitted" entry per assessor, bid and
+        stage; refused after an evaluation was approved, for an assessor who has not declared or is conflicted,
+        for a member's second submission on a bid, and for a consensus recorded already. An evaluated case goes
+        back to opened (evaluate it again)."""
+        for assessments, _, _ in batches:
+            check_assessors(case, assessments)
+        with self._case_change(case.case_id, "store assessments") as (connection, row):
+            if row.state not in ("opened", "evaluated"):
+                raise _refusal(case.case_id, f"the case is {row.state}: assessments can no longer change")
+            refuse_stored(records.case_assessment_rows(connection, case.case_id), batches)
+            at = self.clock()
+            for assessments, source, content in batches:
+                sha = None if content is None else _sha256_bytes(content)
+                records.put_files(connection, {sha: content} if sha and content is not None else {})
+                records.put_assessments(connection, [
+                    {"case_id": case.case_id, **stored_values(case.framework, a), "submitted_by": self.user.name,
+                     "submitted_at": at, "source": source, "source_sha256": sha} for a in assessments])
+                self._assessment_entries(connection, case.case_id, assessments, {"source": source, "sha256": sha})
+            if row.state == "evaluated":
+                records.update_case(connection, case.case_id, state="opened")
+        return sum(len(assessments) for assessments, _, _ in batches)
+
+    def _assessment_entries(self, connection, case_id: str, assessments: tuple[Assessment, ...], source: dict) -> None:
+        groups: dict[tuple[str, str, str], list[Assessment]] = {}
+        for a in assessments:
+            groups.setdefault((a.assessor, a.bid_id, a.stage), []).append(a)
+        for (assessor, bid_id, stage), group in sorted(groups.items()):
+            accepted = sum(a.assessed is None for a in group)
+            audit.append(connection, self.clock(), self.user.name, "assessment submitted", {
+                "case": case_id, "bid_id": bid_id, "assessor": assessor, "stage": stage, "criteria": len(group),
+                "accepted": accepted, "assessed": len(group) - accepted, **source})
+
     # -- admin --------------------------------------------------------------------------------------
+    def users(self) -> list[dict]:
+        """The users table: name, roles and grants of every user an admin set (or sign-in seeded), by name."""
+        self._require("manage users")
+        with reading(self.store.engine) as connection:
+            return [{"name": row.name, "roles": _listed(row.roles), "grants": _listed(row.grants)}
+                    for row in records.user_rows(connection)]
+
+    def change_user(self, name: str, roles: tuple[str, ...] = (), grants: tuple[str, ...] = (),
+                    remove: tuple[str, ...] = ()) -> dict:
+        """Give a user roles and grants, or take roles or grants away (`remove`); a new user is made. Returns
+        the user as now stored."""
+        self._require("manage users")
+        unknown = sorted(set(roles) - set(ROLES))
+        if unknown:
+            raise ConfigurationError("--role", f"unknown role {', '.join(unknown)} (roles: {', '.join(ROLES)})")
+        with reading(self.store.engine) as connection:
+            row = records.user_row(connection, name)
+        kept_roles = (set(_listed(row.roles)) if row else set()) | set(roles)
+        kept_grants = (set(_listed(row.grants)) if row else set()) | set(grants)
+        now_roles, now_grants = sorted(kept_roles - set(remove)), sorted(kept_grants - set(remove))
+        self.set_user(name, now_roles, now_grants)
+        return {"name": name, "roles": now_roles, "grants": now_grants}
+
     def set_user(self, name: str, roles: list[str], grants: tuple[str, ...] | list[str] = ()) -> None:
         self._require("manage users")
         unknown = sorted(set(roles) - set(ROLES))
@@ -920,9 +1208,17 @@ def evaluation_key(request: Request, outcome: Outcome) -> str:
     return _sha256(json.dumps(key, sort_keys=True))[:16]
 
 
+def _listed(joined: str | None) -> list[str]:
+    return [word for word in (joined or "").split(",") if word]
+
+
 # -- tender cases -------------------------------------------------------------------------------------
 def _refusal(case_id: str, message: str) -> ConfigurationError:
     return ConfigurationError(f"case {case_id}", message)
+
+
+def _declared_already(case_id: str, person: str) -> ConfigurationError:
+    return _refusal(case_id, f"{person} declared their conflicts already: a declaration is made once")
 
 
 def _case_row(connection, case_id: str):
@@ -1041,6 +1337,7 @@ def _case_document(connection, row) -> dict:
         "tender": tenders[-1] if tenders else None, "tender_versions": tenders,
         "changes_after_opening": [t for t in tenders if t["after_opening"]],
         "bids": bids, "evaluations": evaluations,
+        "panel": _panel_document(connection, case_id, records.case_parts(connection, "tenders", case_id)[-1]),
         "award": None if row.approved_by is None else {"evaluation": row.approved_evaluation,
                                                        "approved_by": row.approved_by, "approved_at": row.approved_at},
         "letters": None if row.letters_at is None else {"issued_at": row.letters_at,
@@ -1049,6 +1346,34 @@ def _case_document(connection, row) -> dict:
                                                         "files": records.case_letter_hashes(connection, case_id)},
         "history": history,
     }
+
+
+def _version_tender(connection, version) -> Tender:
+    """A case's tender version, parsed from its stored bytes."""
+    return parse_document(records.file_content(connection, version.sha256), Tender, version.name)
+
+
+def _panel_csv(connection, case_id: str) -> bytes | None:
+    """The case's stored assessments as one canonical CSV (ASSESSMENTS_NAME), or None when there are none."""
+    rows = records.case_assessment_rows(connection, case_id)
+    return stored_csv(rows) if rows else None
+
+
+def _declarations(connection, case_id: str) -> list[dict]:
+    return [{"person": row.person, "conflicts": json.loads(row.conflicts), "at": row.declared_at}
+            for row in records.case_declaration_rows(connection, case_id)]
+
+
+def _panel_document(connection, case_id: str, version) -> dict | None:
+    """The case's panel (its current tender's), the declarations (who, when) and the assessment progress per
+    assessor and bid (counts, not contents); None when the tender declares no panel."""
+    panel = _version_tender(connection, version).panel
+    if panel is None:
+        return None
+    return {"chair": panel.chair, "members": list(panel.members),
+            "conflicts": {person: list(bids) for person, bids in panel.conflicts.items()},
+            "declarations": _declarations(connection, case_id),
+            "progress": progress(records.case_assessment_rows(connection, case_id))}
 
 
 def _safe_name(name: str) -> str:

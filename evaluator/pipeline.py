@@ -14,14 +14,17 @@ import orjson
 
 from evaluator import __version__
 from evaluator.errors import ConfigurationError
+from evaluator.ingest.assessments import read_assessments, refuse_repeats
 from evaluator.ingest.files import StoredInputs, located, read_bids_for
 from evaluator.ingest.responses import ReadOptions
 from evaluator.ingest.template import render_template
 from evaluator.loading import SCHEMES_FILE, load_framework, load_schemes, load_tender
+from evaluator.model.bid import BidSet
 from evaluator.model.certification import SCHEMES_NAME, Schemes
 from evaluator.model.documents import parse_document
 from evaluator.model.evaluation import Evaluation
-from evaluator.model.tender import Overrides, Tender, resolve_settings
+from evaluator.model.framework import Framework
+from evaluator.model.tender import Overrides, Panel, Settings, Tender, resolve_settings
 from evaluator.output_files import write_files
 from evaluator.report import OUTPUT_FORMATS, PDF_FORMATS
 from evaluator.report.pdf_report import ReportInfo, check_letter_template, letter_htmls, report_html, summary_html
@@ -29,6 +32,8 @@ from evaluator.report.render import RenderWorker, ReportError
 from evaluator.report.results_json import render_results_json, results_document
 from evaluator.report.results_xlsx import render_results_xlsx
 from evaluator.scoring import CapabilityPart, capability_part, evaluate_combined
+from evaluator.scoring.combined import CombinedEvaluation
+from evaluator.scoring.review import Review, reviewed
 from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED, robustness
 
 DATA_RENDERERS = {"json": ("results.json", render_results_json), "xlsx": ("results.xlsx", render_results_xlsx)}
@@ -59,6 +64,11 @@ class Request:
     seed: int = DEFAULT_SEED
     # tender cases: the tender changes made after the case was opened ({"reason", "by", "at"}), flagged in the report
     tender_changes: tuple[dict, ...] = ()
+    # the evaluation panel's assessment CSV files (read and kept as inputs, like the tender)
+    assessments: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "assessments", tuple(self.assessments))  # a stored request gives a list
 
     @property
     def wants_robustness(self) -> bool:
@@ -85,6 +95,7 @@ class Request:
         for change in self.tender_changes:
             words += ["--tender-change", json.dumps({key: change.get(key) for key in TENDER_CHANGE_KEYS},
                                                     ensure_ascii=False)]
+        words += ["--assessments", *self.assessments] if self.assessments else []
         words += ["--out", self.out, *self.inputs]
         return shlex.join(words)
 
@@ -180,12 +191,14 @@ def _run(request: Request, base: StoredInputs | None) -> Outcome:
     options = ReadOptions(formulas=settings.tender.formulas, schemes=schemes)
     capability = load_capability(tender, str(request.tender), base, keep)
     frameworks = [framework] + ([capability.framework] if capability else [])
+    assessment_files = [_assessment_file(name, base, keep) for name in request.assessments]
     bid_sets = read_bids_for(list(request.inputs), frameworks, options, keep=keep, base=base)
     if schemes and (settings.schemes or any(bid.certificates for bid in bid_sets[0].bids)):
         keep(SCHEMES_NAME, schemes_sha, schemes_bytes)  # an input like the framework, when it decided anything
-    combined = evaluate_combined(framework, settings, bid_sets[0], capability, bid_sets[1] if capability else None)
+    combined, review = _evaluated(framework, settings, bid_sets, capability, tender.panel if tender else None,
+                                  assessment_files)
     evaluation = combined.evaluation
-    document = results_document(evaluation, framework_sha, tender_sha, combined.summary)
+    document = results_document(evaluation, framework_sha, tender_sha, combined.summary, review)
     results_json = render_results_json(document)
     files = {DATA_RENDERERS[name][0]: results_json if name == "json" else DATA_RENDERERS[name][1](document)
              for name in request.formats if name in DATA_RENDERERS}
@@ -196,6 +209,33 @@ def _run(request: Request, base: StoredInputs | None) -> Outcome:
     return Outcome(evaluation, document, files, submissions, inputs, tuple(refused), capability=combined.capability,
                    analysis=analysis, results_sha256=hashlib.sha256(results_json).hexdigest(),
                    letter_template=letter_template)
+
+
+def _evaluated(framework: Framework, settings: Settings, bid_sets: list[BidSet], capability: CapabilityPart | None,
+               panel: Panel | None, assessment_files: list[tuple[str, str, bytes]]
+               ) -> tuple[CombinedEvaluation, Review | None]:
+    """The evaluation, as the panel assessed the bids when assessment files were given (read, checked against
+    the panel, the framework and the bids: a ConfigurationError locates any error), else on the claims."""
+    capability_bids = bid_sets[1] if capability else None
+    if not assessment_files:
+        return evaluate_combined(framework, settings, bid_sets[0], capability, capability_bids), \
+            None if panel is None else Review(panel, ())
+    assessments = tuple(a for name, _, content in assessment_files
+                        for a in read_assessments(name, content, framework, panel, bid_sets[0]))
+    refuse_repeats(assessments)
+    return reviewed(framework, settings, bid_sets[0], capability, capability_bids, panel, assessments,
+                    tuple((name, sha) for name, sha, _ in assessment_files))
+
+
+def _assessment_file(name: str, base: StoredInputs | None, keep) -> tuple[str, str, bytes]:
+    """An assessments file (name, SHA-256, bytes), kept as an input of the evaluation like the tender."""
+    try:
+        content = located(name, base).read_bytes()
+    except OSError as error:
+        raise ConfigurationError(name, f"cannot read the assessments file ({error.strerror or error})") from None
+    sha256 = hashlib.sha256(content).hexdigest()
+    keep(name, sha256, content)
+    return name, sha256, content
 
 
 def letter_template_name(tender_name: str, template: str) -> str:

@@ -18,6 +18,23 @@ SAMPLES = ROOT / "samples"
 NO_OVERRIDES = Overrides()
 
 
+def sqlite_store_made_at(path: Path, revision: str):
+    """A SQLite store as an earlier version made it: migrated up to `revision` only, then opened as today's
+    Store (which migrates it the rest of the way)."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from evaluator.store import Store
+    from evaluator.store.database import MIGRATIONS
+    with create_engine(f"sqlite:///{path}").begin() as connection:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+    return Store(f"sqlite:///{path}")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def private_data_folder(tmp_path_factory):
     """Every test (and every process a test starts) stores into a throwaway data folder, never data/."""

@@ -22,8 +22,9 @@ from evaluator.model.tender import Tender
 from conftest import CSF_PATH, ROOT, SAMPLES
 
 POSTGRES = os.environ.get("EVALUATOR_TEST_POSTGRES_URL")
-TABLES = ("case_letters", "case_evaluations", "case_bids", "case_tenders", "cases", "audit_checkpoints", "audit_log",
-          "users", "evaluation_files", "evaluations", "versions", "files", "alembic_version")
+TABLES = ("case_assessments", "case_declarations", "case_letters", "case_evaluations", "case_bids", "case_tenders",
+          "cases", "audit_checkpoints", "audit_log", "users", "evaluation_files", "evaluations", "versions", "files",
+          "alembic_version")
 BIDS = SAMPLES / "bids"
 TENDER = SAMPLES / "tender.yaml"
 
@@ -524,3 +525,18 @@ def test_a_combined_tenders_capability_framework_is_frozen_with_the_case(tmp_pat
         product.read_bytes()
     history = officer.case(case_id)["history"]
     assert history[0]["detail"]["tender"]["capability_sha256"] == sha
+
+
+def test_an_evaluation_where_no_bid_passes_has_no_award_to_approve(tmp_path):
+    """Minimum SEAL-4 on every objective: no bid passes, so approving (and letters with a standstill period)
+    is refused, and the refusal is in the case's history."""
+    alice, carol = desk("alice", "officer"), desk("carol", "officer")
+    case_id = opened_case(alice, changed_tender(tmp_path, minimum_level="SEAL-4").read_bytes())
+    outcome, _ = alice.evaluate_case(case_id, ("json",))
+    assert outcome.document["summary"]["rank_1"] == []
+    with pytest.raises(ConfigurationError, match="no bid passed the gate, so there is no award to approve"):
+        carol.approve_award(case_id)
+    case = carol.case(case_id)
+    assert case["state"] == "evaluated" and case["award"] is None
+    assert [entry["detail"]["action"] for entry in case["history"] if entry["what"] == "case refused"] == [
+        "approve the award"]

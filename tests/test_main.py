@@ -240,3 +240,111 @@ def test_an_unusable_source_date_epoch_is_a_configuration_error(tmp_path, capsys
 def test_early_years_keep_four_digits():
     from evaluator.__main__ import evaluation_time
     assert evaluation_time("0001-01-01T05:00:00+01:00") == "0001-01-01T04:00:00Z"
+
+
+PANEL_ARGS = ["evaluate", "--framework", str(CSF_PATH), "--tender", str(SAMPLES / "panel-tender.yaml")]
+
+
+def evaluate_with_panel(tmp_path, *assessments, formats="json"):
+    out = tmp_path / "out"
+    code = main([*PANEL_ARGS, "--formats", formats, "--evaluated-at", "2026-11-26T09:00:00Z",
+                 *(["--assessments", *map(str, assessments)] if assessments else []), "--out", str(out),
+                 str(SAMPLES / "bids")])
+    return code, out
+
+
+def test_the_sample_panel_moderates_leaves_one_bid_pending_and_moves_the_ranks(tmp_path):
+    code, out = evaluate_with_panel(tmp_path, SAMPLES / "assessments.csv")
+    results = json.loads((out / "results.json").read_text())
+    bids = by_id(results)
+    assert code == 0 and results["summary"] == {"bids": 8, "ranked": 5, "pending": 1, "excluded": 1, "invalid": 1,
+                                                "rank_1": ["B-001"]}
+    assert [(b["bid_id"], b["status"], b["rank"]) for b in results["bids"]] == [
+        ("B-001", "ranked", 1), ("B-007", "ranked", 2), ("B-005", "ranked", 3), ("B-006", "ranked", 4),
+        ("B-003", "ranked", 5), ("B-004", "pending", None), ("B-002", "excluded", None), ("B-008", "invalid", None)]
+    assert bids["B-001"]["total"] == pytest.approx(84.58532)
+    assert bids["B-001"]["claimed"]["total"] == pytest.approx(84.98532)
+    assert bids["B-001"]["claimed"]["objectives"]["SOV-3"] == {"level": 4, "score": 1000.0}
+    assert bids["B-001"]["objectives"]["SOV-3"]["level"] == 3 and bids["B-006"]["claimed"]["rank"] == 5
+    (moderation,) = bids["B-001"]["moderations"]
+    assert (moderation["criterion_id"], moderation["claimed"], moderation["assessed"], moderation["assessors"],
+            moderation["stage"]) == ("SOV-3.1", 5, 4, ["ana", "ben"], "individual")
+    assert bids["B-005"]["moderations"][0]["stage"] == "consensus" and bids["B-005"]["total"] == pytest.approx(75.37528)
+    assert bids["B-004"]["pending_reasons"] == ["SOV-2.2: ana assessed 3, ben accepted the claimed 4 — no consensus "
+                                                "recorded"]
+    assert bids["B-008"]["claimed"] is None and "pending_reasons" not in bids["B-001"]
+    panel = results["panel"]
+    assert (panel["chair"], panel["members"], panel["conflicts"]) == ("cleo", ["ana", "ben"], {"ben": ["B-007"]})
+    assert panel["assessments"] == [{"name": str(SAMPLES / "assessments.csv"), "sha256": hashlib.sha256(
+        (SAMPLES / "assessments.csv").read_bytes()).hexdigest()}]
+    agreement = panel["agreement"]
+    assert agreement["alpha"] == pytest.approx(0.6)
+    assert {b["bid_id"]: b["alpha"] for b in agreement["bids"]} == {"B-004": 0.0, "B-005": 0.0, "B-001": 1.0,
+                                                                     "B-007": None}
+    assert agreement["bids"][0]["disagreements"] == [{"criterion_id": "SOV-2.2", "answers": {"ana": 3, "ben": 4},
+                                                      "settled": False}]
+
+
+def test_a_panel_without_assessments_evaluates_the_claims_and_says_so(tmp_path):
+    code, out = evaluate_with_panel(tmp_path)
+    results = json.loads((out / "results.json").read_text())
+    assert code == 0 and results["summary"]["ranked"] == 6 and results["summary"]["pending"] == 0
+    assert results["panel"]["assessed"] is False and results["panel"]["note"].startswith("no assessment was given")
+    assert all("claimed" not in bid for bid in results["bids"])
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "missing.csv: cannot read the assessments file"),
+    ("bid_id,criterion_id,assessed_answer\n", "assessments.csv, row 1: no column justification, assessor, stage"),
+    ("bid_id,criterion_id,assessed_answer,justification,assessor,stage\nB-001,SOV-1.1,1,,ana,individual\n",
+     "assessments.csv, row 2: SOV-1.1: the assessed answer 1 differs from the claimed 3, so it needs a justification"),
+    ("bid_id,criterion_id,assessed_answer,justification,assessor,stage\nB-007,SOV-1.1,,,ben,individual\n",
+     "assessments.csv, row 2: ben declared a conflict of interest with bid B-007"),
+    ("bid_id,criterion_id,assessed_answer,justification,assessor,stage\nB-001,SOV-1.1,,,ana,individual\n"
+     "B-001,SOV-1.1,,,ana,individual\n", "assessments.csv, row 3: ana already assessed B-001 SOV-1.1 at the "
+                                         "individual stage (assessments.csv, row 2)"),
+])
+def test_assessment_file_errors_exit_2_with_their_location(tmp_path, capsys, monkeypatch, content, message):
+    monkeypatch.chdir(tmp_path)
+    name = "missing.csv" if content is None else "assessments.csv"
+    if content is not None:
+        (tmp_path / name).write_text(content)
+    code, out = evaluate_with_panel(tmp_path, name)
+    error = capsys.readouterr().err
+    assert code == 2 and error.startswith(f"error: {message}") and error.count("\n") == 1
+    assert not out.exists()
+
+
+def test_assessments_without_a_panel_exit_2(tmp_path, capsys):
+    assert main([*SAMPLE_ARGS, "--assessments", str(SAMPLES / "assessments.csv"), "--out", str(tmp_path / "out"),
+                 str(SAMPLES / "bids")]) == 2
+    assert "the tender declares no panel" in capsys.readouterr().err
+
+
+def test_users_are_added_granted_revoked_and_listed_by_an_admin(tmp_path, monkeypatch, capsys):
+    """`users` is how an office gives the second officer of the four-eyes rule their role; every change is
+    audited, and only an admin (or the local user) may make one."""
+    from sqlalchemy import select
+
+    from evaluator.application import Store
+    from evaluator.store.schema import audit_log
+
+    monkeypatch.setenv("EVALUATOR_DATA", str(tmp_path / "data"))
+    assert main(["users", "add", "bob", "--role", "officer", "--role", "auditor"]) == 0
+    assert main(["users", "grant", "bob", "bid_identities"]) == 0
+    assert main(["users", "revoke", "bob", "auditor"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["bob: auditor, officer", "bob: auditor, officer (grants "
+                                                    "bid_identities)", "bob: officer (grants bid_identities)"]
+    assert main(["users", "list", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"name": "bob", "roles": ["officer"],
+                                                    "grants": ["bid_identities"]}]
+    assert main(["users", "add", "eve", "--role", "boss"]) == 2
+    assert "unknown role boss" in capsys.readouterr().err
+    assert main(["users", "add", "eve", "--role", "admin", "--as", "bob"]) == 2
+    assert "bob (officer) may not manage users: that needs the role admin" in capsys.readouterr().err
+    with Store().engine.connect() as connection:
+        changes = [json.loads(detail) for detail in connection.execute(
+            select(audit_log.c.detail).where(audit_log.c.event == "user changed").order_by(audit_log.c.seq)).scalars()]
+    assert [(change["user"], change["roles"], change["grants"]) for change in changes] == [
+        ("bob", ["auditor", "officer"], []), ("bob", ["auditor", "officer"], ["bid_identities"]),
+        ("bob", ["officer"], ["bid_identities"])]

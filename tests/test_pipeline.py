@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from evaluator.__main__ import main
+from evaluator.pipeline import Request, evaluate_request, run_evaluation
 
 from conftest import CSF_PATH, SAMPLES
 
@@ -63,3 +64,41 @@ def test_a_file_that_names_no_bid_still_gets_a_letter(tmp_path):
     letters = letters_for(tmp_path, BIDS / "b-001.xlsx", broken)
     assert len(letters) == 2 and "B-001.pdf" in letters
     assert any(name.startswith("bid--file-") for name in letters)
+
+
+def panel_request(**changes) -> Request:
+    return Request(framework=str(CSF_PATH), inputs=(str(BIDS),), tender=str(SAMPLES / "panel-tender.yaml"),
+                   assessments=(str(SAMPLES / "assessments.csv"),), evaluated_at="2026-11-26T09:00:00Z", **changes)
+
+
+def test_assessments_are_kept_as_inputs_and_reproduce_byte_for_byte(tmp_path):
+    request = panel_request(formats=("json", "xlsx"))
+    outcome = evaluate_request(request)
+    name = str(SAMPLES / "assessments.csv")
+    assert outcome.submissions[outcome.inputs[name]] == (SAMPLES / "assessments.csv").read_bytes()
+    assert f"--assessments {name} --out results" in request.command()
+    for sha, content in outcome.submissions.items():
+        (tmp_path / sha).write_bytes(content)
+    again = evaluate_request(request, base={name: tmp_path / sha for name, sha in outcome.inputs.items()})
+    assert again.files == outcome.files and again.inputs == outcome.inputs
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler's pdftotext")
+def test_the_report_and_the_letters_show_the_panel(tmp_path):
+    outcome = run_evaluation(panel_request(formats=("json", "pdf"), letters=True))
+
+    def text(name: str) -> str:
+        done = subprocess.run(["pdftotext", "-", "-"], input=outcome.files[name], capture_output=True, check=True)
+        return " ".join(done.stdout.decode().split())
+    report = text("report.pdf")
+    assert "Moderation: answers the panel assessed differently" in report and "ana, ben (individual)" in report
+    assert "cleo (consensus)" in report and "Evaluation panel Chair: cleo" in report
+    assert "ben with B-007 (may not assess it)" in report and "overall 0.600" in report
+    assert "SOV-2.2: ana 3, ben 4 (open: no consensus recorded)" in report
+    assert "Pending: SOV-2.2: ana assessed 3, ben accepted the claimed 4" in report
+    letter = text("letters/B-001.pdf")
+    assert "Answers the evaluation panel assessed differently" in letter
+    assert "5 - The customer alone; the provider cannot read the data" in letter
+    assert "support staff can read customer data during incident handling" in letter
+    assert "The evaluation of your bid is not finished" in text("letters/B-004.pdf")
+    assert "assessed differently" not in text("letters/B-007.pdf")

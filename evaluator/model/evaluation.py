@@ -11,8 +11,9 @@ from evaluator.model.ladders import Ladders
 from evaluator.model.tender import Settings
 from evaluator.model.unanswered import UNANSWERED
 
-BidStatus = Literal["ranked", "excluded", "invalid"]
+BidStatus = Literal["ranked", "pending", "excluded", "invalid"]
 RANKED: Final[BidStatus] = "ranked"
+PENDING: Final[BidStatus] = "pending"  # panel assessors disagree and the chair has recorded no consensus yet
 EXCLUDED: Final[BidStatus] = "excluded"
 INVALID: Final[BidStatus] = "invalid"
 # why a bid is excluded: a minimum level not reached (or, under the calculator policy, no level at all), a
@@ -74,8 +75,10 @@ class Evaluation:
     status: tuple[BidStatus, ...]
     exclusion_reasons: tuple[tuple[ExclusionReason, ...], ...]
     ties: tuple[Tie | None, ...]
-    order: tuple[int, ...]  # output order: ranked by rank, then excluded, then invalid
+    order: tuple[int, ...]  # output order: ranked by rank, then pending, then excluded, then invalid
     capability: np.ndarray | None = None  # N product-capability scores in combined tenders (NaN: none given)
+    # per bid row, why it is pending (see scoring.moderation); () when the evaluation had no panel assessments
+    pending: tuple[tuple[str, ...], ...] = ()
 
     @property
     def passed(self) -> np.ndarray:

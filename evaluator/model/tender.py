@@ -121,6 +121,36 @@ class Signatory(StrictModel):
     title: str | None = None
 
 
+class Panel(StrictModel):
+    """The evaluation panel: members assess the bids' claims one by one, the chair records consensus where
+    they differ. `conflicts`: for a member (or the chair), the bid IDs they declared a conflict of interest
+    with; they may not assess those bids."""
+
+    chair: str = Field(min_length=1)
+    members: tuple[Annotated[str, Field(min_length=1)], ...] = Field(min_length=1)
+    conflicts: dict[str, tuple[str, ...]] = {}
+
+    @model_validator(mode="after")
+    def _known_people(self) -> Self:
+        repeated = sorted({member for member in self.members if self.members.count(member) > 1})
+        if repeated:
+            raise ValueError(f"panel member {', '.join(repeated)} is listed twice")
+        strangers = [name for name in self.conflicts if not self.sits(name)]
+        if strangers:
+            raise ValueError(f"conflicts name {', '.join(strangers)}, who is neither a member nor the chair")
+        return self
+
+    def sits(self, name: str) -> bool:
+        """The person is the chair or a member."""
+        return name == self.chair or name in self.members
+
+    def conflicted(self, name: str, bid_id: str) -> bool:
+        return bid_id in self.conflicts.get(name, ())
+
+    def describe(self) -> str:
+        return f"chair {self.chair}, members {', '.join(self.members)}"
+
+
 def _letter_template_name(value: str | None) -> str | None:
     """A file beside the tender (or below its folder): never absolute, never `..`, no backslashes."""
     if value is None:
@@ -155,6 +185,7 @@ class Tender(StrictModel):
     # a Jinja2 letter template of the buyer's own, relative to the tender file (default: templates/letter.html.j2);
     # rendered sandboxed with autoescape, and recorded as an input of the evaluation like the tender
     letter_template: Annotated[str | None, AfterValidator(_letter_template_name)] = None
+    panel: Panel | None = None  # who assesses the bids' claims (see scoring.moderation)
 
     def to_yaml(self) -> str:
         """The tender as YAML: only the settings that differ from the defaults, in a stable order."""

@@ -174,6 +174,8 @@ def _bid_entry(document: dict, evaluation: Evaluation, position: int, charts_too
     entry = dict(bid, anchor=f"bid-{position + 1}")
     if bid["status"] != "invalid" and capping:
         entry["capping"] = _capping_answers(evaluation, evaluation.order[position], bid, objective_ids)
+    if bid.get("moderations"):
+        entry["moderated"] = [_moderation_row(evaluation, moderation) for moderation in bid["moderations"]]
     if bid["status"] != "invalid" and charts_too:
         levels = [bid["objectives"][oid]["level"] for oid in objective_ids]
         required = [bid["objectives"][oid]["required"] for oid in objective_ids]
@@ -206,6 +208,7 @@ def _context(document: dict, evaluation: Evaluation, info: ReportInfo, sections:
         "unanswered_policy": unanswered.describe(document["settings"]["unknown"]),
         "codes": codes, "objective_ids": objective_ids, "objective_names": framework["objectives"], "bids": bids,
         "ranked": ranked, "excluded": [b for b in bids if b["status"] == "excluded"],
+        "pending": [b for b in bids if b["status"] == "pending"], "panel": document.get("panel"),
         "invalid": [b for b in bids if b["status"] == "invalid"],
         "winners": [bid for bid in ranked if bid["rank"] == 1], "tender": document["tender"], "info": info,
         "tie_names": TIE_BREAKS, "summary": document["summary"],
@@ -318,3 +321,24 @@ def _capping_answers(evaluation: Evaluation, row: int, bid: dict, objective_ids:
                 "quality": QUALITY_NAMES[int(evaluation.bids.evidence_quality[row, column])],
             })
     return found
+
+
+def _moderation_row(evaluation: Evaluation, moderation: dict) -> dict:
+    """A moderation (results.json's) for the report and the letters: the answers with their labels."""
+    framework = evaluation.framework
+    criterion = framework.criteria_in_objective_order[framework.criterion_index[moderation["criterion_id"]]]
+
+    def answer(written) -> str:
+        if written is None:
+            return "unanswered"
+        if criterion.numeric is not None:
+            return f"{written:g} {criterion.numeric.unit}"
+        if isinstance(written, int) and 1 <= written <= len(criterion.answers):
+            return f"{written} - {criterion.answers[written - 1].label}"
+        return str(written)
+    qualities = (moderation["claimed_evidence_quality"], moderation["assessed_evidence_quality"])
+    return {"criterion": criterion.id, "title": criterion.title, "claimed": answer(moderation["claimed"]),
+            "assessed": answer(moderation["assessed"]), "assessors": ", ".join(moderation["assessors"]),
+            "justification": " / ".join(moderation["justifications"]), "stage": moderation["stage"],
+            "quality": f"evidence {qualities[0] or 'not stated'} → {qualities[1]}" if qualities[0] != qualities[1]
+            else ""}

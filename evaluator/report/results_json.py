@@ -6,15 +6,17 @@ from typing import Any
 import numpy as np
 import orjson
 
-from evaluator.model.evaluation import INVALID, Evaluation
+from evaluator.model.evaluation import INVALID, PENDING, Evaluation
+from evaluator.scoring.review import Review
 
 SCHEMA_VERSION = 1
 PRECISION = 6  # objective scores and contributions: removes binary floating-point noise, loses nothing
 
 
 def results_document(evaluation: Evaluation, framework_sha256: str, tender_sha256: str | None = None,
-                     capability: dict | None = None) -> dict:
-    """`capability`: in a combined tender, the capability framework, its weights and each bid's scores."""
+                     capability: dict | None = None, review: Review | None = None) -> dict:
+    """`capability`: in a combined tender, the capability framework, its weights and each bid's scores;
+    `review`: the evaluation panel's part, when the tender declares a panel or assessments were given."""
     framework, settings = evaluation.framework, evaluation.settings
     tender = settings.tender
     return {
@@ -36,9 +38,10 @@ def results_document(evaluation: Evaluation, framework_sha256: str, tender_sha25
             "evidence": None if settings.evidence is None else settings.evidence.model_dump(),
             "certifications": None if tender.certifications is None else tender.certifications.model_dump(mode="json"),
         },
-        "summary": _summary(evaluation),
+        "summary": _summary(evaluation, review is not None),
         **({"capability": {key: value for key, value in capability.items() if key != "bids"}} if capability else {}),
-        "bids": _bids(evaluation, capability["bids"] if capability else None),
+        **({"panel": panel_block(review)} if review is not None else {}),
+        "bids": _with_review(_bids(evaluation, capability["bids"] if capability else None), evaluation, review),
     }
 
 
@@ -50,8 +53,10 @@ def render_results_json(document: dict) -> bytes:
     return head[:-2] + b",\n" + body + b"\n}\n"
 
 
-def _summary(evaluation: Evaluation) -> dict:
-    counts = {status: evaluation.status.count(status) for status in ("ranked", "excluded", "invalid")}
+def _summary(evaluation: Evaluation, with_panel: bool = False) -> dict:
+    """The counts per status; `pending` only in an evaluation with a panel (the others keep their bytes)."""
+    statuses = ("ranked", "pending", "excluded", "invalid") if with_panel else ("ranked", "excluded", "invalid")
+    counts = {status: evaluation.status.count(status) for status in statuses}
     winners = [evaluation.bids.bids[i].bid_id for i in evaluation.order if evaluation.rank[i] == 1]
     return {"bids": len(evaluation.status), **counts, "rank_1": winners}
 
@@ -115,3 +120,47 @@ def _bids(evaluation: Evaluation, capability: dict | None) -> list[dict]:
 
 def _number(value: float) -> float | None:
     return None if math.isnan(value) else value
+
+
+NO_ASSESSMENT = "no assessment was given: the bids are evaluated on their claims"
+
+
+def panel_block(review: Review) -> dict:
+    """results.json's `panel`: who sat, what they declared, the assessment files and how far they agreed."""
+    panel = review.panel
+    return {
+        "chair": panel.chair if panel else None, "members": list(panel.members) if panel else [],
+        "conflicts": {name: list(bids) for name, bids in sorted(panel.conflicts.items())} if panel else {},
+        "assessments": [{"name": name, "sha256": sha256} for name, sha256 in review.files],
+        "assessed": review.assessed,
+        **({} if review.assessed else {"note": NO_ASSESSMENT}),
+        "agreement": None if review.agreement is None else review.agreement.as_dict(),
+    }
+
+
+def _with_review(entries: list[dict], evaluation: Evaluation, review: Review | None) -> list[dict]:
+    """Each bid with its claimed figures, its moderations and (when pending) why, after assessments."""
+    if review is None or review.moderated is None or review.claimed is None:
+        return entries
+    moderated, claimed = review.moderated, _claimed_figures(review.claimed)
+    for entry, row in zip(entries, evaluation.order, strict=True):
+        entry["claimed"] = None if evaluation.status[row] == INVALID else claimed(row)
+        entry["moderations"] = [moderation.as_dict() for moderation in moderated.moderations[row]]
+        if evaluation.status[row] == PENDING:
+            entry["pending_reasons"] = list(moderated.pending[row])
+    return entries
+
+
+def _claimed_figures(claimed: Evaluation):
+    """row -> the bid's figures on its own answers: status, rank, score, total, levels and objective scores."""
+    levels = np.where(claimed.has_level(), claimed.objective_levels, -1).tolist()
+    scores = claimed.objective_scores.round(PRECISION).tolist()
+    objective_ids = claimed.framework.objective_ids
+
+    def figures(row: int) -> dict:
+        return {"status": claimed.status[row], "rank": int(claimed.rank[row]) or None,
+                "score": float(claimed.score[row]), "total": _number(float(claimed.total[row])),
+                "overall_level": None if max(levels[row]) < 0 else int(claimed.overall_level[row]),
+                "objectives": {oid: {"level": None if level < 0 else level, "score": score}
+                               for oid, level, score in zip(objective_ids, levels[row], scores[row], strict=True)}}
+    return figures

@@ -2,7 +2,7 @@
 
 import unicodedata
 
-from evaluator.model.evaluation import EXCLUDED, INVALID, RANKED
+from evaluator.model.evaluation import EXCLUDED, INVALID, PENDING, RANKED
 
 MAX_ROWS = 30
 
@@ -27,14 +27,22 @@ def summary_text(document: dict) -> str:
     if len(document["bids"]) > MAX_ROWS:
         lines.append(f"… {len(document['bids']) - MAX_ROWS} more bids in results.json")
     counts = document["summary"]
-    lines.append(_printable(f"{counts['bids']} bids: {counts[RANKED]} ranked, {counts[EXCLUDED]} excluded, "
+    pending = f"{counts[PENDING]} pending, " if PENDING in counts else ""
+    lines.append(_printable(f"{counts['bids']} bids: {counts[RANKED]} ranked, {pending}{counts[EXCLUDED]} excluded, "
                             f"{counts[INVALID]} invalid. Rank 1: {', '.join(counts['rank_1']) or 'none'}."))
     for bid in document["bids"]:
         if bid["status"] != RANKED and len(lines) < MAX_ROWS + 20:
-            why = bid["exclusion_reasons"][0]["message"] if bid["exclusion_reasons"] else \
-                f"{bid['errors'][0]['location']}: {bid['errors'][0]['message']}"
-            lines.append(_printable(f"  {bid['bid_id'] or bid['source']['file']} {bid['status']}: {why}"))
+            lines.append(_printable(f"  {bid['bid_id'] or bid['source']['file']} {bid['status']}: {_why(bid)}"))
     return "\n".join(lines) + "\n"
+
+
+def _why(bid: dict) -> str:
+    """The first reason a bid is not ranked: pending, excluded or invalid."""
+    if bid.get("pending_reasons"):
+        return bid["pending_reasons"][0]
+    if bid["exclusion_reasons"]:
+        return bid["exclusion_reasons"][0]["message"]
+    return f"{bid['errors'][0]['location']}: {bid['errors'][0]['message']}"
 
 
 def _printable(text: str) -> str:

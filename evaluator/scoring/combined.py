@@ -6,6 +6,7 @@ bid_id; a main bid without valid capability answers is excluded for that; the aw
 capability score with the tender's `capability_weight`. Pure: frameworks and bid sets are passed in.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,14 +48,16 @@ class CombinedEvaluation:
 
 
 def evaluate_combined(framework: Framework, settings: Settings, bids: BidSet, part: CapabilityPart | None = None,
-                      capability_bids: BidSet | None = None) -> CombinedEvaluation:
+                      capability_bids: BidSet | None = None,
+                      pending: Sequence[tuple[str, ...]] | None = None) -> CombinedEvaluation:
     """Evaluate `bids` under `framework`; in a combined tender (`part`), first the capability side
-    (`capability_bids` under the capability framework), whose scores then join the award total."""
+    (`capability_bids` under the capability framework), whose scores then join the award total. `pending`:
+    per bid row, why the panel has not decided it yet (see scoring.evaluate)."""
     if part is None:
-        return CombinedEvaluation(evaluate(framework, settings, bids), None, None)
+        return CombinedEvaluation(evaluate(framework, settings, bids, pending=pending), None, None)
     side = evaluate(part.framework, part.settings,
                     capability_bids if capability_bids is not None else BidSet.empty(len(part.framework.criteria)))
-    evaluation = evaluate(framework, settings, bids, capability_scores(bids, side))
+    evaluation = evaluate(framework, settings, bids, capability_scores(bids, side), pending)
     return CombinedEvaluation(evaluation, side, capability_summary(part, side))
 
 

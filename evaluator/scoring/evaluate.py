@@ -1,11 +1,22 @@
 """evaluate(framework, settings, bids) -> Evaluation: levels, the gate, the score, the award and the ranking."""
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from evaluator.model import unanswered as unanswered_policy
 from evaluator.model.bid import BidSet
 from evaluator.model.certification import certificate_failures
-from evaluator.model.evaluation import EXCLUDED, INVALID, RANKED, BidStatus, Evaluation, ExclusionReason, passes_minimum
+from evaluator.model.evaluation import (
+    EXCLUDED,
+    INVALID,
+    PENDING,
+    RANKED,
+    BidStatus,
+    Evaluation,
+    ExclusionReason,
+    passes_minimum,
+)
 from evaluator.model.framework import Framework
 from evaluator.model.ladders import Ladders
 from evaluator.model.tender import EVIDENCE_QUALITIES, Settings
@@ -16,9 +27,11 @@ from evaluator.scoring.ranking import rank_bids
 
 
 def evaluate(framework: Framework, settings: Settings, bids: BidSet,
-             capability: np.ndarray | None = None) -> Evaluation:
+             capability: np.ndarray | None = None, pending: Sequence[tuple[str, ...]] | None = None) -> Evaluation:
     """`capability`: each bid's product-capability score (NaN when it gave none) in combined tenders (see
-    scoring.combined); a tender that weighs capability, evaluated without it, excludes every bid for that."""
+    scoring.combined); a tender that weighs capability, evaluated without it, excludes every bid for that.
+    `pending`: per bid row, why the panel has not decided it yet (scoring.moderation); a bid with a reason is
+    `pending`: scored and gated on its answers as decided so far, but neither ranked nor competing."""
     ladders = Ladders.of(framework)
     invalid = np.array([bid.invalid for bid in bids.bids], bool)
     if capability is None and settings.award is not None and settings.award.capability_weight:
@@ -44,21 +57,33 @@ def evaluate(framework: Framework, settings: Settings, bids: BidSet,
         for row in np.flatnonzero(np.isnan(capability) & ~invalid).tolist():
             reasons[row].append(ExclusionReason("capability", "the tender scores product capability, but no "
                                                               "capability answers were found for this bid"))
-    competing = ~invalid & np.array([not r for r in reasons], bool)
+    waiting = _waiting(pending, invalid)
+    competing = ~invalid & ~waiting & np.array([not r for r in reasons], bool)
     prices = np.array([np.nan if b.price is None else b.price for b in bids.bids], float)
     points_for_price = price_points(prices, competing, settings.award)
     total = np.where(competing, award_total(score, points_for_price, settings.award, capability), np.nan)
     key_values = {"overall_level": np.where(overall == ladders.ignored, -1, overall), "score": score,
                   "price": np.where(np.isnan(prices), np.inf, prices)}
     rank, ties = rank_bids(total, competing, settings.ties, key_values, [bid.bid_id for bid in bids.bids])
-    status = tuple(INVALID if invalid[i] else RANKED if competing[i] else EXCLUDED for i in range(len(invalid)))
+    status = tuple(INVALID if invalid[i] else RANKED if competing[i] else PENDING if waiting[i] else EXCLUDED
+                   for i in range(len(invalid)))
     return Evaluation(
         framework=framework, ladders=ladders, settings=settings, bids=bids, answer_levels=levels, answer_points=points,
         evidence_lacking=lacking, objective_scores=objective_scores, objective_levels=objective_levels,
         weighted=weighted, required=required, overall_level=overall, score=score, price_points=points_for_price,
         total=total, rank=rank, status=status, exclusion_reasons=tuple(tuple(r) for r in reasons),
-        capability=capability,
+        capability=capability, pending=() if pending is None else tuple(map(tuple, pending)),
         ties=tuple(ties), order=_output_order(bids, status, rank, score))
+
+
+def _waiting(pending: Sequence[tuple[str, ...]] | None, invalid: np.ndarray) -> np.ndarray:
+    """Per bid: valid, with a pending reason."""
+    if pending is None:
+        return np.zeros(len(invalid), bool)
+    if len(pending) != len(invalid):
+        raise ValueError(f"pending reasons for {len(pending)} bids, but {len(invalid)} bids were given")
+    waiting: np.ndarray = np.array([bool(reasons) for reasons in pending], bool) & ~invalid
+    return waiting
 
 
 def _score_numeric(ladders: Ladders, bids: BidSet, settings: Settings, points: np.ndarray, levels: np.ndarray,
@@ -149,7 +174,7 @@ def _output_order(bids: BidSet, status: tuple[BidStatus, ...], rank: np.ndarray,
         bid = bids.bids[i]
         if status[i] == RANKED:
             return (0, int(rank[i]), 0.0, bid.bid_id or "", bid.source.file)
-        if status[i] == EXCLUDED:
-            return (1, 0, -float(score[i]), bid.bid_id or "", bid.source.file)
-        return (2, 0, 0.0, bid.source.file, bid.bid_id or "")
+        if status[i] in (PENDING, EXCLUDED):
+            return (1 if status[i] == PENDING else 2, 0, -float(score[i]), bid.bid_id or "", bid.source.file)
+        return (3, 0, 0.0, bid.source.file, bid.bid_id or "")
     return tuple(sorted(range(len(bids.bids)), key=key))

@@ -1,13 +1,16 @@
 """Reading and writing the store's rows. Callers hold the transaction (see database.writing)."""
 
 import hashlib
+import json
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from evaluator.errors import StoreError
 from evaluator.store.schema import (
+    case_assessments,
     case_bids,
+    case_declarations,
     case_evaluations,
     case_letters,
     case_tenders,
@@ -99,6 +102,10 @@ def user_row(connection: Connection, name: str):
     return connection.execute(select(users).where(users.c.name == name)).first()
 
 
+def user_rows(connection: Connection) -> list:
+    return list(connection.execute(select(users).order_by(users.c.name)))
+
+
 def put_user(connection: Connection, name: str, roles: list[str], grants: list[str]) -> None:
     values = {"roles": ",".join(sorted(roles)), "grants": ",".join(sorted(grants))}
     if user_row(connection, name) is None:
@@ -170,3 +177,32 @@ def case_letter_hashes(connection: Connection, case_id: str) -> dict[str, str]:
     rows = connection.execute(select(case_letters.c.name, case_letters.c.sha256)
                               .where(case_letters.c.case_id == case_id).order_by(case_letters.c.name))
     return {row.name: row.sha256 for row in rows}
+
+
+# -- the evaluation panel -----------------------------------------------------------------------------
+def put_declaration(connection: Connection, case_id: str, person: str, conflicts: list[str], at: str) -> None:
+    connection.execute(insert(case_declarations).values(case_id=case_id, person=person,
+                                                        conflicts=json.dumps(sorted(set(conflicts))), declared_at=at))
+
+
+def case_declaration_rows(connection: Connection, case_id: str) -> list:
+    """A case's declarations, in the order they were made; `conflicts` is a JSON list of bid IDs."""
+    return list(connection.execute(select(case_declarations).where(case_declarations.c.case_id == case_id)
+                                   .order_by(case_declarations.c.declared_at, case_declarations.c.person)))
+
+
+def put_assessments(connection: Connection, rows: list[dict]) -> None:
+    """Assessment rows (every column of case_assessments); a repeated (case, bid, criterion, assessor, stage)
+    breaks the primary key, so the caller refuses repeats first."""
+    if rows:
+        connection.execute(insert(case_assessments), rows)
+
+
+def case_assessment_rows(connection: Connection, case_id: str, bid_id: str | None = None) -> list:
+    """A case's assessments (of one bid, when given), sorted by bid, criterion, stage and assessor."""
+    table = case_assessments
+    query = select(table).where(table.c.case_id == case_id)
+    if bid_id is not None:
+        query = query.where(table.c.bid_id == bid_id)
+    return list(connection.execute(query.order_by(table.c.bid_id, table.c.criterion_id, table.c.stage,
+                                                  table.c.assessor)))

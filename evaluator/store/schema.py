@@ -145,3 +145,29 @@ case_letters = Table(  # the letters as issued (rendered at issue time), by thei
     Column("sha256", String(64), ForeignKey("files.sha256"), nullable=False),
     PrimaryKeyConstraint("case_id", "name"),
 )
+
+case_declarations = Table(  # each panel member's (and the chair's) conflict-of-interest declaration, once per case
+    "case_declarations", metadata,
+    Column("case_id", String(32), ForeignKey("cases.id"), nullable=False),
+    Column("person", Text, nullable=False),
+    Column("conflicts", Text, nullable=False),  # JSON list of the bid IDs declared, sorted; [] = no conflict
+    Column("declared_at", String(20), nullable=False),
+    PrimaryKeyConstraint("case_id", "person"),
+)
+
+case_assessments = Table(  # the panel's assessments of the bids' claims (ingest.assessments' columns)
+    "case_assessments", metadata,
+    Column("case_id", String(32), ForeignKey("cases.id"), nullable=False),
+    Column("bid_id", Text, nullable=False),
+    Column("criterion_id", Text, nullable=False),
+    Column("assessor", Text, nullable=False),
+    Column("stage", String(16), nullable=False),  # individual | consensus
+    Column("assessed_answer", Text, nullable=False),  # as an assessments CSV writes it; "" accepts the claim
+    Column("justification", Text, nullable=False),
+    Column("evidence_quality", String(32), nullable=False),  # an EvidenceQuality, or "" (not judged)
+    Column("submitted_by", Text, nullable=False),
+    Column("submitted_at", String(20), nullable=False),
+    Column("source", Text, nullable=False),  # "desk", or the name of the imported file
+    Column("source_sha256", String(64)),  # the imported file (in files), None from the desk
+    PrimaryKeyConstraint("case_id", "bid_id", "criterion_id", "assessor", "stage"),
+)

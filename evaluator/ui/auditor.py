@@ -5,15 +5,14 @@ import json
 import pandas as pd
 import streamlit as st
 
-from evaluator.ui.common import may_use, workspace
+from evaluator.ui.common import opened_workspace
 
 
 def page() -> None:
-    desk = workspace()
-    st.title("Auditor")
-    st.caption("Every evaluation is stored with its inputs, settings and the SHA-256 of every output. "
-               "Reproducing one runs it again from the stored inputs and compares the hashes.")
-    if not may_use(desk, "reproduce an evaluation", "auditor"):
+    desk = opened_workspace("Auditor", "Every evaluation is stored with its inputs, settings and the SHA-256 of "
+                            "every output. Reproducing one runs it again from the stored inputs and compares the "
+                            "hashes.", "reproduce an evaluation", "auditor")
+    if desk is None:
         return
     _audit_log(desk)
     _case_history(desk)

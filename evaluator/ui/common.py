@@ -63,6 +63,14 @@ def workspace() -> Desk:
     return desk
 
 
+def opened_workspace(title: str, caption: str, action: str, workspace_name: str) -> Desk | None:
+    """A workspace page's heading, and the user's Desk if they may use it (needs `action`), else None."""
+    desk = workspace()
+    st.title(title)
+    st.caption(caption)
+    return desk if may_use(desk, action, workspace_name) else None
+
+
 def may_use(desk: Desk, action: str, workspace_name: str) -> bool:
     """Whether the user may use this workspace (it needs `action`). If not, the page says why, and the
     refusal is logged once a session, not at every rerun."""
@@ -167,9 +175,10 @@ def ranking_frame(document: dict) -> tuple[pd.DataFrame, dict[str, str]]:
 
 
 def why_not_ranked(document: dict) -> pd.DataFrame:
-    """Each bid not ranked, with every reason (exclusion or error) in full."""
+    """Each bid not ranked, with every reason (the panel's open disagreements, exclusions, errors) in full."""
     return pd.DataFrame([{"bid": text(bid["bid_id"]), "vendor": text(bid["vendor"]), "status": bid["status"],
-                          "why not ranked": "; ".join([r["message"] for r in bid["exclusion_reasons"]] +
+                          "why not ranked": "; ".join(bid.get("pending_reasons", []) +
+                                                      [r["message"] for r in bid["exclusion_reasons"]] +
                                                       [f"{e['location']}: {e['message']}" for e in bid["errors"]])}
                          for bid in document["bids"] if bid["status"] != "ranked"],
                         columns=["bid", "vendor", "status", "why not ranked"])

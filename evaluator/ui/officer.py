@@ -447,11 +447,10 @@ def _results(desk: Desk, document: dict, outcome, latest: dict) -> None:
     summary = document["summary"]
     st.header("Results")
     st.caption(f"Evaluation {latest['id']}, by {latest['by']} at {latest['at']}, of the current tender and bids.")
-    columns = st.columns(4)
-    columns[0].metric("Bids", summary["bids"])
-    columns[1].metric("Ranked", summary["ranked"])
-    columns[2].metric("Excluded", summary["excluded"])
-    columns[3].metric("Invalid", summary["invalid"])
+    counts = [("Bids", "bids"), ("Ranked", "ranked")] + ([("Pending (panel)", "pending")] if "pending" in summary
+                                                         else []) + [("Excluded", "excluded"), ("Invalid", "invalid")]
+    for column, (label, key) in zip(st.columns(len(counts)), counts, strict=True):
+        column.metric(label, summary[key])
     st.success(award_banner(document)) if summary["rank_1"] else st.warning("No bid passed the gate.")
     scale = outcome.evaluation.framework.level_scale
     if len(scale.levels) > 1:
@@ -541,6 +540,33 @@ def _drill_down(outcome, desk: Desk) -> None:
                                for row in detail["capping"]]), hide_index=True)  # wrapped: answers and evidence in full
     for reason in bid["exclusion_reasons"]:
         st.error(f"Excluded: {reason['message']}")
+    if bid.get("claimed") is not None:
+        _claimed_and_assessed(bid, codes)
+
+
+def _claimed_and_assessed(bid: dict, codes: list[str]) -> None:
+    """The bid as claimed beside the bid as the panel assessed it, and each answer the panel changed."""
+    st.subheader("As claimed and as the panel assessed it")
+    claimed = bid["claimed"]
+    figures = [("status", claimed["status"], bid["status"]), ("rank", claimed["rank"], bid["rank"]),
+               ("Sovereignty Score %", claimed["score"], bid["score"]), ("total", claimed["total"], bid["total"])]
+    levels = [("overall level", claimed["overall_level"], bid["overall_level"])] + [
+        (oid, claimed["objectives"][oid]["level"], o["level"]) for oid, o in bid["objectives"].items()]
+    st.table(pd.DataFrame([{"": name, "claimed": _figure(a), "assessed": _figure(b)} for name, a, b in figures] +
+                          [{"": name, "claimed": BLANK if a is None else unbroken(codes[a]),
+                            "assessed": BLANK if b is None else unbroken(codes[b])} for name, a, b in levels]),
+             hide_index=True)
+    for reason in bid.get("pending_reasons", []):
+        st.warning(f"Pending: {reason}")
+    if bid.get("moderations"):
+        st.table(pd.DataFrame([{"criterion": m["criterion_id"], "claimed": text(m["claimed"]),
+                                "assessed": text(m["assessed"]), "by": ", ".join(m["assessors"]), "stage": m["stage"],
+                                "justification": "; ".join(m["justifications"]) or BLANK}
+                               for m in bid["moderations"]]), hide_index=True)
+
+
+def _figure(value) -> str:
+    return BLANK if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
 def _downloads(desk: Desk, evaluation_id: str) -> None:
@@ -556,9 +582,9 @@ def _downloads(desk: Desk, evaluation_id: str) -> None:
     letters = {name: desk.output(evaluation_id, name) for name in stored if name.startswith("letters/")}
     if letters:
         archive = _zip(letters)
-        columns[-1].download_button(f"{len(letters)} draft letters (.zip)", archive, "letters.zip",
+        columns[-1].download_button(f"{len(letters)} draft letters (.zip)", archive, "draft-letters.zip",
                                     key="download-letters", on_click=desk.note_download,
-                                    args=(evaluation_id, "letters.zip", archive))
+                                    args=(evaluation_id, "draft-letters.zip", archive))
 
 
 def _zip(files: dict[str, bytes]) -> bytes:

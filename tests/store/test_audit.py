@@ -21,11 +21,12 @@ from evaluator.store.database import writing
 from evaluator.store.schema import audit_checkpoints, audit_log, evaluation_files, evaluations, files
 from evaluator.store.signing import Signer
 
-from conftest import CSF_PATH, ROOT, SAMPLES
+from conftest import CSF_PATH, ROOT, SAMPLES, sqlite_store_made_at
 
 POSTGRES = os.environ.get("EVALUATOR_TEST_POSTGRES_URL")
-TABLES = ("case_letters", "case_evaluations", "case_bids", "case_tenders", "cases", "audit_checkpoints", "audit_log",
-          "users", "evaluation_files", "evaluations", "versions", "files", "alembic_version")
+TABLES = ("case_assessments", "case_declarations", "case_letters", "case_evaluations", "case_bids", "case_tenders",
+          "cases", "audit_checkpoints", "audit_log", "users", "evaluation_files", "evaluations", "versions", "files",
+          "alembic_version")
 TENDER = "samples/tender.yaml"
 
 
@@ -249,17 +250,7 @@ def test_key_generation_and_unusable_keys(capsys, tmp_path, monkeypatch):
 
 
 def test_a_database_made_before_checkpoints_is_migrated(tmp_path):
-    from alembic import command
-    from alembic.config import Config
-
-    from evaluator.store.database import MIGRATIONS
-    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    with engine.begin() as connection:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
-    store = Store(f"sqlite:///{tmp_path / 'old.db'}")
+    store = sqlite_store_made_at(tmp_path / "old.db", "0001")
     with store.engine.connect() as connection:
         assert connection.execute(select(audit_checkpoints)).all() == []
 

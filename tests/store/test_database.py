@@ -22,11 +22,12 @@ from evaluator.pipeline import Request
 from evaluator.store.database import StoreError
 from evaluator.store.schema import audit_log, evaluation_files, evaluations, files
 
-from conftest import CSF_PATH, ROOT, SAMPLES
+from conftest import CSF_PATH, ROOT, SAMPLES, sqlite_store_made_at
 
 POSTGRES = os.environ.get("EVALUATOR_TEST_POSTGRES_URL")
-TABLES = ("case_letters", "case_evaluations", "case_bids", "case_tenders", "cases", "audit_checkpoints", "audit_log",
-          "users", "evaluation_files", "evaluations", "versions", "files", "alembic_version")
+TABLES = ("case_assessments", "case_declarations", "case_letters", "case_evaluations", "case_bids", "case_tenders",
+          "cases", "audit_checkpoints", "audit_log", "users", "evaluation_files", "evaluations", "versions", "files",
+          "alembic_version")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -375,3 +376,36 @@ def test_a_report_that_cannot_be_written_is_recorded_as_failed_and_stored_when_w
     assert set(officer.files_of(stored["id"])["output"]) == {"results.json", "report.pdf"}
     assert officer.verify_audit()[1] is None
     assert all(recorded == again for _, recorded, again in officer.reproduce(stored["id"]))
+
+
+def test_a_store_made_before_the_panel_is_migrated(tmp_path):
+    from evaluator.store.schema import case_assessments, case_declarations
+    store = sqlite_store_made_at(tmp_path / "old.db", "0004")
+    with store.engine.connect() as connection:
+        assert connection.execute(select(case_declarations)).all() == []
+        assert connection.execute(select(case_assessments)).all() == []
+
+
+def test_the_store_keeps_one_declaration_per_person_and_one_assessment_per_cell(url):
+    """The primary keys back the application layer's rules (declare once; one row per bid, criterion, assessor
+    and stage) on both databases."""
+    from sqlalchemy.exc import IntegrityError
+
+    from evaluator.store import records
+    from evaluator.store.database import writing
+    officer = desk(url, "officer")
+    case_id = officer.create_case((CSF_PATH.name, CSF_PATH.read_bytes()),
+                                  ("tender.yaml", (SAMPLES / "tender.yaml").read_bytes()))
+    cell = {"case_id": case_id, "bid_id": "B-001", "criterion_id": "SOV-1.1", "assessor": "ana",
+            "stage": "individual", "assessed_answer": "", "justification": "", "evidence_quality": "",
+            "submitted_by": "ana", "submitted_at": clock(), "source": "desk", "source_sha256": None}
+    with writing(officer.store.engine) as connection:
+        records.put_declaration(connection, case_id, "ana", ["B-002", "B-002"], clock())
+        records.put_assessments(connection, [cell])
+    for write in (lambda c: records.put_declaration(c, case_id, "ana", [], clock()),
+                  lambda c: records.put_assessments(c, [{**cell, "assessed_answer": "2"}])):
+        with pytest.raises((IntegrityError, StoreError)), writing(officer.store.engine) as connection:
+            write(connection)
+    with writing(officer.store.engine) as connection:
+        assert [row.conflicts for row in records.case_declaration_rows(connection, case_id)] == ['["B-002"]']
+        assert [row.assessed_answer for row in records.case_assessment_rows(connection, case_id)] == [""]

@@ -17,14 +17,16 @@ from pathlib import Path
 from secrets import token_hex
 
 import pytest
+import yaml
 
 from conftest import ROOT, SAMPLES
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed (setup.sh --tests does)")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-OFFICERS = {"ana": ["officers", "analysts"], "ben": ["officers", "auditors"]}  # identity-provider groups
-ROLE_MAP = '{ officers = "officer", analysts = "analyst", auditors = "auditor" }'
+USERS = {"ana": ["officers", "analysts", "evaluators"], "ben": ["officers", "auditors", "evaluators"],
+         "cleo": ["evaluators"]}  # identity-provider groups
+ROLE_MAP = '{ officers = "officer", analysts = "analyst", auditors = "auditor", evaluators = "evaluator" }'
 
 
 def free_port() -> int:
@@ -70,10 +72,10 @@ def app_url(tmp_path):
 @pytest.fixture
 def signed_in_app(tmp_path):
     """The app with sign-in through an OpenID provider started here, whose predefined users ana and ben are
-    both officers; ana is also an analyst, ben also an auditor."""
+    both officers and panel evaluators; ana is also an analyst, ben also an auditor; cleo is an evaluator."""
     provider, port = free_port(), free_port()
     issuer = f"http://127.0.0.1:{provider}"
-    users = [arg for name, groups in OFFICERS.items() for arg in
+    users = [arg for name, groups in USERS.items() for arg in
              ("--user-claims", json.dumps({"sub": name, "email": f"{name}@buyer.example", "groups": groups}))]
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(f'[auth]\nredirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
@@ -172,8 +174,10 @@ def test_a_case_from_three_uploads_to_the_dossier(signed_in_app, tmp_path):
             page.wait_for_timeout(2000)
             page.screenshot(path=f"{shots}/app-officer.png")
             page.set_viewport_size({"width": 1400, "height": 1500})
-        with page.expect_download() as download:
-            page.get_by_role("button", name="Download the dossier (.zip)").click()
+        dossier = page.get_by_role("button", name="Download the dossier (.zip)")
+        dossier.wait_for(timeout=60_000)
+        with page.expect_download(timeout=90_000) as download:
+            dossier.click()
         assert download.value.suggested_filename == "C2026-0001.zip"
         assert_dossier_verifies(Path(download.value.path()), tmp_path / "dossier", "C2026-0001")
         page.get_by_text("Auditor", exact=True).first.click()
@@ -184,6 +188,86 @@ def test_a_case_from_three_uploads_to_the_dossier(signed_in_app, tmp_path):
             page.wait_for_timeout(1500)
             page.screenshot(path=f"{shots}/app-auditor.png")
         browser.close()
+
+
+def evaluator_cli(data: Path, *words: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "evaluator", *words], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "EVALUATOR_DATA": str(data)}, check=True)
+    return done.stdout
+
+
+def declare_on_the_panel(page, url: str, name: str, case_id: str, recorded: str) -> None:
+    """Signed in as `name`, the panel workspace of the case: the declaration of conflicts of interest."""
+    sign_in(page, url, name)
+    page.goto(f"{url}/panel?case={case_id}")
+    page.get_by_text("I declare that I have no other conflict of interest").click()
+    page.get_by_role("button", name="Declare", exact=True).click()
+    page.get_by_text(f"Declaration recorded: {recorded}").wait_for(timeout=60_000)
+
+
+def test_a_panel_of_two_members_and_a_chair_reaches_consensus(signed_in_app, tmp_path):
+    """The sample panel tender (chair cleo, members ana and ben; ben conflicted with B-007), opened with the
+    sample bids. ana declares no conflict and uploads her assessments; ben declares (B-007 listed by the
+    tender), cannot see ana's reading of B-004 until he has submitted his own (accepting every claim), then
+    can; cleo sees the open disagreement on B-004 SOV-2.2 and records the consensus; the case's evaluation
+    then judges B-004 on the consensus answer (ranked 3rd on its claims, excluded on the panel's reading)."""
+    from playwright.sync_api import sync_playwright
+
+    data, tender = tmp_path / "data", tmp_path / "panel-tender.yaml"
+    named = yaml.safe_load((SAMPLES / "panel-tender.yaml").read_text(encoding="utf-8"))
+    named["panel"] = {"chair": "cleo@buyer.example", "members": ["ana@buyer.example", "ben@buyer.example"],
+                      "conflicts": {"ben@buyer.example": ["B-007"]}}  # as the identity provider names them
+    tender.write_text(yaml.safe_dump(named, allow_unicode=True), encoding="utf-8")
+    case_id = evaluator_cli(data, "case", "new", "--framework", "frameworks/eu-csf-2026.yaml", "--tender",
+                            str(tender)).split()[-1]
+    evaluator_cli(data, "case", "add-bids", case_id, "samples/bids")
+    evaluator_cli(data, "case", "open", case_id)
+    ana_rows = tmp_path / "ana.csv"
+    ana_rows.write_text("bid_id,criterion_id,assessed_answer,justification,assessor,stage\n"
+                        "B-004,SOV-2.2,3,The legal opinion covers the EU subsidiary only,ana@buyer.example,"
+                        "individual\n")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1500})
+        declare_on_the_panel(page, signed_in_app, "ana", case_id, "no conflict of interest.")
+        page.set_input_files("input[type=file]", str(ana_rows))
+        page.get_by_role("button", name="Import the assessments").click()
+        page.get_by_text("The assessments in ana.csv are imported.").wait_for(timeout=60_000)
+        page.get_by_text("1 of 7 bids submitted").wait_for(timeout=60_000)
+        sign_out(page, signed_in_app)
+
+        declare_on_the_panel(page, signed_in_app, "ben", case_id, "conflict of interest with B-007.")
+        page.get_by_text("0 of 6 bids submitted").wait_for(timeout=60_000)  # B-007 is not his to see
+        page.get_by_role("combobox", name="Bid").click()
+        page.get_by_role("option", name="B-004").click()
+        page.get_by_text("Assess B-004").wait_for(timeout=60_000)
+        assert "covers the EU subsidiary only" not in page.content()  # blind until he submits
+        page.get_by_role("button", name="Submit my assessment of B-004 (final)").click()
+        page.get_by_text("Your assessment of B-004 is submitted.").wait_for(timeout=60_000)
+        page.get_by_text("The legal opinion covers the EU subsidiary only").wait_for(timeout=60_000)
+        sign_out(page, signed_in_app)
+
+        declare_on_the_panel(page, signed_in_app, "cleo", case_id, "no conflict of interest.")
+        page.get_by_text("Where the members disagree").wait_for(timeout=60_000)
+        page.get_by_text("— open").wait_for(timeout=60_000)  # B-004 first: its disagreement is open
+        page.get_by_role("textbox", name="SOV-2.2: consensus answer").fill("3")
+        page.get_by_role("textbox", name="SOV-2.2: justification (the bidder reads it)").fill(
+            "Panel meeting: the opinion does not cover the US parent")
+        page.get_by_role("button", name="Record the consensus").click()
+        page.get_by_text("The consensus on B-004 is recorded.").wait_for(timeout=60_000)
+        page.get_by_text("settled by consensus").wait_for(timeout=60_000)
+        if os.environ.get("SCREENSHOTS"):
+            page.wait_for_timeout(1500)
+            page.screenshot(path=f"{os.environ['SCREENSHOTS']}/app-panel-chair.png")
+        browser.close()
+    evaluator_cli(data, "case", "evaluate", case_id, "--out", str(tmp_path / "out"), "--formats", "json")
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    b004 = next(bid for bid in results["bids"] if bid["bid_id"] == "B-004")
+    assert b004["claimed"]["rank"] == 3 and b004["status"] == "excluded"  # the consensus answer caps SOV-2
+    assert b004["exclusion_reasons"][0]["message"] == ("SOV-2 Legal & Jurisdictional Sovereignty is at SEAL-1, "
+                                                       "below the required SEAL-2; capped by SOV-2.2")
+    assert [(m["criterion_id"], m["claimed"], m["assessed"], m["stage"]) for m in b004["moderations"]] == [
+        ("SOV-2.2", 4, 3, "consensus")]
 
 
 def assert_dossier_verifies(archive: Path, where: Path, case_id: str) -> None:

@@ -1,0 +1,155 @@
+"""The panel's assessments file: a CSV (UTF-8 with or without BOM, comma or semicolon separated, as the bid
+CSVs) with columns bid_id, criterion_id, assessed_answer, justification, assessor, stage and optionally
+evidence_quality. An empty assessed_answer accepts the claim; otherwise it is written as bid answers are.
+
+The file is the buyer's own, so any error in it stops the evaluation (ConfigurationError naming the file and
+the row) rather than marking a bid invalid.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from evaluator.errors import ConfigurationError, quoted
+from evaluator.ingest.answers import parse_evidence_quality, parse_ranks
+from evaluator.ingest.columns import Column
+from evaluator.ingest.csv_reader import _table
+from evaluator.ingest.responses import UnreadableFile
+from evaluator.model.assessment import CONSENSUS, INDIVIDUAL, STAGES, Assessment, Choice, Stage
+from evaluator.model.bid import BidSet
+from evaluator.model.framework import Framework
+from evaluator.model.tender import Panel
+from evaluator.model.unanswered import UNANSWERED
+
+COLUMNS = ("bid_id", "criterion_id", "assessed_answer", "justification", "assessor", "stage")
+QUALITY = "evidence_quality"  # optional: the quality the assessor judges, as in bid files
+
+
+def read_assessments(name: str, content: bytes, framework: Framework, panel: Panel | None,
+                     bids: BidSet) -> tuple[Assessment, ...]:
+    """The assessments of one file, checked against the panel, the framework and the bids (valid ones only)."""
+    if panel is None:
+        raise ConfigurationError(name, "assessments were given, but the tender declares no panel (panel: chair, "
+                                       "members, conflicts)")
+    rows = _Rows.parse(name, content, framework, bids)
+    assessments = tuple(rows.assessment(panel, i) for i in range(len(rows.cells["bid_id"])))
+    refuse_repeats(assessments)
+    return assessments
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The file's cells, with answers and qualities parsed the way bid files are parsed."""
+
+    name: str
+    framework: Framework
+    bids: BidSet
+    cells: dict[str, list[str]]
+    bid_rows: dict[str | None, int]  # bid_id -> row in bids (a bid_id given by two bids makes both invalid)
+    columns: np.ndarray  # criterion column per row; -1 where the criterion is unknown
+    answers: tuple[np.ndarray, np.ndarray, dict[int, str]]  # ranks, values, problem per row
+    quality: tuple[np.ndarray, dict[int, str]]  # quality codes, problem per row
+
+    @classmethod
+    def parse(cls, name: str, content: bytes, framework: Framework, bids: BidSet) -> "_Rows":
+        frame = _frame(name, content)
+        cells = {column: [str(cell).strip() for cell in frame[column]] for column in frame.columns}
+        columns = np.array([framework.criterion_index.get(cid, -1) for cid in cells["criterion_id"]], np.int64)
+        answers = Column.of(cells["assessed_answer"])
+        ranks, values, (unusable, explain) = parse_ranks(framework, np.clip(columns, 0, None), answers)
+        qualities = Column.of(cells.get(QUALITY, [""] * len(columns)))
+        codes, (unknown, explain_quality) = parse_evidence_quality(qualities)
+        bid_rows = {bid.bid_id: row for row, bid in enumerate(bids.bids)}
+        return cls(name, framework, bids, cells, bid_rows, columns,
+                   (ranks, values, {p: explain(p) for p in unusable.tolist()}),
+                   (codes, {p: explain_quality(p) for p in unknown.tolist()}))
+
+    def assessment(self, panel: Panel, i: int) -> Assessment:
+        where = f"{self.name}, row {i + 2}"
+        bid_id, criterion_id, assessor = (self.cells[key][i] for key in ("bid_id", "criterion_id", "assessor"))
+        row, column = self._bid_row(bid_id, where), int(self.columns[i])
+        if column < 0:
+            raise ConfigurationError(where, f"criterion {quoted(criterion_id)} does not exist in {self.framework.id}")
+        stage = _stage(self.cells["stage"][i], where)
+        _check_assessor(panel, assessor, stage, bid_id, where)
+        assessed, claim = self._assessed(i, where), Choice.claimed(self.bids, row, column)
+        justification = self.cells["justification"][i]
+        if assessed is not None and assessed != claim and not justification:
+            raise ConfigurationError(where, f"{criterion_id}: the assessed answer "
+                                            f"{assessed.text(self.framework, column)} differs from the claimed "
+                                            f"{claim.text(self.framework, column)}, so it needs a justification")
+        if i in self.quality[1]:
+            raise ConfigurationError(where, self.quality[1][i])
+        return Assessment(bid_id, criterion_id, assessor, stage, assessed, justification, int(self.quality[0][i]),
+                          where)
+
+    def _bid_row(self, bid_id: str, where: str) -> int:
+        if bid_id not in self.bid_rows:
+            raise ConfigurationError(where, f"bid_id {quoted(bid_id)} is not one of the bids evaluated")
+        if self.bids.bids[self.bid_rows[bid_id]].invalid:
+            raise ConfigurationError(where, f"bid {bid_id} is invalid (it could not be read), so it cannot be "
+                                            f"assessed")
+        return self.bid_rows[bid_id]
+
+    def _assessed(self, i: int, where: str) -> Choice | None:
+        """None when the claim is accepted (the cell is empty)."""
+        ranks, values, problems = self.answers
+        text = self.cells["assessed_answer"][i]
+        if i in problems:
+            raise ConfigurationError(where, problems[i].replace("answer", "assessed_answer", 1))
+        if not text:
+            return None
+        if ranks[i] == UNANSWERED:
+            criterion = self.framework.criteria_in_objective_order[self.columns[i]]
+            valid = criterion.numeric.valid if criterion.numeric else None
+            raise ConfigurationError(where, f"assessed_answer {quoted(text)} is outside the valid range "
+                                            f"{valid[0]:g} to {valid[1]:g} of {criterion.id}" if valid else
+                                            f"assessed_answer {quoted(text)} is not an answer; leave it empty to "
+                                            f"accept the claim")
+        return Choice(int(ranks[i]), None if np.isnan(values[i]) else float(values[i]))
+
+
+def _frame(name: str, content: bytes) -> pd.DataFrame:
+    try:
+        frame = _table(content)
+    except UnreadableFile as error:
+        raise ConfigurationError(name, f"{error.problem.location}: {error.problem.message}") from None
+    frame.columns = [str(column).strip().casefold() for column in frame.columns]
+    missing = [column for column in COLUMNS if column not in frame.columns]
+    if missing:
+        raise ConfigurationError(f"{name}, row 1", f"no column {', '.join(missing)} (an assessments file has the "
+                                                   f"columns {', '.join(COLUMNS)}, and optionally {QUALITY})")
+    return frame
+
+
+def _stage(text: str, where: str) -> Stage:
+    for stage in STAGES:
+        if text.casefold() == stage:
+            return stage
+    raise ConfigurationError(where, f"stage {quoted(text)} is unknown: write {' or '.join(STAGES)}")
+
+
+def _check_assessor(panel: Panel, assessor: str, stage: Stage, bid_id: str, where: str) -> None:
+    if not panel.sits(assessor):
+        raise ConfigurationError(where, f"assessor {quoted(assessor)} is not on the panel ({panel.describe()})")
+    if stage == CONSENSUS and assessor != panel.chair:
+        raise ConfigurationError(where, f"a consensus row must come from the chair, {panel.chair}; this one is "
+                                        f"from {assessor}")
+    if stage == INDIVIDUAL and assessor not in panel.members:
+        raise ConfigurationError(where, f"{assessor} chairs the panel but is not a member: the chair records "
+                                        f"consensus rows only")
+    if panel.conflicted(assessor, bid_id):
+        raise ConfigurationError(where, f"{assessor} declared a conflict of interest with bid {bid_id}, so may not "
+                                        f"assess it")
+
+
+def refuse_repeats(assessments: tuple[Assessment, ...]) -> None:
+    """One person assesses a bid's criterion once at each stage; call it again on the assessments of all the
+    files of an evaluation together, since a repeat may be in another file."""
+    first: dict[tuple[str, str, str, str], Assessment] = {}
+    for a in assessments:
+        earlier = first.setdefault((a.bid_id, a.criterion_id, a.assessor, a.stage), a)
+        if earlier is not a:
+            raise ConfigurationError(a.location, f"{a.assessor} already assessed {a.bid_id} {a.criterion_id} at "
+                                                 f"the {a.stage} stage ({earlier.location})")

@@ -1,0 +1,168 @@
+"""The evaluation panel of a tender case, between the application layer and the store: assessment rows as the
+assessments CSV writes them (one validator, ingest.assessments.read_assessments, serves the desk and files
+alike), the canonical CSV an evaluation reads, and what a member sees of a bid's claims."""
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from evaluator.errors import ConfigurationError, PermissionDenied
+from evaluator.ingest.assessments import COLUMNS, QUALITY, read_assessments
+from evaluator.model.assessment import CONSENSUS, INDIVIDUAL, AnswerText, Assessment, Choice, Stage
+from evaluator.model.bid import QUALITY_NOT_STATED, BidSet
+from evaluator.model.framework import Framework
+from evaluator.model.tender import EVIDENCE_QUALITIES, Panel
+
+ASSESSMENTS_NAME = "assessments/panel.csv"  # the case's assessments as an evaluation reads them
+HEADER = (*COLUMNS, QUALITY)
+
+
+Batch = tuple[tuple[Assessment, ...], str, bytes | None]  # assessments, their source ("desk" or a file), its bytes
+
+
+@dataclass(frozen=True)
+class PanelCase:
+    """A tender case as its panel works on it: the framework, the panel (the current tender's), the current
+    bids, and the conflicts each person declared."""
+
+    case_id: str
+    framework: Framework
+    panel: Panel
+    bids: BidSet
+    declared: dict[str, tuple[str, ...]]
+
+    def bid(self, bid_id: str) -> int:
+        """The row of the valid bid with this bid_id; refused when there is none."""
+        row = next((row for row, bid in enumerate(self.bids.bids) if bid.bid_id == bid_id and not bid.invalid), None)
+        if row is None:
+            raise ConfigurationError(f"case {self.case_id}", f"bid {bid_id!r} is not one of the case's valid bids")
+        return row
+
+    def conflicted(self, person: str, bid_id: str) -> bool:
+        """Declared, or listed by the tender's panel."""
+        return self.panel.conflicted(person, bid_id) or bid_id in self.declared.get(person, ())
+
+
+def check_declaration(case: PanelCase, person: str, declared: list[str]) -> None:
+    """A declaration names at least the conflicts the tender lists for the person, and only bids of the case
+    (or those listed)."""
+    listed = set(case.panel.conflicts.get(person, ()))
+    missing = sorted(listed - set(declared))
+    if missing:
+        raise ConfigurationError(f"case {case.case_id}", f"the tender's panel lists {person}'s conflict of interest "
+                                                         f"with {', '.join(missing)}: the declaration must name it")
+    unknown = sorted(set(declared) - listed - {bid.bid_id for bid in case.bids.bids if bid.bid_id})
+    if unknown:
+        raise ConfigurationError(f"case {case.case_id}", f"{', '.join(unknown)} is not a bid of the case")
+
+
+def submission(case: PanelCase, bid_id: str, assessor: str, stage: Stage, rows: Sequence[Mapping]
+               ) -> tuple[Assessment, ...]:
+    """A desk submission read as an assessments file, by the same reader."""
+    content = submission_csv(bid_id, assessor, stage, rows)
+    return read_assessments(f"assessment of {bid_id}", content, case.framework, case.panel, case.bids)
+
+
+def check_assessors(case: PanelCase, assessments: Iterable[Assessment]) -> None:
+    """Every assessor has declared, and is free of the bid they assess."""
+    for a in assessments:
+        if a.assessor not in case.declared:
+            raise PermissionDenied(f"{a.location}: {a.assessor} has not declared their conflicts of interest in case "
+                                   f"{case.case_id}, so may not assess yet")
+        if case.conflicted(a.assessor, a.bid_id):
+            raise PermissionDenied(f"{a.location}: {a.assessor} declared a conflict of interest with bid {a.bid_id}, "
+                                   f"so may not assess it")
+
+
+def refuse_stored(stored: Iterable, batches: Iterable[Batch]) -> None:
+    """A member's submission on a bid is final; a consensus on a criterion is recorded once."""
+    submitted = {(row.assessor, row.bid_id): row.submitted_at for row in stored if row.stage == INDIVIDUAL}
+    settled = {(row.bid_id, row.criterion_id): row.submitted_at for row in stored if row.stage == CONSENSUS}
+    for assessments, _, _ in batches:
+        for a in assessments:
+            if a.stage == INDIVIDUAL and (a.assessor, a.bid_id) in submitted:
+                raise ConfigurationError(a.location, f"{a.assessor} submitted their assessment of {a.bid_id} at "
+                                                     f"{submitted[a.assessor, a.bid_id]}; a submission is final")
+            if a.stage == CONSENSUS and (a.bid_id, a.criterion_id) in settled:
+                raise ConfigurationError(a.location, f"the consensus on {a.bid_id} {a.criterion_id} was recorded at "
+                                                     f"{settled[a.bid_id, a.criterion_id]}")
+
+
+def answer_text(written: AnswerText) -> str:
+    """An answer as an assessments CSV writes it ("" for none); floats in full (repr), never rounded."""
+    return "" if written is None else repr(written) if isinstance(written, float) else str(written)
+
+
+def submission_csv(bid_id: str, assessor: str, stage: Stage, rows: Sequence[Mapping]) -> bytes:
+    """A desk submission as an assessments file: per row `criterion_id`, `answer` (None or "" accepts the
+    claim), and optionally `justification` and `evidence_quality`."""
+    if not rows:
+        raise ConfigurationError("assessment", "no criterion was assessed")
+    return _csv([bid_id, str(row.get("criterion_id", "")), answer_text(row.get("answer")),
+                 str(row.get("justification") or ""), assessor, stage, str(row.get("evidence_quality") or "")]
+                for row in rows)
+
+
+def stored_csv(rows: Iterable) -> bytes:
+    """Stored assessment rows as one canonical CSV: sorted by bid, criterion, stage and assessor (in Python, so
+    every database gives the same bytes)."""
+    lines = [[row.bid_id, row.criterion_id, row.assessed_answer, row.justification, row.assessor, row.stage,
+              row.evidence_quality] for row in rows]
+    return _csv(sorted(lines, key=lambda line: (line[0], line[1], line[5], line[4])))
+
+
+def _csv(lines: Iterable[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HEADER)
+    for number, line in enumerate(lines, start=2):
+        if any("\n" in cell or "\r" in cell for cell in line):
+            raise ConfigurationError(f"assessment, row {number}", "a justification is one line: no line breaks")
+        writer.writerow(line)
+    return buffer.getvalue().encode()
+
+
+def stored_values(framework: Framework, assessment: Assessment) -> dict[str, str]:
+    """An assessment read by ingest.assessments as case_assessments' columns, the answer normalised."""
+    column = framework.criterion_index[assessment.criterion_id]
+    quality = assessment.evidence_quality
+    return {"bid_id": assessment.bid_id, "criterion_id": assessment.criterion_id, "assessor": assessment.assessor,
+            "stage": assessment.stage, "justification": assessment.justification,
+            "assessed_answer": "" if assessment.assessed is None else
+            answer_text(assessment.assessed.notation(framework, column)),
+            "evidence_quality": "" if quality == QUALITY_NOT_STATED else EVIDENCE_QUALITIES[quality - 1]}
+
+
+def claims(framework: Framework, bids: BidSet, row: int) -> list[dict]:
+    """Per criterion (framework order) the bid's claimed answer (as bid files write it, and as text), its
+    evidence text and the evidence quality it claims (None when not stated)."""
+    result = []
+    for column, criterion in enumerate(framework.criteria_in_objective_order):
+        claim, quality = Choice.claimed(bids, row, column), int(bids.evidence_quality[row, column])
+        label = next((a.label for a in criterion.answers if a.rank == claim.rank), None)
+        result.append({"criterion_id": criterion.id, "title": criterion.title,
+                       "claimed": claim.notation(framework, column),
+                       "claimed_text": claim.text(framework, column) + (f" - {label}" if label else ""),
+                       "answers": [f"{a.rank} - {a.label}" for a in criterion.answers],
+                       "evidence": bids.evidence[row, column] or "",
+                       "evidence_quality": None if quality == QUALITY_NOT_STATED else EVIDENCE_QUALITIES[quality - 1]})
+    return result
+
+
+def shown(row) -> dict:
+    """A stored assessment as the panel reads it."""
+    return {"bid_id": row.bid_id, "criterion_id": row.criterion_id, "assessor": row.assessor, "stage": row.stage,
+            "assessed_answer": row.assessed_answer or None, "justification": row.justification,
+            "evidence_quality": row.evidence_quality or None, "submitted_by": row.submitted_by,
+            "submitted_at": row.submitted_at, "source": row.source}
+
+
+def progress(rows: Iterable) -> list[dict]:
+    """Per assessor, bid and stage: how many criteria are assessed, and when (assessment progress, not
+    contents)."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for row in rows:
+        groups.setdefault((row.assessor, row.bid_id, row.stage), []).append(row.submitted_at)
+    return [{"assessor": assessor, "bid_id": bid_id, "stage": stage, "criteria": len(times), "at": max(times)}
+            for (assessor, bid_id, stage), times in sorted(groups.items())]

@@ -1,0 +1,207 @@
+"""Evaluation panel workspace: a member declares their conflicts of interest, then checks each bid's claims
+against its evidence (accept, or assess another answer with a justification), blind to the others until they
+submitted theirs; the chair sees where members disagree, with Krippendorff's alpha, and records consensus.
+Every rule is enforced by the application layer (Desk); this page only shows what it allows."""
+
+import pandas as pd
+import streamlit as st
+
+from evaluator.errors import EvaluatorError
+from evaluator.model.tender import EVIDENCE_QUALITIES
+from evaluator.ui.common import BLANK, opened_workspace, text
+
+ACCEPT = ""  # an empty "your answer" cell accepts the claim
+
+
+def page() -> None:
+    desk = opened_workspace("Evaluation panel", "Check each vendor claim against its evidence. Declare your "
+                            "conflicts of interest first; you see the other members' assessments of a bid once "
+                            "you have submitted yours, which is then final.", "assess bids", "evaluation panel")
+    if desk is None:
+        return
+    case = _case(desk)
+    if case is None:
+        return
+    st.caption(f"{case['id']} · {case['name']} · {case['state']} · panel: {case['panel']}. You are the "
+               f"{case['place']}.")
+    if case["state"] in ("draft", "bids received"):
+        st.info("The panel starts once the officer has opened the case (the bids are then fixed).")
+    elif not case["declared"]:
+        _declaration(desk, case)
+    elif case["place"] == "chair":
+        _chair(desk, case)
+    else:
+        _member(desk, case)
+
+
+def _case(desk) -> dict | None:
+    cases = list(reversed(desk.panel_cases()))
+    if not cases:
+        st.info(f"{desk.user.name} is on no tender case's panel. The officer names the panel in the tender "
+                f"(panel: chair, members).")
+        return None
+    ids = [case["id"] for case in cases]
+    wanted = st.query_params.get("case")
+    if wanted in ids and st.session_state.get("panel-case") != wanted:
+        st.session_state["panel-case"] = wanted
+    chosen = st.selectbox("Tender case", ids, key="panel-case", format_func=lambda case_id: next(
+        f"{c['id']} · {c['name']} · {c['state']}" for c in cases if c["id"] == case_id))
+    if st.query_params.get("case") != chosen:
+        st.query_params["case"] = chosen
+    return next(case for case in cases if case["id"] == chosen)
+
+
+def _act(action, success: str) -> None:
+    """Run a Desk action: its refusal shown as it is worded (the store is unchanged), else rerun the page."""
+    try:
+        action()
+    except EvaluatorError as error:
+        st.error(str(error))
+        return
+    st.session_state["panel-notice"] = success
+    st.rerun()
+
+
+def _notice() -> None:
+    notice = st.session_state.pop("panel-notice", None)
+    if notice:
+        st.success(notice)
+
+
+# -- the declaration --------------------------------------------------------------------------------
+def _declaration(desk, case: dict) -> None:
+    st.header("Declaration of conflicts of interest")
+    bidders = desk.panel_bidders(case["id"])
+    listed = case["listed_conflicts"]
+    st.write("Before you see any bid's answers, declare the bidders you have a conflict of interest with "
+             "(a family, financial or professional tie). You will neither see nor assess those bids.")
+    if listed:
+        st.info(f"The tender lists your conflict of interest with {', '.join(listed)}: it is part of your "
+                f"declaration.")
+    labels = {bid["bid_id"]: f"{bid['bid_id']} · {text(bid['vendor'])}" for bid in bidders}
+    chosen = st.multiselect("I have a conflict of interest with", list(labels), default=listed,
+                            format_func=lambda bid_id: labels.get(bid_id, bid_id), key="conflicts")
+    sure = st.checkbox("I declare that I have no other conflict of interest with the bidders of this case.",
+                       key="declare-sure")
+    if st.button("Declare", type="primary", key="declare", disabled=not sure):
+        _act(lambda: desk.declare_conflicts(case["id"], chosen),
+             "Declaration recorded: " + (f"conflict of interest with {', '.join(sorted(chosen))}."
+                                         if chosen else "no conflict of interest."))
+
+
+# -- a member ---------------------------------------------------------------------------------------
+def _member(desk, case: dict) -> None:
+    _notice()
+    bids = desk.panel_bids(case["id"])
+    st.header("Your bids")
+    st.table(pd.DataFrame([{"bid": bid["bid_id"], "vendor": text(bid["vendor"]),
+                            "your assessment": "submitted" if bid["submitted"] else "to do"} for bid in bids]))
+    done = sum(bid["submitted"] for bid in bids)
+    st.progress(done / len(bids) if bids else 1.0, text=f"{done} of {len(bids)} bids submitted")
+    if not bids:
+        return
+    upload = st.file_uploader("Or upload your assessments as a CSV (for panels working in spreadsheets)",
+                              type=["csv"], key="assessments-file",
+                              help="Columns bid_id, criterion_id, assessed_answer, justification, assessor, stage "
+                                   "(individual), optionally evidence_quality; your own rows only. Each bid in it is "
+                                   "then submitted (final).")
+    if upload is not None and st.button("Import the assessments", key="import-assessments"):
+        _act(lambda: desk.import_assessments(case["id"], [(upload.name, upload.getvalue())]),
+             f"The assessments in {upload.name} are imported.")
+    labels = {bid["bid_id"]: f"{bid['bid_id']} · {text(bid['vendor'])}" for bid in bids}
+    bid_id = st.selectbox("Bid", list(labels), format_func=labels.__getitem__, key="panel-bid")
+    submitted = next(bid["submitted"] for bid in bids if bid["bid_id"] == bid_id)
+    if submitted:
+        st.subheader(f"The panel's assessments of {bid_id}")
+        _assessments(desk.panel_assessments(case["id"], bid_id))
+    else:
+        _assessment_form(desk, case["id"], bid_id)
+
+
+def _assessment_form(desk, case_id: str, bid_id: str) -> None:
+    st.subheader(f"Assess {bid_id}")
+    st.caption("Leave *your answer* empty to accept the claim. Otherwise write the answer number you find the "
+               "evidence supports, with a justification the bidder will read; judge the evidence quality if it "
+               "differs from the one claimed.")
+    claims = desk.bid_claims(case_id, bid_id)
+    frame = pd.DataFrame([{"criterion": claim["criterion_id"], "title": claim["title"],
+                           "claimed": claim["claimed_text"],
+                           "evidence": text(claim["evidence"]),
+                           "claimed quality": text(claim["evidence_quality"]).replace("_", " "),
+                           "your answer": ACCEPT, "justification": "", "evidence quality": ACCEPT}
+                          for claim in claims])
+    edited = st.data_editor(frame, hide_index=True, key=f"assess-{bid_id}", disabled=(
+        "criterion", "title", "claimed", "evidence", "claimed quality"), column_config={
+        "title": st.column_config.TextColumn(width="small"), "claimed": st.column_config.TextColumn(width="medium"),
+        "evidence": st.column_config.TextColumn(width="medium"),
+        "your answer": st.column_config.TextColumn(width="small", help="empty: accept the claim; else the answer "
+                                                                        "number (see the criterion's answers below)"),
+        "justification": st.column_config.TextColumn(width="large"),
+        "evidence quality": st.column_config.SelectboxColumn(options=[ACCEPT, *EVIDENCE_QUALITIES])})
+    with st.expander("The answers of each criterion"):
+        st.table(pd.DataFrame([{"criterion": claim["criterion_id"], "answers": "; ".join(claim["answers"]) or
+                                "a number"} for claim in claims]), hide_index=True)
+    changed = edited[(edited["your answer"].fillna("") != ACCEPT) | (edited["evidence quality"].fillna("") != ACCEPT)]
+    st.caption(f"{len(changed)} of {len(edited)} criteria assessed differently from the claim; the others accept it.")
+    if st.button(f"Submit my assessment of {bid_id} (final)", type="primary", key="submit-assessment"):
+        rows = [{"criterion_id": row["criterion"], "answer": str(row["your answer"] or "").strip() or None,
+                 "justification": str(row["justification"] or "").strip(),
+                 "evidence_quality": row["evidence quality"] or None} for row in edited.to_dict("records")]
+        _act(lambda: desk.submit_assessment(case_id, bid_id, rows), f"Your assessment of {bid_id} is submitted.")
+
+
+def _assessments(rows: list[dict]) -> None:
+    """Every assessment of a bid that differs from the claim, or judges the evidence; accepts counted."""
+    changed = [row for row in rows if row["assessed_answer"] or row["evidence_quality"]]
+    if changed:
+        st.table(pd.DataFrame([{"criterion": row["criterion_id"], "who": row["assessor"], "stage": row["stage"],
+                                "answer": text(row["assessed_answer"]), "justification": text(row["justification"]),
+                                "evidence quality": text(row["evidence_quality"])} for row in changed]))
+    people = sorted({row["assessor"] for row in rows})
+    st.caption(f"Assessed by {', '.join(people) or BLANK}; {len(rows) - len(changed)} rows accept the claim.")
+
+
+# -- the chair --------------------------------------------------------------------------------------
+def _chair(desk, case: dict) -> None:
+    _notice()
+    agreement = desk.panel_agreement(case["id"])
+    st.header("Where the members disagree")
+    alpha = agreement["alpha"]
+    st.metric("Agreement overall (Krippendorff's alpha, ordinal)", BLANK if alpha is None else f"{alpha:.3f}",
+              help="1 = the members gave the same answers; 0 = no better than chance; blank = not enough "
+                   "assessments by two members or more to say.")
+    if not agreement["bids"]:
+        st.info("No member has submitted an assessment yet.")
+        return
+    st.table(pd.DataFrame([{"bid": bid["bid_id"], "alpha": BLANK if bid["alpha"] is None else f"{bid['alpha']:.3f}",
+                            "open disagreements": bid["open_disagreements"],
+                            "criteria assessed": ", ".join(bid["assessed"]) or BLANK} for bid in agreement["bids"]]))
+    bid_ids = [bid["bid_id"] for bid in agreement["bids"]]  # open disagreements first
+    bid_id = st.selectbox("Bid", bid_ids, key="chair-bid")
+    bid = next(bid for bid in agreement["bids"] if bid["bid_id"] == bid_id)
+    st.subheader(f"The panel's assessments of {bid_id}")
+    _assessments(desk.panel_assessments(case["id"], bid_id))
+    open_ones = [d for d in bid["disagreements"] if not d["settled"]]
+    for disagreement in bid["disagreements"]:
+        said = "; ".join(f"{member}: {BLANK if answer is None else answer}"
+                         for member, answer in disagreement["answers"].items())
+        st.write(f"**{disagreement['criterion_id']}**: {said}" + (" — settled by consensus" if disagreement["settled"]
+                                                                   else " — **open**"))
+    if open_ones:
+        _consensus_form(desk, case["id"], bid_id, [d["criterion_id"] for d in open_ones])
+
+
+def _consensus_form(desk, case_id: str, bid_id: str, criteria: list[str]) -> None:
+    """One answer and justification per open disagreement (there are few): empty accepts the claim."""
+    st.subheader("Record the consensus")
+    claimed = {claim["criterion_id"]: claim["claimed_text"] for claim in desk.bid_claims(case_id, bid_id)}
+    rows = []
+    for criterion in criteria:
+        left, right = st.columns([1, 3])
+        answer = left.text_input(f"{criterion}: consensus answer", key=f"consensus-{bid_id}-{criterion}",
+                                 help=f"Claimed: {claimed[criterion]}. Empty: accept the claim.")
+        reason = right.text_input(f"{criterion}: justification (the bidder reads it)",
+                                  key=f"consensus-why-{bid_id}-{criterion}")
+        rows.append({"criterion_id": criterion, "answer": answer.strip() or None, "justification": reason.strip()})
+    if st.button("Record the consensus", type="primary", key="record-consensus"):
+        _act(lambda: desk.record_consensus(case_id, bid_id, rows), f"The consensus on {bid_id} is recorded.")
