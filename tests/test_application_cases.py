@@ -504,7 +504,7 @@ def test_a_combined_tenders_capability_framework_is_frozen_with_the_case(tmp_pat
     """Stored with the tender version when the case is made: evaluations (and the case's bid list) read the
     stored bytes, never the bundled file again; the dossier holds it."""
     import evaluator.application as application
-    officer, approver = desk("alice", "officer"), desk("carol", "officer")
+    officer = desk("alice", "officer")
     product = ROOT / "frameworks" / "apc-product-2026.yaml"
     case_id = officer.create_case((CSF_PATH.name, CSF_PATH.read_bytes()),
                                   ("tender-combined.yaml", (SAMPLES / "tender-combined.yaml").read_bytes()))
@@ -518,9 +518,7 @@ def test_a_combined_tenders_capability_framework_is_frozen_with_the_case(tmp_pat
     officer.open_case(case_id)
     outcome, evaluation_id = officer.evaluate_case(case_id, ("json",))
     assert outcome.inputs["frameworks/apc-product-2026.yaml"] == sha and "capability" in outcome.document
-    approver.approve_award(case_id)
-    approver.issue_letters(case_id, tmp_path / "letters")
-    folder = unzipped(_written(tmp_path / "dossier.zip", approver.export_case(case_id)), tmp_path / "check") / case_id
+    folder = unzipped(_written(tmp_path / "dossier.zip", officer.export_case(case_id)), tmp_path / "check") / case_id
     assert (folder / "tender" / f"001-capability-{sha}-frameworks_apc-product-2026.yaml").read_bytes() == \
         product.read_bytes()
     history = officer.case(case_id)["history"]
