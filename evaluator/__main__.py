@@ -511,8 +511,10 @@ def command_case(args) -> int:
         print(f"Case {args.case}: {desk.user.name} declared " + (f"a conflict of interest with {', '.join(declared)}"
                                                             if declared else "no conflict of interest"))
     elif action == "assess":
-        count = desk.import_assessments(args.case, [_given_file(name) for name in args.files])
-        print(f"Case {args.case}: stored {count} assessment rows from {len(args.files)} files.")
+        from evaluator.ingest.assessments import ASSESSMENTS_LIMIT
+
+        count = desk.import_assessments(args.case, [_given_file(name, ASSESSMENTS_LIMIT) for name in args.files])
+        print(f"Case {args.case}: stored {_counted(count, 'assessment row')} from {_counted(len(args.files), 'file')}.")
     elif action == "export":
         from evaluator.output_files import write_file
 
@@ -538,12 +540,16 @@ def case_evaluate(desk, args) -> int:
     return 0
 
 
-def _given_file(name: str) -> tuple[str, bytes]:
+def _given_file(name: str, limit: int | None = None) -> tuple[str, bytes]:
+    """A file's name and bytes; with `limit`, at most limit + 1 bytes are read (the reader refuses more)."""
     path = Path(name)
     if not path.is_file() or path.is_symlink():
         raise ConfigurationError(name, "is not a regular file")
     try:
-        return path.name, path.read_bytes()
+        if limit is None:
+            return path.name, path.read_bytes()
+        with path.open("rb") as file:
+            return path.name, file.read(limit + 1)
     except OSError as error:
         raise ConfigurationError(name, f"cannot be read ({error.strerror or error})") from None
 
@@ -559,6 +565,34 @@ def _given_files(names: list[str]) -> list[tuple[str, bytes]]:
             raise ConfigurationError(shown, "is not a regular file")
         found.append(_given_file(str(path)))
     return found
+
+
+def _counted(count: int, noun: str, plural: str | None = None) -> str:
+    """"1 file", "2 files" (or the plural given)."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def _panel_text(panel: dict) -> list[str]:
+    """The panel in `case show`: who sits on it, who declared, and what is left to do."""
+    declared = ", ".join(f"{d['person']} ({', '.join(d['conflicts']) or 'no conflict'})"
+                         for d in panel["declarations"])
+    lines = [f"  panel: chair {panel['chair']}, members {', '.join(panel['members'])}",
+             f"    declared: {declared or 'nobody yet'}"]
+    lines += [f"    {p['assessor']} assessed {_counted(p['criteria'], 'criterion', 'criteria')} of {p['bid_id']} "
+              f"({p['stage']}) at {p['at']}" for p in panel["progress"]]
+    to_do = panel.get("to_do")
+    if to_do is None:
+        return lines
+    if not (to_do["undeclared"] or to_do["not_submitted"] or to_do["open_disagreements"]):
+        return [*lines, "    to do: nothing (every member submitted, no open disagreement)"]
+    lines.append("    to do:")
+    if to_do["undeclared"]:
+        lines.append(f"      not declared yet: {', '.join(to_do['undeclared'])}")
+    lines += [f"      {bid_id}: not submitted by {', '.join(members)}"
+              for bid_id, members in to_do["not_submitted"].items()]
+    lines += [f"      {d['bid_id']} {d['criterion_id']}: open disagreement ({', '.join(d['assessors'])}), the chair "
+              f"records a consensus" for d in to_do["open_disagreements"]]
+    return lines
 
 
 def _case_text(case: dict) -> str:
@@ -577,6 +611,8 @@ def _case_text(case: dict) -> str:
                      f"{state}")
     for evaluation in case["evaluations"]:
         lines.append(f"  evaluation {evaluation['id']} by {evaluation['by']} at {evaluation['at']}")
+    if case["panel"]:
+        lines += _panel_text(case["panel"])
     if case["award"]:
         lines.append(f"  award: evaluation {case['award']['evaluation']} approved by {case['award']['approved_by']} "
                      f"at {case['award']['approved_at']}")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evaluator.errors import ConfigurationError, PermissionDenied, ReportError, UnknownEvaluation
-from evaluator.ingest.assessments import read_assessments, refuse_repeats
+from evaluator.ingest.assessments import ASSESSMENTS_LIMIT, read_assessments, refuse_repeats, too_large
 from evaluator.ingest.files import StoredInputs, read_bids_for
 from evaluator.ingest.responses import ReadOptions
 from evaluator.ingest.template import render_template
@@ -41,15 +41,18 @@ from evaluator.panel import (
     ASSESSMENTS_NAME,
     Batch,
     PanelCase,
+    agreement_of,
     check_assessors,
     check_declaration,
     claims,
     progress,
     refuse_stored,
+    refuse_undisputed,
     shown,
     stored_csv,
     stored_values,
     submission,
+    to_do,
 )
 from evaluator.pipeline import (
     LETTERS,
@@ -68,7 +71,6 @@ from evaluator.report import charts
 from evaluator.report.pdf_report import report_context_for_bid, standstill_end
 from evaluator.report.render import RenderWorker
 from evaluator.scoring import CapabilityPart, capability_part, evaluate_combined
-from evaluator.scoring.agreement import agreement
 from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED
 from evaluator.scoring.robustness import robustness as award_robustness
 from evaluator.store import Store, audit, data_root, records, signing
@@ -600,10 +602,24 @@ class Desk:
 
     def case(self, case_id: str) -> dict:
         """The case as `case show --format json` prints it: state, tender versions, bids (withdrawn ones
-        too), evaluations, award, letters, the tender changes made after opening, and its history."""
+        too), evaluations, award, letters, the tender changes made after opening, its panel with what is left to do
+        there (`to_do`), and its history."""
         self._require("read tender cases")
         with reading(self.store.engine) as connection:
-            return _case_document(connection, _case_row(connection, case_id))
+            document = _case_document(connection, _case_row(connection, case_id))
+        return self._with_to_do(document)
+
+    def _with_to_do(self, document: dict) -> dict:
+        """The case document with its panel's `to_do` (panel.to_do: who has not declared, who has not submitted
+        per bid, the open disagreements) while assessments may change (opened, evaluated); else None."""
+        panel = document["panel"]
+        if panel is not None:
+            panel["to_do"] = None
+            if document["state"] in ("opened", "evaluated"):
+                case = self._panel_case(document["id"])
+                with reading(self.store.engine) as connection:
+                    panel["to_do"] = to_do(case, records.case_assessment_rows(connection, case.case_id))
+        return document
 
     def set_case_tender(self, case_id: str, tender: tuple[str, bytes], reason: str | None = None,
                         letter_template: bytes | None = None) -> int:
@@ -798,7 +814,8 @@ class Desk:
             pending = [bid["bid_id"] for bid in results["bids"] if bid["status"] == "pending"]
             if pending:
                 raise _refusal(case_id, f"bid {', '.join(pending)} is pending: the panel's chair records a consensus "
-                                        f"(record_consensus), then the case is evaluated again")
+                                        f"(Evaluation panel workspace, or case assess with a consensus row), then "
+                                        f"the case is evaluated again")
             if not results["summary"]["rank_1"]:
                 raise _refusal(case_id, "no bid passed the gate, so there is no award to approve: the procedure ends "
                                         "without an award (no letters with a standstill period are issued)")
@@ -876,13 +893,15 @@ class Desk:
 
     def export_case(self, case_id: str) -> bytes:
         """The evaluation dossier (a zip): every submitted file (named <sha256>-<original name>), the
-        framework and every tender version, every evaluation's request and outputs, the case and its history
-        (case.json, history.json), MANIFEST.sha256 (`sha256sum` format, every other file) and VERIFY.txt."""
+        framework and every tender version, every evaluation's request, input files and outputs, every imported
+        assessments file (inputs/<sha256>-<name>), the case and its history (case.json, history.json),
+        MANIFEST.sha256 (`sha256sum` format, every other file) and VERIFY.txt."""
         self._require("export a case dossier")
         with reading(self.store.engine) as connection:
             row = _case_row(connection, case_id)
             document = _case_document(connection, row)
-            members: dict[str, bytes] = {
+            inputs = _dossier_inputs(connection, case_id, [e["id"] for e in document["evaluations"]])
+            members: dict[str, bytes] = {**inputs,
                 f"framework/{row.framework_sha256}-{_safe_name(row.framework_name)}":
                     records.file_content(connection, row.framework_sha256)}
             for tender in records.case_parts(connection, "tenders", case_id):
@@ -914,6 +933,7 @@ class Desk:
             panel_csv = _panel_csv(connection, case_id)
             if panel_csv is not None:
                 members[ASSESSMENTS_NAME] = panel_csv
+        document = self._with_to_do(document)
         members["case.json"] = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
         members["history.json"] = (json.dumps(document["history"], indent=2, ensure_ascii=False) + "\n").encode()
         members["VERIFY.txt"] = (
@@ -923,8 +943,11 @@ class Desk:
             f"were withdrawn), framework/ and tender/ the settings (tender versions numbered in order, each with "
             f"its own letter template and capability framework when it has them), letters/ the letters as issued, "
             f"declarations.json the panel's conflict-of-interest declarations, {ASSESSMENTS_NAME} the panel's "
-            f"assessments (as evaluations read them), evaluations/<id>/ each evaluation's request, input and "
-            f"output hashes and its outputs (letters there are drafts).\n").encode()
+            f"assessments now (as the next evaluation would read them), inputs/ every input file of every "
+            f"evaluation (each evaluation's own {ASSESSMENTS_NAME} among them) and every imported assessments file "
+            f"as received, each as <sha256>-<name> (evaluations/<id>/inputs.json and the history name them by "
+            f"sha256), evaluations/<id>/ each evaluation's request, input and output hashes and its outputs "
+            f"(letters there are drafts).\n").encode()
         members["MANIFEST.sha256"] = "".join(f"{_sha256_bytes(content)}  {name}\n"
                                              for name, content in sorted(members.items())).encode()
         stamp = dt.datetime.fromisoformat(self.clock().replace("Z", "+00:00"))
@@ -965,9 +988,9 @@ class Desk:
     def declare_conflicts(self, case_id: str, bid_ids: list[str]) -> list[str]:
         """Declare the bids one has a conflict of interest with ([]: none), once per case; the declaration
         includes at least the conflicts the tender's panel lists for the person. Returns the bid IDs declared."""
-        self._require("assess bids")
         declared = sorted({bid_id.strip() for bid_id in bid_ids})
         with self._refusals(case_id, "declare conflicts"):
+            self._require("assess bids")
             case = self._panel_case(case_id)
             self._sits(case)
             if self.user.name in case.declared:
@@ -1001,8 +1024,8 @@ class Desk:
 
     def panel_bidders(self, case_id: str) -> list[dict]:
         """Who bid (bid_id, vendor), for a panel member's declaration: names only, never answers."""
-        self._require("assess bids")
         with self._refusals(case_id, "list the bidders"):
+            self._require("assess bids")
             case = self._panel_case(case_id)
             self._sits(case)
         return [{"bid_id": bid.bid_id, "vendor": bid.vendor} for bid in case.bids.bids if bid.bid_id]
@@ -1034,7 +1057,7 @@ class Desk:
         with self._refusals(case_id, "submit an assessment"):
             if self.user.name not in case.panel.members:
                 raise PermissionDenied(f"{self.user.name} chairs the panel of case {case_id} but is not a member: "
-                                       f"the chair records consensus (record_consensus)")
+                                       f"the chair records a consensus where members disagree")
             assessments = submission(case, bid_id, self.user.name, INDIVIDUAL, rows)
         return self._store_assessments(case, [(assessments, "desk", None)])
 
@@ -1050,8 +1073,11 @@ class Desk:
         """Assessment CSV files ((name, bytes) each), read as `evaluate --assessments` reads them, against the
         case's framework, panel and bids; every row's assessor has declared and is free of the bid. A member
         imports their own rows (the local user, who holds every role, anyone's). Returns the rows stored."""
-        self._require("assess bids")
         with self._refusals(case_id, "import assessments"):
+            self._require("assess bids")
+            for name, content in files:  # refused before it is read
+                if len(content) > ASSESSMENTS_LIMIT:
+                    raise too_large(Path(name).name)
             case = self._panel_case(case_id)
             batches = [(read_assessments(Path(name).name, content, case.framework, case.panel, case.bids),
                         Path(name).name, content) for name, content in files]
@@ -1082,9 +1108,7 @@ class Desk:
         with reading(self.store.engine) as connection:
             rows = [row for row in records.case_assessment_rows(connection, case_id)
                     if not case.conflicted(self.user.name, row.bid_id)]
-        assessments = read_assessments(ASSESSMENTS_NAME, stored_csv(rows), case.framework, case.panel,
-                                       case.bids) if rows else ()
-        return agreement(case.framework, case.bids, assessments, case.panel).as_dict()
+        return agreement_of(case, rows).as_dict()
 
     def _panel_case(self, case_id: str) -> PanelCase:
         """The case as its panel works on it; refused without a panel, or before the case is opened."""
@@ -1101,8 +1125,8 @@ class Desk:
 
     def _panelist(self, case_id: str, action: str, bid_id: str | None = None) -> PanelCase:
         """The case, for a member or the chair who has declared (and, with `bid_id`, is free of that bid)."""
-        self._require("assess bids")
         with self._refusals(case_id, action):
+            self._require("assess bids")
             case = self._panel_case(case_id)
             self._sits(case)
             if self.user.name not in case.declared:
@@ -1135,14 +1159,16 @@ class Desk:
     def _store_assessments(self, case: PanelCase, batches: Sequence[Batch]) -> int:
         """Store assessments in one transaction, with an "assessment submitted" entry per assessor, bid and
         stage; refused after an evaluation was approved, for an assessor who has not declared or is conflicted,
-        for a member's second submission on a bid, and for a consensus recorded already. An evaluated case goes
-        back to opened (evaluate it again)."""
-        for assessments, _, _ in batches:
-            check_assessors(case, assessments)
+        for a member's second submission on a bid, for a consensus recorded already, and for a consensus where no
+        members disagree (refuse_undisputed). An evaluated case goes back to opened (evaluate it again)."""
         with self._case_change(case.case_id, "store assessments") as (connection, row):
+            for assessments, _, _ in batches:
+                check_assessors(case, assessments)
             if row.state not in ("opened", "evaluated"):
                 raise _refusal(case.case_id, f"the case is {row.state}: assessments can no longer change")
-            refuse_stored(records.case_assessment_rows(connection, case.case_id), batches)
+            stored = records.case_assessment_rows(connection, case.case_id)
+            refuse_stored(stored, batches)
+            refuse_undisputed(case, stored, batches)
             at = self.clock()
             for assessments, source, content in batches:
                 sha = None if content is None else _sha256_bytes(content)
@@ -1374,6 +1400,17 @@ def _panel_document(connection, case_id: str, version) -> dict | None:
             "conflicts": {person: list(bids) for person, bids in panel.conflicts.items()},
             "declarations": _declarations(connection, case_id),
             "progress": progress(records.case_assessment_rows(connection, case_id))}
+
+
+def _dossier_inputs(connection, case_id: str, evaluation_ids: list[str]) -> dict[str, bytes]:
+    """The dossier's inputs/: every input file of the case's evaluations (each evaluation's own assessments CSV
+    among them) and every imported assessments file as received, as inputs/<sha256>-<name> (the name's last
+    part), so that each evaluation can be run again and each import checked against its sha256."""
+    named = {(sha, name.rsplit("/", 1)[-1]) for evaluation_id in dict.fromkeys(evaluation_ids)
+             for name, sha in records.evaluation_file_hashes(connection, evaluation_id, "input").items()}
+    named |= {(row.source_sha256, row.source) for row in records.case_assessment_rows(connection, case_id)
+              if row.source_sha256}
+    return {f"inputs/{sha}-{_safe_name(name)}": records.file_content(connection, sha) for sha, name in sorted(named)}
 
 
 def _safe_name(name: str) -> str:

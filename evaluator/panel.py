@@ -8,11 +8,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from evaluator.errors import ConfigurationError, PermissionDenied
-from evaluator.ingest.assessments import COLUMNS, QUALITY, read_assessments
+from evaluator.ingest.assessments import COLUMNS, QUALITY, read_assessments, refuse_idle_consensus
 from evaluator.model.assessment import CONSENSUS, INDIVIDUAL, AnswerText, Assessment, Choice, Stage
 from evaluator.model.bid import QUALITY_NOT_STATED, BidSet
 from evaluator.model.framework import Framework
 from evaluator.model.tender import EVIDENCE_QUALITIES, Panel
+from evaluator.scoring.agreement import Agreement, agreement
 
 ASSESSMENTS_NAME = "assessments/panel.csv"  # the case's assessments as an evaluation reads them
 HEADER = (*COLUMNS, QUALITY)
@@ -87,6 +88,44 @@ def refuse_stored(stored: Iterable, batches: Iterable[Batch]) -> None:
             if a.stage == CONSENSUS and (a.bid_id, a.criterion_id) in settled:
                 raise ConfigurationError(a.location, f"the consensus on {a.bid_id} {a.criterion_id} was recorded at "
                                                      f"{settled[a.bid_id, a.criterion_id]}")
+
+
+def refuse_undisputed(case: PanelCase, stored: Sequence, batches: Sequence[Batch]) -> None:
+    """A consensus is recorded only on an open disagreement (ingest.assessments.refuse_idle_consensus), judged
+    on the stored individual assessments with the batches' rows; otherwise the chair alone would change the
+    answer."""
+    given = tuple(a for assessments, _, _ in batches for a in assessments)
+    if any(a.stage == CONSENSUS for a in given):
+        members = stored_assessments(case, [row for row in stored if row.stage == INDIVIDUAL])
+        refuse_idle_consensus((*members, *given), case.framework, case.bids)
+
+
+def stored_assessments(case: PanelCase, stored: Sequence) -> tuple[Assessment, ...]:
+    """Stored assessment rows read back as an evaluation reads them (ASSESSMENTS_NAME)."""
+    return read_assessments(ASSESSMENTS_NAME, stored_csv(stored), case.framework, case.panel, case.bids) \
+        if stored else ()
+
+
+def agreement_of(case: PanelCase, stored: Sequence) -> Agreement:
+    """The agreement (scoring.agreement) of stored assessment rows."""
+    return agreement(case.framework, case.bids, stored_assessments(case, stored), case.panel)
+
+
+def to_do(case: PanelCase, stored: Sequence) -> dict:
+    """What is left to do on the panel: who has not declared (members and the chair), per valid bid the
+    members free of conflict with it who have not submitted, and the open disagreements (bid, criterion and
+    the members who differ: who, not what)."""
+    submitted = {(row.assessor, row.bid_id) for row in stored if row.stage == INDIVIDUAL}
+    people = (*case.panel.members, *(() if case.panel.chair in case.panel.members else (case.panel.chair,)))
+    waiting = {bid.bid_id: [m for m in case.panel.members
+                            if not case.conflicted(m, bid.bid_id) and (m, bid.bid_id) not in submitted]
+               for bid in case.bids.bids if bid.bid_id and not bid.invalid}
+    return {"undeclared": [person for person in people if person not in case.declared],
+            "not_submitted": {bid_id: members for bid_id, members in waiting.items() if members},
+            "open_disagreements": [{"bid_id": bid.bid_id, "criterion_id": d.criterion_id,
+                                    "assessors": [assessor for assessor, _ in d.answers]}
+                                   for bid in agreement_of(case, stored).bids for d in bid.disagreements
+                                   if not d.settled]}
 
 
 def answer_text(written: AnswerText) -> str:

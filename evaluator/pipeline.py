@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import shlex
+import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,13 @@ import orjson
 
 from evaluator import __version__
 from evaluator.errors import ConfigurationError
-from evaluator.ingest.assessments import read_assessments, refuse_repeats
+from evaluator.ingest.assessments import (
+    ASSESSMENTS_LIMIT,
+    read_assessments,
+    refuse_idle_consensus,
+    refuse_repeats,
+    too_large,
+)
 from evaluator.ingest.files import StoredInputs, located, read_bids_for
 from evaluator.ingest.responses import ReadOptions
 from evaluator.ingest.template import render_template
@@ -223,14 +230,22 @@ def _evaluated(framework: Framework, settings: Settings, bid_sets: list[BidSet],
     assessments = tuple(a for name, _, content in assessment_files
                         for a in read_assessments(name, content, framework, panel, bid_sets[0]))
     refuse_repeats(assessments)
+    refuse_idle_consensus(assessments, framework, bid_sets[0])
     return reviewed(framework, settings, bid_sets[0], capability, capability_bids, panel, assessments,
                     tuple((name, sha) for name, sha, _ in assessment_files))
 
 
 def _assessment_file(name: str, base: StoredInputs | None, keep) -> tuple[str, str, bytes]:
-    """An assessments file (name, SHA-256, bytes), kept as an input of the evaluation like the tender."""
+    """An assessments file (name, SHA-256, bytes), kept as an input of the evaluation like the tender; one
+    larger than ASSESSMENTS_LIMIT is refused unread."""
+    path = located(name, base)
     try:
-        content = located(name, base).read_bytes()
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise ConfigurationError(name, "the assessments file is not a regular file")
+        if status.st_size > ASSESSMENTS_LIMIT:
+            raise too_large(name)
+        content = path.read_bytes()
     except OSError as error:
         raise ConfigurationError(name, f"cannot read the assessments file ({error.strerror or error})") from None
     sha256 = hashlib.sha256(content).hexdigest()

@@ -273,6 +273,7 @@ def test_the_sample_panel_moderates_leaves_one_bid_pending_and_moves_the_ranks(t
     assert bids["B-004"]["pending_reasons"] == ["SOV-2.2: ana assessed 3, ben accepted the claimed 4 — no consensus "
                                                 "recorded"]
     assert bids["B-008"]["claimed"] is None and "pending_reasons" not in bids["B-001"]
+    assert bids["B-004"]["provisional"] is True and "provisional" not in bids["B-001"]
     panel = results["panel"]
     assert (panel["chair"], panel["members"], panel["conflicts"]) == ("cleo", ["ana", "ben"], {"ben": ["B-007"]})
     assert panel["assessments"] == [{"name": str(SAMPLES / "assessments.csv"), "sha256": hashlib.sha256(
@@ -303,6 +304,16 @@ def test_a_panel_without_assessments_evaluates_the_claims_and_says_so(tmp_path):
     ("bid_id,criterion_id,assessed_answer,justification,assessor,stage\nB-001,SOV-1.1,,,ana,individual\n"
      "B-001,SOV-1.1,,,ana,individual\n", "assessments.csv, row 3: ana already assessed B-001 SOV-1.1 at the "
                                          "individual stage (assessments.csv, row 2)"),
+    ("bid_id,criterion_id,assessed_answer,justification,assessor,stage\n",
+     "assessments.csv, row 2: no assessment rows"),
+    ("bid_id,criterion_id,assessed_answer,justification,assessor,stage\nB-001,SOV-1.1,,,ana,individual\n"
+     "B-001,SOV-1.1,,ana\n",
+     "assessments.csv, row 3: the CSV is malformed: CSV parse error: Expected 6 columns, got 4"),
+    ("bid_id,criterion_id,assessed_answer,justification,assessor,stage\nB-001,SOV-1.1,,,ana,individual\n"
+     "B-001,SOV-1.1,3,,ben,individual\nB-001,SOV-1.1,1,x,cleo,consensus\n",
+     "assessments.csv, row 4: B-001 SOV-1.1: no members disagree, so there is no consensus to record"),
+    ("bid_id,criterion_id,assessed_answer,justification,assessor,stage\nB-001,SOV-1.1,1,x,cleo,consensus\n",
+     "assessments.csv, row 2: B-001 SOV-1.1: no members disagree, so there is no consensus to record"),
 ])
 def test_assessment_file_errors_exit_2_with_their_location(tmp_path, capsys, monkeypatch, content, message):
     monkeypatch.chdir(tmp_path)
@@ -313,6 +324,61 @@ def test_assessment_file_errors_exit_2_with_their_location(tmp_path, capsys, mon
     error = capsys.readouterr().err
     assert code == 2 and error.startswith(f"error: {message}") and error.count("\n") == 1
     assert not out.exists()
+
+
+def test_an_assessments_file_over_the_limit_is_refused(tmp_path, capsys):
+    from evaluator.ingest.assessments import ASSESSMENTS_LIMIT
+    big = tmp_path / "big.csv"
+    with big.open("wb") as file:
+        file.truncate(ASSESSMENTS_LIMIT + 1)  # sparse: nothing is written
+    code, out = evaluate_with_panel(tmp_path, big)
+    assert code == 2 and capsys.readouterr().err == f"error: {big}: the assessments file is larger than 20 MiB\n"
+    assert not out.exists()
+
+
+def test_a_second_file_settling_the_members_disagreement_is_accepted(tmp_path, capsys):
+    """The members' rows in one file, the chair's in another: the consensus settles a real disagreement."""
+    members = tmp_path / "members.csv"
+    members.write_text("bid_id,criterion_id,assessed_answer,justification,assessor,stage\n"
+                       "B-001,SOV-1.1,,,ana,individual\nB-001,SOV-1.1,2,x,ben,individual\n")
+    chair = tmp_path / "chair.csv"
+    chair.write_text("bid_id,criterion_id,assessed_answer,justification,assessor,stage\n"
+                     "B-001,SOV-1.1,2,agreed,cleo,consensus\n")
+    code, out = evaluate_with_panel(tmp_path, members, chair)
+    assert code == 0, capsys.readouterr().err
+
+
+def test_the_table_labels_a_pending_bids_figures_provisional(tmp_path, capsys):
+    code, _ = evaluate_with_panel(tmp_path, SAMPLES / "assessments.csv")
+    table = capsys.readouterr().out
+    (line,) = [line for line in table.splitlines() if " B-004 " in line and "Baltic" in line]
+    assert code == 0 and line.endswith("pending *")
+    assert "* provisional: disputed answers as claimed" in table
+    assert not any(line.endswith("*") for line in table.splitlines() if " B-001 " in line)
+
+
+def test_the_workbook_lists_moderations_and_pending_reasons_neutralised(tmp_path):
+    sample = (SAMPLES / "assessments.csv").read_text()
+    assessments = tmp_path / "assessments.csv"
+    assessments.write_text(sample.replace('"Key management annex', '"=HYPERLINK(""http://x"")  Key management annex'))
+    code, out = evaluate_with_panel(tmp_path, assessments, formats="json,xlsx")
+    book = openpyxl.load_workbook(out / "results.xlsx")
+    assert code == 0 and book.sheetnames == ["Ranking", "Breakdown", "Moderations", "Pending"]
+    moderations = list(book["Moderations"].iter_rows(values_only=True))
+    assert moderations[0][:7] == ("Bid ID", "Criterion", "Claimed", "Assessed", "Assessors", "Stage",
+                                  "Justification")
+    assert [row[:6] for row in moderations[1:]] == [("B-001", "SOV-3.1", 5, 4, "ana, ben", "individual"),
+                                                    ("B-005", "SOV-7.5", 4, 3, "cleo", "consensus")]
+    assert moderations[1][6].startswith("'=HYPERLINK(") and "Annex 2.3 lets provider staff" in moderations[1][6]
+    assert all(cell.data_type != "f" for row in book["Moderations"].iter_rows() for cell in row)
+    pending = list(book["Pending"].iter_rows(min_row=2, values_only=True))
+    assert pending == [("B-004", "Baltic Sovereign Cloud AS",
+                        "SOV-2.2: ana assessed 3, ben accepted the claimed 4 — no consensus recorded")]
+
+
+def test_without_assessments_the_workbook_has_no_panel_sheets(tmp_path):
+    code, out = evaluate_with_panel(tmp_path, formats="xlsx")
+    assert code == 0 and openpyxl.load_workbook(out / "results.xlsx").sheetnames == ["Ranking", "Breakdown"]
 
 
 def test_assessments_without_a_panel_exit_2(tmp_path, capsys):

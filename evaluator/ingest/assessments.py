@@ -6,6 +6,9 @@ The file is the buyer's own, so any error in it stops the evaluation (Configurat
 the row) rather than marking a bid invalid.
 """
 
+import csv
+import io
+from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +27,7 @@ from evaluator.model.unanswered import UNANSWERED
 
 COLUMNS = ("bid_id", "criterion_id", "assessed_answer", "justification", "assessor", "stage")
 QUALITY = "evidence_quality"  # optional: the quality the assessor judges, as in bid files
+ASSESSMENTS_LIMIT = 20 * 1024 * 1024  # bytes: a panel's file is a few rows per bid and criterion, not a data dump
 
 
 def read_assessments(name: str, content: bytes, framework: Framework, panel: Panel | None,
@@ -32,7 +36,11 @@ def read_assessments(name: str, content: bytes, framework: Framework, panel: Pan
     if panel is None:
         raise ConfigurationError(name, "assessments were given, but the tender declares no panel (panel: chair, "
                                        "members, conflicts)")
+    if len(content) > ASSESSMENTS_LIMIT:
+        raise too_large(name)
     rows = _Rows.parse(name, content, framework, bids)
+    if not rows.cells["bid_id"]:
+        raise ConfigurationError(f"{name}, row 2", "no assessment rows: the file has a header only")
     assessments = tuple(rows.assessment(panel, i) for i in range(len(rows.cells["bid_id"])))
     refuse_repeats(assessments)
     return assessments
@@ -110,17 +118,38 @@ class _Rows:
         return Choice(int(ranks[i]), None if np.isnan(values[i]) else float(values[i]))
 
 
+def too_large(name: str) -> ConfigurationError:
+    return ConfigurationError(name, f"the assessments file is larger than {ASSESSMENTS_LIMIT // (1024 * 1024)} MiB")
+
+
 def _frame(name: str, content: bytes) -> pd.DataFrame:
     try:
         frame = _table(content)
     except UnreadableFile as error:
-        raise ConfigurationError(name, f"{error.problem.location}: {error.problem.message}") from None
+        where = _malformed_row(content) if error.problem.location == "file" else None
+        raise ConfigurationError(f"{name}, row {where}" if where else name,
+                                 error.problem.message if where else
+                                 f"{error.problem.location}: {error.problem.message}") from None
     frame.columns = [str(column).strip().casefold() for column in frame.columns]
     missing = [column for column in COLUMNS if column not in frame.columns]
     if missing:
         raise ConfigurationError(f"{name}, row 1", f"no column {', '.join(missing)} (an assessments file has the "
                                                    f"columns {', '.join(COLUMNS)}, and optionally {QUALITY})")
     return frame
+
+
+def _malformed_row(content: bytes) -> int | None:
+    """The row (numbered as the errors number them: the header is row 1, blank lines not counted) whose number
+    of cells differs from the header's, the first one; None when none does (the file is malformed otherwise)."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    first_line = text.split("\n", 1)[0]
+    separator = ";" if first_line.count(";") > first_line.count(",") else ","
+    records = (record for record in csv.reader(io.StringIO(text, newline=""), delimiter=separator) if record)
+    header = next(records, [])
+    return next((row for row, record in enumerate(records, start=2) if len(record) != len(header)), None)
 
 
 def _stage(text: str, where: str) -> Stage:
@@ -153,3 +182,23 @@ def refuse_repeats(assessments: tuple[Assessment, ...]) -> None:
         if earlier is not a:
             raise ConfigurationError(a.location, f"{a.assessor} already assessed {a.bid_id} {a.criterion_id} at "
                                                  f"the {a.stage} stage ({earlier.location})")
+
+
+def refuse_idle_consensus(assessments: tuple[Assessment, ...], framework: Framework, bids: BidSet) -> None:
+    """A consensus row settles an open disagreement: at least two members assessed the bid's criterion and
+    gave different answers (accepting the claim counts as giving the claimed answer). Call it on the
+    assessments of all the files of an evaluation together, since the members' rows may be in other files."""
+    rows = {bid.bid_id: row for row, bid in enumerate(bids.bids)}
+    cells: dict[tuple[str, str], list[Assessment]] = defaultdict(list)
+    for a in assessments:
+        cells[a.bid_id, a.criterion_id].append(a)
+    for (bid_id, criterion_id), group in cells.items():
+        column = framework.criterion_index[criterion_id]
+        claim = Choice.claimed(bids, rows[bid_id], column)
+        individual = [a for a in group if a.stage == INDIVIDUAL]
+        if len(individual) > 1 and len({a.answer(claim) for a in individual}) > 1:
+            continue
+        for a in group:
+            if a.stage == CONSENSUS:
+                raise ConfigurationError(a.location, f"{bid_id} {criterion_id}: no members disagree, so there is no "
+                                                     f"consensus to record")

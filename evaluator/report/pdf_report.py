@@ -21,6 +21,7 @@ from evaluator.model.evaluation import Evaluation
 from evaluator.model.tender import EVIDENCE_QUALITIES, TIE_BREAKS
 from evaluator.model.unanswered import UNANSWERED
 from evaluator.report import charts
+from evaluator.report.results_json import PROVISIONAL
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
@@ -211,7 +212,7 @@ def _context(document: dict, evaluation: Evaluation, info: ReportInfo, sections:
         "pending": [b for b in bids if b["status"] == "pending"], "panel": document.get("panel"),
         "invalid": [b for b in bids if b["status"] == "invalid"],
         "winners": [bid for bid in ranked if bid["rank"] == 1], "tender": document["tender"], "info": info,
-        "tie_names": TIE_BREAKS, "summary": document["summary"],
+        "tie_names": TIE_BREAKS, "summary": document["summary"], "provisional": PROVISIONAL,
         "distribution_svg": _svg(charts.score_distribution(scores)) if len(scores) > 1 else "",
         "robustness": info.robustness,
         "acceptability_svg": _acceptability_chart(info.robustness),
@@ -277,6 +278,9 @@ def _compact_level(objective: dict | None) -> tuple[str, bool]:
 
 def _compact_reasons(bid: dict) -> Markup | None:
     reasons = [vendor_text(reason["message"], "label") for reason in bid["exclusion_reasons"]]
+    if bid.get("provisional"):
+        reasons = [escape(f"figures {PROVISIONAL}"), *(vendor_text(f"pending: {reason}", "evidence")
+                                                       for reason in bid["pending_reasons"])]
     errors = [Markup("{}: {}").format(vendor_text(error["location"]), vendor_text(error["message"], "label"))
               for error in bid["errors"][:3]]
     if len(bid["errors"]) > 3:

@@ -123,6 +123,7 @@ def _number(value: float) -> float | None:
 
 
 NO_ASSESSMENT = "no assessment was given: the bids are evaluated on their claims"
+PROVISIONAL = "provisional: disputed answers as claimed"  # how a pending bid's figures are labelled
 
 
 def panel_block(review: Review) -> dict:
@@ -148,6 +149,7 @@ def _with_review(entries: list[dict], evaluation: Evaluation, review: Review | N
         entry["moderations"] = [moderation.as_dict() for moderation in moderated.moderations[row]]
         if evaluation.status[row] == PENDING:
             entry["pending_reasons"] = list(moderated.pending[row])
+            entry["provisional"] = True  # its figures take the disputed answers as claimed: not a result yet
     return entries
 
 

@@ -1,4 +1,6 @@
-"""results.xlsx: a Ranking sheet (one row per bid) and a Breakdown sheet (one row per bid and objective).
+"""results.xlsx: a Ranking sheet (one row per bid) and a Breakdown sheet (one row per bid and objective);
+after a panel's assessments, a Moderations sheet (one row per answer the panel changed) and a Pending sheet
+(one row per reason a bid is pending).
 
 Written row by row in constant memory, so 10,000 bids stay fast. Every text cell that a spreadsheet could
 take for a formula is neutralised (evaluator/report/cells.py).
@@ -20,6 +22,10 @@ RANKING_COLUMNS = [("Rank", 6), ("Bid ID", 14), ("Vendor", 28), ("Status", 10), 
 BREAKDOWN_COLUMNS = [("Bid ID", 14), ("Vendor", 28), ("Objective", 10), ("Objective name", 34), ("Level", 9),
                      ("Required", 9), ("Passed", 8), ("Score", 10), ("Weight (%)", 10), ("Weighted", 10),
                      ("Unanswered", 30), ("Capped by", 40)]
+MODERATION_COLUMNS = [("Bid ID", 14), ("Criterion", 10), ("Claimed", 10), ("Assessed", 10), ("Assessors", 20),
+                      ("Stage", 11), ("Justification", 80), ("Claimed evidence quality", 16),
+                      ("Assessed evidence quality", 16)]
+PENDING_COLUMNS = [("Bid ID", 14), ("Vendor", 28), ("Reason (figures provisional: disputed answers as claimed)", 90)]
 
 
 def render_results_xlsx(document: dict) -> bytes:
@@ -44,8 +50,24 @@ def render_results_xlsx(document: dict) -> bytes:
                 "yes" if result["passed"] else "NO", result["score"], weights[oid], result["weighted"],
                 ", ".join(result["unanswered"]), ", ".join(result["capped_by"])])
             line += 1
+    if document.get("panel", {}).get("assessed"):
+        _panel_sheets(workbook, document["bids"], bold)
     workbook.close()
     return buffer.getvalue()
+
+
+def _panel_sheets(workbook, bids: list[dict], header_format) -> None:
+    """The answers the panel changed, and why each pending bid is pending (its figures are provisional)."""
+    moderations = _sheet(workbook, "Moderations", MODERATION_COLUMNS, header_format)
+    rows = ([bid["bid_id"], m["criterion_id"], m["claimed"], m["assessed"], ", ".join(m["assessors"]), m["stage"],
+             " / ".join(m["justifications"]), m["claimed_evidence_quality"], m["assessed_evidence_quality"]]
+            for bid in bids for m in bid.get("moderations", []))
+    for row, values in enumerate(rows, start=1):
+        _write(moderations, row, values)
+    pending = _sheet(workbook, "Pending", PENDING_COLUMNS, header_format)
+    reasons = ([bid["bid_id"], bid["vendor"], reason] for bid in bids for reason in bid.get("pending_reasons", []))
+    for row, values in enumerate(reasons, start=1):
+        _write(pending, row, values)
 
 
 def _sheet(workbook, name: str, columns, header_format):

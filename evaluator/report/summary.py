@@ -3,6 +3,7 @@
 import unicodedata
 
 from evaluator.model.evaluation import EXCLUDED, INVALID, PENDING, RANKED
+from evaluator.report.results_json import PROVISIONAL
 
 MAX_ROWS = 30
 
@@ -19,13 +20,15 @@ def summary_text(document: dict) -> str:
             "-" if invalid or bid["overall_level"] is None else codes[bid["overall_level"]],
             "-" if invalid else f"{bid['score']:.4f}",
             "-" if bid["total"] is None else f"{bid['total']:.4f}",
-            bid["status"] + (" (tie)" if bid["tie"] else ""),
+            bid["status"] + (" (tie)" if bid["tie"] else "") + (" *" if bid.get("provisional") else ""),
         ])
     widths = [max(_width(cell) for cell in column) for column in zip(head, *rows, strict=True)]
     lines = [_line(head, widths), _line(["-" * w for w in widths], widths)]
     lines += [_line(row, widths) for row in rows]
     if len(document["bids"]) > MAX_ROWS:
         lines.append(f"… {len(document['bids']) - MAX_ROWS} more bids in results.json")
+    if any(bid.get("provisional") for bid in document["bids"][:MAX_ROWS]):
+        lines.append(f"* {PROVISIONAL} (a pending bid's level, score and total are not a result)")
     counts = document["summary"]
     pending = f"{counts[PENDING]} pending, " if PENDING in counts else ""
     lines.append(_printable(f"{counts['bids']} bids: {counts[RANKED]} ranked, {pending}{counts[EXCLUDED]} excluded, "

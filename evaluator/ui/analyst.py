@@ -113,6 +113,11 @@ def _inputs(session, desk, framework):
     (bids, capability part, capability answers), the last two in combined tenders only; None without bids."""
     outcome = session.outcome
     if outcome is not None and outcome.evaluation.framework.id == framework.id:
+        case_id = session.get("case_id")
+        if case_id and st.query_params.get("case") != case_id:
+            st.query_params["case"] = case_id  # the address keeps naming the case the officer chose
+        st.caption(f"Working on evaluation {session.evaluation_id}" + (f" of case {case_id}" if case_id else "")
+                   + ", as the officer workspace shows it; nothing here changes it.")
         return desk.session_bids(outcome, session.tender)
     framework_file = Path(session.framework_path).name  # a case names it framework/<file>, the CLI as given
     stored = [row for row in desk.evaluations() if Path(row["request"].framework).name == framework_file]

@@ -6,6 +6,7 @@ Every rule is enforced by the application layer (Desk); this page only shows wha
 import pandas as pd
 import streamlit as st
 
+from evaluator.application import LOCAL_USER, Desk, User, signed_in_user
 from evaluator.errors import EvaluatorError
 from evaluator.model.tender import EVIDENCE_QUALITIES
 from evaluator.ui.common import BLANK, opened_workspace, text
@@ -19,6 +20,7 @@ def page() -> None:
                             "you have submitted yours, which is then final.", "assess bids", "evaluation panel")
     if desk is None:
         return
+    desk = _acting(desk)
     case = _case(desk)
     if case is None:
         return
@@ -34,11 +36,24 @@ def page() -> None:
         _member(desk, case)
 
 
+def _acting(desk: Desk) -> Desk:
+    """In single-user local mode the one user may act as any panel's chair or member (as the CLI's `--as`
+    does), to run a panel on one machine; signed in, everyone is who they signed in as."""
+    if desk.user.name != LOCAL_USER:
+        return desk
+    people = sorted({name for case in desk.cases() for panel in [desk.case_settings(case["id"])[2].panel]
+                     if panel is not None for name in (panel.chair, *panel.members)})
+    if not people:
+        return desk
+    name = st.sidebar.selectbox("Act as (local mode: the panel's people)", people, key="act-as")
+    return Desk(desk.store, signed_in_user(desk.store, User(name, frozenset({"evaluator"}))))
+
+
 def _case(desk) -> dict | None:
     cases = list(reversed(desk.panel_cases()))
     if not cases:
         st.info(f"{desk.user.name} is on no tender case's panel. The officer names the panel in the tender "
-                f"(panel: chair, members).")
+                f"(panel: chair, members); the bundled panel-tender.yaml has one, to try it.")
         return None
     ids = [case["id"] for case in cases]
     wanted = st.query_params.get("case")
@@ -80,7 +95,8 @@ def _declaration(desk, case: dict) -> None:
                 f"declaration.")
     labels = {bid["bid_id"]: f"{bid['bid_id']} · {text(bid['vendor'])}" for bid in bidders}
     chosen = st.multiselect("I have a conflict of interest with", list(labels), default=listed,
-                            format_func=lambda bid_id: labels.get(bid_id, bid_id), key="conflicts")
+                            format_func=lambda bid_id: labels.get(bid_id, bid_id),
+                            key=f"conflicts-{case['id']}-{desk.user.name}")  # one person's, one case's
     sure = st.checkbox("I declare that I have no other conflict of interest with the bidders of this case.",
                        key="declare-sure")
     if st.button("Declare", type="primary", key="declare", disabled=not sure):

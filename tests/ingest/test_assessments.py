@@ -5,7 +5,7 @@ import codecs
 import pytest
 
 from evaluator.errors import ConfigurationError
-from evaluator.ingest.assessments import read_assessments, refuse_repeats
+from evaluator.ingest.assessments import ASSESSMENTS_LIMIT, read_assessments, refuse_idle_consensus, refuse_repeats
 from evaluator.ingest.files import read_bids
 from evaluator.loading import load_framework
 from evaluator.model.assessment import Assessment, Choice
@@ -48,8 +48,60 @@ def test_the_claimed_answer_needs_no_justification(csf, sample_bids):
     assert assessment.assessed == Choice(5) and assessment.evidence_quality == 0
 
 
-def test_a_header_alone_gives_no_assessments(csf, sample_bids):
-    assert read([], csf, sample_bids) == ()
+def test_a_header_alone_is_refused(csf, sample_bids):
+    with pytest.raises(ConfigurationError) as error:
+        read([], csf, sample_bids)
+    assert str(error.value) == "panel.csv, row 2: no assessment rows: the file has a header only"
+
+
+@pytest.mark.parametrize(("rows", "row"), [
+    ([["B-001", "SOV-3.2", "5", "", "ana", "individual"], ["B-001", "SOV-3.2", "", "", "ben", "individual"]], 4),
+    ([["B-001", "SOV-3.2", "2", "x", "ana", "individual"], ["B-001", "SOV-3.2", "2", "y", "ben", "individual"]], 4),
+    ([["B-001", "SOV-3.2", "2", "x", "ana", "individual"]], 3),
+    ([], 2),
+])
+def test_a_consensus_where_no_members_disagree_is_refused(csf, sample_bids, rows, row):
+    """B-001 claims SOV-3.2 = 5, so accepting the claim and answering 5 agree."""
+    assessments = read([*rows, ["B-001", "SOV-3.2", "2", "z", "cleo", "consensus"]], csf, sample_bids)
+    with pytest.raises(ConfigurationError) as error:
+        refuse_idle_consensus(assessments, csf, sample_bids)
+    assert str(error.value) == (f"panel.csv, row {row}: B-001 SOV-3.2: no members disagree, so there is no "
+                                f"consensus to record")
+
+
+@pytest.mark.parametrize("ben", ["", "4"])
+def test_a_consensus_settling_a_disagreement_is_accepted(csf, sample_bids, ben):
+    assessments = read([["B-001", "SOV-3.2", "2", "x", "ana", "individual"],
+                        ["B-001", "SOV-3.2", ben, "y", "ben", "individual"],
+                        ["B-001", "SOV-3.2", "2", "z", "cleo", "consensus"],
+                        ["B-001", "SOV-3.1", "", "", "ana", "individual"]], csf, sample_bids)
+    refuse_idle_consensus(assessments, csf, sample_bids)
+
+
+def test_members_agreeing_in_another_file_leave_the_consensus_idle(csf, sample_bids):
+    members = read([["B-001", "SOV-3.2", "2", "x", "ana", "individual"],
+                    ["B-001", "SOV-3.2", "2", "y", "ben", "individual"]], csf, sample_bids)
+    chair = read_assessments("chair.csv", csv_text([HEADER, ["B-001", "SOV-3.2", "2", "z", "cleo", "consensus"]])
+                             .encode(), csf, PANEL, sample_bids)
+    with pytest.raises(ConfigurationError, match="^chair.csv, row 2: B-001 SOV-3.2: no members disagree"):
+        refuse_idle_consensus(members + chair, csf, sample_bids)
+
+
+@pytest.mark.parametrize(("content", "row"), [
+    ("B-001,SOV-3.2,,,ana,individual\nB-001,SOV-3.1,,ana\n", 3),
+    ("B-001,SOV-3.2,,\"two\nlines\",ana,individual\n\nB-001,SOV-3.1,,,ana,individual,x\n", 3),
+])
+def test_a_malformed_row_is_named(csf, sample_bids, content, row):
+    with pytest.raises(ConfigurationError) as error:
+        read_assessments("panel.csv", (",".join(HEADER) + "\n" + content).encode(), csf, PANEL, sample_bids)
+    assert str(error.value).startswith(f"panel.csv, row {row}: the CSV is malformed: CSV parse error: Expected 6 "
+                                       f"columns, got ")
+
+
+def test_a_file_over_the_limit_is_refused(csf, sample_bids):
+    with pytest.raises(ConfigurationError) as error:
+        read_assessments("panel.csv", b" " * (ASSESSMENTS_LIMIT + 1), csf, PANEL, sample_bids)
+    assert str(error.value) == "panel.csv: the assessments file is larger than 20 MiB"
 
 
 def test_a_levels_framework_takes_levels(csf_levels):

@@ -2,6 +2,7 @@
 tender's own letter template in Jinja2's sandbox, recorded as an input; tender changes after opening flagged
 in the report and the summary; the gate matrix kept on one page."""
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -155,3 +156,42 @@ def test_the_command_carries_tender_changes_only_when_there_are_some(tmp_path):
     assert "--tender-change" in command and "Corrigendum 1" in command
     from evaluator.__main__ import tender_change
     assert tender_change('{"reason": "R", "by": "b", "at": "t"}') == {"reason": "R", "by": "b", "at": "t"}
+
+
+def words(html: str) -> str:
+    """The text of a page, without its head and tags."""
+    return flat(re.sub(r"<[^>]+>", "", re.sub(r"(?s)<head>.*?</head>", "", html)))
+
+
+def panel_outcome(tender: Path = SAMPLES / "panel-tender.yaml"):
+    return evaluate_request(Request(framework=str(CSF_PATH), tender=str(tender), evaluated_at=EVALUATED_AT,
+                                    inputs=(str(SAMPLES / "bids"),), formats=("json",),
+                                    assessments=(str(SAMPLES / "assessments.csv"),)))
+
+
+def test_a_pending_bids_letter_says_only_that_its_evaluation_is_not_finished():
+    """B-004 is pending on SOV-2.2: its letter names no rank, no recommended bidder, no standstill date and
+    not the disputed criterion (its vendor would lobby on it)."""
+    outcome = panel_outcome()
+    letters = {bid["bid_id"]: words(html) for bid, html in letter_htmls(outcome.document, outcome.evaluation, info())}
+    pending = letters["B-004"]
+    assert "The evaluation of your bid is not finished. You will be informed of the result when it is." in pending
+    for told in ("Recommended", "recommended", "ranked", "rank", "B-001", "Nordlicht", "Standstill period",
+                 "at the earliest", "2026-12-06", "SOV-2.2", "What set your levels", "objective by objective",
+                 "assessed differently"):
+        assert told not in pending, told
+    assert "Recommended bidder:" in letters["B-007"] and "Standstill period" in letters["B-007"]
+    assert "2026-12-06" in letters["B-007"]
+
+
+def test_the_report_labels_a_pending_bids_figures_provisional(tmp_path):
+    outcome = panel_outcome()
+    report = words(report_html(outcome.document, outcome.evaluation, info()))
+    assert "pending (provisional: disputed answers as claimed)" in report  # the gate matrix
+    assert report.count("Figures provisional: disputed answers as claimed") == 1  # B-004's section
+    tender = tmp_path / "tender.yaml"
+    tender.write_text((SAMPLES / "panel-tender.yaml").read_text() + "report:\n  full_sections: 0\n")
+    outcome = panel_outcome(tender)
+    compact = words(report_html(outcome.document, outcome.evaluation, info()))
+    assert ("figures provisional: disputed answers as claimed; pending: SOV-2.2: ana assessed 3, ben accepted the "
+            "claimed 4") in compact
