@@ -609,6 +609,17 @@ class Desk:
             document = _case_document(connection, _case_row(connection, case_id))
         return self._with_to_do(document)
 
+    def _unassessed(self, case_id: str) -> dict[str, list[str]]:
+        """A case with a panel: per valid bid, the members free of conflict with it who have not submitted their
+        assessment (whoever has not declared has submitted nothing); {} without a panel."""
+        with reading(self.store.engine) as connection:
+            state = _case_row(connection, case_id).state
+        if state != "evaluated" or self._case_settings(case_id)[2].panel is None:
+            return {}
+        case = self._panel_case(case_id)
+        with reading(self.store.engine) as connection:
+            return to_do(case, records.case_assessment_rows(connection, case_id))["not_submitted"]
+
     def _with_to_do(self, document: dict) -> dict:
         """The case document with its panel's `to_do` (panel.to_do: who has not declared, who has not submitted
         per bid, the open disagreements) while assessments may change (opened, evaluated); else None."""
@@ -798,6 +809,7 @@ class Desk:
         """Approve the award of the case's latest evaluation (made with the current tender): an officer who did
         not run that evaluation (four-eyes). Returns the evaluation's id."""
         self._require("approve an award")
+        unassessed = self._unassessed(case_id)
         with self._case_change(case_id, "approve the award") as (connection, row):
             if row.state in ("award decided", "letters issued"):
                 raise _refusal(case_id, f"the award was approved already, by {row.approved_by} at {row.approved_at}")
@@ -816,6 +828,10 @@ class Desk:
                 raise _refusal(case_id, f"bid {', '.join(pending)} is pending: the panel's chair records a consensus "
                                         f"(Evaluation panel workspace, or case assess with a consensus row), then "
                                         f"the case is evaluated again")
+            if unassessed:
+                raise _refusal(case_id, "the panel has not finished: " + "; ".join(
+                    f"{bid_id} not assessed by {', '.join(members)}" for bid_id, members in unassessed.items())
+                               + " (the award rests on the panel's assessed answers)")
             if not results["summary"]["rank_1"]:
                 raise _refusal(case_id, "no bid passed the gate, so there is no award to approve: the procedure ends "
                                         "without an award (no letters with a standstill period are issued)")

@@ -435,3 +435,20 @@ def test_the_dossier_holds_every_input_of_every_evaluation_and_every_imported_fi
         kept = [name for name in one.namelist() if "/inputs/" in name or "/evaluations/" in name]
         assert kept and [(n, one.read(n)) for n in kept] == [(n, two.read(n)) for n in kept]
         assert [info.date_time for info in one.infolist()] == [info.date_time for info in two.infolist()]
+
+
+def test_the_award_is_approved_only_once_every_member_has_assessed_every_bid_they_are_free_of():
+    """The award rests on the panel's assessed answers: a bid a member free of it has not assessed blocks
+    the approval (ben is conflicted with B-002, so only ana's assessment of it is awaited)."""
+    olga, ana, ben, carla = panel()
+    case_id = new_case(olga)
+    row = split_panel(case_id, ana, ben, carla)
+    carla.record_consensus(case_id, "B-001", [{"criterion_id": row["criterion_id"], "answer": None,
+                                               "justification": ""}])
+    olga.evaluate_case(case_id, ("json",))
+    with pytest.raises(ConfigurationError, match="the panel has not finished: B-002 not assessed by ana"):
+        desk("otto", "officer").approve_award(case_id)
+    assert "the panel has not finished" in refusals(olga, case_id, "approve the award")[-1]["detail"]["reason"]
+    ana.submit_assessment(case_id, "B-002", accepting(ana, case_id, "B-002"))
+    olga.evaluate_case(case_id, ("json",))
+    assert desk("otto", "officer").approve_award(case_id)

@@ -129,6 +129,11 @@ def glossary(level_scale_name: str, level_scale_description: str, levels: list[t
             f"level (its lowest-level answers); raising them is what would raise the level.")
 
 
+def status_text(bid: dict) -> str:
+    """A bid's status; a pending bid's figures are provisional (its disputed answers as claimed)."""
+    return "pending (provisional: disputed answers as claimed)" if bid.get("provisional") else bid["status"]
+
+
 def award_banner(document: dict) -> str:
     """The recommended award, naming each winning bid's vendor, total and price."""
     currency = (document["settings"].get("award") or {}).get("currency")
@@ -161,7 +166,7 @@ def ranking_frame(document: dict) -> tuple[pd.DataFrame, dict[str, str]]:
     shared = next(iter(priced)) if len(priced) == 1 else None  # else the currency is a column of its own
     capability = "capability" in document
     frame = pd.DataFrame([{"rank": bid["rank"], "bid": text(bid["bid_id"]), "vendor": text(bid["vendor"]),
-                           "status": bid["status"],
+                           "status": status_text(bid),
                            "level": BLANK if bid["overall_level"] is None else codes[bid["overall_level"]],
                            "score %": bid["score"],
                            **({"capability %": (bid.get("capability") or {}).get("score")} if capability else {}),
@@ -176,7 +181,7 @@ def ranking_frame(document: dict) -> tuple[pd.DataFrame, dict[str, str]]:
 
 def why_not_ranked(document: dict) -> pd.DataFrame:
     """Each bid not ranked, with every reason (the panel's open disagreements, exclusions, errors) in full."""
-    return pd.DataFrame([{"bid": text(bid["bid_id"]), "vendor": text(bid["vendor"]), "status": bid["status"],
+    return pd.DataFrame([{"bid": text(bid["bid_id"]), "vendor": text(bid["vendor"]), "status": status_text(bid),
                           "why not ranked": "; ".join(bid.get("pending_reasons", []) +
                                                       [r["message"] for r in bid["exclusion_reasons"]] +
                                                       [f"{e['location']}: {e['message']}" for e in bid["errors"]])}

@@ -451,7 +451,14 @@ def _results(desk: Desk, document: dict, outcome, latest: dict) -> None:
                                                          else []) + [("Excluded", "excluded"), ("Invalid", "invalid")]
     for column, (label, key) in zip(st.columns(len(counts)), counts, strict=True):
         column.metric(label, summary[key])
-    st.success(award_banner(document)) if summary["rank_1"] else st.warning("No bid passed the gate.")
+    if summary.get("pending"):
+        st.warning(f"Provisional: {summary['pending']} bid(s) pending, until the panel's chair records a consensus "
+                   f"and the case is evaluated again; the award cannot be approved before. "
+                   + (f"So far: {award_banner(document)}" if summary["rank_1"] else ""))
+    elif summary["rank_1"]:
+        st.success(award_banner(document))
+    else:
+        st.warning("No bid passed the gate.")
     scale = outcome.evaluation.framework.level_scale
     if len(scale.levels) > 1:
         st.caption(glossary(scale.name, scale.description, [(level.code, level.name) for level in scale.levels]))
@@ -547,14 +554,15 @@ def _drill_down(outcome, desk: Desk) -> None:
 def _claimed_and_assessed(bid: dict, codes: list[str]) -> None:
     """The bid as claimed beside the bid as the panel assessed it, and each answer the panel changed."""
     st.subheader("As claimed and as the panel assessed it")
+    assessed = "decided so far (provisional)" if bid.get("provisional") else "assessed"
     claimed = bid["claimed"]
     figures = [("status", claimed["status"], bid["status"]), ("rank", claimed["rank"], bid["rank"]),
                ("Sovereignty Score %", claimed["score"], bid["score"]), ("total", claimed["total"], bid["total"])]
     levels = [("overall level", claimed["overall_level"], bid["overall_level"])] + [
         (oid, claimed["objectives"][oid]["level"], o["level"]) for oid, o in bid["objectives"].items()]
-    st.table(pd.DataFrame([{"": name, "claimed": _figure(a), "assessed": _figure(b)} for name, a, b in figures] +
+    st.table(pd.DataFrame([{"": name, "claimed": _figure(a), assessed: _figure(b)} for name, a, b in figures] +
                           [{"": name, "claimed": BLANK if a is None else unbroken(codes[a]),
-                            "assessed": BLANK if b is None else unbroken(codes[b])} for name, a, b in levels]),
+                            assessed: BLANK if b is None else unbroken(codes[b])} for name, a, b in levels]),
              hide_index=True)
     for reason in bid.get("pending_reasons", []):
         st.warning(f"Pending: {reason}")

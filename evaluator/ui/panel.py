@@ -12,6 +12,7 @@ from evaluator.model.tender import EVIDENCE_QUALITIES
 from evaluator.ui.common import BLANK, opened_workspace, text
 
 ACCEPT = ""  # an empty "your answer" cell accepts the claim
+AS_CLAIMED = "as claimed"  # the evidence quality a member leaves as the bidder claimed it
 
 
 def page() -> None:
@@ -134,47 +135,56 @@ def _member(desk, case: dict) -> None:
         _assessment_form(desk, case["id"], bid_id)
 
 
+ROW_HEIGHT = 35  # pixels of one row of Streamlit's grid: the form shows every criterion without a scroll
+
+
 def _assessment_form(desk, case_id: str, bid_id: str) -> None:
     st.subheader(f"Assess {bid_id}")
-    st.caption("Leave *your answer* empty to accept the claim. Otherwise write the answer number you find the "
-               "evidence supports, with a justification the bidder will read; judge the evidence quality if it "
-               "differs from the one claimed.")
+    st.caption("Leave *your answer* empty to accept the claim. Otherwise write the number of the answer the "
+               "evidence supports (each criterion's answers are listed below the table), with a justification the "
+               "bidder will read; pick an evidence quality only where you judge it differently from the claim.")
     claims = desk.bid_claims(case_id, bid_id)
-    frame = pd.DataFrame([{"criterion": claim["criterion_id"], "title": claim["title"],
-                           "claimed": claim["claimed_text"],
-                           "evidence": text(claim["evidence"]),
-                           "claimed quality": text(claim["evidence_quality"]).replace("_", " "),
-                           "your answer": ACCEPT, "justification": "", "evidence quality": ACCEPT}
+    frame = pd.DataFrame([{"criterion": f"{claim['criterion_id']} {claim['title']}",
+                           "claimed answer": claim["claimed_text"],
+                           "evidence (claimed quality)": f"{text(claim['evidence'])} "
+                                                         f"({text(claim['evidence_quality']).replace('_', ' ')})",
+                           "your answer": ACCEPT, "justification": "", "evidence quality": AS_CLAIMED}
                           for claim in claims])
-    edited = st.data_editor(frame, hide_index=True, key=f"assess-{bid_id}", disabled=(
-        "criterion", "title", "claimed", "evidence", "claimed quality"), column_config={
-        "title": st.column_config.TextColumn(width="small"), "claimed": st.column_config.TextColumn(width="medium"),
-        "evidence": st.column_config.TextColumn(width="medium"),
-        "your answer": st.column_config.TextColumn(width="small", help="empty: accept the claim; else the answer "
-                                                                        "number (see the criterion's answers below)"),
-        "justification": st.column_config.TextColumn(width="large"),
-        "evidence quality": st.column_config.SelectboxColumn(options=[ACCEPT, *EVIDENCE_QUALITIES])})
-    with st.expander("The answers of each criterion"):
-        st.table(pd.DataFrame([{"criterion": claim["criterion_id"], "answers": "; ".join(claim["answers"]) or
-                                "a number"} for claim in claims]), hide_index=True)
-    changed = edited[(edited["your answer"].fillna("") != ACCEPT) | (edited["evidence quality"].fillna("") != ACCEPT)]
+    edited = st.data_editor(frame, hide_index=True, key=f"assess-{bid_id}", height=ROW_HEIGHT * (len(frame) + 1) + 3,
+                            disabled=("criterion", "claimed answer", "evidence (claimed quality)"), column_config={
+        "criterion": st.column_config.TextColumn(width=190), "claimed answer": st.column_config.TextColumn(width=210),
+        "evidence (claimed quality)": st.column_config.TextColumn(width=160),
+        "your answer": st.column_config.TextColumn(width=105, help="empty: accept the claim; else the answer number"),
+        "justification": st.column_config.TextColumn(width=150),
+        "evidence quality": st.column_config.SelectboxColumn(width=115, options=[AS_CLAIMED, *EVIDENCE_QUALITIES],
+                                                             help="as claimed, or the quality you judge")})
+    changed = edited[(edited["your answer"].fillna("") != ACCEPT) |
+                     (edited["evidence quality"].fillna(AS_CLAIMED) != AS_CLAIMED)]
     st.caption(f"{len(changed)} of {len(edited)} criteria assessed differently from the claim; the others accept it.")
     if st.button(f"Submit my assessment of {bid_id} (final)", type="primary", key="submit-assessment"):
-        rows = [{"criterion_id": row["criterion"], "answer": str(row["your answer"] or "").strip() or None,
+        rows = [{"criterion_id": claim["criterion_id"], "answer": str(row["your answer"] or "").strip() or None,
                  "justification": str(row["justification"] or "").strip(),
-                 "evidence_quality": row["evidence quality"] or None} for row in edited.to_dict("records")]
+                 "evidence_quality": None if row["evidence quality"] in (None, AS_CLAIMED) else row["evidence quality"]}
+                for claim, row in zip(claims, edited.to_dict("records"), strict=True)]
         _act(lambda: desk.submit_assessment(case_id, bid_id, rows), f"Your assessment of {bid_id} is submitted.")
+    st.caption("The answers of each criterion")
+    st.table(pd.DataFrame([{"criterion": claim["criterion_id"], "answers": "; ".join(claim["answers"]) or
+                            "a number"} for claim in claims]), hide_index=True)
 
 
 def _assessments(rows: list[dict]) -> None:
-    """Every assessment of a bid that differs from the claim, or judges the evidence; accepts counted."""
-    changed = [row for row in rows if row["assessed_answer"] or row["evidence_quality"]]
-    if changed:
+    """Every criterion of a bid that someone assessed differently from the claim (or whose evidence they judged),
+    with each person's answer there, accepts included; the other criteria are counted."""
+    differing = {row["criterion_id"] for row in rows if row["assessed_answer"] or row["evidence_quality"]}
+    shown = [row for row in rows if row["criterion_id"] in differing]
+    if shown:
         st.table(pd.DataFrame([{"criterion": row["criterion_id"], "who": row["assessor"], "stage": row["stage"],
-                                "answer": text(row["assessed_answer"]), "justification": text(row["justification"]),
-                                "evidence quality": text(row["evidence_quality"])} for row in changed]))
+                                "answer": row["assessed_answer"] or "accepts the claim",
+                                "justification": text(row["justification"]),
+                                "evidence quality": text(row["evidence_quality"])} for row in shown]), hide_index=True)
     people = sorted({row["assessor"] for row in rows})
-    st.caption(f"Assessed by {', '.join(people) or BLANK}; {len(rows) - len(changed)} rows accept the claim.")
+    accepted = len({row["criterion_id"] for row in rows} - differing)
+    st.caption(f"Assessed by {', '.join(people) or BLANK}; on {accepted} other criteria everyone accepts the claim.")
 
 
 # -- the chair --------------------------------------------------------------------------------------
@@ -191,7 +201,8 @@ def _chair(desk, case: dict) -> None:
         return
     st.table(pd.DataFrame([{"bid": bid["bid_id"], "alpha": BLANK if bid["alpha"] is None else f"{bid['alpha']:.3f}",
                             "open disagreements": bid["open_disagreements"],
-                            "criteria assessed": ", ".join(bid["assessed"]) or BLANK} for bid in agreement["bids"]]))
+                            "criteria assessed": len(bid["assessed"])} for bid in agreement["bids"]]),
+             hide_index=True)
     bid_ids = [bid["bid_id"] for bid in agreement["bids"]]  # open disagreements first
     bid_id = st.selectbox("Bid", bid_ids, key="chair-bid")
     bid = next(bid for bid in agreement["bids"] if bid["bid_id"] == bid_id)
@@ -210,9 +221,13 @@ def _chair(desk, case: dict) -> None:
 def _consensus_form(desk, case_id: str, bid_id: str, criteria: list[str]) -> None:
     """One answer and justification per open disagreement (there are few): empty accepts the claim."""
     st.subheader("Record the consensus")
-    claimed = {claim["criterion_id"]: claim["claimed_text"] for claim in desk.bid_claims(case_id, bid_id)}
+    claims = {claim["criterion_id"]: claim for claim in desk.bid_claims(case_id, bid_id)}
+    claimed = {criterion: claim["claimed_text"] for criterion, claim in claims.items()}
     rows = []
     for criterion in criteria:
+        claim = claims[criterion]
+        st.caption(f"**{criterion} {claim['title']}**: claimed {claim['claimed_text']}; evidence: "
+                   f"{text(claim['evidence'])}. Answers: {'; '.join(claim['answers']) or 'a number'}.")
         left, right = st.columns([1, 3])
         answer = left.text_input(f"{criterion}: consensus answer", key=f"consensus-{bid_id}-{criterion}",
                                  help=f"Claimed: {claimed[criterion]}. Empty: accept the claim.")
