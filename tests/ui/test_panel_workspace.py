@@ -48,7 +48,8 @@ def test_a_member_declares_before_seeing_any_claim_and_is_blind_until_submitting
     assert [sub.value for sub in app.subheader][0] == "Assess B-004"
     app.button(key="submit-assessment").click().run()  # every claim accepted
     assert app.success[0].value == "Your assessment of B-004 is submitted."
-    assert "B-004" in [sub.value for sub in app.subheader][0] and any("on 48 other criteria everyone accepts the claim" in c.value for c in app.caption)
+    assert "B-004" in [sub.value for sub in app.subheader][0]
+    assert any("on 48 other criteria everyone accepts the claim" in caption.value for caption in app.caption)
 
 
 def test_the_chair_sees_the_open_disagreement_first_and_records_the_consensus(app):
