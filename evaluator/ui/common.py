@@ -51,16 +51,24 @@ def store_at(url: str) -> Store:
     return Store(url)
 
 
-def workspace() -> Desk:
+def signed_in_desk() -> Desk:
     """The signed-in (or local) user's access to the store, with the roles and grants the users table
-    holds; signs in once per session in the audit log (again if an admin changed the user's roles)."""
+    holds; signs in once per session in the audit log (again if an admin changed the user's roles). app.py
+    calls it once a run, before the navigation (which shows the user's workspaces only), and keeps it for
+    the page."""
     store = store_at(default_store_url())
     user = current_user(store)
     desk = Desk(store, user)
     if st.session_state.get("signed_in_as") != user:
         desk.sign_in()
         st.session_state.signed_in_as = user
+    st.session_state.desk = desk
     return desk
+
+
+def workspace() -> Desk:
+    """This run's Desk (made by app.py before the page runs)."""
+    return st.session_state.get("desk") or signed_in_desk()
 
 
 def opened_workspace(title: str, caption: str, action: str, workspace_name: str) -> Desk | None:

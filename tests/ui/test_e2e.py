@@ -96,6 +96,11 @@ def sign_in(page, url: str, name: str) -> None:
     page.get_by_text(f"Signed in as {name}@buyer.example").wait_for(timeout=60_000)
 
 
+def workspaces(page) -> list[str]:
+    """The workspaces the sidebar offers the signed-in user (none listed when there is only one)."""
+    return page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
+
+
 def sign_out(page, url: str) -> None:
     """Signing out of the app ends the session at the provider too (its end-session page)."""
     page.get_by_role("button", name="Sign out").click()
@@ -132,6 +137,7 @@ def test_a_case_from_three_uploads_to_the_dossier(signed_in_app, tmp_path):
         page = browser.new_page(viewport={"width": 1400, "height": 1500}, accept_downloads=True)
         sign_in(page, signed_in_app, "ana")
         page.get_by_text("No tender case yet").wait_for(timeout=60_000)
+        assert workspaces(page) == ["Procurement officer", "Policy analyst", "Evaluation panel"]  # not Auditor
         page.get_by_role("button", name="Create the case").click()
         page.get_by_text("Case C2026-0001 created from tender.yaml.").wait_for(timeout=60_000)
         assert "case=C2026-0001" in page.url
@@ -196,10 +202,11 @@ def evaluator_cli(data: Path, *words: str) -> str:
     return done.stdout
 
 
-def declare_on_the_panel(page, url: str, name: str, case_id: str, recorded: str) -> None:
-    """Signed in as `name`, the panel workspace of the case: the declaration of conflicts of interest."""
+def declare_on_the_panel(page, url: str, name: str, case_id: str, recorded: str, address: str = "panel") -> None:
+    """Signed in as `name`, the panel workspace of the case: the declaration of conflicts of interest. The
+    panel is at /panel, or at / for a user whose first (or only) workspace it is."""
     sign_in(page, url, name)
-    page.goto(f"{url}/panel?case={case_id}")
+    page.goto(f"{url}/{address}?case={case_id}")
     page.get_by_text("I declare that I have no other conflict of interest").click()
     page.get_by_role("button", name="Declare", exact=True).click()
     page.get_by_text(f"Declaration recorded: {recorded}").wait_for(timeout=60_000)
@@ -247,7 +254,8 @@ def test_a_panel_of_two_members_and_a_chair_reaches_consensus(signed_in_app, tmp
         page.get_by_text("The legal opinion covers the EU subsidiary only").wait_for(timeout=60_000)
         sign_out(page, signed_in_app)
 
-        declare_on_the_panel(page, signed_in_app, "cleo", case_id, "no conflict of interest.")
+        declare_on_the_panel(page, signed_in_app, "cleo", case_id, "no conflict of interest.", address="")
+        assert workspaces(page) == []  # cleo is an evaluator only: one workspace, no menu
         page.get_by_text("Where the members disagree").wait_for(timeout=60_000)
         page.get_by_text("— open").wait_for(timeout=60_000)  # B-004 first: its disagreement is open
         page.get_by_role("textbox", name="SOV-2.2: consensus answer").fill("3")
