@@ -73,6 +73,12 @@ def app_url(tmp_path):
 def signed_in_app(tmp_path):
     """The app with sign-in through an OpenID provider started here, whose predefined users ana and ben are
     both officers and panel evaluators; ana is also an analyst, ben also an auditor; cleo is an evaluator."""
+    with app_with_provider(tmp_path) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def app_with_provider(tmp_path: Path, *provider_options: str):
     provider, port = free_port(), free_port()
     issuer = f"http://127.0.0.1:{provider}"
     users = [arg for name, groups in USERS.items() for arg in
@@ -82,7 +88,7 @@ def signed_in_app(tmp_path):
                        f'cookie_secret = "{token_hex()}"\nclient_id = "evaluator"\nclient_secret = "{token_hex()}"\n'
                        f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n\n'
                        f'[evaluator]\nroles_claim = "groups"\nrole_map = {ROLE_MAP}\n')
-    with server([sys.executable, "-m", "oidc_provider_mock", "--port", str(provider), *users],
+    with server([sys.executable, "-m", "oidc_provider_mock", "--port", str(provider), *users, *provider_options],
                 f"{issuer}/.well-known/openid-configuration"), \
             streamlit(port, tmp_path / "data", "--secrets.files", str(secrets)):
         yield f"http://127.0.0.1:{port}"
@@ -107,6 +113,31 @@ def sign_out(page, url: str) -> None:
     page.get_by_role("button", name="End session").click()
     page.wait_for_url(f"{url}/**", timeout=60_000)
     page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)
+
+
+def test_a_tampered_session_cookie_or_an_expired_token_signs_the_user_out(tmp_path):
+    """The session cookie is signed with the cookie secret: changed in the browser, it is not accepted. The
+    provider's tokens live 12 seconds here: past that, the next page load signs the user out (at the
+    provider too) instead of serving the page."""
+    from playwright.sync_api import sync_playwright
+
+    with app_with_provider(tmp_path, "--token-max-age", "12") as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1200})
+        page = context.new_page()
+        sign_in(page, url, "ana")
+        cookies = context.cookies()
+        session = next(cookie for cookie in cookies if cookie["name"].startswith("_streamlit_user"))
+        value = session["value"]
+        context.add_cookies([{**session, "value": value[:-4] + ("AAAA" if value[-4:] != "AAAA" else "BBBB")}])
+        page.reload()
+        page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)  # the changed cookie is refused
+        assert "Signed in as" not in page.content()
+        sign_in(page, url, "ana")
+        page.wait_for_timeout(14_000)  # the token expires
+        page.reload()
+        page.get_by_role("button", name="End session").wait_for(timeout=60_000)  # signed out, at the provider
+        browser.close()
 
 
 def test_the_readme_first_command_opens_on_the_sample_case(app_url):
