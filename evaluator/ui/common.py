@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from evaluator.application import PERMISSIONS, Desk, Store, default_store_url, read_framework, read_tender
+from evaluator.errors import ConfigurationError, PermissionDenied, StoreError
 from evaluator.model.framework import Framework
 from evaluator.model.tender import Tender
 from evaluator.ui.signin import current_user
@@ -69,6 +70,29 @@ def signed_in_desk() -> Desk:
 def workspace() -> Desk:
     """This run's Desk (made by app.py before the page runs)."""
     return st.session_state.get("desk") or signed_in_desk()
+
+
+def show_notice() -> None:
+    """What the last action said (it reran the page to show the store as it is now): shown once."""
+    kind, message = st.session_state.pop("notice", (None, None))
+    if kind:
+        getattr(st, kind)(message)
+
+
+def done(kind: str, message: str) -> None:
+    """Say `message` (an st.success/error/info kind) once the page has rerun."""
+    st.session_state.notice = (kind, message)
+    st.rerun()
+
+
+def act(action, success: str) -> None:
+    """Run one of the Desk's actions; say what happened (or why it was refused, the store unchanged) and show
+    the page again."""
+    try:
+        action()
+    except (ConfigurationError, StoreError, PermissionDenied) as error:
+        done("error", str(error))
+    done("success", success)
 
 
 def opened_workspace(title: str, caption: str, action: str, workspace_name: str) -> Desk | None:

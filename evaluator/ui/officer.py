@@ -10,7 +10,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from evaluator.application import CASE_STATES, LOCAL_USER, Desk, certification_schemes
-from evaluator.errors import ConfigurationError, PermissionDenied, StoreError
+from evaluator.errors import ConfigurationError, StoreError
 from evaluator.model.documents import parse_document
 from evaluator.model.tender import PRICE_FORMULAS, TIE_BREAKS, Tender, resolve_settings
 from evaluator.model.unanswered import MEANINGS, UNKNOWN_POLICIES
@@ -23,14 +23,17 @@ from evaluator.ui.common import (
     SAMPLE_CERTIFICATES,
     SAMPLE_TENDERS,
     SCORE_FORMAT,
+    act,
     award_banner,
     chart,
+    done,
     framework_at,
     gate_frame,
     glossary,
     grid,
     may_use,
     ranking_frame,
+    show_notice,
     state,
     text,
     unbroken,
@@ -53,7 +56,7 @@ def page() -> None:
         return
     st.caption("One tender case at a time, as the store holds it: its tender, the bids received, the evaluation, "
                "the award and the letters. Every step is kept, with who and when, in the case's history.")
-    _notice(session)
+    show_notice()
     case_id = _case_section(session, desk)
     if case_id is None:
         return
@@ -72,29 +75,6 @@ def page() -> None:
                        "application/zip", key="dossier",
                        help="Every file received (withdrawn ones too), every tender version, every evaluation "
                             "with its outputs, the case's history and a MANIFEST.sha256 to check them with.")
-
-
-def _notice(session) -> None:
-    """What the last action said (it reran the page to show the case as stored now): shown once."""
-    kind, message = session.pop("notice", (None, None))
-    if kind:
-        getattr(st, kind)(message)
-
-
-def _done(session, kind: str, message: str) -> None:
-    session.notice = (kind, message)
-    st.rerun()
-
-
-def _act(session, action, success: str) -> None:
-    """Run one of the Desk's case actions; say what happened (or why it was refused) and show the case again."""
-    try:
-        action()
-    except (ConfigurationError, StoreError) as error:
-        _done(session, "error", str(error))
-    except PermissionDenied as error:
-        _done(session, "error", f"{error}")
-    _done(session, "success", success)
 
 
 # -- the case ---------------------------------------------------------------------------------------
@@ -157,7 +137,7 @@ def _new_case(session, desk: Desk) -> None:
             return
         session.case_id = case_id
         st.query_params["case"] = case_id
-        _done(session, "success", f"Case {case_id} created from {tender_file[0]}.")
+        done("success", f"Case {case_id} created from {tender_file[0]}.")
 
 
 def _summary(case: dict, tender: Tender) -> None:
@@ -215,7 +195,7 @@ def _tender_section(session, desk: Desk, case: dict, framework, framework_sha: s
         if opened else ""
     if st.button(f"Save as tender version {version['version'] + 1}", key="save-tender", disabled=locked or (
             opened and not reason.strip())):
-        _act(session, lambda: desk.set_case_tender(case["id"], (tender_file, edited.to_yaml().encode()), reason),
+        act(lambda: desk.set_case_tender(case["id"], (tender_file, edited.to_yaml().encode()), reason),
              f"Tender version {version['version'] + 1} saved" + (": the results are out of date until the case "
                                                                  "is evaluated again." if case["evaluations"] else "."))
 
@@ -361,8 +341,8 @@ def _add(session, desk: Desk, case: dict, submitted: list[tuple[str, bytes]]) ->
     same = sorted({name for name, content in submitted if hashlib.sha256(content).hexdigest() in held})
     note = f" Already in the case (same content), not added again: {', '.join(same)}." if same else ""
     if not new:
-        _done(session, "info", "Nothing new to add." + note)
-    _act(session, lambda: desk.add_case_bids(case["id"], list(new.values())),
+        done("info", "Nothing new to add." + note)
+    act(lambda: desk.add_case_bids(case["id"], list(new.values())),
          f"{len(new)} file(s) added to case {case['id']}: {', '.join(name for name, _ in new.values())}.{note}")
 
 
@@ -397,7 +377,7 @@ def _withdraw_buttons(session, desk: Desk, case: dict, current: list[dict]) -> N
         name, button = st.columns([6, 1], vertical_alignment="center")
         name.write(f"{bid['file']} · sha256 {bid['sha256'][:12]}… · added by {bid['added_by']} at {bid['added_at']}")
         if button.button("Withdraw", key=f"withdraw-{bid['sha256'][:12]}"):
-            _act(session, lambda sha=bid["sha256"]: desk.withdraw_case_bid(case["id"], sha),
+            act(lambda sha=bid["sha256"]: desk.withdraw_case_bid(case["id"], sha),
                  f"{bid['file']} ({bid['sha256'][:12]}) withdrawn; the case's history records it.")
 
 
@@ -409,7 +389,7 @@ def _evaluate_section(session, desk: Desk, case: dict) -> None:
         st.caption("Opening fixes the bids; the tender is locked from then on (a change needs a reason, which is "
                    "recorded and flagged in the report).")
         if st.button("Open the case", key="open", disabled=state_ == "draft"):
-            _act(session, lambda: desk.open_case(case["id"]), f"Case {case['id']} opened: the bids are fixed.")
+            act(lambda: desk.open_case(case["id"]), f"Case {case['id']} opened: the bids are fixed.")
         return
     if state_ in ("opened", "evaluated") and st.button("Evaluate", type="primary", key="evaluate"):
         with st.status("Evaluating…", expanded=True) as status:
@@ -418,12 +398,12 @@ def _evaluate_section(session, desk: Desk, case: dict) -> None:
                 outcome, evaluation_id = desk.evaluate_case(case["id"])
             except (ConfigurationError, StoreError) as error:
                 status.update(label="The evaluation could not run", state="error")
-                _done(session, "error", str(error))
+                done("error", str(error))
             session.setdefault("outcomes", {})[evaluation_id] = outcome
             if outcome.report_error:
-                _done(session, "error", f"The PDF report could not be rendered ({outcome.report_error}). The results, "
+                done("error", f"The PDF report could not be rendered ({outcome.report_error}). The results, "
                                         f"results.json and results.xlsx are stored as evaluation {evaluation_id}.")
-            _done(session, "success", f"Evaluated: stored as evaluation {evaluation_id}.")
+            done("success", f"Evaluated: stored as evaluation {evaluation_id}.")
     latest = case["evaluations"][-1] if case["evaluations"] else None
     if latest is None:
         st.info("Not evaluated yet.")
@@ -480,7 +460,6 @@ def _results(desk: Desk, document: dict, outcome, latest: dict) -> None:
 # -- the award --------------------------------------------------------------------------------------
 def _award_section(desk: Desk, case: dict) -> None:
     st.header("5. Award and letters")
-    session = st.session_state
     latest = case["evaluations"][-1] if case["evaluations"] else None
     if case["state"] == "evaluated" and latest is not None:
         if latest["by"] == desk.user.name:
@@ -490,7 +469,7 @@ def _award_section(desk: Desk, case: dict) -> None:
                                           "`python -m evaluator case approve CASE --as USER`."
                                           if desk.user.name == LOCAL_USER else ""))
         elif st.button("Approve the award", type="primary", key="approve"):
-            _act(session, lambda: desk.approve_award(case["id"]),
+            act(lambda: desk.approve_award(case["id"]),
                  f"The award of evaluation {latest['id']} is approved.")
     elif case["state"] not in ("award decided", "letters issued"):
         st.caption("The award is approved after an evaluation, by another officer than who ran it (four-eyes).")
@@ -500,7 +479,7 @@ def _award_section(desk: Desk, case: dict) -> None:
                    f"(evaluation {award['evaluation']}).")
         label = "Issue the letters again (copies)" if letters else "Issue letters"
         if st.button(label, key="issue-letters"):
-            _act(session, lambda: desk.issue_letters(case["id"]), "Letters issued.")
+            act(lambda: desk.issue_letters(case["id"]), "Letters issued.")
     if letters:
         st.success(f"Letters issued at {letters['issued_at']}; the standstill period "
                    f"({letters['standstill_days']} days) ends on {letters['standstill_end']}.")

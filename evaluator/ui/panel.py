@@ -7,9 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from evaluator.application import LOCAL_USER, Desk, User, signed_in_user
-from evaluator.errors import EvaluatorError
 from evaluator.model.tender import EVIDENCE_QUALITIES
-from evaluator.ui.common import BLANK, opened_workspace, text
+from evaluator.ui.common import BLANK, act, opened_workspace, show_notice, text
 
 ACCEPT = ""  # an empty "your answer" cell accepts the claim
 AS_CLAIMED = "as claimed"  # the evidence quality a member leaves as the bidder claimed it
@@ -67,23 +66,6 @@ def _case(desk) -> dict | None:
     return next(case for case in cases if case["id"] == chosen)
 
 
-def _act(action, success: str) -> None:
-    """Run a Desk action: its refusal shown as it is worded (the store is unchanged), else rerun the page."""
-    try:
-        action()
-    except EvaluatorError as error:
-        st.error(str(error))
-        return
-    st.session_state["panel-notice"] = success
-    st.rerun()
-
-
-def _notice() -> None:
-    notice = st.session_state.pop("panel-notice", None)
-    if notice:
-        st.success(notice)
-
-
 # -- the declaration --------------------------------------------------------------------------------
 def _declaration(desk, case: dict) -> None:
     st.header("Declaration of conflicts of interest")
@@ -101,14 +83,14 @@ def _declaration(desk, case: dict) -> None:
     sure = st.checkbox("I declare that I have no other conflict of interest with the bidders of this case.",
                        key="declare-sure")
     if st.button("Declare", type="primary", key="declare", disabled=not sure):
-        _act(lambda: desk.declare_conflicts(case["id"], chosen),
+        act(lambda: desk.declare_conflicts(case["id"], chosen),
              "Declaration recorded: " + (f"conflict of interest with {', '.join(sorted(chosen))}."
                                          if chosen else "no conflict of interest."))
 
 
 # -- a member ---------------------------------------------------------------------------------------
 def _member(desk, case: dict) -> None:
-    _notice()
+    show_notice()
     bids = desk.panel_bids(case["id"])
     st.header("Your bids")
     st.table(pd.DataFrame([{"bid": bid["bid_id"], "vendor": text(bid["vendor"]),
@@ -123,7 +105,7 @@ def _member(desk, case: dict) -> None:
                                    "(individual), optionally evidence_quality; your own rows only. Each bid in it is "
                                    "then submitted (final).")
     if upload is not None and st.button("Import the assessments", key="import-assessments"):
-        _act(lambda: desk.import_assessments(case["id"], [(upload.name, upload.getvalue())]),
+        act(lambda: desk.import_assessments(case["id"], [(upload.name, upload.getvalue())]),
              f"The assessments in {upload.name} are imported.")
     labels = {bid["bid_id"]: f"{bid['bid_id']} · {text(bid['vendor'])}" for bid in bids}
     bid_id = st.selectbox("Bid", list(labels), format_func=labels.__getitem__, key="panel-bid")
@@ -166,7 +148,7 @@ def _assessment_form(desk, case_id: str, bid_id: str) -> None:
                  "justification": str(row["justification"] or "").strip(),
                  "evidence_quality": None if row["evidence quality"] in (None, AS_CLAIMED) else row["evidence quality"]}
                 for claim, row in zip(claims, edited.to_dict("records"), strict=True)]
-        _act(lambda: desk.submit_assessment(case_id, bid_id, rows), f"Your assessment of {bid_id} is submitted.")
+        act(lambda: desk.submit_assessment(case_id, bid_id, rows), f"Your assessment of {bid_id} is submitted.")
     st.caption("The answers of each criterion")
     st.table(pd.DataFrame([{"criterion": claim["criterion_id"], "answers": "; ".join(claim["answers"]) or
                             "a number"} for claim in claims]), hide_index=True)
@@ -189,7 +171,7 @@ def _assessments(rows: list[dict]) -> None:
 
 # -- the chair --------------------------------------------------------------------------------------
 def _chair(desk, case: dict) -> None:
-    _notice()
+    show_notice()
     agreement = desk.panel_agreement(case["id"])
     st.header("Where the members disagree")
     alpha = agreement["alpha"]
@@ -235,4 +217,4 @@ def _consensus_form(desk, case_id: str, bid_id: str, criteria: list[str]) -> Non
                                   key=f"consensus-why-{bid_id}-{criterion}")
         rows.append({"criterion_id": criterion, "answer": answer.strip() or None, "justification": reason.strip()})
     if st.button("Record the consensus", type="primary", key="record-consensus"):
-        _act(lambda: desk.record_consensus(case_id, bid_id, rows), f"The consensus on {bid_id} is recorded.")
+        act(lambda: desk.record_consensus(case_id, bid_id, rows), f"The consensus on {bid_id} is recorded.")
