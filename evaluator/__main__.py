@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--out", metavar="DIR", help="keygen: the folder for audit-key.pem and audit-key.pub.pem")
     case_arguments(commands.add_parser("case", help="tender cases: a stored, audited tender from draft to letters"))
     users_arguments(commands.add_parser("users", help="users, their roles and grants (an admin's)"))
+    backup = commands.add_parser("backup", help="write a consistent snapshot of the whole store to one ZIP file")
+    backup.add_argument("--out", required=True, metavar="FILE.zip")
+    restore = commands.add_parser("restore", help="restore a backup into an empty store (EVALUATOR_DATABASE_URL); "
+                                                  "refused unless every hash matches and the audit chain verifies")
+    restore.add_argument("file", metavar="FILE.zip")
+    commands.add_parser("health", help="check the store answers and is migrated; print JSON, exit 1 when failing")
     return parser
 
 
@@ -626,10 +632,45 @@ def _case_text(case: dict) -> str:
     return "\n".join(lines)
 
 
+def command_backup(args) -> int:
+    from evaluator.store import Store
+    from evaluator.store.backup import write_backup
+    from evaluator.store.database import safe_url
+
+    store = Store()
+    summary = write_backup(store.engine, Path(args.out))
+    seq, digest = summary.audit_head
+    print(f"Backed up {summary.tables} tables, {_counted(summary.rows, 'row')} (schema {summary.revision}, audit "
+          f"head {seq} {digest}) from {safe_url(store.url)} to {args.out}")
+    return 0
+
+
+def command_restore(args) -> int:
+    from evaluator.store import Store, signing
+    from evaluator.store.backup import restore
+    from evaluator.store.database import safe_url
+
+    store = Store()
+    summary = restore(store.engine, Path(args.file), signing.public_keys_from_environment(store.signer))
+    seq, digest = summary.audit_head
+    print(f"Restored {summary.tables} tables, {_counted(summary.rows, 'row')} (schema {summary.revision}) from "
+          f"{args.file} into {safe_url(store.url)}; the audit log verifies, head {seq} {digest}")
+    return 0
+
+
+def command_health(_args) -> int:
+    from evaluator.store import data_root, database_url
+    from evaluator.store.backup import health
+
+    report = health(database_url(data_root()))
+    print(json.dumps(report, sort_keys=True))
+    return 0 if report["status"] == "ok" else INTERNAL_ERROR
+
+
 COMMANDS = {"evaluate": command_evaluate, "analyse": command_analyse, "template": command_template,
             "validate-framework": command_validate, "schema": command_schema, "reproduce": command_reproduce,
             "audit": command_audit, "prefill": command_prefill, "case": command_case,
-            "users": command_users}
+            "users": command_users, "backup": command_backup, "restore": command_restore, "health": command_health}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from evaluator import logs
 from evaluator.errors import ConfigurationError, PermissionDenied, ReportError, UnknownEvaluation
 from evaluator.ingest.assessments import ASSESSMENTS_LIMIT, read_assessments, refuse_repeats, too_large
 from evaluator.ingest.files import StoredInputs, read_bids_for
@@ -36,7 +37,7 @@ from evaluator.model.evaluation import Evaluation
 from evaluator.model.framework import Framework
 from evaluator.model.tender import Overrides, Settings, Tender, resolve_settings
 from evaluator.model.times import utc_text
-from evaluator.output_files import write_file, write_files
+from evaluator.output_files import write_files
 from evaluator.panel import (
     ASSESSMENTS_NAME,
     Batch,
@@ -77,6 +78,7 @@ from evaluator.store import Store, audit, data_root, records, signing
 from evaluator.store.database import database_url, reading, writing
 
 ROLES = ("officer", "analyst", "auditor", "admin", "evaluator")
+GRANTS = ("bid_identities",)  # an analyst with it sees bidders and prices unredacted
 PERMISSIONS = {
     "upload bids": {"officer"},
     "make the vendor template": {"officer"},
@@ -99,6 +101,7 @@ PERMISSIONS = {
 CASE_STATES = ("draft", "bids received", "opened", "evaluated", "award decided", "letters issued")
 REPOSITORY = Path(__file__).resolve().parents[1]  # where the bundled frameworks are
 LOCAL_USER = "local"
+IDENTITY_PROVIDER = "identity provider"  # the actor of a user's first roles, seeded from the provider's claims
 
 
 @dataclass(frozen=True)
@@ -113,16 +116,29 @@ class User:
         return cls(LOCAL_USER, frozenset(ROLES))
 
 
-def signed_in_user(store: "Store", claimed: User) -> User:
-    """The signed-in user as the users table holds them: an admin's roles and grants (set_user) win; the
-    identity provider's claims (`claimed`) only seed a user the table does not know."""
+def signed_in_user(store: "Store", claimed: User, seed: bool = False) -> User:
+    """The signed-in user as the users table holds them; `claimed` for a user it does not hold. With `seed`
+    (sign-in through the identity provider), the provider's claims are stored for such a user, audited as
+    "user changed" by the identity provider, so the administrator sees them and changes only what they
+    change; after that the table decides."""
     with reading(store.engine) as connection:
         row = records.user_row(connection, claimed.name)
-    if row is None:
+    if row is None and not seed:
         return claimed
-    roles = frozenset(role for role in (row.roles or "").split(",") if role in ROLES)
-    return User(claimed.name, roles, frozenset(grant for grant in (row.grants or "").split(",") if grant))
+    if row is None:
+        with writing(store.engine) as connection:
+            row = records.user_row(connection, claimed.name)  # another instance may have seeded them meanwhile
+            if row is None:
+                roles, grants = sorted(claimed.roles), sorted(claimed.grants)
+                records.put_user(connection, claimed.name, roles, grants)
+                audit.append(connection, utc_now(), IDENTITY_PROVIDER, "user changed",
+                             {"user": claimed.name, "roles": roles, "grants": grants, "seeded": True})
+                return claimed
+    return User(claimed.name, frozenset(role for role in _listed(row.roles) if role in ROLES),
+                frozenset(_listed(row.grants)))
 
+
+configure_logs = logs.configure
 
 
 def default_store_url() -> str:
@@ -155,6 +171,10 @@ class Desk:
         with writing(self.store.engine) as connection:
             audit.append(connection, self.clock(), self.user.name, event, detail)
 
+    def log_request(self, page: str, milliseconds: float, outcome: str) -> None:
+        """A page run in the structured logs (evaluator.logs); not audited: every rerun is one."""
+        logs.request(self.user.name, page, milliseconds, outcome)
+
     def sign_in(self) -> None:
         self._log("sign-in", {"roles": sorted(self.user.roles), "grants": sorted(self.user.grants)})
 
@@ -167,36 +187,10 @@ class Desk:
         or the bid_identities grant (given to an analyst by an admin)."""
         return self.allowed("see bid identities") or "bid_identities" in self.user.grants
 
-    # -- officer and analyst ------------------------------------------------------------------------
-    def upload(self, name: str, content: bytes, root: Path) -> Path:
-        """Keep an uploaded bid file (database and data/uploads/<sha256>/<name>) and return its path."""
-        self._require("upload bids")
-        sha = hashlib.sha256(content).hexdigest()
-        path = root / "uploads" / sha / Path(name).name
-        write_file(path, content, keep_existing=True)
-        with writing(self.store.engine) as connection:
-            records.put_files(connection, {sha: content})
-            audit.append(connection, self.clock(), self.user.name, "upload",
-                         {"file": Path(name).name, "sha256": sha, "size": len(content)})
-        return path
-
+    # -- officer and analyst ----------------------------------------------------------------------
     def record_validation(self, files: list[dict]) -> None:
         self._require("upload bids")
         self._log("validation", {"files": files})
-
-    def save_tender(self, tender: Tender, root: Path, previous: str | None = None) -> Path:
-        self._require("save a tender version")
-        return self._save_version("tender", tender.name or "tender", tender.to_yaml().encode(), root, previous)
-
-    def _save_version(self, kind: str, name: str, content: bytes, root: Path, previous: str | None) -> Path:
-        sha = hashlib.sha256(content).hexdigest()
-        path = root / f"{kind}s" / f"{sha}.yaml"
-        write_file(path, content, keep_existing=True)
-        with writing(self.store.engine) as connection:
-            records.put_version(connection, kind, name, content, previous, self.user.name, self.clock())
-            audit.append(connection, self.clock(), self.user.name, "version created",
-                         {"kind": kind, "name": name, "sha256": sha, "previous": previous})
-        return path
 
     def evaluate(self, request: Request, worker: RenderWorker | None = None,
                  out: str | None = None, base: StoredInputs | None = None) -> tuple[Outcome, str]:
@@ -212,21 +206,22 @@ class Desk:
         try:
             outcome = evaluate_request(request, base)
             evaluation_id = evaluation_key(request, outcome)
-            with reading(self.store.engine) as connection:
-                stored = records.evaluation_row(connection, evaluation_id)
-                recorded_outputs = records.evaluation_file_hashes(connection, evaluation_id, "output")
-                own_entry = audit.entry_of(connection, evaluation_id, "evaluation") if stored else None
             if out is not None:
                 write_outputs(outcome, out)
-            if stored is None and not request.wants_pdf:
-                return self._record(outcome, request, evaluation_id), evaluation_id
+            if not request.wants_pdf:
+                return dataclasses.replace(outcome, recorded=self._record(outcome, request, evaluation_id)), \
+                    evaluation_id
+            with reading(self.store.engine) as connection:
+                stored = records.evaluation_row(connection, evaluation_id)
+                recorded_outputs = records.evaluation_file_hashes(connection, evaluation_id, "output") if stored \
+                    else {}
+                own_entry = audit.entry_of(connection, evaluation_id, "evaluation") if stored else None
             if stored is None:
                 own_entry = self._record_evaluation(outcome, request, evaluation_id)
-            if request.wants_pdf:
-                head = (load_request(stored.request).audit_head if stored else "") or request.audit_head or \
-                    (f"{own_entry[0]} {own_entry[1]}" if own_entry else "")
-                outcome = self._report(dataclasses.replace(request, audit_head=head), outcome, evaluation_id,
-                                       worker or RenderWorker(), out, recorded_outputs)
+            head = (load_request(stored.request).audit_head if stored else "") or request.audit_head or \
+                (f"{own_entry[0]} {own_entry[1]}" if own_entry else "")
+            outcome = self._report(dataclasses.replace(request, audit_head=head), outcome, evaluation_id,
+                                   worker or RenderWorker(), out, recorded_outputs)
         finally:
             if worker is not None:
                 worker.close()
@@ -255,45 +250,59 @@ class Desk:
             self._record_report(outcome, request, evaluation_id, data)
         return outcome
 
-    def _record(self, outcome: Outcome, request: Request, evaluation_id: str) -> Outcome:
-        """A data-only evaluation: stored with both entries in one transaction."""
+    def _record(self, outcome: Outcome, request: Request, evaluation_id: str) -> bool:
+        """A data-only evaluation: stored with both entries in one transaction, unless it is stored already
+        (then False)."""
         with writing(self.store.engine) as connection:
-            self._put_evaluation(connection, outcome, request, evaluation_id)
-            self._report_entry(connection, outcome, request, evaluation_id, {})
+            if records.evaluation_row(connection, evaluation_id) is not None:
+                return False
+            audit.append_entries(connection, self.clock(), self.user.name, [
+                self._put_evaluation(connection, outcome, request, evaluation_id),
+                self._report_entry(outcome, request, evaluation_id, {})])
             audit.checkpoint(connection, self.store.signer)
-        return outcome
+        return True
 
     def _record_evaluation(self, outcome: Outcome, request: Request, evaluation_id: str) -> tuple[int, str]:
-        """Store the inputs and data outputs with the "evaluation" entry; returns that entry (seq, hash)."""
+        """Store the inputs and data outputs with the "evaluation" entry; returns that entry (seq, hash), the
+        stored one when another session stored the same evaluation meanwhile."""
         with writing(self.store.engine) as connection:
-            self._put_evaluation(connection, outcome, request, evaluation_id)
+            if records.evaluation_row(connection, evaluation_id) is not None:
+                return audit.entry_of(connection, evaluation_id, "evaluation") or audit.head_entry(connection)
+            audit.append_entries(connection, self.clock(), self.user.name,
+                                 [self._put_evaluation(connection, outcome, request, evaluation_id)])
             audit.checkpoint(connection, self.store.signer)
             return audit.head_entry(connection)
 
     def _record_report(self, outcome: Outcome, request: Request, evaluation_id: str, data: dict) -> None:
-        """Store the PDFs (written by now) with the "report generated" entry and the head they print."""
+        """Store the PDFs (written by now) with the "report generated" entry and the head they print; nothing
+        when another session stored this evaluation's PDFs meanwhile (the same inputs, at the same time)."""
         pdfs = {name: content for name, content in outcome.files.items() if name not in data}
         with writing(self.store.engine) as connection:
+            if set(pdfs) <= set(records.evaluation_file_hashes(connection, evaluation_id, "output")):
+                return
             records.add_outputs(connection, evaluation_id, pdfs, request_json(request))
-            self._report_entry(connection, outcome, request, evaluation_id, pdfs)
+            audit.append_entries(connection, self.clock(), self.user.name,
+                                 [self._report_entry(outcome, request, evaluation_id, pdfs)])
             audit.checkpoint(connection, self.store.signer)
 
-    def _put_evaluation(self, connection, outcome: Outcome, request: Request, evaluation_id: str) -> None:
+    def _put_evaluation(self, connection, outcome: Outcome, request: Request, evaluation_id: str
+                        ) -> tuple[str, dict]:
+        """Store the evaluation's rows and files; returns its "evaluation" entry (event, detail) to append."""
         outputs = _hashes(outcome.files)
         records.put_files(connection, {**outcome.submissions, **{outputs[n]: c for n, c in outcome.files.items()}})
         records.put_evaluation(connection, evaluation_id, request.evaluated_at, self.user.name, request_json(request),
                                outputs.get("results.json", ""), outcome.inputs, outputs, outcome.refused)
         summary = outcome.document["summary"]
-        audit.append(connection, self.clock(), self.user.name, "evaluation", {
+        return "evaluation", {
             "evaluation": evaluation_id, "request_sha256": _sha256(request_json(request)), "inputs": outcome.inputs,
             **({"refused": sorted(outcome.refused)} if outcome.refused else {}), "outputs": outputs,
-            **{key: summary[key] for key in ("bids", "ranked", "excluded", "invalid", "rank_1")}})
+            **{key: summary[key] for key in ("bids", "ranked", "excluded", "invalid", "rank_1")}}
 
-    def _report_entry(self, connection, outcome: Outcome, request: Request, evaluation_id: str, pdfs: dict) -> None:
-        audit.append(connection, self.clock(), self.user.name, "report generated", {
+    def _report_entry(self, outcome: Outcome, request: Request, evaluation_id: str, pdfs: dict) -> tuple[str, dict]:
+        return "report generated", {
             "evaluation": evaluation_id, "outputs": _hashes(outcome.files),
             "request_sha256": _sha256(request_json(request)),
-            **({"audit_head": request.audit_head} if pdfs else {})})
+            **({"audit_head": request.audit_head} if pdfs else {})}
 
     # -- reading ------------------------------------------------------------------------------------
     def evaluations(self) -> list[dict]:
@@ -385,22 +394,6 @@ class Desk:
         """The bid template (.xlsx) vendors fill in, for this framework and the tender's settings."""
         self._require("make the vendor template")
         return render_template(framework, framework_sha256, settings)
-
-    def read_uploads(self, paths: list[str], frameworks: list[Framework], formulas: str = "refuse") -> list[BidSet]:
-        """Read and validate kept bid files, each given to the framework whose criteria it answers (the
-        tender's framework, then a combined tender's capability framework): one BidSet per framework. The
-        page logs each validation outcome once (record_validation), not every read."""
-        self._require("upload bids")
-        return read_bids_for(list(paths), list(frameworks), ReadOptions(formulas=formulas))
-
-    def evaluate_tender(self, framework_path: str, tender: Tender, files: list[str], root: Path,
-                        letters: bool = True) -> tuple[Outcome, str]:
-        """The officer's evaluation in the app: the tender saved as a version, then `files` evaluated with
-        every output, at this desk's clock time; see `evaluate`."""
-        self._require("evaluate")
-        request = Request(framework=framework_path, tender=str(self.save_tender(tender, root)), inputs=tuple(files),
-                          letters=letters, evaluated_at=self.clock())
-        return self.evaluate(request)
 
     def bid_detail(self, outcome: Outcome, position: int) -> dict:
         """The drill-down of the results document's bid at `position`: its level profile and weighted
@@ -1217,29 +1210,44 @@ class Desk:
 
     def change_user(self, name: str, roles: tuple[str, ...] = (), grants: tuple[str, ...] = (),
                     remove: tuple[str, ...] = ()) -> dict:
-        """Give a user roles and grants, or take roles or grants away (`remove`); a new user is made. Returns
-        the user as now stored."""
+        """Give a user roles and grants, or take roles or grants away (`remove`); a new user is made. Read and
+        written in one transaction, so two admins' changes never undo each other. Returns the user as stored."""
         self._require("manage users")
-        unknown = sorted(set(roles) - set(ROLES))
-        if unknown:
-            raise ConfigurationError("--role", f"unknown role {', '.join(unknown)} (roles: {', '.join(ROLES)})")
-        with reading(self.store.engine) as connection:
+        name = name.strip()
+        if not name:
+            raise ConfigurationError("user", "a user needs a name (the e-mail address or subject they sign in with)")
+        for kind, given, known in (("role", roles, ROLES), ("grant", grants, GRANTS)):
+            unknown = sorted(set(given) - set(known))
+            if unknown:
+                raise ConfigurationError(f"--{kind}", f"unknown {kind} {', '.join(unknown)} "
+                                                      f"({kind}s: {', '.join(known)})")
+        with writing(self.store.engine) as connection:
             row = records.user_row(connection, name)
-        kept_roles = (set(_listed(row.roles)) if row else set()) | set(roles)
-        kept_grants = (set(_listed(row.grants)) if row else set()) | set(grants)
-        now_roles, now_grants = sorted(kept_roles - set(remove)), sorted(kept_grants - set(remove))
-        self.set_user(name, now_roles, now_grants)
+            held_roles, held_grants = (set(_listed(row.roles)), set(_listed(row.grants))) if row else (set(), set())
+            absent = sorted(set(remove) - held_roles - held_grants)
+            if absent:
+                raise ConfigurationError("user", f"{name} does not hold {', '.join(absent)}")
+            now_roles = sorted((held_roles | set(roles)) - set(remove))
+            now_grants = sorted((held_grants | set(grants)) - set(remove))
+            records.put_user(connection, name, now_roles, now_grants)
+            audit.append(connection, self.clock(), self.user.name, "user changed",
+                         {"user": name, "roles": now_roles, "grants": now_grants})
         return {"name": name, "roles": now_roles, "grants": now_grants}
 
     def set_user(self, name: str, roles: list[str], grants: tuple[str, ...] | list[str] = ()) -> None:
+        """Give a user exactly these roles and grants."""
         self._require("manage users")
-        unknown = sorted(set(roles) - set(ROLES))
-        if unknown:
-            raise ValueError(f"unknown role {', '.join(unknown)} (roles: {', '.join(ROLES)})")
-        with writing(self.store.engine) as connection:
-            records.put_user(connection, name, list(roles), list(grants))
-            audit.append(connection, self.clock(), self.user.name, "user changed",
-                         {"user": name, "roles": sorted(roles), "grants": sorted(grants)})
+        with reading(self.store.engine) as connection:
+            row = records.user_row(connection, name)
+        held = (set(_listed(row.roles)) | set(_listed(row.grants))) if row else set()
+        self.change_user(name, tuple(roles), tuple(grants), remove=tuple(sorted(held - set(roles) - set(grants))))
+
+    def user_changes(self) -> list[dict]:
+        """Every change to the users table, oldest first: when, by whom, the user and what they hold since."""
+        self._require("manage users")
+        with reading(self.store.engine) as connection:
+            rows = audit.entries_of(connection, "user changed")
+        return [{"at": row.at, "by": row.actor, **json.loads(row.detail)} for row in rows]
 
 
 def evaluation_key(request: Request, outcome: Outcome) -> str:

@@ -33,6 +33,13 @@ def desk(store: Store, *roles, grants=(), name="someone") -> Desk:
     return Desk(store, User(name, frozenset(roles), frozenset(grants)), lambda: "2026-11-26T09:00:00Z")
 
 
+def two_bids(evaluated_at: str) -> Request:
+    """The sample tender on its first two bid files, with the report, as the officer's evaluation."""
+    return Request(framework=str(CSF_PATH), tender=str(SAMPLES / "tender.yaml"), evaluated_at=evaluated_at,
+                   inputs=tuple(str(path) for path in sorted((SAMPLES / "bids").iterdir())[:2]),
+                   formats=("json", "pdf"))
+
+
 def events(store: Store) -> list[tuple[str, str, dict]]:
     with store.engine.connect() as connection:
         rows = connection.execute(select(audit_log.c.event, audit_log.c.actor, audit_log.c.detail)
@@ -141,18 +148,15 @@ class TestTheAppsActions:
         tender = read_tender(SAMPLES / "tender.yaml")[0]
         return framework, sha, tender, resolve_settings(framework, tender)
 
-    def test_the_officers_actions(self, store, sample, tmp_path):
+    def test_the_officers_actions(self, store, sample):
         framework, sha, tender, settings = sample
         officer = desk(store, "officer")
         assert officer.vendor_template(framework, sha, settings)[:2] == b"PK"
-        files = [str(path) for path in sorted((SAMPLES / "bids").iterdir())]
-        (bids,) = officer.read_uploads(files, [framework], tender.formulas)
-        assert len(bids.bids) == 8 and sum(bid.invalid for bid in bids.bids) == 1
-        outcome, _ = officer.evaluate_tender(str(CSF_PATH), tender, files[:2], tmp_path, letters=False)
+        outcome, _ = officer.evaluate(two_bids(officer.clock()))
         assert [row["request"].evaluated_at for row in officer.evaluations()] == ["2026-11-26T09:00:00Z"]
         assert "<svg" in officer.score_distribution(outcome.document)
         assert "<svg" in officer.bid_detail(outcome, 0)["contribution_svg"]
-        assert [event for event, _, _ in events(store)] == ["version created", "evaluation", "report generated"]
+        assert [event for event, _, _ in events(store)] == ["evaluation", "report generated"]
 
     def test_the_analysts_what_ifs_are_live_and_not_logged(self, store, sample):
         framework, _, tender, settings = sample
@@ -164,13 +168,13 @@ class TestTheAppsActions:
         assert "<svg" in analyst.acceptability_chart(analysis["acceptability"]["bids"])
         assert events(store) == []
 
-    def test_other_roles_are_refused_and_logged(self, store, sample, tmp_path):
+    def test_other_roles_are_refused_and_logged(self, store, sample):
         framework, sha, tender, settings = sample
         files = [str(SAMPLES / "bids" / "b-001.xlsx")]
         analyst, admin = desk(store, "analyst"), desk(store, "admin")
         refusals = [(analyst, "make the vendor template", lambda d: d.vendor_template(framework, sha, settings)),
-                    (analyst, "upload bids", lambda d: d.read_uploads(files, [framework])),
-                    (analyst, "evaluate", lambda d: d.evaluate_tender(str(CSF_PATH), tender, files, tmp_path)),
+                    (analyst, "upload bids", lambda d: d.record_validation([])),
+                    (analyst, "evaluate", lambda d: d.evaluate(two_bids(d.clock()))),
                     (admin, "analyse the award", lambda d: d.sample_bids(files, tender, framework)),
                     (admin, "analyse the award", lambda d: d.robustness(None)),
                     (admin, "read evaluations", lambda d: d.score_distribution({"bids": []}))]

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from evaluator.store.schema import audit_checkpoints, audit_log, evaluation_files, evaluations, files
 
 GENESIS = "0" * 64
+APPENDED = "evaluator.appended"  # where a connection keeps the entries appended in its open transaction
 EVALUATION_EVENTS = ("evaluation", "report generated")  # the entries Desk.evaluate writes
 OTHER_ROLES = ("refused",)  # evaluation_files roles besides input and output, checked when an entry records them
 
@@ -81,14 +82,21 @@ def entry_hash(seq: int, at: str, actor: str, event: str, detail, previous_hash:
 
 def append(connection: Connection, at: str, actor: str, event: str, detail: dict) -> str:
     """Add an entry (inside the caller's write transaction) and return its hash."""
-    last = connection.execute(select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc())
-                              .limit(1)).first()
-    seq, previous = (last.seq + 1, last.hash) if last else (1, GENESIS)
-    canonical = rfc8785.dumps(detail).decode()
-    digest = entry_hash(seq, at, actor, event, detail, previous)
-    connection.execute(insert(audit_log).values(seq=seq, at=at, actor=actor, event=event, detail=canonical,
-                                                previous_hash=previous, hash=digest))
-    return digest
+    return append_entries(connection, at, actor, [(event, detail)])
+
+
+def append_entries(connection: Connection, at: str, actor: str, entries: list[tuple[str, dict]]) -> str:
+    """Add entries (event, detail) in order with one read of the head and one insert; returns the new head."""
+    seq, previous = head_entry(connection)
+    rows = []
+    for event, detail in entries:
+        seq, digest = seq + 1, entry_hash(seq + 1, at, actor, event, detail, previous)
+        rows.append({"seq": seq, "at": at, "actor": actor, "event": event, "detail": rfc8785.dumps(detail).decode(),
+                     "previous_hash": previous, "hash": digest})
+        previous = digest
+    connection.execute(insert(audit_log), rows)
+    connection.info.setdefault(APPENDED, []).extend(rows)  # logged once the transaction commits (writing)
+    return previous
 
 
 def head(connection: Connection) -> str:
@@ -118,6 +126,11 @@ def entries_naming(connection: Connection, key: str, value: str) -> list:
     needle = rfc8785.dumps({key: value}).decode()[1:-1]
     return list(connection.execute(select(audit_log).where(audit_log.c.detail.contains(needle, autoescape=True))
                                    .order_by(audit_log.c.seq)))
+
+
+def entries_of(connection: Connection, event: str) -> list:
+    """Every entry of one event (e.g. "user changed"), in order."""
+    return list(connection.execute(select(audit_log).where(audit_log.c.event == event).order_by(audit_log.c.seq)))
 
 
 def checkpoint(connection: Connection, signer) -> tuple[int, str] | None:

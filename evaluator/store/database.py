@@ -5,6 +5,7 @@ whole change and its audit entry or neither. Writers are serialised (SQLite: BEG
 PostgreSQL: a transaction-scoped advisory lock), which keeps the audit chain a single line.
 """
 
+import json
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +14,9 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from evaluator import logs
 from evaluator.errors import StoreError
+from evaluator.store.audit import APPENDED
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 WRITE_LOCK = 734_201  # PostgreSQL advisory lock key for writers
@@ -39,7 +42,8 @@ def open_engine(url: str) -> Engine:
         if _revision(engine) != HEAD_REVISION:
             _migrate(engine)
     except SQLAlchemyError as error:
-        raise StoreError(f"the database at {_safe(url)} cannot be opened or migrated: {_reason(error)}") from None
+        raise StoreError(f"the database at {safe_url(url)} cannot be opened or migrated: "
+                         f"{plain_reason(error)}") from None
     return engine
 
 
@@ -74,12 +78,19 @@ def _locked(engine: Engine):
 
 @contextmanager
 def writing(engine: Engine):
-    """One serialised write transaction; database errors become a StoreError with a plain reason."""
+    """One serialised write transaction; database errors become a StoreError with a plain reason. The audit
+    entries it appended are logged (evaluator.logs) once it has committed."""
+    appended: list[dict] = []
     try:
         with _locked(engine) as connection:
-            yield connection
+            try:
+                yield connection
+            finally:
+                appended = connection.info.pop(APPENDED, [])
     except SQLAlchemyError as error:
-        raise StoreError(f"the change was not saved: {_reason(error)}") from None
+        raise StoreError(f"the change was not saved: {plain_reason(error)}") from None
+    for entry in appended:
+        logs.action(entry["event"], entry["actor"], entry["seq"], json.loads(entry["detail"]))
 
 
 @contextmanager
@@ -88,7 +99,7 @@ def reading(engine: Engine):
         with engine.connect() as connection:
             yield connection
     except SQLAlchemyError as error:
-        raise StoreError(f"the store cannot be read: {_reason(error)}") from None
+        raise StoreError(f"the store cannot be read: {plain_reason(error)}") from None
 
 
 def _sqlite_begin(connection: Connection) -> None:
@@ -106,7 +117,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _reason(error: SQLAlchemyError) -> str:
+def plain_reason(error: SQLAlchemyError) -> str:
     message = str(getattr(error, "orig", error)).splitlines()[0]
     if isinstance(error, OperationalError) and "readonly" in message.replace("-", "").replace(" ", ""):
         return "the database is read-only"
@@ -115,7 +126,7 @@ def _reason(error: SQLAlchemyError) -> str:
     return message
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without a password, for messages."""
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)

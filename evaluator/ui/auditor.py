@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from evaluator.ui.common import opened_workspace
+from evaluator.ui.common import opened_workspace, verify_audit_log
 
 
 def page() -> None:
@@ -14,7 +14,7 @@ def page() -> None:
                             "hashes.", "reproduce an evaluation", "auditor")
     if desk is None:
         return
-    _audit_log(desk)
+    verify_audit_log(desk)
     _case_history(desk)
     stored = desk.evaluations()
     if not stored:
@@ -47,15 +47,6 @@ def page() -> None:
             st.success(f"All {len(table)} outputs were reproduced byte for byte.")
         else:
             st.error(f"{int((~table['identical']).sum())} outputs differ from the stored ones.")
-
-
-def _audit_log(desk) -> None:
-    if st.button("Verify the audit log", key="verify"):
-        checked, broken, head = desk.verify_audit()
-        if broken:
-            st.error(f"The audit log is broken at {broken.where}: {broken.reason}.")
-        else:
-            st.success(f"The audit log is intact: {checked} entries, chain head {head}.")
 
 
 def _case_history(desk) -> None:

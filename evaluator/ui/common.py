@@ -41,7 +41,6 @@ def state():
     session = st.session_state
     session.setdefault("framework_path", str(ROOT / "frameworks" / "eu-csf-2026.yaml"))
     session.setdefault("tender", sample_tender())
-    session.setdefault("stored_uploads", {})  # (file name, sha256) -> stored path: each kept once a session
     session.setdefault("outcome", None)  # the last evaluation's Outcome
     session.setdefault("evaluation_id", None)  # its id in the store
     return session
@@ -118,6 +117,15 @@ def may_use(desk: Desk, action: str, workspace_name: str) -> bool:
         logged.add((desk.user, action))
     return False
 
+
+def verify_audit_log(desk: Desk) -> None:
+    """The button that recomputes the audit chain (auditor and administrator workspaces), and its verdict."""
+    if st.button("Verify the audit log", key="verify"):
+        checked, broken, head = desk.verify_audit()
+        if broken:
+            st.error(f"The audit log is broken at {broken.where}: {broken.reason}.")
+        else:
+            st.success(f"The audit log is intact: {checked} entries, chain head {head}.")
 
 
 BLANK = "—"  # what a table shows for a missing value, never "None"

@@ -42,7 +42,7 @@ def current_user(store: Store) -> User:
     settings = st.secrets.get("evaluator", {})
     roles = roles_from_claims(claims, settings.get("roles_claim", "groups"), dict(settings.get("role_map", {})))
     name = str(claims.get("email") or claims.get("sub") or "unknown")
-    user = signed_in_user(store, User(name, roles))
+    user = signed_in_user(store, User(name, roles), seed=True)
     grants = f" (granted {', '.join(sorted(user.grants))})" if user.grants else ""
     st.sidebar.caption(f"Signed in as {name}: {', '.join(sorted(user.roles)) or 'no role'}{grants}")
     st.sidebar.button("Sign out", on_click=st.logout)

@@ -17,7 +17,6 @@ from sqlalchemy import create_engine, delete, select, text, update
 
 from evaluator.__main__ import main
 from evaluator.application import Desk, PermissionDenied, Store, User
-from evaluator.model.tender import Tender
 from evaluator.pipeline import Request
 from evaluator.store.database import StoreError
 from evaluator.store.schema import audit_log, evaluation_files, evaluations, files
@@ -76,24 +75,13 @@ def test_an_evaluation_is_stored_whole_and_reproduced(url):
 
 def test_files_are_content_addressed_and_never_duplicated(url):
     officer = desk(url)
-    first = officer.upload("a.csv", b"bid_id,vendor\n", ROOT / "data-test")
-    second = officer.upload("b.csv", b"bid_id,vendor\n", ROOT / "data-test")
+    officer.evaluate(request("2026-11-26T09:00:00Z"))
+    officer.evaluate(request("2026-11-26T09:01:00Z"))  # the same inputs again: stored once
     with officer.store.engine.connect() as connection:
-        assert connection.execute(select(files.c.sha256)).scalars().all() == \
-            [hashlib.sha256(b"bid_id,vendor\n").hexdigest()]
-    assert first.parent == second.parent
-    import shutil
-    shutil.rmtree(ROOT / "data-test")
-
-
-def test_a_tender_edit_is_a_new_version(url, tmp_path):
-    from evaluator.loading import load_tender
-    officer = desk(url)
-    tender, _ = load_tender(SAMPLES / "tender.yaml")
-    first = officer.save_tender(tender, tmp_path)
-    second = officer.save_tender(tender.model_copy(update={"minimum_level": "SEAL-3"}), tmp_path,
-                                 previous=first.stem)
-    assert first != second and first.exists() and second.exists()
+        stored = connection.execute(select(files.c.sha256)).scalars().all()
+        named = connection.execute(select(evaluation_files.c.sha256).where(evaluation_files.c.role == "input")
+                                   ).scalars().all()
+    assert len(stored) == len(set(stored)) and len(named) == 2 * len(set(named)) and set(named) <= set(stored)
 
 
 class TestAuditChain:
@@ -138,10 +126,10 @@ class TestAuditChain:
 
 
 DENIED = {
-    "analyst": [lambda d: d.evaluate(request()), lambda d: d.upload("x.csv", b"x", ROOT / "data-test"),
-                lambda d: d.reproduce("x"), lambda d: d.set_user("x", ["officer"]), lambda d: d.output("x", "x")],
-    "auditor": [lambda d: d.evaluate(request()), lambda d: d.upload("x.csv", b"x", ROOT / "data-test"),
-                lambda d: d.save_tender(Tender(), ROOT / "data-test"), lambda d: d.set_user("x", ["officer"])],
+    "analyst": [lambda d: d.evaluate(request()), lambda d: d.reproduce("x"), lambda d: d.set_user("x", ["officer"]),
+                lambda d: d.output("x", "x")],
+    "auditor": [lambda d: d.evaluate(request()), lambda d: d.record_validation([]),
+                lambda d: d.set_user("x", ["officer"])],
     "officer": [lambda d: d.reproduce("x"), lambda d: d.verify_audit(),
                 lambda d: d.set_user("x", ["officer"])],
     "admin": [lambda d: d.evaluate(request()), lambda d: d.results("x"), lambda d: d.reproduce("x")],
@@ -186,6 +174,28 @@ def test_two_sessions_evaluating_at_once(url):
     assert errors == []
     officer = desk(url)
     assert len(officer.evaluations()) == 4 and officer.verify_audit()[:2] == (8, None)
+
+
+def test_the_same_evaluation_with_its_report_from_two_sessions_at_once_is_stored_once(url):
+    """Two officers on two instances evaluating the same inputs in the same second make the same evaluation:
+    both get it, it is stored once with its PDFs, and the chain holds (the second found it stored)."""
+    errors, ids = [], []
+
+    def evaluate():
+        try:
+            ids.append(desk(url).evaluate(request(formats=("json", "summary", "pdf")))[1])
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+    threads = [threading.Thread(target=evaluate) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(set(ids)) == 1
+    officer = desk(url)
+    assert set(officer.files_of(ids[0])["output"]) >= {"results.json", "summary.pdf", "report.pdf"}
+    checked, broken, _ = officer.verify_audit()
+    assert broken is None and checked == 2  # one evaluation, one report generated
 
 
 def test_a_killed_process_leaves_whole_evaluations_or_none(url):

@@ -24,9 +24,11 @@ from conftest import ROOT, SAMPLES
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed (setup.sh --tests does)")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-USERS = {"ana": ["officers", "analysts", "evaluators"], "ben": ["officers", "auditors", "evaluators"],
-         "cleo": ["evaluators"]}  # identity-provider groups
-ROLE_MAP = '{ officers = "officer", analysts = "analyst", auditors = "auditor", evaluators = "evaluator" }'
+# the provider's users: ana (officers, analysts, evaluators), ben (officers, auditors, evaluators), cleo
+# (evaluators), dora (admins); .ci/oidc-provider starts a provider with the same file
+PROVIDER_USERS = Path(__file__).with_name("oidc-users.json")
+ROLE_MAP = ('{ officers = "officer", analysts = "analyst", auditors = "auditor", evaluators = "evaluator", '
+            'admins = "admin" }')
 
 
 def free_port() -> int:
@@ -79,19 +81,33 @@ def signed_in_app(tmp_path):
 
 @contextlib.contextmanager
 def app_with_provider(tmp_path: Path, *provider_options: str):
-    provider, port = free_port(), free_port()
-    issuer = f"http://127.0.0.1:{provider}"
-    users = [arg for name, groups in USERS.items() for arg in
-             ("--user-claims", json.dumps({"sub": name, "email": f"{name}@buyer.example", "groups": groups}))]
-    secrets = tmp_path / "secrets.toml"
-    secrets.write_text(f'[auth]\nredirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
-                       f'cookie_secret = "{token_hex()}"\nclient_id = "evaluator"\nclient_secret = "{token_hex()}"\n'
-                       f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n\n'
-                       f'[evaluator]\nroles_claim = "groups"\nrole_map = {ROLE_MAP}\n')
-    with server([sys.executable, "-m", "oidc_provider_mock", "--port", str(provider), *users, *provider_options],
-                f"{issuer}/.well-known/openid-configuration"), \
-            streamlit(port, tmp_path / "data", "--secrets.files", str(secrets)):
+    """The app signing users in through an OpenID provider: the one .ci/run started
+    (EVALUATOR_TEST_OIDC_ISSUER), else one started here, as always with `provider_options` (e.g. a short
+    token life)."""
+    port = free_port()
+    shared = os.environ.get("EVALUATOR_TEST_OIDC_ISSUER") if not provider_options else None
+    with contextlib.ExitStack() as running:
+        issuer = shared or running.enter_context(provider(*provider_options))
+        secrets = tmp_path / "secrets.toml"
+        secrets.write_text(f'[auth]\nredirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+                           f'cookie_secret = "{token_hex()}"\nclient_id = "evaluator"\n'
+                           f'client_secret = "{token_hex()}"\n'
+                           f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n\n'
+                           f'[evaluator]\nroles_claim = "groups"\nrole_map = {ROLE_MAP}\n')
+        running.enter_context(streamlit(port, tmp_path / "data", "--secrets.files", str(secrets)))
         yield f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def provider(*options: str):
+    """oidc-provider-mock on a free port with the users of oidc-users.json; yields its issuer URL."""
+    port = free_port()
+    issuer = f"http://127.0.0.1:{port}"
+    users = [arg for claims in json.loads(PROVIDER_USERS.read_text())
+             for arg in ("--user-claims", json.dumps(claims))]
+    with server([sys.executable, "-m", "oidc_provider_mock", "--port", str(port), *users, *options],
+                f"{issuer}/.well-known/openid-configuration"):
+        yield issuer
 
 
 def sign_in(page, url: str, name: str) -> None:
@@ -137,6 +153,36 @@ def test_a_tampered_session_cookie_or_an_expired_token_signs_the_user_out(tmp_pa
         page.wait_for_timeout(14_000)  # the token expires
         page.reload()
         page.get_by_role("button", name="End session").wait_for(timeout=60_000)  # signed out, at the provider
+        browser.close()
+
+
+def test_an_administrator_gives_a_role_that_takes_effect_at_the_next_sign_in(signed_in_app):
+    """dora (admins) sees the Administrator workspace only; cleo, an evaluator by her provider's groups, is
+    given the auditor role there and has the Auditor workspace when she signs in; then it is taken away."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1500})
+        sign_in(page, signed_in_app, "cleo")
+        assert workspaces(page) == []  # the panel only: seeded from her groups
+        sign_out(page, signed_in_app)
+        sign_in(page, signed_in_app, "dora")
+        page.get_by_text("Add a user, or give roles and grants").wait_for(timeout=60_000)
+        assert workspaces(page) == []  # the Administrator workspace only
+        page.get_by_role("textbox", name="User to add or change").fill("cleo@buyer.example")
+        page.get_by_role("combobox", name="Roles to give").click()
+        page.get_by_role("option", name="auditor").click()
+        page.keyboard.press("Escape")
+        page.get_by_role("button", name="Save").click()
+        page.get_by_text("cleo@buyer.example: given auditor.").wait_for(timeout=60_000)
+        if os.environ.get("SCREENSHOTS"):
+            page.wait_for_timeout(1500)
+            page.screenshot(path=f"{os.environ['SCREENSHOTS']}/app-admin.png")
+        sign_out(page, signed_in_app)
+        sign_in(page, signed_in_app, "cleo")
+        assert workspaces(page) == ["Policy analyst", "Auditor", "Evaluation panel"]  # the store decides
+        page.get_by_text("No evaluation has been stored yet").wait_for(timeout=60_000)  # opens on Auditor
         browser.close()
 
 

@@ -504,6 +504,31 @@ class TestSignedInRoles:
         analyst.button(key="analyst-samples").click().run()
         assert len(table(analyst, "rank now")) == 8
 
+    def test_an_admin_gives_and_takes_roles_in_the_administrator_workspace(self, data):
+        Desk(data, User.local()).set_user("ada@example.org", ["admin"])
+        admin = self.signed_in("ada@example.org", [])
+        assert admin.title[0].value == "Administrator" and not admin.exception
+        admin.text_input(key="user-name").input("cleo@example.org")
+        admin.multiselect(key="user-roles").select("auditor").select("evaluator")
+        admin.button[0].click().run()  # the form's Save
+        assert admin.success[0].value == "cleo@example.org: given auditor, evaluator."
+        assert table(admin, "user").to_dict("records") == [
+            {"user": "ada@example.org", "roles": "admin", "grants": ""},
+            {"user": "cleo@example.org", "roles": "auditor, evaluator", "grants": ""}]
+        cleo = self.signed_in("cleo@example.org", ["procurement"])  # the store decides, not the claim
+        assert [title.value for title in cleo.title] == ["Auditor"]
+        admin.selectbox(key="revoke-user").set_value("cleo@example.org").run()
+        admin.selectbox(key="revoke-what").set_value("auditor").run()
+        admin.button(key="revoke").click().run()
+        assert admin.success[0].value == "auditor taken away from cleo@example.org."
+        changes = table(admin, "roles since")
+        assert list(changes["roles since"]) == ["evaluator", "auditor, evaluator", "admin"]  # newest first
+        assert set(changes["by"]) == {"local", "ada@example.org"}
+        assert [title.value for title in self.signed_in("cleo@example.org", []).title] == ["Evaluation panel"]
+        admin.text_input(key="user-name").input("  ").run()
+        admin.button[0].click().run()
+        assert "a user needs a name" in admin.error[0].value
+
     def test_the_claims_seed_a_user_the_table_does_not_hold(self, data):
         app = self.signed_in("olaf@example.org", ["procurement"])
         assert not app.warning and app.title[0].value == "Procurement officer"

@@ -1,0 +1,75 @@
+"""Administrator workspace: who may do what. Users sign in with the organisation's identity provider; the
+store's users table decides their roles and grants (a provider's claim only seeds a user it does not hold).
+Every change is audited and listed here."""
+
+import pandas as pd
+import streamlit as st
+
+from evaluator.application import GRANTS, ROLES, Desk
+from evaluator.ui.common import act, opened_workspace, show_notice, verify_audit_log
+
+ROLE_HELP = ("officer: tender cases, bids, evaluations, award, letters · analyst: what-ifs on weights and minimum "
+             "levels · auditor: reproduce evaluations, verify the audit log · evaluator: assess bids on a "
+             "tender's panel · admin: this workspace")
+
+
+def page() -> None:
+    desk = opened_workspace("Administrator", "Give the people who sign in their roles and grants. The store "
+                            "decides: a role the identity provider claims only seeds a user not listed here.",
+                            "manage users", "administrator")
+    if desk is None:
+        return
+    show_notice()
+    users = desk.users()
+    _users(users)
+    _change_form(desk)
+    if users:
+        _revoke(desk, users)
+    _changes(desk)
+    st.subheader("Audit log")
+    verify_audit_log(desk)
+
+
+def _users(users: list[dict]) -> None:
+    st.subheader("Users")
+    if not users:
+        st.info("No user is listed yet. A user who signs in is added with the roles the identity provider "
+                "claims for them; add one below to decide their roles first.")
+        return
+    st.dataframe(pd.DataFrame([{"user": user["name"], "roles": ", ".join(user["roles"]) or "no role",
+                                "grants": ", ".join(user["grants"])} for user in users]),
+                 hide_index=True, key="users")
+
+
+def _change_form(desk: Desk) -> None:
+    st.subheader("Add a user, or give roles and grants")
+    with st.form("change-user", clear_on_submit=True):
+        name = st.text_input("User to add or change", placeholder="the e-mail address they sign in with",
+                             key="user-name")
+        roles = st.multiselect("Roles to give", ROLES, help=ROLE_HELP, key="user-roles")
+        grants = st.multiselect("Grants to give", GRANTS, key="user-grants",
+                                help="bid_identities: an analyst sees bidders and prices unredacted")
+        if st.form_submit_button("Save", type="primary"):
+            given = ", ".join([*roles, *grants]) or "no role yet"
+            act(lambda: desk.change_user(name, tuple(roles), tuple(grants)), f"{name.strip()}: given {given}.")
+
+
+def _revoke(desk: Desk, users: list[dict]) -> None:
+    st.subheader("Take a role or grant away")
+    held = {user["name"]: [*user["roles"], *user["grants"]] for user in users}
+    left, right = st.columns(2)
+    name = left.selectbox("Take from", list(held), key="revoke-user")
+    what = right.selectbox("Role or grant", held[name], key="revoke-what", placeholder="holds nothing")
+    if st.button("Take it away", disabled=not what, key="revoke"):
+        act(lambda: desk.change_user(name, remove=(what,)), f"{what} taken away from {name}.")
+
+
+def _changes(desk: Desk) -> None:
+    changes = desk.user_changes()
+    st.subheader("Changes")
+    if not changes:
+        st.caption("No change to the users yet.")
+        return
+    st.dataframe(pd.DataFrame([{"when": change["at"], "by": change["by"], "user": change["user"],
+                                "roles since": ", ".join(change["roles"]), "grants since": ", ".join(change["grants"])}
+                               for change in reversed(changes)]), hide_index=True, key="user-changes")
