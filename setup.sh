@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the evaluator needs on Debian: the libraries and fonts WeasyPrint uses for the PDF reports
 # (Pango, HarfBuzz's subsetter, DejaVu and Noto CJK), then the pinned Python packages.
-# `bash setup.sh --tests` adds what only the tests use: LibreOffice, poppler and Chromium.
+# `bash setup.sh --tests` adds what only the tests use: LibreOffice, poppler, Chromium and nginx.
 set -euo pipefail
 cd "$(dirname "$0")"
 export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
 
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-cjk)
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(libreoffice-calc libreoffice-writer poppler-utils chromium)
+  packages+=(libreoffice-calc libreoffice-writer poppler-utils chromium nginx)
 fi
 missing=()
 for package in "${packages[@]}"; do

@@ -147,6 +147,7 @@ TESTS = ROOT / "tests"
 NOT_A_MODULE = {  # test modules about the whole rather than one module, each with its reason
     "test_layers.py": "the import rules and this mirror",
     "ui/test_e2e.py": "the app in a real browser, every page",
+    "ui/test_office.py": "two app instances on one PostgreSQL behind nginx (deploy/nginx), in a real browser",
 }
 
 
