@@ -84,12 +84,43 @@ def free_port() -> int:
 
 
 def start_instance(port: int, url: str, data: Path) -> subprocess.Popen:
+    """An instance whose stderr (the app's JSON log lines) goes to DATA/instance-PORT.log."""
+    log = (data / f"instance-{port}.log").open("wb")
     return subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
          "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],  # a watched source file that changes is unloaded mid-import
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
         env={**os.environ, "EVALUATOR_DATABASE_URL": url, "EVALUATOR_DATA": str(data)})
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time of a process and of its children it has waited for (the PDF render workers)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def page_runs(data: Path) -> list[dict]:
+    """The instances' `request` log lines: one per page run, with the server's milliseconds."""
+    runs = []
+    for log in sorted(data.glob("instance-*.log")):
+        for line in log.read_text(errors="replace").splitlines():
+            if line.startswith("{") and '"message": "request"' in line:
+                runs.append(json.loads(line))
+    return runs
+
+
+def server_side(runs: list[dict], cpu: list[float], wall: float) -> str:
+    """How much of the users' waiting was the app's own work: page runs and the instances' CPU time."""
+    times = [run["ms"] / 1000 for run in runs]
+    by_page: dict[str, list[float]] = {}
+    for run in runs:
+        by_page.setdefault(run["page"], []).append(run["ms"] / 1000)
+    pages = "; ".join(f"{page} {len(values)} runs, p50 {percentile(values, 50):.2f} s, p95 "
+                      f"{percentile(values, 95):.2f} s" for page, values in sorted(by_page.items()))
+    return (f"server: {len(times)} page runs, p50 {percentile(times, 50):.2f} s, p95 {percentile(times, 95):.2f} s "
+            f"({pages}); instances' CPU {' + '.join(f'{c:.0f}' for c in cpu)} s of {wall:.0f} s wall time "
+            f"x {os.cpu_count()} cores")
 
 
 def wait_healthy(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
@@ -273,6 +304,8 @@ def main() -> None:
             records, warmed, wall = asyncio.run(simulate([f"http://127.0.0.1:{port}" for port in ports], args.users,
                                                          args.stagger, args.timeout, args.screenshot,
                                                          not args.no_warm_up, args.failures))
+            cpu = [cpu_seconds(process.pid) for process in processes]
+            runs = page_runs(Path(data))
         finally:
             for process in processes:
                 process.terminate()
@@ -297,6 +330,7 @@ def main() -> None:
           f"started {args.stagger:g} s apart; warm-up page load {', '.join(f'{w:.1f}' for w in warmed) or 'none'} s; "
           f"wall time of the users' run {wall:.1f} s")
     print(table(records))
+    print(server_side(runs, cpu, wall))
     for record in errors:
         print(f"ERROR user {record['user']} ({record['instance']}) at '{record['error']['step']}': "
               f"{record['error']['message']}" + (f" [{record['screenshot']}]" if record.get("screenshot") else ""))
@@ -309,6 +343,7 @@ def main() -> None:
             "load_before": load, "load_after": load_after, "users": args.users, "instances": args.instances,
             "stagger": args.stagger,
             "warm_up_seconds": warmed, "wall_seconds": wall, "steps": list(STEPS), "records": records, "new_cases": new,
+            "page_runs": runs, "instance_cpu_seconds": cpu,
             "audit_verify": {"returncode": verify.returncode, "output": (verify.stdout + verify.stderr).strip()},
         }, indent=2))
     ok = not errors and len(new) == args.users and sorted(made) == sorted(new) and verify.returncode == 0

@@ -253,12 +253,13 @@ class Desk:
     def _record(self, outcome: Outcome, request: Request, evaluation_id: str) -> bool:
         """A data-only evaluation: stored with both entries in one transaction, unless it is stored already
         (then False)."""
+        stored_request, outputs = request_json(request), _hashes(outcome.files)
         with writing(self.store.engine) as connection:
-            if records.evaluation_row(connection, evaluation_id) is not None:
+            entry = self._put_evaluation(connection, outcome, request, evaluation_id, stored_request, outputs)
+            if entry is None:
                 return False
-            audit.append_entries(connection, self.clock(), self.user.name, [
-                self._put_evaluation(connection, outcome, request, evaluation_id),
-                self._report_entry(outcome, request, evaluation_id, {})])
+            audit.append_entries(connection, self.clock(), self.user.name,
+                                 [entry, _report_entry(evaluation_id, outputs, stored_request)])
             audit.checkpoint(connection, self.store.signer)
         return True
 
@@ -266,10 +267,11 @@ class Desk:
         """Store the inputs and data outputs with the "evaluation" entry; returns that entry (seq, hash), the
         stored one when another session stored the same evaluation meanwhile."""
         with writing(self.store.engine) as connection:
-            if records.evaluation_row(connection, evaluation_id) is not None:
+            entry = self._put_evaluation(connection, outcome, request, evaluation_id, request_json(request),
+                                         _hashes(outcome.files))
+            if entry is None:
                 return audit.entry_of(connection, evaluation_id, "evaluation") or audit.head_entry(connection)
-            audit.append_entries(connection, self.clock(), self.user.name,
-                                 [self._put_evaluation(connection, outcome, request, evaluation_id)])
+            audit.append_entries(connection, self.clock(), self.user.name, [entry])
             audit.checkpoint(connection, self.store.signer)
             return audit.head_entry(connection)
 
@@ -280,29 +282,26 @@ class Desk:
         with writing(self.store.engine) as connection:
             if set(pdfs) <= set(records.evaluation_file_hashes(connection, evaluation_id, "output")):
                 return
-            records.add_outputs(connection, evaluation_id, pdfs, request_json(request))
-            audit.append_entries(connection, self.clock(), self.user.name,
-                                 [self._report_entry(outcome, request, evaluation_id, pdfs)])
+            stored_request = request_json(request)
+            records.add_outputs(connection, evaluation_id, pdfs, stored_request)
+            audit.append_entries(connection, self.clock(), self.user.name, [
+                _report_entry(evaluation_id, _hashes(outcome.files), stored_request, request.audit_head)])
             audit.checkpoint(connection, self.store.signer)
 
-    def _put_evaluation(self, connection, outcome: Outcome, request: Request, evaluation_id: str
-                        ) -> tuple[str, dict]:
-        """Store the evaluation's rows and files; returns its "evaluation" entry (event, detail) to append."""
-        outputs = _hashes(outcome.files)
+    def _put_evaluation(self, connection, outcome: Outcome, request: Request, evaluation_id: str,
+                        stored_request: str, outputs: dict[str, str]) -> tuple[str, dict] | None:
+        """Store the evaluation's files and rows; returns its "evaluation" entry (event, detail) to append, or
+        None when the store holds it already."""
         records.put_files(connection, {**outcome.submissions, **{outputs[n]: c for n, c in outcome.files.items()}})
-        records.put_evaluation(connection, evaluation_id, request.evaluated_at, self.user.name, request_json(request),
-                               outputs.get("results.json", ""), outcome.inputs, outputs, outcome.refused)
+        if not records.put_evaluation(connection, evaluation_id, request.evaluated_at, self.user.name,
+                                      stored_request, outputs.get("results.json", ""), outcome.inputs, outputs,
+                                      outcome.refused):
+            return None
         summary = outcome.document["summary"]
         return "evaluation", {
-            "evaluation": evaluation_id, "request_sha256": _sha256(request_json(request)), "inputs": outcome.inputs,
+            "evaluation": evaluation_id, "request_sha256": _sha256(stored_request), "inputs": outcome.inputs,
             **({"refused": sorted(outcome.refused)} if outcome.refused else {}), "outputs": outputs,
             **{key: summary[key] for key in ("bids", "ranked", "excluded", "invalid", "rank_1")}}
-
-    def _report_entry(self, outcome: Outcome, request: Request, evaluation_id: str, pdfs: dict) -> tuple[str, dict]:
-        return "report generated", {
-            "evaluation": evaluation_id, "outputs": _hashes(outcome.files),
-            "request_sha256": _sha256(request_json(request)),
-            **({"audit_head": request.audit_head} if pdfs else {})}
 
     # -- reading ------------------------------------------------------------------------------------
     def evaluations(self) -> list[dict]:
@@ -1248,6 +1247,15 @@ class Desk:
         with reading(self.store.engine) as connection:
             rows = audit.entries_of(connection, "user changed")
         return [{"at": row.at, "by": row.actor, **json.loads(row.detail)} for row in rows]
+
+
+def _report_entry(evaluation_id: str, outputs: dict[str, str], stored_request: str,
+                  audit_head: str | None = None) -> tuple[str, dict]:
+    """The "report generated" entry: every output's hash, the request as stored, and, when PDFs were made,
+    the audit head they print."""
+    return "report generated", {"evaluation": evaluation_id, "outputs": outputs,
+                                "request_sha256": _sha256(stored_request),
+                                **({"audit_head": audit_head} if audit_head is not None else {})}
 
 
 def evaluation_key(request: Request, outcome: Outcome) -> str:

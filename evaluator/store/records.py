@@ -4,6 +4,8 @@ import hashlib
 import json
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from evaluator.errors import StoreError
@@ -57,11 +59,17 @@ def put_version(connection: Connection, kind: str, name: str, content: bytes, pr
 
 def put_evaluation(connection: Connection, evaluation_id: str, evaluated_at: str, actor: str, request: str,
                    results_sha256: str, inputs: dict[str, str], outputs: dict[str, str],
-                   refused: tuple[str, ...] = ()) -> None:
-    """The evaluation row and its files; `refused` names entries that were not regular files (kept as rows of
-    role "refused" pointing at the empty file, so a reproduction refuses them again)."""
-    connection.execute(insert(evaluations).values(id=evaluation_id, evaluated_at=evaluated_at, created_by=actor,
-                                                  request=request, results_sha256=results_sha256))
+                   refused: tuple[str, ...] = ()) -> bool:
+    """The evaluation row and its files' rows (the files stored first); False, with nothing written, when the
+    store holds the evaluation already (another session stored the same inputs at the same time). `refused`
+    names entries that were not regular files (kept as rows of role "refused" pointing at the empty file, so
+    a reproduction refuses them again)."""
+    dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    claimed = connection.execute(dialect_insert(evaluations).values(
+        id=evaluation_id, evaluated_at=evaluated_at, created_by=actor, request=request,
+        results_sha256=results_sha256).on_conflict_do_nothing()).rowcount
+    if not claimed:
+        return False
     if refused:
         put_files(connection, {EMPTY_SHA256: b""})
     rows = [{"evaluation_id": evaluation_id, "role": role, "name": name, "sha256": sha}
@@ -69,6 +77,7 @@ def put_evaluation(connection: Connection, evaluation_id: str, evaluated_at: str
                                 ("refused", dict.fromkeys(refused, EMPTY_SHA256)))
             for name, sha in sorted(named.items())]
     connection.execute(insert(evaluation_files), rows)
+    return True
 
 
 def add_outputs(connection: Connection, evaluation_id: str, outputs: dict[str, bytes], request: str) -> None:
