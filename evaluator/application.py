@@ -78,6 +78,7 @@ from evaluator.store import Store, audit, data_root, records, signing
 from evaluator.store.database import database_url, reading, writing
 
 ROLES = ("officer", "analyst", "auditor", "admin", "evaluator")
+USER_NAME_LIMIT = 200  # the users table's name column
 GRANTS = ("bid_identities",)  # an analyst with it sees bidders and prices unredacted
 PERMISSIONS = {
     "upload bids": {"officer"},
@@ -1215,6 +1216,10 @@ class Desk:
         name = name.strip()
         if not name:
             raise ConfigurationError("user", "a user needs a name (the e-mail address or subject they sign in with)")
+        if len(name) > USER_NAME_LIMIT or not name.isprintable():
+            raise ConfigurationError("user", f"a user's name is the e-mail address or subject they sign in with: at "
+                                             f"most {USER_NAME_LIMIT} characters, without tabs, line breaks or "
+                                             f"control characters")
         for kind, given, known in (("role", roles, ROLES), ("grant", grants, GRANTS)):
             unknown = sorted(set(given) - set(known))
             if unknown:
@@ -1223,11 +1228,17 @@ class Desk:
         with writing(self.store.engine) as connection:
             row = records.user_row(connection, name)
             held_roles, held_grants = (set(_listed(row.roles)), set(_listed(row.grants))) if row else (set(), set())
+            if row is None and remove:
+                raise ConfigurationError("user", f"there is no user {name} (python -m evaluator users list)")
             absent = sorted(set(remove) - held_roles - held_grants)
             if absent:
                 raise ConfigurationError("user", f"{name} does not hold {', '.join(absent)}")
             now_roles = sorted((held_roles | set(roles)) - set(remove))
             now_grants = sorted((held_grants | set(grants)) - set(remove))
+            if "admin" in held_roles - set(now_roles) and not any(
+                    "admin" in _listed(other.roles) for other in records.user_rows(connection) if other.name != name):
+                raise ConfigurationError("user", f"{name} is the last administrator: give another user the admin "
+                                                 f"role first, so someone can still manage users")
             records.put_user(connection, name, now_roles, now_grants)
             audit.append(connection, self.clock(), self.user.name, "user changed",
                          {"user": name, "roles": now_roles, "grants": now_grants})

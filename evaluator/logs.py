@@ -27,9 +27,11 @@ def configure() -> None:
 
 
 def action(event: str, user: str, seq: int, detail: dict) -> None:
-    """An audit entry that was committed: what, by whom, its place in the chain, and the case or evaluation."""
+    """An audit entry that was committed: what, by whom, its place in the chain, and the case, evaluation, file
+    or user (`about`, for a user changed) it concerns."""
     LOGGER.info("action", extra={"event": event, "user": user, "seq": seq,
-                                 **{key: detail[key] for key in ("case", "evaluation", "file") if key in detail}})
+                                 **{key: detail[key] for key in ("case", "evaluation", "file") if key in detail},
+                                 **({"about": detail["user"]} if "user" in detail else {})})
 
 
 def request(user: str, page: str, milliseconds: float, outcome: str) -> None:

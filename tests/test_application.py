@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from evaluator.__main__ import main
 from evaluator.application import Desk, PermissionDenied, Store, User, read_framework, read_tender, signed_in_user
+from evaluator.errors import ConfigurationError
 from evaluator.model.tender import resolve_settings
 from evaluator.pipeline import Request
 from evaluator.scoring import evaluate_combined
@@ -183,3 +184,17 @@ class TestTheAppsActions:
                 act(who)
         assert [(event, detail["action"]) for event, _, detail in events(store)] == [
             ("permission denied", action) for _, action, _ in refusals]  # and no tender version was saved
+
+
+def test_a_user_name_is_checked_and_the_last_administrator_stays(store):
+    admin = desk(store, "admin")
+    for name, says in (("x" * 201, "at most 200 characters"), ("ana\nbob", "line breaks"), ("  ", "needs a name")):
+        with pytest.raises(ConfigurationError, match=says):
+            admin.change_user(name, ("officer",))
+    with pytest.raises(ConfigurationError, match="there is no user nobody"):
+        admin.change_user("nobody", remove=("officer",))
+    admin.change_user("dora", ("admin",))
+    with pytest.raises(ConfigurationError, match="dora is the last administrator"):
+        admin.change_user("dora", remove=("admin",))
+    admin.change_user("erik", ("admin",))
+    assert admin.change_user("dora", remove=("admin",))["roles"] == []

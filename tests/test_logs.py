@@ -28,8 +28,9 @@ def test_every_committed_action_is_a_json_line_with_the_user(lines, tmp_path):
     with pytest.raises(ConfigurationError):
         admin.change_user("cleo@example.org", remove=("officer",))  # refused: she does not hold it
     (entry,) = lines()
-    assert {key: entry[key] for key in ("message", "level", "event", "user", "seq")} == {
-        "message": "action", "level": "INFO", "event": "user changed", "user": "ada@example.org", "seq": 1}
+    assert {key: entry[key] for key in ("message", "level", "event", "user", "seq", "about")} == {
+        "message": "action", "level": "INFO", "event": "user changed", "user": "ada@example.org", "seq": 1,
+        "about": "cleo@example.org"}
     assert entry["instance"] == logs.INSTANCE and entry["time"]
 
 

@@ -22,7 +22,7 @@ import rfc8785
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from evaluator.store.schema import audit_checkpoints, audit_log, evaluation_files, evaluations, files
+from evaluator.store.schema import audit_checkpoints, audit_log, evaluation_files, evaluations, files, users
 
 GENESIS = "0" * 64
 APPENDED = "evaluator.appended"  # where a connection keeps the entries appended in its open transaction
@@ -35,12 +35,13 @@ class Broken:
     seq: int | None  # the entry at fault; None for a stored evaluation the log has no entry for
     reason: str
     evaluation: str | None = None  # the stored evaluation that disagrees with the log
-    kind: str = "chain"  # chain | expected | checkpoint | evaluation
+    kind: str = "chain"  # chain | expected | checkpoint | evaluation | user
+    user: str | None = None  # the user whose roles in the users table disagree with the log
 
     @property
     def where(self) -> str:
         if self.seq is None:
-            return f"evaluation {self.evaluation}"
+            return f"user {self.user!r}" if self.user is not None else f"evaluation {self.evaluation}"
         return f"entry {self.seq}" + (f" (evaluation {self.evaluation})" if self.evaluation else "")
 
 
@@ -181,6 +182,7 @@ def verify_all(connection: Connection, expect: Iterable[tuple[int, str]] = (),
             return result(Broken(0, f"an empty log was expected to have the head {GENESIS}, not {digest}",
                                  kind="expected"))
     named: dict[str, list] = {}  # evaluation id -> [(seq, event, actor, detail)]
+    held: dict[str, tuple[int, dict]] = {}  # user -> the newest "user changed" entry (seq, detail)
     evaluation_seqs, newest_mark = [], 0
     for row in connection.execute(select(audit_log).order_by(audit_log.c.seq)):
         if row.seq != expected_seq:
@@ -209,6 +211,8 @@ def verify_all(connection: Connection, expect: Iterable[tuple[int, str]] = (),
             named.setdefault(detail["evaluation"], []).append((row.seq, row.event, row.actor, detail))
         if row.event == "evaluation":
             evaluation_seqs.append(row.seq)
+        if row.event == "user changed" and isinstance(detail.get("user"), str):
+            held[detail["user"]] = (row.seq, detail)
         previous, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
     last = expected_seq - 1
     if expected:
@@ -232,7 +236,7 @@ def verify_all(connection: Connection, expect: Iterable[tuple[int, str]] = (),
                                               f"deleted, or the evaluation was stored without the signing key)",
                                  kind="checkpoint"))
     broken, stored = _cross_check(connection, named)
-    return result(broken, (last, previous), stored)
+    return result(broken or _users_problem(connection, held), (last, previous), stored)
 
 
 def _snapshot(connection: Connection) -> Connection:
@@ -240,6 +244,28 @@ def _snapshot(connection: Connection) -> Connection:
     if connection.dialect.name == "postgresql" and not connection.in_transaction():
         return connection.execution_options(isolation_level="REPEATABLE READ")
     return connection
+
+
+def _users_problem(connection: Connection, held: dict[str, tuple[int, dict]]) -> Broken | None:
+    """The first user whose roles and grants in the users table are not those their newest "user changed"
+    entry gives (changed in the database, or restored from an altered backup), or who has no entry."""
+    def listed(value) -> list[str]:
+        return sorted(word for word in (value or "").split(",") if word)
+
+    for row in connection.execute(select(users).order_by(users.c.name)):
+        if row.name not in held:
+            return Broken(None, "the users table holds this user, but no 'user changed' entry gives them roles "
+                                "(added in the database)", kind="user", user=row.name)
+        seq, detail = held.pop(row.name)
+        recorded = (sorted(detail.get("roles") or []), sorted(detail.get("grants") or []))
+        if (listed(row.roles), listed(row.grants)) != recorded:
+            return Broken(seq, f"the users table gives {row.name!r} the roles {listed(row.roles)} and grants "
+                               f"{listed(row.grants)}, but this newest entry about them gives {recorded[0]} and "
+                               f"{recorded[1]} (changed in the database)", kind="user", user=row.name)
+    for name, (seq, _) in sorted(held.items(), key=lambda item: item[1][0]):
+        return Broken(seq, f"this entry gives {name!r} roles, but the users table no longer holds them (deleted "
+                           f"in the database)", kind="user", user=name)
+    return None
 
 
 def _signature_ok(mark, public_keys: dict) -> bool:

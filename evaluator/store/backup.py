@@ -66,10 +66,11 @@ def entry_name(table: Table) -> str:
 
 # -- backup ---------------------------------------------------------------------------------------------
 def write_backup(engine: Engine, path: Path) -> Summary:
-    """Write the whole store to `path` as one ZIP, atomically (a temporary file renamed into place)."""
+    """Write the whole store to `path` as one ZIP, atomically (a temporary file renamed into place), readable
+    by its owner only (it holds every bid, price and user)."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(6)}.partial")
     try:
-        with temporary.open("xb") as file:
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
             summary = backup(engine, file)
             file.flush()
             os.fsync(file.fileno())

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from evaluator.application import GRANTS, ROLES, Desk
-from evaluator.ui.common import act, opened_workspace, show_notice, verify_audit_log
+from evaluator.ui.common import act, literal, opened_workspace, show_notice, verify_audit_log
 
 ROLE_HELP = ("officer: tender cases, bids, evaluations, award, letters · analyst: what-ifs on weights and minimum "
              "levels · auditor: reproduce evaluations, verify the audit log · evaluator: assess bids on a "
@@ -15,7 +15,8 @@ ROLE_HELP = ("officer: tender cases, bids, evaluations, award, letters · analys
 
 def page() -> None:
     desk = opened_workspace("Administrator", "Give the people who sign in their roles and grants. The store "
-                            "decides: a role the identity provider claims only seeds a user not listed here.",
+                            "decides: the roles the identity provider claims are stored at a user's first sign-in; "
+                            "a user added here before that gets only the roles given here.",
                             "manage users", "administrator")
     if desk is None:
         return
@@ -51,7 +52,7 @@ def _change_form(desk: Desk) -> None:
                                 help="bid_identities: an analyst sees bidders and prices unredacted")
         if st.form_submit_button("Save", type="primary"):
             given = ", ".join([*roles, *grants]) or "no role yet"
-            act(lambda: desk.change_user(name, tuple(roles), tuple(grants)), f"{name.strip()}: given {given}.")
+            act(lambda: desk.change_user(name, tuple(roles), tuple(grants)), f"{literal(name.strip())}: given {given}.")
 
 
 def _revoke(desk: Desk, users: list[dict]) -> None:
@@ -61,7 +62,7 @@ def _revoke(desk: Desk, users: list[dict]) -> None:
     name = left.selectbox("Take from", list(held), key="revoke-user")
     what = right.selectbox("Role or grant", held[name], key="revoke-what", placeholder="holds nothing")
     if st.button("Take it away", disabled=not what, key="revoke"):
-        act(lambda: desk.change_user(name, remove=(what,)), f"{what} taken away from {name}.")
+        act(lambda: desk.change_user(name, remove=(what,)), f"{what} taken away from {literal(name)}.")
 
 
 def _changes(desk: Desk) -> None:

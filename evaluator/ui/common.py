@@ -1,5 +1,6 @@
-"""What the three workspaces share: the session's state, and tables made from a results document."""
+"""What the workspaces share: the session's state, and tables made from a results document."""
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -82,6 +83,12 @@ def done(kind: str, message: str) -> None:
     """Say `message` (an st.success/error/info kind) once the page has rerun."""
     st.session_state.notice = (kind, message)
     st.rerun()
+
+
+def literal(text: str) -> str:
+    """Text someone typed (a user's name), shown as written in a message that Streamlit renders as Markdown:
+    no emphasis, link or HTML made of it."""
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~:@])", r"\\\1", text)
 
 
 def act(action, success: str) -> None:

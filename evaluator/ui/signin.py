@@ -7,8 +7,8 @@ import streamlit as st
 
 from evaluator.application import ROLES, Store, User, signed_in_user
 
-LOCAL_MODE = ("Single-user local mode: no sign-in is configured, so you act as officer, analyst, auditor and "
-              "admin. Configure [auth] in .streamlit/secrets.toml to sign users in.")
+LOCAL_MODE = ("Single-user local mode: no sign-in is configured, so you act as officer, analyst, auditor, "
+              "panel evaluator and admin. Configure [auth] in .streamlit/secrets.toml to sign users in.")
 
 
 def roles_from_claims(claims: dict, claim: str, mapping: dict[str, str]) -> frozenset[str]:

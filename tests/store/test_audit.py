@@ -18,7 +18,7 @@ from evaluator.application import Desk, Store, User
 from evaluator.pipeline import Request, run_evaluation
 from evaluator.store import audit, records
 from evaluator.store.database import writing
-from evaluator.store.schema import audit_checkpoints, audit_log, evaluation_files, evaluations, files
+from evaluator.store.schema import audit_checkpoints, audit_log, evaluation_files, evaluations, files, users
 from evaluator.store.signing import Signer
 
 from conftest import CSF_PATH, ROOT, SAMPLES, sqlite_store_made_at
@@ -406,3 +406,23 @@ def test_stored_bytes_turned_into_text_are_found_not_a_crash(tmp_path, capsys, m
                            {"sha": _tender_file(connection)})
     code, out, _ = cli(capsys, "audit", "verify")
     assert code == 3 and f"(evaluation {evaluation_id})" in out and "no longer have the SHA-256" in out
+
+
+@pytest.mark.parametrize("tampering, where, says", [
+    (lambda c: c.execute(update(users).where(users.c.name == "bob").values(roles="admin")), 2,
+     "gives 'bob' the roles ['admin']"),
+    (lambda c: c.execute(delete(users).where(users.c.name == "bob")), 2, "no longer holds them"),
+    (lambda c: c.execute(insert(users).values(name="mallory", roles="admin", grants="")), None,
+     "no 'user changed' entry"),
+])
+def test_roles_changed_in_the_database_are_found(url, tampering, where, says):
+    """The users table must agree with the newest "user changed" entry of each user: a role given, a user
+    removed or added in the database (or in a backup whose manifest was re-hashed) breaks verification."""
+    admin = Desk(Store(url), User.local(), clock)
+    admin.change_user("ana", ("analyst",))
+    admin.change_user("bob", ("officer",))
+    assert admin.verify_audit()[1] is None
+    with Store(url).engine.begin() as connection:
+        tampering(connection)
+    broken = admin.verify_audit()[1]
+    assert broken.kind == "user" and broken.seq == where and says in broken.reason, broken

@@ -125,6 +125,7 @@ def test_a_restored_store_verifies_and_backs_up_byte_identical(source, target, c
     assert cli(capsys, monkeypatch, target_url, "backup", "--out", tmp_path / "second.zip")[0] == 0
     assert (tmp_path / "second.zip").read_bytes() == (tmp_path / "first.zip").read_bytes()
     assert not list(tmp_path.glob(".*.partial"))
+    assert (tmp_path / "first.zip").stat().st_mode & 0o777 == 0o600  # it holds every bid, price and user
 
 
 def test_no_column_takes_its_value_from_a_sequence():
@@ -155,6 +156,10 @@ def altered_actor(entries: dict) -> None:
     entries["data/audit_log.jsonl"] = "".join(lines).encode()
 
 
+def promoted_user(entries: dict) -> None:
+    entries["data/users.jsonl"] = entries["data/users.jsonl"].replace(b'"roles":"analyst"', b'"roles":"admin"')
+
+
 def other_revision(entries: dict) -> None:
     entries["manifest.json"] = json.dumps({**json.loads(entries["manifest.json"]), "revision": "0004"}).encode()
 
@@ -166,6 +171,7 @@ def changed_case(entries: dict) -> None:
 @pytest.mark.parametrize("change, rehash, says", [
     (changed_case, False, "data/cases.jsonl has the SHA-256"),
     (altered_actor, True, "the backup's audit log is broken at entry 2: its content no longer matches its hash"),
+    (promoted_user, True, "the users table gives 'bob' the roles ['admin']"),
     (other_revision, True, f"is a backup of schema revision 0004, but this evaluator's schema is at revision "
                            f"{HEAD_REVISION}"),
     (lambda entries: entries.pop("data/users.jsonl"), False, "is not a backup of this evaluator (missing: "

@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -156,9 +157,10 @@ def test_a_tampered_session_cookie_or_an_expired_token_signs_the_user_out(tmp_pa
         browser.close()
 
 
-def test_an_administrator_gives_a_role_that_takes_effect_at_the_next_sign_in(signed_in_app):
-    """dora (admins) sees the Administrator workspace only; cleo, an evaluator by her provider's groups, is
-    given the auditor role there and has the Auditor workspace when she signs in; then it is taken away."""
+def test_an_administrator_gives_a_role_that_takes_effect_at_the_next_sign_in(signed_in_app, tmp_path):
+    """dora (admins) sees the Administrator workspace only; cleo, an evaluator by her provider's groups, who
+    typed the Administrator workspace's address and was refused (and logged), is given the auditor role there
+    and has the Auditor workspace when she signs in."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -166,6 +168,14 @@ def test_an_administrator_gives_a_role_that_takes_effect_at_the_next_sign_in(sig
         page = browser.new_page(viewport={"width": 1400, "height": 1500})
         sign_in(page, signed_in_app, "cleo")
         assert workspaces(page) == []  # the panel only: seeded from her groups
+        page.goto(f"{signed_in_app}/admin")
+        page.get_by_text("Page not found").wait_for(timeout=60_000)
+        assert "Add a user" not in page.content()
+        with sqlite3.connect(tmp_path / "data" / "evaluator.db") as store:
+            refusals = store.execute("SELECT actor, detail FROM audit_log WHERE event = 'permission denied'").fetchall()
+        assert [(actor, json.loads(detail)["action"]) for actor, detail in refusals] == [
+            ("cleo@buyer.example", "open the Administrator workspace")]
+        page.goto(signed_in_app)  # away from the "Page not found" dialog
         sign_out(page, signed_in_app)
         sign_in(page, signed_in_app, "dora")
         page.get_by_text("Add a user, or give roles and grants").wait_for(timeout=60_000)

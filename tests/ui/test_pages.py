@@ -511,7 +511,7 @@ class TestSignedInRoles:
         admin.text_input(key="user-name").input("cleo@example.org")
         admin.multiselect(key="user-roles").select("auditor").select("evaluator")
         admin.button[0].click().run()  # the form's Save
-        assert admin.success[0].value == "cleo@example.org: given auditor, evaluator."
+        assert admin.success[0].value == r"cleo\@example\.org: given auditor, evaluator."  # Markdown-escaped
         assert table(admin, "user").to_dict("records") == [
             {"user": "ada@example.org", "roles": "admin", "grants": ""},
             {"user": "cleo@example.org", "roles": "auditor, evaluator", "grants": ""}]
@@ -520,7 +520,7 @@ class TestSignedInRoles:
         admin.selectbox(key="revoke-user").set_value("cleo@example.org").run()
         admin.selectbox(key="revoke-what").set_value("auditor").run()
         admin.button(key="revoke").click().run()
-        assert admin.success[0].value == "auditor taken away from cleo@example.org."
+        assert admin.success[0].value == r"auditor taken away from cleo\@example\.org."
         changes = table(admin, "roles since")
         assert list(changes["roles since"]) == ["evaluator", "auditor, evaluator", "admin"]  # newest first
         assert set(changes["by"]) == {"local", "ada@example.org"}
