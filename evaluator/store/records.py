@@ -67,8 +67,8 @@ def put_evaluation(connection: Connection, evaluation_id: str, evaluated_at: str
     dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
     claimed = connection.execute(dialect_insert(evaluations).values(
         id=evaluation_id, evaluated_at=evaluated_at, created_by=actor, request=request,
-        results_sha256=results_sha256).on_conflict_do_nothing()).rowcount
-    if not claimed:
+        results_sha256=results_sha256).on_conflict_do_nothing().returning(evaluations.c.id)).first()
+    if claimed is None:  # (psycopg gives no rowcount for this statement: RETURNING says whether it inserted)
         return False
     if refused:
         put_files(connection, {EMPTY_SHA256: b""})
