@@ -135,8 +135,8 @@ def signed_in_user(store: "Store", claimed: User, seed: bool = False) -> User:
                 audit.append(connection, utc_now(), IDENTITY_PROVIDER, "user changed",
                              {"user": claimed.name, "roles": roles, "grants": grants, "seeded": True})
                 return claimed
-    return User(claimed.name, frozenset(role for role in _listed(row.roles) if role in ROLES),
-                frozenset(_listed(row.grants)))
+    return User(claimed.name, frozenset(role for role in records.listed(row.roles) if role in ROLES),
+                frozenset(records.listed(row.grants)))
 
 
 configure_logs = logs.configure
@@ -1205,7 +1205,7 @@ class Desk:
         """The users table: name, roles and grants of every user an admin set (or sign-in seeded), by name."""
         self._require("manage users")
         with reading(self.store.engine) as connection:
-            return [{"name": row.name, "roles": _listed(row.roles), "grants": _listed(row.grants)}
+            return [{"name": row.name, "roles": records.listed(row.roles), "grants": records.listed(row.grants)}
                     for row in records.user_rows(connection)]
 
     def change_user(self, name: str, roles: tuple[str, ...] = (), grants: tuple[str, ...] = (),
@@ -1227,7 +1227,8 @@ class Desk:
                                                       f"({kind}s: {', '.join(known)})")
         with writing(self.store.engine) as connection:
             row = records.user_row(connection, name)
-            held_roles, held_grants = (set(_listed(row.roles)), set(_listed(row.grants))) if row else (set(), set())
+            held_roles = set(records.listed(row.roles)) if row else set()
+            held_grants = set(records.listed(row.grants)) if row else set()
             if row is None and remove:
                 raise ConfigurationError("user", f"there is no user {name} (python -m evaluator users list)")
             absent = sorted(set(remove) - held_roles - held_grants)
@@ -1236,7 +1237,8 @@ class Desk:
             now_roles = sorted((held_roles | set(roles)) - set(remove))
             now_grants = sorted((held_grants | set(grants)) - set(remove))
             if "admin" in held_roles - set(now_roles) and not any(
-                    "admin" in _listed(other.roles) for other in records.user_rows(connection) if other.name != name):
+                    "admin" in records.listed(other.roles)
+                    for other in records.user_rows(connection) if other.name != name):
                 raise ConfigurationError("user", f"{name} is the last administrator: give another user the admin "
                                                  f"role first, so someone can still manage users")
             records.put_user(connection, name, now_roles, now_grants)
@@ -1249,7 +1251,7 @@ class Desk:
         self._require("manage users")
         with reading(self.store.engine) as connection:
             row = records.user_row(connection, name)
-        held = (set(_listed(row.roles)) | set(_listed(row.grants))) if row else set()
+        held = (set(records.listed(row.roles)) | set(records.listed(row.grants))) if row else set()
         self.change_user(name, tuple(roles), tuple(grants), remove=tuple(sorted(held - set(roles) - set(grants))))
 
     def user_changes(self) -> list[dict]:
@@ -1275,10 +1277,6 @@ def evaluation_key(request: Request, outcome: Outcome) -> str:
     key = {"request": dataclasses.asdict(dataclasses.replace(request, out="", audit_head="")),
            "inputs": outcome.inputs, "refused": sorted(outcome.refused)}
     return _sha256(json.dumps(key, sort_keys=True))[:16]
-
-
-def _listed(joined: str | None) -> list[str]:
-    return [word for word in (joined or "").split(",") if word]
 
 
 # -- tender cases -------------------------------------------------------------------------------------

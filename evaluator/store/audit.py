@@ -22,6 +22,7 @@ import rfc8785
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
+from evaluator.store import records
 from evaluator.store.schema import audit_checkpoints, audit_log, evaluation_files, evaluations, files, users
 
 GENESIS = "0" * 64
@@ -249,8 +250,8 @@ def _snapshot(connection: Connection) -> Connection:
 def _users_problem(connection: Connection, held: dict[str, tuple[int, dict]]) -> Broken | None:
     """The first user whose roles and grants in the users table are not those their newest "user changed"
     entry gives (changed in the database, or restored from an altered backup), or who has no entry."""
-    def listed(value) -> list[str]:
-        return sorted(word for word in (value or "").split(",") if word)
+    def listed(joined: str | None) -> list[str]:
+        return sorted(records.listed(joined))
 
     for row in connection.execute(select(users).order_by(users.c.name)):
         if row.name not in held:

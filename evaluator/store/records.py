@@ -115,6 +115,11 @@ def user_rows(connection: Connection) -> list:
     return list(connection.execute(select(users).order_by(users.c.name)))
 
 
+def listed(joined: str | None) -> list[str]:
+    """A user's roles or grants as the users table keeps them (comma-joined, see put_user)."""
+    return [word for word in (joined or "").split(",") if word]
+
+
 def put_user(connection: Connection, name: str, roles: list[str], grants: list[str]) -> None:
     values = {"roles": ",".join(sorted(roles)), "grants": ",".join(sorted(grants))}
     if user_row(connection, name) is None:
