@@ -106,10 +106,12 @@ def head(connection: Connection) -> str:
     return head_entry(connection)[1]
 
 
+_HEAD = select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+
+
 def head_entry(connection: Connection) -> tuple[int, str]:
     """(seq, hash) of the newest entry, or (0, the genesis hash) for an empty log."""
-    last = connection.execute(select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc())
-                              .limit(1)).first()
+    last = connection.execute(_HEAD).first()
     return (last.seq, last.hash) if last else (0, GENESIS)
 
 

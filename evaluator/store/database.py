@@ -20,6 +20,7 @@ from evaluator.store.audit import APPENDED
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 WRITE_LOCK = 734_201  # PostgreSQL advisory lock key for writers
+_TAKE_WRITE_LOCK = text(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
 HEAD_REVISION = "0005"  # the newest migration in migrations/versions (a test keeps the two in step)
 
 
@@ -72,7 +73,7 @@ def _locked(engine: Engine):
         connection = connection.execution_options(immediate=True)
         with connection.begin():
             if engine.dialect.name == "postgresql":
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+                connection.execute(_TAKE_WRITE_LOCK)
             yield connection
 
 

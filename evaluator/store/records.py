@@ -3,7 +3,7 @@
 import hashlib
 import json
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -26,12 +26,19 @@ from evaluator.store.schema import (
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
+# Claims an evaluation id: inserts its row unless stored already, returning the id when it did (psycopg
+# gives no rowcount for INSERT ... ON CONFLICT DO NOTHING); built once per dialect, as are the other hot
+# statements, since building one costs more than running it
+_CLAIM = {dialect: insert_into(evaluations).on_conflict_do_nothing().returning(evaluations.c.id)
+          for dialect, insert_into in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))}
+_PRESENT = select(files.c.sha256).where(files.c.sha256.in_(bindparam("hashes", expanding=True)))
+
 
 def put_files(connection: Connection, contents: dict[str, bytes]) -> None:
     """Add the files not stored yet; a stored file is never overwritten (same SHA-256, same bytes)."""
     if not contents:
         return
-    present = set(connection.execute(select(files.c.sha256).where(files.c.sha256.in_(list(contents)))).scalars())
+    present = set(connection.execute(_PRESENT, {"hashes": list(contents)}).scalars())
     missing = [{"sha256": sha, "size": len(content), "content": content}
                for sha, content in sorted(contents.items()) if sha not in present]
     if missing:
@@ -64,11 +71,10 @@ def put_evaluation(connection: Connection, evaluation_id: str, evaluated_at: str
     store holds the evaluation already (another session stored the same inputs at the same time). `refused`
     names entries that were not regular files (kept as rows of role "refused" pointing at the empty file, so
     a reproduction refuses them again)."""
-    dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    claimed = connection.execute(dialect_insert(evaluations).values(
-        id=evaluation_id, evaluated_at=evaluated_at, created_by=actor, request=request,
-        results_sha256=results_sha256).on_conflict_do_nothing().returning(evaluations.c.id)).first()
-    if claimed is None:  # (psycopg gives no rowcount for this statement: RETURNING says whether it inserted)
+    claimed = connection.execute(_CLAIM[connection.dialect.name], {
+        "id": evaluation_id, "evaluated_at": evaluated_at, "created_by": actor, "request": request,
+        "results_sha256": results_sha256}).first()
+    if claimed is None:
         return False
     if refused:
         put_files(connection, {EMPTY_SHA256: b""})
