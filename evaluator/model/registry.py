@@ -1,0 +1,67 @@
+"""Provider assessment registry entries (assess once, reuse many): a provider's answers to one framework
+with who assessed them, how, and until when they hold. Pure: validity is always judged as of a date the
+caller names (no clock), and a new assessment is a new entry, compared with the one before it."""
+
+import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from evaluator.model.documents import StrictModel
+
+_IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"  # providers, frameworks and criteria alike
+_TEXT_LIMIT = 2_000
+
+
+class RegisteredAnswer(StrictModel):
+    """One criterion's answer as a bid file gives it (an answer key, or a number for numeric criteria) and
+    the evidence the assessor saw."""
+
+    answer: str = Field(min_length=1, max_length=64)
+    evidence: str = Field(default="", max_length=_TEXT_LIMIT)
+    evidence_quality: str = Field(default="", max_length=64)
+
+
+class RegistryEntry(StrictModel):
+    """The exchange format providers and assessors publish (frameworks/registry-entry.schema.json)."""
+
+    format: Literal["evaluator-registry-entry/1"]
+    provider: str = Field(pattern=_IDENTIFIER)
+    provider_name: str = Field(min_length=1, max_length=200)
+    framework: str = Field(pattern=_IDENTIFIER)
+    assessor: str = Field(min_length=1, max_length=200)
+    kind: Literal["self", "third-party", "authorised"]  # authorised: after a tender panel's review
+    assessed_on: datetime.date
+    valid_until: datetime.date
+    answers: dict[Annotated[str, Field(pattern=_IDENTIFIER)], RegisteredAnswer] = Field(min_length=1, max_length=1_000)
+
+    @model_validator(mode="after")
+    def _valid_after_assessed(self) -> "RegistryEntry":
+        if self.valid_until < self.assessed_on:
+            raise ValueError(f"valid_until {self.valid_until} is before assessed_on {self.assessed_on}")
+        return self
+
+
+def invalidity(entry: RegistryEntry, as_of: datetime.date) -> str | None:
+    """Why the entry cannot be relied on as of that date, or None when it holds (both days included)."""
+    if as_of < entry.assessed_on:
+        return f"assessed on {entry.assessed_on}, after {as_of}"
+    if as_of > entry.valid_until:
+        return f"expired on {entry.valid_until} (as of {as_of})"
+    return None
+
+
+def expires_within(entry: RegistryEntry, as_of: datetime.date, days: int) -> bool:
+    """Valid as of that date and no longer `days` days later."""
+    return invalidity(entry, as_of) is None and entry.valid_until < as_of + datetime.timedelta(days=days)
+
+
+def answer_changes(previous: RegistryEntry, current: RegistryEntry) -> list[dict[str, str | None]]:
+    """The criteria whose answer differs between two versions, in criterion order (None: not answered)."""
+    changed = []
+    for criterion in sorted(set(previous.answers) | set(current.answers)):
+        before, after = previous.answers.get(criterion), current.answers.get(criterion)
+        if (before and before.answer) != (after and after.answer):
+            changed.append({"criterion": criterion, "before": before.answer if before else None,
+                            "after": after.answer if after else None})
+    return changed
