@@ -29,6 +29,7 @@ from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, D
 
 USAGE_ERROR, INTERNAL_ERROR, VERIFICATION_FAILED = 2, 1, 3
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"  # the bundled sample tender and bids
+FRAMEWORKS = Path(__file__).resolve().parents[1] / "frameworks"
 EXIT_STATUS: dict[type[EvaluatorError], int] = {  # every kind of error, its exit status (the first match wins)
     ConfigurationError: USAGE_ERROR, StoreError: USAGE_ERROR, PermissionDenied: USAGE_ERROR,
     UnknownEvaluation: USAGE_ERROR, ReportError: INTERNAL_ERROR, EvaluatorError: INTERNAL_ERROR,
@@ -83,7 +84,32 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "refused unless every hash matches and the audit chain verifies")
     restore.add_argument("file", metavar="FILE.zip")
     commands.add_parser("health", help="check the store answers and is migrated; print JSON, exit 1 when failing")
+    registry_arguments(commands.add_parser("registry", help="provider assessments: assess once, reuse many"))
     return parser
+
+
+def registry_arguments(registry: argparse.ArgumentParser) -> None:
+    actions = registry.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    listing = actions.add_parser("list", help="a market survey of registry entry files (JSON, "
+                                              "frameworks/registry-entry.schema.json): levels, score, validity")
+    listing.add_argument("--as-of", required=True, type=iso_date, metavar="DATE",
+                         help="validity as of this date (YYYY-MM-DD); there is no default, so a listing is repeatable")
+    listing.add_argument("--framework", default=str(FRAMEWORKS / "eu-csf-2026.yaml"),
+                         help="framework YAML file (default: the bundled eu-csf-2026)")
+    listing.add_argument("--weights", metavar="PROFILE", help="weight profile the score uses")
+    listing.add_argument("--min-level", action="append", default=[], metavar="N|OBJECTIVE=N",
+                         help="list only providers with at least this level everywhere, or on one objective "
+                              "(repeatable)")
+    listing.add_argument("--format", choices=["json"], default="json")
+    listing.set_defaults(unknown=None)
+    listing.add_argument("files", nargs="+", metavar="FILE", help="entry files, or folders of them")
+
+
+def iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def users_arguments(users: argparse.ArgumentParser) -> None:
@@ -429,6 +455,21 @@ def command_validate(args) -> int:
     return 0
 
 
+def command_registry(args) -> int:
+    """The survey as a JSON array on stdout; each refused entry file on stderr, and then exit 1."""
+    from evaluator.ingest.registry import read_entries
+    from evaluator.survey import market_survey
+
+    framework, _ = load_framework(args.framework)
+    entries, refused = read_entries(args.files)
+    survey = market_survey(entries, framework, args.as_of, overrides_from(args))
+    listed = [row for row in survey if row["meets_minimums"]] if args.min_level else survey
+    print(json.dumps(listed, indent=2, ensure_ascii=False))
+    for name, reason in refused:
+        print(f"error: {name}: {reason}", file=sys.stderr)
+    return INTERNAL_ERROR if refused else 0
+
+
 def command_schema(_args) -> int:
     print(json.dumps(Framework.model_json_schema(), indent=2, sort_keys=True))
     return 0
@@ -670,7 +711,8 @@ def command_health(_args) -> int:
 COMMANDS = {"evaluate": command_evaluate, "analyse": command_analyse, "template": command_template,
             "validate-framework": command_validate, "schema": command_schema, "reproduce": command_reproduce,
             "audit": command_audit, "prefill": command_prefill, "case": command_case,
-            "users": command_users, "backup": command_backup, "restore": command_restore, "health": command_health}
+            "users": command_users, "backup": command_backup, "restore": command_restore, "health": command_health,
+            "registry": command_registry}
 
 
 def main(argv: list[str] | None = None) -> int:

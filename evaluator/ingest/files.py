@@ -134,14 +134,14 @@ def read_bid_file(name: str, path: Path | None, framework: Framework, options: R
             keep(name, None, b"")
         return _invalid(SourceFile(name, ""), Problem("file", NOT_REGULAR), framework)
     try:
-        content = _read_regular(path)
+        content = read_regular(path)
     except OSError as error:
         return _invalid(SourceFile(name, ""), Problem("file", f"cannot read the file ({error.strerror or error})"),
                         framework)
     return _extract(content, name, framework, options, keep)
 
 
-def _read_regular(path: Path) -> bytes:
+def read_regular(path: Path) -> bytes:
     """The file's bytes, refusing (without blocking) anything that became a link, pipe or device meanwhile."""
     descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     with os.fdopen(descriptor, "rb") as file:
@@ -162,8 +162,17 @@ def read_bids_for(paths: list[str], frameworks: list[Framework], options: ReadOp
     """Read every file once and give each to the framework whose criteria it answers (the first framework
     on a tie, and for files that cannot be read); validate each framework's rows together, in one vectorised
     pass, keeping the bids in file order. Certificates attach to the first framework's bids."""
-    primary = frameworks[0]
-    parts = [read_bid_file(name, path, primary, options, keep) for name, path in expand_paths(paths, base)]
+    parts = [read_bid_file(name, path, frameworks[0], options, keep) for name, path in expand_paths(paths, base)]
+    return _bid_sets(parts, frameworks)
+
+
+def read_bid_contents(contents: list[tuple[str, bytes]], framework: Framework,
+                      options: ReadOptions = DEFAULT_READ_OPTIONS) -> BidSet:
+    """Bid files given as (name, bytes), read and checked as read_bids reads files."""
+    return _bid_sets([_extract(content, name, framework, options, None) for name, content in contents], [framework])[0]
+
+
+def _bid_sets(parts: list[FileReading], frameworks: list[Framework]) -> list[BidSet]:
     certificates = [part for part in parts if isinstance(part, CertificateRows)]
     parts = [part for part in parts if not isinstance(part, CertificateRows)]
     owner = [_owner(part, frameworks) if isinstance(part, Extract) else 0 for part in parts]
