@@ -17,6 +17,7 @@ from evaluator.errors import (
     ReportError,
     StoreError,
     UnknownEvaluation,
+    terminal_safe,
 )
 from evaluator.loading import load_framework
 from evaluator.model.framework import Framework
@@ -461,12 +462,12 @@ def command_registry(args) -> int:
     from evaluator.survey import market_survey
 
     framework, _ = load_framework(args.framework)
-    entries, refused = read_entries(args.files)
+    entries, refused = read_entries(args.files, framework)
     survey = market_survey(entries, framework, args.as_of, overrides_from(args))
     listed = [row for row in survey if row["meets_minimums"]] if args.min_level else survey
     print(json.dumps(listed, indent=2, ensure_ascii=False))
     for name, reason in refused:
-        print(f"error: {name}: {reason}", file=sys.stderr)
+        print(f"error: {terminal_safe(name)}: {terminal_safe(reason)}", file=sys.stderr)
     return INTERNAL_ERROR if refused else 0
 
 

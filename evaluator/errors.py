@@ -9,6 +9,12 @@ something wrong with one bid, with the place it was found. It never stops a batc
 from dataclasses import dataclass
 
 
+def terminal_safe(text: str) -> str:
+    """Outside text bound for a terminal: control characters (escape sequences, newlines that would forge
+    another line) are shown escaped."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 class EvaluatorError(Exception):
     """Any error the evaluator reports with a sentence (the message), never a traceback."""
 

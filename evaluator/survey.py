@@ -14,11 +14,10 @@ SCORE_DECIMALS = 2
 
 def market_survey(entries: list[RegistryEntry], framework: Framework, as_of: datetime.date,
                   overrides: Overrides | None = None) -> list[dict]:
-    """A row per entry answering `framework` (one entry per provider), by score then provider: its levels
+    """A row per entry (each answering `framework`, one per provider), by score then provider: its levels
     per objective and overall (None where not levelled), its score under the weight profile, whether it
     is valid as of `as_of`, whether it meets the minimum levels, and the problems the bid reader found in its
     answers."""
-    entries = [entry for entry in entries if entry.framework == framework.id]
     settings = resolve_settings(framework, overrides=overrides or Overrides())
     evaluation = evaluate(framework, settings, registered_bids(entries, framework))
     has_level = evaluation.has_level()
@@ -26,12 +25,12 @@ def market_survey(entries: list[RegistryEntry], framework: Framework, as_of: dat
     rows = []
     for row, entry in enumerate(entries):
         bid = evaluation.bids.bids[row]
+        reason = "its answers were refused (see problems)" if bid.invalid else invalidity(entry, as_of)
         levelled = not bid.invalid and bool(has_level[row].any())
         rows.append({
             "provider": entry.provider, "provider_name": entry.provider_name, "framework": entry.framework,
             "assessor": entry.assessor, "kind": entry.kind, "assessed_on": entry.assessed_on.isoformat(),
-            "valid_until": entry.valid_until.isoformat(), "valid": invalidity(entry, as_of) is None,
-            "invalid_reason": invalidity(entry, as_of),
+            "valid_until": entry.valid_until.isoformat(), "valid": reason is None, "invalid_reason": reason,
             "problems": [f"{problem.location}: {problem.message}" for problem in bid.errors],
             "overall_level": int(evaluation.overall_level[row]) if levelled else None,
             "levels": {oid: int(evaluation.objective_levels[row, column]) if has_level[row, column] and not bid.invalid

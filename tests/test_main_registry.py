@@ -43,3 +43,12 @@ def test_the_date_is_required_and_checked(capsys):
     assert main(["registry", "list", REGISTRY]) == 2
     assert main(["registry", "list", "--as-of", "26/11/2026", REGISTRY]) == 2
     assert "is not a date (YYYY-MM-DD)" in capsys.readouterr().err
+
+
+def test_control_characters_in_an_entry_cannot_forge_error_lines(capsys, tmp_path):
+    forged = {**json.loads((ROOT / "samples" / "registry" / "nordlys-cloud.json").read_text()),
+              "x\nerror: alpine-sovereign.json: expired\u001b[2J": 1}
+    (tmp_path / "forged.json").write_text(json.dumps(forged))
+    status, rows, err = survey(capsys, "--as-of", "2026-11-26", str(tmp_path))
+    assert (status, rows, err.count("\n")) == (1, [], 1)
+    assert "\x1b" not in err and "\\x1b[2J" in err

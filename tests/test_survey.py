@@ -49,12 +49,8 @@ def test_an_entry_with_a_bad_answer_is_listed_last_with_its_problem_and_no_level
     assert survey[-1]["provider"] == broken.provider
     last = survey[-1]
     assert (last["score"], last["overall_level"], set(last["levels"].values())) == (None, None, {None})
-    assert survey[-1]["problems"]
-
-
-def test_entries_for_another_framework_are_left_out():
-    other = SAMPLES[0].model_copy(update={"framework": "apc-product-2026"})
-    assert [row["provider"] for row in market_survey([other], FRAMEWORK, AS_OF)] == []
+    assert (last["valid"], last["invalid_reason"]) == (False, "its answers were refused (see problems)")
+    assert last["problems"]
 
 
 def test_minimum_levels_mark_the_providers_that_meet_them():

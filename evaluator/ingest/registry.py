@@ -14,10 +14,12 @@ from evaluator.model.registry import RegistryEntry
 MAX_ENTRY_BYTES = 2**20  # an entry of 1,000 answers with long evidence stays far below
 
 
-def read_entries(paths: list[str]) -> tuple[list[RegistryEntry], list[tuple[str, str]]]:
-    """The registry entries in these files and folders' files, and (name, reason) for each file refused:
-    one bad file never stops the others."""
-    entries, refused = [], []
+def read_entries(paths: list[str], framework: Framework) -> tuple[list[RegistryEntry], list[tuple[str, str]]]:
+    """The registry entries for `framework` in these files and folders' files, and (name, reason) for each
+    file refused: one bad file never stops the others. Entries giving the same provider id (whatever the
+    case) are all refused, naming each other: nobody publishes under another provider's id unnoticed."""
+    named: list[tuple[str, RegistryEntry]] = []
+    refused = []
     for name, path in expand_paths(paths):
         try:
             if path is None:
@@ -26,12 +28,25 @@ def read_entries(paths: list[str]) -> tuple[list[RegistryEntry], list[tuple[str,
             if len(content) > MAX_ENTRY_BYTES:
                 raise ConfigurationError(name, f"the file is {len(content):,} bytes; an entry may be at most "
                                                f"{MAX_ENTRY_BYTES:,}")
-            entries.append(parse_document(content, RegistryEntry, name))
+            named.append((name, parse_document(content, RegistryEntry, name)))
         except ConfigurationError as error:
             refused.append((name, error.message))
         except (OSError, UnicodeError) as error:
             refused.append((name, f"cannot read the file ({type(error).__name__})"))
-    return entries, refused
+    files_of: dict[str, list[str]] = {}
+    for name, entry in named:
+        files_of.setdefault(entry.provider.casefold(), []).append(name)
+    entries = []
+    for name, entry in named:
+        others = [other for other in files_of[entry.provider.casefold()] if other != name]
+        if entry.framework != framework.id:
+            refused.append((name, f"the entry answers framework {entry.framework}, not {framework.id}"))
+        elif others:
+            refused.append((name, f"provider {entry.provider} is also given by {', '.join(others)}; a provider "
+                                  f"has one current entry, so none of them is listed"))
+        else:
+            entries.append(entry)
+    return entries, sorted(refused)
 
 
 def entry_bid_file(entry: RegistryEntry) -> tuple[str, bytes]:

@@ -2,6 +2,7 @@
 
 import unicodedata
 
+from evaluator.errors import terminal_safe
 from evaluator.model.evaluation import EXCLUDED, INVALID, PENDING, RANKED
 from evaluator.report.results_json import PROVISIONAL
 
@@ -15,8 +16,8 @@ def summary_text(document: dict) -> str:
     for bid in document["bids"][:MAX_ROWS]:
         invalid = bid["status"] == INVALID
         rows.append([
-            str(bid["rank"] or "-"), _printable(bid["bid_id"] or "?"),
-            _printable(bid["vendor"] or bid["source"]["file"]),
+            str(bid["rank"] or "-"), terminal_safe(bid["bid_id"] or "?"),
+            terminal_safe(bid["vendor"] or bid["source"]["file"]),
             "-" if invalid or bid["overall_level"] is None else codes[bid["overall_level"]],
             "-" if invalid else f"{bid['score']:.4f}",
             "-" if bid["total"] is None else f"{bid['total']:.4f}",
@@ -31,11 +32,11 @@ def summary_text(document: dict) -> str:
         lines.append(f"* {PROVISIONAL} (a pending bid's level, score and total are not a result)")
     counts = document["summary"]
     pending = f"{counts[PENDING]} pending, " if PENDING in counts else ""
-    lines.append(_printable(f"{counts['bids']} bids: {counts[RANKED]} ranked, {pending}{counts[EXCLUDED]} excluded, "
+    lines.append(terminal_safe(f"{counts['bids']} bids: {counts[RANKED]} ranked, {pending}{counts[EXCLUDED]} excluded, "
                             f"{counts[INVALID]} invalid. Rank 1: {', '.join(counts['rank_1']) or 'none'}."))
     for bid in document["bids"]:
         if bid["status"] != RANKED and len(lines) < MAX_ROWS + 20:
-            lines.append(_printable(f"  {bid['bid_id'] or bid['source']['file']} {bid['status']}: {_why(bid)}"))
+            lines.append(terminal_safe(f"  {bid['bid_id'] or bid['source']['file']} {bid['status']}: {_why(bid)}"))
     return "\n".join(lines) + "\n"
 
 
@@ -46,11 +47,6 @@ def _why(bid: dict) -> str:
     if bid["exclusion_reasons"]:
         return bid["exclusion_reasons"][0]["message"]
     return f"{bid['errors'][0]['location']}: {bid['errors'][0]['message']}"
-
-
-def _printable(text: str) -> str:
-    """Vendor text reaches a terminal: control characters (escape sequences included) are shown escaped."""
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def _width(text: str) -> int:

@@ -39,5 +39,21 @@ def test_evidence_with_separators_quotes_and_formulas_stays_text():
 
 def test_oversized_entry_files_are_refused_unparsed(tmp_path):
     (tmp_path / "huge.json").write_bytes(b" " * (MAX_ENTRY_BYTES + 1))
-    assert read_entries([str(tmp_path)]) == ([], [(f"{tmp_path.as_posix()}/huge.json",
+    assert read_entries([str(tmp_path)], FRAMEWORK) == ([], [(f"{tmp_path.as_posix()}/huge.json",
                                                     "the file is 1,048,577 bytes; an entry may be at most 1,048,576")])
+
+
+def test_entries_of_another_framework_or_sharing_a_provider_id_are_refused_naming_each_other(tmp_path):
+    for name, changes in (("a.json", {}), ("b.json", {"provider": "Nordlys-Cloud"}),
+                          ("c.json", {"provider": "other", "framework": "apc-product-2026"}),
+                          ("d.json", {"provider": "fine"})):
+        (tmp_path / name).write_text(json.dumps({**SAMPLE, **changes}))
+    entries, refused = read_entries([str(tmp_path)], FRAMEWORK)
+    folder = tmp_path.as_posix()
+    assert [entry.provider for entry in entries] == ["fine"]
+    assert refused == [
+        (f"{folder}/a.json", f"provider nordlys-cloud is also given by {folder}/b.json; a provider has one current "
+                             f"entry, so none of them is listed"),
+        (f"{folder}/b.json", f"provider Nordlys-Cloud is also given by {folder}/a.json; a provider has one current "
+                             f"entry, so none of them is listed"),
+        (f"{folder}/c.json", "the entry answers framework apc-product-2026, not eu-csf-2026")]
