@@ -11,15 +11,17 @@ from evaluator.model.documents import StrictModel
 
 _IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"  # providers, frameworks and criteria alike
 _TEXT_LIMIT = 2_000
+_ONE_LINE = r"^[^\x00-\x1f\x7f]*$"  # names: no control characters
+_NO_NUL = r"^[^\x00]*$"  # evidence may run over lines
 
 
 class RegisteredAnswer(StrictModel):
     """One criterion's answer as a bid file gives it (an answer key, or a number for numeric criteria) and
     the evidence the assessor saw."""
 
-    answer: str = Field(min_length=1, max_length=64)
-    evidence: str = Field(default="", max_length=_TEXT_LIMIT)
-    evidence_quality: str = Field(default="", max_length=64)
+    answer: str = Field(min_length=1, max_length=64, pattern=_ONE_LINE)
+    evidence: str = Field(default="", max_length=_TEXT_LIMIT, pattern=_NO_NUL)
+    evidence_quality: str = Field(default="", max_length=64, pattern=_ONE_LINE)
 
 
 class RegistryEntry(StrictModel):
@@ -27,9 +29,9 @@ class RegistryEntry(StrictModel):
 
     format: Literal["evaluator-registry-entry/1"]
     provider: str = Field(pattern=_IDENTIFIER)
-    provider_name: str = Field(min_length=1, max_length=200)
+    provider_name: str = Field(min_length=1, max_length=200, pattern=_ONE_LINE)
     framework: str = Field(pattern=_IDENTIFIER)
-    assessor: str = Field(min_length=1, max_length=200)
+    assessor: str = Field(min_length=1, max_length=200, pattern=_ONE_LINE)
     kind: Literal["self", "third-party", "authorised"]  # authorised: after a tender panel's review
     assessed_on: datetime.date
     valid_until: datetime.date
