@@ -101,6 +101,8 @@ def registry_arguments(registry: argparse.ArgumentParser) -> None:
     listing.add_argument("--min-level", action="append", default=[], metavar="N|OBJECTIVE=N",
                          help="list only providers with at least this level everywhere, or on one objective "
                               "(repeatable)")
+    listing.add_argument("--expiring-within", type=int, metavar="DAYS",
+                         help="list only entries valid on --as-of that expire within DAYS days")
     listing.add_argument("--format", choices=["json"], default="json")
     listing.set_defaults(unknown=None)
     listing.add_argument("files", nargs="+", metavar="FILE", help="entry files, or folders of them")
@@ -459,12 +461,16 @@ def command_validate(args) -> int:
 def command_registry(args) -> int:
     """The survey as a JSON array on stdout; each refused entry file on stderr, and then exit 1."""
     from evaluator.ingest.registry import read_entries
+    from evaluator.model.registry import expires_within
     from evaluator.survey import market_survey
 
     framework, _ = load_framework(args.framework)
     entries, refused = read_entries(args.files, framework)
     survey = market_survey(entries, framework, args.as_of, overrides_from(args))
     listed = [row for row in survey if row["meets_minimums"]] if args.min_level else survey
+    if args.expiring_within is not None:
+        expiring = {entry.provider for entry in entries if expires_within(entry, args.as_of, args.expiring_within)}
+        listed = [row for row in listed if row["provider"] in expiring]
     print(json.dumps(listed, indent=2, ensure_ascii=False))
     for name, reason in refused:
         print(f"error: {terminal_safe(name)}: {terminal_safe(reason)}", file=sys.stderr)

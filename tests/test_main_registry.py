@@ -52,3 +52,11 @@ def test_control_characters_in_an_entry_cannot_forge_error_lines(capsys, tmp_pat
     status, rows, err = survey(capsys, "--as-of", "2026-11-26", str(tmp_path))
     assert (status, rows, err.count("\n")) == (1, [], 1)
     assert "\x1b" not in err and "\\x1b[2J" in err
+
+
+def test_entries_expiring_within_days(capsys):
+    _, rows, _ = survey(capsys, "--as-of", "2026-11-26", "--expiring-within", "60", REGISTRY)
+    assert [(row["provider"], row["valid_until"]) for row in rows] == [("iberia-nube", "2027-01-14"),
+                                                                       ("lusitania-data", "2026-12-10")]
+    _, rows, _ = survey(capsys, "--as-of", "2026-11-26", "--expiring-within", "14", REGISTRY)
+    assert [row["provider"] for row in rows] == []
