@@ -1,12 +1,15 @@
 """`python -m evaluator`: evaluate bids, validate frameworks, print the framework JSON Schema."""
 
 import argparse
+import dataclasses
 import datetime as dt
+import hashlib
 import json
 import math
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from evaluator import __version__
@@ -30,7 +33,7 @@ from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, D
 
 USAGE_ERROR, INTERNAL_ERROR, VERIFICATION_FAILED = 2, 1, 3
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"  # the bundled sample tender and bids
-FRAMEWORKS = Path(__file__).resolve().parents[1] / "frameworks"
+DEFAULT_FRAMEWORK = Path(__file__).resolve().parents[1] / "frameworks" / "eu-csf-2026.yaml"
 EXIT_STATUS: dict[type[EvaluatorError], int] = {  # every kind of error, its exit status (the first match wins)
     ConfigurationError: USAGE_ERROR, StoreError: USAGE_ERROR, PermissionDenied: USAGE_ERROR,
     UnknownEvaluation: USAGE_ERROR, ReportError: INTERNAL_ERROR, EvaluatorError: INTERNAL_ERROR,
@@ -90,13 +93,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def registry_arguments(registry: argparse.ArgumentParser) -> None:
+    acting = _Parser(add_help=False)
+    acting.add_argument("--as", dest="acting_as", metavar="USER", help="act as this user (default: the local user)")
+    acting.add_argument("--framework", default=str(DEFAULT_FRAMEWORK),
+                        help="framework YAML file the entries answer (default: the bundled eu-csf-2026)")
     actions = registry.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    listing = actions.add_parser("list", help="a market survey of registry entry files (JSON, "
-                                              "frameworks/registry-entry.schema.json): levels, score, validity")
+    add = actions.add_parser("add", parents=[acting], help="register a provider's assessment from a bid file (any "
+                                                            "format, one provider): a new version, never an overwrite")
+    add.add_argument("--provider", required=True, metavar="ID", help="the provider's id (letters, digits, . _ -)")
+    add.add_argument("--provider-name", help="the provider's name (default: the bid's vendor)")
+    add.add_argument("--assessor", required=True, metavar="NAME")
+    add.add_argument("--assessed-on", required=True, type=iso_date, metavar="DATE")
+    add.add_argument("--valid-until", required=True, type=iso_date, metavar="DATE")
+    add.add_argument("--kind", choices=["self", "third-party", "authorised"], default="self",
+                     help="self-assessment (default), third-party assessment, or authorised after a panel's review")
+    add.add_argument("file", metavar="BID_FILE")
+    imports = actions.add_parser("import", parents=[acting], help="register published entry files (JSON, "
+                                                                   "frameworks/registry-entry.schema.json)")
+    imports.add_argument("files", nargs="+", metavar="FILE_OR_FOLDER")
+    listing = actions.add_parser("list", parents=[acting], help="a market survey of the registry (or of entry "
+                                                                 "files): levels, score, validity")
     listing.add_argument("--as-of", required=True, type=iso_date, metavar="DATE",
                          help="validity as of this date (YYYY-MM-DD); there is no default, so a listing is repeatable")
-    listing.add_argument("--framework", default=str(FRAMEWORKS / "eu-csf-2026.yaml"),
-                         help="framework YAML file (default: the bundled eu-csf-2026)")
     listing.add_argument("--weights", metavar="PROFILE", help="weight profile the score uses")
     listing.add_argument("--min-level", action="append", default=[], metavar="N|OBJECTIVE=N",
                          help="list only providers with at least this level everywhere, or on one objective "
@@ -105,7 +123,22 @@ def registry_arguments(registry: argparse.ArgumentParser) -> None:
                          help="list only entries valid on --as-of that expire within DAYS days")
     listing.add_argument("--format", choices=["json"], default="json")
     listing.set_defaults(unknown=None)
-    listing.add_argument("files", nargs="+", metavar="FILE", help="entry files, or folders of them")
+    listing.add_argument("files", nargs="*", metavar="FILE",
+                         help="entry files, or folders of them, instead of the registry in the store")
+    show = actions.add_parser("show", parents=[acting], help="one registered version (the newest by default), as JSON")
+    show.add_argument("provider")
+    show.add_argument("--version", type=int)
+    history = actions.add_parser("history", parents=[acting], help="a provider's versions and what changed "
+                                                                    "between them (answers, levels), as JSON")
+    history.add_argument("provider")
+    export = actions.add_parser("export", parents=[acting], help="write a registered version as its entry file")
+    export.add_argument("provider")
+    export.add_argument("--version", type=int)
+    export.add_argument("--out", required=True, metavar="FILE.json")
+    monitor = actions.add_parser("monitor", parents=[acting], help="continuous monitoring: entries expiring, levels "
+                                                                   "gone down, open cases relying on changed entries")
+    monitor.add_argument("--as-of", required=True, type=iso_date, metavar="DATE")
+    monitor.add_argument("--within", type=int, default=30, metavar="DAYS", help="expiring within (default 30 days)")
 
 
 def iso_date(text: str) -> dt.date:
@@ -152,6 +185,11 @@ def case_arguments(case: argparse.ArgumentParser) -> None:
     add = actions.add_parser("add-bids", parents=[acting], help="add bid files (until the case is opened)")
     add.add_argument("case")
     add.add_argument("files", nargs="+", metavar="BID_FILE_OR_FOLDER")
+    registry = actions.add_parser("add-registry", parents=[acting], help="add bids from the registry: each "
+                                                                          "provider's assessment valid on --as-of")
+    registry.add_argument("case")
+    registry.add_argument("providers", nargs="+", metavar="PROVIDER", help="provider ids (or P1,P2)")
+    registry.add_argument("--as-of", required=True, type=iso_date, metavar="DATE")
     remove = actions.add_parser("remove-bid", parents=[acting], help="withdraw a bid (until the case is opened)")
     remove.add_argument("case")
     remove.add_argument("sha256_prefix", metavar="SHA256_PREFIX")
@@ -210,8 +248,13 @@ def evaluation_arguments(command: argparse.ArgumentParser) -> None:
                          help=argparse.SUPPRESS)  # a case's tender change after opening, flagged in the report
     command.add_argument("--assessments", nargs="+", action="extend", default=[], metavar="FILE",
                          help="the evaluation panel's assessment CSV files (give them before --out)")
+    command.add_argument("--from-registry", action="append", default=[], metavar="P1,P2",
+                         help="bids built from these providers' registered assessments valid on --as-of (a provider "
+                              "@N: its version N); with bid files, a vendor's bid with a provider's id updates its "
+                              "registered answers")
+    command.add_argument("--as-of", metavar="DATE", help="the date registry entries must be valid on (YYYY-MM-DD)")
     command.add_argument("--out", required=True, help="folder for the outputs")
-    command.add_argument("inputs", nargs="+", metavar="BID_FILE_OR_FOLDER")
+    command.add_argument("inputs", nargs="*", metavar="BID_FILE_OR_FOLDER")
 
 
 def request_from(args, formats: tuple[str, ...]):
@@ -222,7 +265,11 @@ def request_from(args, formats: tuple[str, ...]):
     if not 1 <= args.draws <= MAX_DRAWS or not 0 < args.concentration < math.inf:
         raise ConfigurationError("usage", f"--draws must be from 1 to {MAX_DRAWS:,} and --concentration a "
                                           f"number above 0")
-    return Request(framework=args.framework, inputs=tuple(args.inputs), tender=args.tender,
+    if not args.inputs and not args.from_registry:
+        raise ConfigurationError("usage", "give bid files or folders, or --from-registry PROVIDERS")
+    if args.from_registry and not args.as_of:
+        raise ConfigurationError("--from-registry", "needs --as-of DATE: a registered assessment holds for a period")
+    return Request(framework=args.framework, inputs=tuple(args.inputs), tender=args.tender, as_of=args.as_of or "",
                    overrides=overrides_from(args), formats=formats, letters=args.letters,
                    evaluated_at=evaluation_time(args.evaluated_at), out=args.out, audit_head=args.audit_head,
                    draws=args.draws, concentration=args.concentration, seed=args.seed,
@@ -296,7 +343,10 @@ def command_evaluate(args) -> int:
     from evaluator.report.summary import summary_text
 
     store = Store()
-    outcome, evaluation_id = Desk(store, User.local()).evaluate(request, worker, out=args.out)
+    desk = Desk(store, User.local())
+    references, entries = _registry_bids(desk, args, request)
+    outcome, evaluation_id = desk.evaluate(dataclasses.replace(request, registry=references), worker, out=args.out,
+                                           entries=entries)
     sys.stdout.write(summary_text(outcome.document))
     written = sorted(name for name in outcome.files if not name.startswith(f"{LETTERS}/"))
     letters = len(outcome.files) - len(written)
@@ -310,6 +360,27 @@ def command_evaluate(args) -> int:
               f"written and stored as evaluation {evaluation_id}", file=sys.stderr)
         return INTERNAL_ERROR
     return 0
+
+
+def _registry_bids(desk, args, request) -> tuple[tuple[str, ...], dict[str, bytes]]:
+    """The registry references and entries of --from-registry: provider@N as given, else the version that holds
+    on --as-of."""
+    if not args.from_registry:
+        return (), {}
+    from evaluator.pipeline import as_of_date
+
+    framework, _ = load_framework(args.framework)
+    pinned = [part.strip() for text in args.from_registry for part in text.split(",") if "@" in part]
+    asked = [part.strip() for text in args.from_registry for part in text.split(",") if "@" not in part]
+    references, entries = desk.registry_bids(asked, as_of_date(request.as_of), framework) if asked else ((), {})
+    for reference in pinned:
+        provider, _, version = reference.partition("@")
+        if not version.isdigit():
+            raise ConfigurationError("--from-registry", f"{reference!r}: a version is a number (provider@3)")
+        name, content = desk.registry_file(provider, int(version))
+        references += (name.removesuffix(".json"),)
+        entries[f"registry/{name}"] = content
+    return references, entries
 
 
 def command_analyse(args) -> int:
@@ -459,19 +530,64 @@ def command_validate(args) -> int:
 
 
 def command_registry(args) -> int:
-    """The survey as a JSON array on stdout; each refused entry file on stderr, and then exit 1."""
-    from evaluator.ingest.registry import read_entries
-    from evaluator.model.registry import expires_within
-    from evaluator.survey import market_survey
+    """JSON on stdout; each refused entry file on stderr, and then exit 1."""
+    from evaluator.application import Desk, Store
 
     framework, _ = load_framework(args.framework)
+    if args.action == "list" and args.files:
+        return _survey_of_files(args, framework)
+    store = Store()
+    desk = Desk(store, _acting_user(store, args.acting_as))
+    if args.action == "add":
+        added = desk.register(args.file, _given_file(args.file)[1], framework, provider=args.provider,
+                              provider_name=args.provider_name, assessor=args.assessor, kind=args.kind,
+                              assessed_on=args.assessed_on, valid_until=args.valid_until)
+        print(f"Registered {added['provider']} version {added['version']} (sha256 {added['sha256']})")
+        return 0
+    if args.action == "import":
+        files, unread = _entry_files(args.files)
+        imported, refused = desk.import_entries(files, framework)
+        for found in imported:
+            print(f"Registered {found['provider']} version {found['version']} (sha256 {found['sha256']})")
+        return _refusals(sorted(unread + refused))
+    if args.action == "export":
+        from evaluator.output_files import write_file
+
+        name, content = desk.registry_file(args.provider, args.version)
+        write_file(Path(args.out), content)
+        print(f"Wrote {name} to {args.out} (sha256 {hashlib.sha256(content).hexdigest()})")
+        return 0
+    documents: dict[str, Callable[[], object]] = {
+        "list": lambda: _listed(args, desk.registry(framework, args.as_of, overrides_from(args)), framework),
+        "show": lambda: desk.registry_entry(args.provider, args.version),
+        "history": lambda: desk.registry_history(args.provider, framework),
+        "monitor": lambda: desk.registry_monitor(framework, args.as_of, args.within)}
+    print(json.dumps(documents[args.action](), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _survey_of_files(args, framework) -> int:
+    from evaluator.ingest.registry import read_entries
+    from evaluator.survey import market_survey
+
     entries, refused = read_entries(args.files, framework)
-    survey = market_survey(entries, framework, args.as_of, overrides_from(args))
+    print(json.dumps(_listed(args, market_survey(entries, framework, args.as_of, overrides_from(args)), framework),
+                     indent=2, ensure_ascii=False))
+    return _refusals(refused)
+
+
+def _listed(args, survey: list[dict], framework) -> list[dict]:
+    """The survey rows --min-level and --expiring-within keep."""
+    from evaluator.model.registry import lapses_within
+
     listed = [row for row in survey if row["meets_minimums"]] if args.min_level else survey
     if args.expiring_within is not None:
-        expiring = {entry.provider for entry in entries if expires_within(entry, args.as_of, args.expiring_within)}
-        listed = [row for row in listed if row["provider"] in expiring]
-    print(json.dumps(listed, indent=2, ensure_ascii=False))
+        listed = [row for row in listed if row["valid"] and lapses_within(
+            dt.date.fromisoformat(row["valid_until"]), args.as_of, args.expiring_within)]
+    return listed
+
+
+def _refusals(refused: list[tuple[str, str]]) -> int:
     for name, reason in refused:
         print(f"error: {terminal_safe(name)}: {terminal_safe(reason)}", file=sys.stderr)
     return INTERNAL_ERROR if refused else 0
@@ -541,6 +657,10 @@ def command_case(args) -> int:
     elif action == "add-bids":
         for name, sha in desk.add_case_bids(args.case, _given_files(args.files)):
             print(f"added {sha}  {name}")
+    elif action == "add-registry":
+        for found in desk.add_case_registry(args.case, args.providers, args.as_of):
+            print(f"added {found['sha256']}  {found['file']}" if "file" in found else
+                  f"no assessment of {found['provider']} holds on {args.as_of}: it will be an invalid bid")
     elif action == "remove-bid":
         name, sha = desk.withdraw_case_bid(args.case, args.sha256_prefix)
         print(f"withdrew {sha}  {name}")
@@ -619,6 +739,23 @@ def _given_files(names: list[str]) -> list[tuple[str, bytes]]:
             raise ConfigurationError(shown, "is not a regular file")
         found.append(_given_file(str(path)))
     return found
+
+
+def _entry_files(names: list[str]) -> tuple[list[tuple[str, bytes]], list[tuple[str, str]]]:
+    """Entry files as given and in folders, read up to one byte over the entry limit; (name, reason) for each
+    that cannot be read, so one bad file never stops the others."""
+    from evaluator.ingest.files import expand_paths
+    from evaluator.ingest.registry_bid import MAX_ENTRY_BYTES
+
+    found, unread = [], []
+    for shown, path in expand_paths(names):
+        try:
+            if path is None:
+                raise ConfigurationError(shown, "is not a regular file (links, pipes and devices are refused)")
+            found.append((shown, _given_file(str(path), MAX_ENTRY_BYTES)[1]))
+        except ConfigurationError as error:
+            unread.append((shown, error.message))
+    return found, unread
 
 
 def _counted(count: int, noun: str, plural: str | None = None) -> str:

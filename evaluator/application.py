@@ -21,11 +21,13 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from evaluator import logs
 from evaluator.errors import ConfigurationError, PermissionDenied, ReportError, UnknownEvaluation
 from evaluator.ingest.assessments import ASSESSMENTS_LIMIT, read_assessments, refuse_repeats, too_large
 from evaluator.ingest.files import StoredInputs, read_bids_for
+from evaluator.ingest.registry_bid import read_entry
 from evaluator.ingest.responses import ReadOptions
 from evaluator.ingest.template import render_template
 from evaluator.loading import SCHEMES_FILE, load_framework, load_schemes, load_tender
@@ -35,6 +37,7 @@ from evaluator.model.certification import SCHEMES_NAME, Schemes
 from evaluator.model.documents import parse_document
 from evaluator.model.evaluation import Evaluation
 from evaluator.model.framework import Framework
+from evaluator.model.registry import PROVIDER_ID, RegistryEntry
 from evaluator.model.tender import Overrides, Settings, Tender, resolve_settings
 from evaluator.model.times import utc_text
 from evaluator.output_files import write_files
@@ -64,10 +67,12 @@ from evaluator.pipeline import (
     evaluate_request,
     issued_letters,
     letter_template_name,
+    registry_file_name,
     render_pdfs,
     run_evaluation,
     write_outputs,
 )
+from evaluator.registry import canonical, entry_from_file, expiring, history, version_as_of
 from evaluator.report import charts
 from evaluator.report.pdf_report import report_context_for_bid, standstill_end
 from evaluator.report.render import RenderWorker
@@ -75,7 +80,9 @@ from evaluator.scoring import CapabilityPart, capability_part, evaluate_combined
 from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED
 from evaluator.scoring.robustness import robustness as award_robustness
 from evaluator.store import Store, audit, data_root, records, signing
+from evaluator.store import registry as registry_store
 from evaluator.store.database import database_url, reading, writing
+from evaluator.survey import market_survey
 
 ROLES = ("officer", "analyst", "auditor", "admin", "evaluator")
 USER_NAME_LIMIT = 200  # the users table's name column
@@ -98,6 +105,8 @@ PERMISSIONS = {
     "read tender cases": {"officer", "auditor"},
     "export a case dossier": {"officer", "auditor"},
     "assess bids": {"evaluator"},  # panel members and the chair, named in the case's tender (`panel`)
+    "manage the registry": {"officer"},  # register providers' assessments
+    "read the registry": {"officer", "analyst", "auditor", "evaluator"},
 }
 CASE_STATES = ("draft", "bids received", "opened", "evaluated", "award decided", "letters issued")
 REPOSITORY = Path(__file__).resolve().parents[1]  # where the bundled frameworks are
@@ -193,8 +202,8 @@ class Desk:
         self._require("upload bids")
         self._log("validation", {"files": files})
 
-    def evaluate(self, request: Request, worker: RenderWorker | None = None,
-                 out: str | None = None, base: StoredInputs | None = None) -> tuple[Outcome, str]:
+    def evaluate(self, request: Request, worker: RenderWorker | None = None, out: str | None = None,
+                 base: StoredInputs | None = None, entries: dict[str, bytes] | None = None) -> tuple[Outcome, str]:
         """Evaluate and store, in this order, so the store only records what exists and the report can name
         the evaluation's own audit entry: (1) read and score, with the data outputs, (2) write them to `out`
         (when given), (3) store the inputs and data outputs with an "evaluation" entry, (4) render the PDFs,
@@ -202,10 +211,11 @@ class Desk:
         entry; a PDF that cannot be rendered or written leaves a "report failed" entry instead. An
         evaluation with the same settings and input contents as a stored one records nothing new
         (`outcome.recorded` is False), renders its PDFs as they were, and stores them if it had none. With
-        `base`, the request names its files by recorded names ({name: path}), as a tender case does."""
+        `base`, the request names its files by recorded names ({name: path}), as a tender case does; `entries`
+        holds the registry entries the request names (registry_bids)."""
         self._require("evaluate")
         try:
-            outcome = evaluate_request(request, base)
+            outcome = evaluate_request(request, base, entries)
             evaluation_id = evaluation_key(request, outcome)
             if out is not None:
                 write_outputs(outcome, out)
@@ -596,10 +606,15 @@ class Desk:
     def case(self, case_id: str) -> dict:
         """The case as `case show --format json` prints it: state, tender versions, bids (withdrawn ones
         too), evaluations, award, letters, the tender changes made after opening, its panel with what is left to do
-        there (`to_do`), and its history."""
+        there (`to_do`), the registry entries its bids come from (with notices of those changed or expired since,
+        while the case is open), and its history."""
         self._require("read tender cases")
         with reading(self.store.engine) as connection:
             document = _case_document(connection, _case_row(connection, case_id))
+            document["registry"] = [{"provider": row.provider, "version": row.version, "as_of": row.as_of}
+                                    for row in registry_store.case_registry_rows(connection, case_id)]
+        if document["state"] != "letters issued":  # monitoring: changed or expired entries, as of today
+            document["registry_notices"] = self._registry_notices(case_id, dt.date.fromisoformat(self.clock()[:10]))
         return self._with_to_do(document)
 
     def _unassessed(self, case_id: str) -> dict[str, list[str]]:
@@ -761,6 +776,7 @@ class Desk:
                 bid_names = list(bid_named)
                 contents = {sha: records.file_content(connection, sha) for sha in set(named.values())}
                 panel_csv = _panel_csv(connection, case_id)
+                used = registry_store.case_registry_rows(connection, case_id)
         except ConfigurationError as error:
             self._log("case refused", {"case": case_id, "action": "evaluate", "reason": str(error)})
             if worker is not None:
@@ -780,7 +796,9 @@ class Desk:
             request = Request(framework=f"framework/{row.framework_name}", tender=f"tender/{tender.name}",
                               inputs=tuple(bid_names), formats=formats, letters=True, evaluated_at=self.clock(),
                               out=out or "results", tender_changes=changes,
-                              assessments=(ASSESSMENTS_NAME,) if panel_csv is not None else ())
+                              assessments=(ASSESSMENTS_NAME,) if panel_csv is not None else (),
+                              registry=tuple(row.provider for row in used if row.version is None),
+                              as_of=used[0].as_of if used else "")
             outcome, evaluation_id = self.evaluate(request, worker, out, base=base)
         with self._case_change(case_id, "evaluate") as (connection, row):
             if row.state not in ("opened", "evaluated") or \
@@ -987,6 +1005,201 @@ class Desk:
         except (ConfigurationError, PermissionDenied) as error:
             self._log("case refused", {"case": case_id, "action": action, "reason": str(error)})
             raise
+
+    # -- the provider registry (assess once, reuse many) ----------------------------------------------
+    # A provider's assessment is registered once (from any bid file, or a published entry file) and reused
+    # by every tender: a new assessment is a new version linked to the one before, never an overwrite.
+    # Events: "registry entry added", "registry refused", "case registry bids added".
+    def register(self, name: str, content: bytes, framework: Framework, **given) -> dict:
+        """Register an assessment (see registry.entry_from_file for `given`); returns the new version's
+        provider, version, sha256 and previous."""
+        self._require("manage the registry")
+        with self._registry_refusals("register", name):
+            entry = entry_from_file(name, content, framework, **given)
+            return self._register(entry, (Path(name).name, content))
+
+    def import_entries(self, files: list[tuple[str, bytes]], framework: Framework) -> tuple[list[dict],
+                                                                                         list[tuple[str, str]]]:
+        """Register published entry files (.json, checked as untrusted input); one refused file never stops
+        the others: (the versions added, (name, reason) for each file refused)."""
+        self._require("manage the registry")
+        added, refused = [], []
+        for name, content in files:
+            try:
+                if not name.casefold().endswith(".json"):
+                    raise ConfigurationError(name, "not a registry entry file (.json)")
+                added.append(self.register(name, content, framework))
+            except ConfigurationError as error:
+                refused.append((name, error.message))
+        return added, refused
+
+    def _register(self, entry: RegistryEntry, source: tuple[str, bytes]) -> dict:
+        content = canonical(entry)
+        sha = _sha256_bytes(content)
+        with writing(self.store.engine) as connection:
+            rows = registry_store.entry_rows(connection, entry.provider)
+            _check_new_version(entry, sha, rows)
+            previous, at = (rows[-1] if rows else None), self.clock()
+            version = registry_store.put_entry(
+                connection, content, previous, source, self.user.name, at, provider=entry.provider,
+                framework=entry.framework, assessor=entry.assessor, kind=entry.kind,
+                assessed_on=entry.assessed_on.isoformat(), valid_until=entry.valid_until.isoformat())
+            added = {"provider": entry.provider, "version": version, "sha256": sha,
+                     "previous": previous.sha256 if previous else None}
+            audit.append(connection, at, self.user.name, "registry entry added", {
+                **added, "framework": entry.framework, "assessor": entry.assessor, "kind": entry.kind,
+                "assessed_on": entry.assessed_on.isoformat(), "valid_until": entry.valid_until.isoformat(),
+                "source": {"file": source[0], "sha256": _sha256_bytes(source[1])}})
+        return added
+
+    @contextmanager
+    def _registry_refusals(self, action: str, subject: str):
+        try:
+            yield
+        except ConfigurationError as error:
+            self._log("registry refused", {"action": action, "subject": subject, "reason": str(error)})
+            raise
+
+    def registry(self, framework: Framework, as_of: dt.date, overrides: Overrides | None = None) -> list[dict]:
+        """The market survey of the registry as of a date (survey.market_survey): each provider's version that
+        holds then (or, when every version was assessed later, its first, shown as not valid yet), with its
+        version and SHA-256."""
+        self._require("read the registry")
+        chosen = self._versions_as_of(framework, as_of)
+        survey = market_survey([entry for _, entry in chosen], framework, as_of, overrides)
+        cited = {entry.provider: row for row, entry in chosen}
+        return [{**found, "version": cited[found["provider"]].version, "sha256": cited[found["provider"]].sha256}
+                for found in survey]
+
+    def _versions_as_of(self, framework: Framework, as_of: dt.date) -> list[tuple[Any, RegistryEntry]]:
+        with reading(self.store.engine) as connection:
+            by_provider: dict[str, list] = {}
+            for row in registry_store.entry_rows(connection):
+                if row.framework == framework.id:
+                    by_provider.setdefault(row.provider, []).append(row)
+            chosen = [version_as_of(rows, as_of) or rows[0] for _, rows in sorted(by_provider.items())]
+            return [(row, read_entry(records.file_content(connection, row.sha256), row.provider)) for row in chosen]
+
+    def registry_entry(self, provider: str, version: int | None = None) -> dict:
+        """One registered version (the newest by default): its row and the entry itself."""
+        self._require("read the registry")
+        with reading(self.store.engine) as connection:
+            row, versions = _registry_version(connection, provider, version)
+            entry = json.loads(records.file_content(connection, row.sha256))
+        return {**_registry_row(row), "versions": versions, "entry": entry}
+
+    def registry_file(self, provider: str, version: int | None = None) -> tuple[str, bytes]:
+        """A registered version as its exchange file: (name, canonical JSON)."""
+        self._require("read the registry")
+        with reading(self.store.engine) as connection:
+            row, _ = _registry_version(connection, provider, version)
+            return f"{row.provider}@{row.version}.json", records.file_content(connection, row.sha256)
+
+    def registry_history(self, provider: str, framework: Framework, overrides: Overrides | None = None) -> list[dict]:
+        """Every version of a provider, oldest first, with what changed from the one before (registry.history)."""
+        self._require("read the registry")
+        with reading(self.store.engine) as connection:
+            rows = registry_store.entry_rows(connection, provider)
+            if not rows:
+                raise ConfigurationError(provider, "no provider of this id is registered")
+            versions = [(row, read_entry(records.file_content(connection, row.sha256), row.provider)) for row in rows]
+        return history(versions, framework, overrides)
+
+    def registry_monitor(self, framework: Framework, as_of: dt.date, days: int) -> dict:
+        """What needs watching as of a date: the entries that lapse within `days` days, the providers whose
+        newest version went down a level on some objective, and the open cases relying on an entry that has
+        since changed or expired."""
+        self._require("read the registry")
+        with reading(self.store.engine) as connection:
+            providers = sorted({row.provider for row in registry_store.entry_rows(connection)})
+            case_ids = [row.id for row in records.case_rows(connection) if row.state != "letters issued"]
+        down = []
+        for provider in providers:
+            steps = self.registry_history(provider, framework)
+            if len(steps) > 1 and steps[-1]["levels_down"]:
+                down.append({"provider": provider, "version": steps[-1]["version"],
+                             "previous_version": steps[-2]["version"], "assessed_on": steps[-1]["assessed_on"],
+                             "levels_down": steps[-1]["levels_down"],
+                             "levels_changed": steps[-1]["levels_changed"]})
+        current = [entry for _, entry in self._versions_as_of(framework, as_of)]
+        notices = [notice for case_id in case_ids for notice in self._registry_notices(case_id, as_of)]
+        return {"as_of": as_of.isoformat(), "within_days": days, "expiring": expiring(current, as_of, days),
+                "levels_down": down, "case_notices": notices}
+
+    def _registry_notices(self, case_id: str, as_of: dt.date) -> list[dict]:
+        """The registry entries a case relies on that have changed (a newer version) or expired by `as_of`."""
+        notices = []
+        with reading(self.store.engine) as connection:
+            for used in registry_store.case_registry_rows(connection, case_id):
+                rows = registry_store.entry_rows(connection, used.provider)
+                mine = next((row for row in rows if row.version == used.version), None)
+                if rows and (mine is None or rows[-1].version != mine.version):
+                    notices.append({"case": case_id, "provider": used.provider, "version": used.version,
+                                    "notice": f"{used.provider} has a newer assessment (version {rows[-1].version}, "
+                                              f"assessed {rows[-1].assessed_on}) than the case relies on"
+                                              + (f" (version {used.version})" if used.version else " (none)")})
+                if mine is not None and dt.date.fromisoformat(mine.valid_until) < as_of:
+                    notices.append({"case": case_id, "provider": used.provider, "version": used.version,
+                                    "notice": f"the assessment of {used.provider} the case relies on (version "
+                                              f"{used.version}) expired on {mine.valid_until} (as of {as_of})"})
+        return notices
+
+    def registry_bids(self, providers: list[str], as_of: dt.date, framework: Framework
+                      ) -> tuple[tuple[str, ...], dict[str, bytes]]:
+        """For an evaluation from the registry (Request.registry): each provider's reference (provider@version:
+        the version that holds as of the date, or the newest before it, whose reader then says it expired;
+        the provider alone when none was assessed by then) and the entries' bytes by input name."""
+        self._require("read the registry")
+        references, entries = [], {}
+        with reading(self.store.engine) as connection:
+            for provider in _providers(providers):
+                rows = [row for row in registry_store.entry_rows(connection, provider) if row.framework == framework.id]
+                row = version_as_of(rows, as_of)
+                if row is None:
+                    references.append(provider)
+                    continue
+                references.append(f"{row.provider}@{row.version}")
+                entries[registry_file_name(references[-1])] = records.file_content(connection, row.sha256)
+        return tuple(references), entries
+
+    def add_case_registry(self, case_id: str, providers: list[str], as_of: dt.date) -> list[dict]:
+        """Bids from the registry for a case (until it is opened): each provider's version that holds as of the
+        date becomes a bid file <provider>@<version>.json; a provider with none is recorded and becomes an
+        invalid bid, saying why, when the case is evaluated. One as-of date per case."""
+        self._require("manage tender cases")
+        framework = self._case_settings(case_id)[0]
+        references, entries = self.registry_bids(providers, as_of, framework)
+        added = []
+        with self._case_change(case_id, "add bids from the registry") as (connection, row):
+            if row.state not in ("draft", "bids received"):
+                raise _refusal(case_id, f"the case is {row.state}: bids can no longer be added")
+            used = registry_store.case_registry_rows(connection, case_id)
+            dates = {other.as_of for other in used} - {as_of.isoformat()}
+            if dates:
+                raise _refusal(case_id, f"the case takes its registry bids as of {dates.pop()}, not {as_of}")
+            again = sorted({other.provider.casefold() for other in used} & {r.split("@")[0].casefold()
+                                                                            for r in references})
+            if again:
+                raise _refusal(case_id, f"the case has registry bids of {', '.join(again)} already")
+            at, current = self.clock(), {bid.sha256 for bid in records.case_parts(connection, "bids", case_id)
+                                         if bid.withdrawn_at is None}
+            for reference in references:
+                provider, _, version = reference.partition("@")
+                content = entries.get(registry_file_name(reference))
+                found = {"provider": provider, "version": int(version) if version else None}
+                if content is not None and _sha256_bytes(content) not in current:
+                    found.update(file=f"{reference}.json", sha256=_sha256_bytes(content))
+                    records.add_case_part(connection, "bids", case_id, sha256=found["sha256"], name=found["file"],
+                                          added_by=self.user.name, added_at=at)
+                added.append(found)
+            registry_store.put_case_registry(connection, case_id, [
+                {"provider": found["provider"], "version": found["version"], "as_of": as_of.isoformat(),
+                 "added_by": self.user.name, "added_at": at} for found in added])
+            audit.append(connection, at, self.user.name, "case registry bids added",
+                         {"case": case_id, "as_of": as_of.isoformat(), "bids": added})
+            if any("file" in found for found in added):
+                records.update_case(connection, case_id, state="bids received")
+        return added
 
     # -- the evaluation panel -------------------------------------------------------------------------
     # The case's panel is its current tender's `panel` (fixed once the case is opened). Members and the chair
@@ -1586,3 +1799,49 @@ def redacted_bids(bids: "BidSet", names: list[str]) -> "BidSet":
     blank = np.full(bids.evidence.shape, None, object)
     return BidSet(headers, bids.ranks, bids.evidence_quality, blank, blank.copy(), bids.values)
 
+
+
+def _providers(given: list[str]) -> list[str]:
+    """Provider ids as asked for (comma-separated lists too), each once, in the order given."""
+    providers = list(dict.fromkeys(part.strip() for text in given for part in text.split(",") if part.strip()))
+    if not providers:
+        raise ConfigurationError("--from-registry", "no provider given")
+    bad = [provider for provider in providers if not re.fullmatch(PROVIDER_ID, provider)]
+    if bad:
+        raise ConfigurationError("--from-registry", f"{bad[0][:80]!r} is not a provider id (letters, digits, . _ -)")
+    return providers
+
+
+def _check_new_version(entry: RegistryEntry, sha256: str, rows: list) -> None:
+    """Refuse an assessment registered already, one under another case of a registered id, and one assessed
+    before the provider's newest version (versions follow the order assessments were made)."""
+    if not rows:
+        return
+    newest = rows[-1]
+    if newest.provider != entry.provider:
+        raise ConfigurationError(entry.provider, f"the registry holds this provider as {newest.provider}; provider "
+                                                 f"ids are matched whatever their case")
+    same = next((row for row in rows if row.sha256 == sha256), None)
+    if same is not None:
+        raise ConfigurationError(entry.provider, f"this assessment is registered already (version {same.version}, "
+                                                 f"sha256 {sha256})")
+    if entry.assessed_on.isoformat() < newest.assessed_on:
+        raise ConfigurationError(entry.provider, f"assessed on {entry.assessed_on}, before version {newest.version} "
+                                                 f"(assessed {newest.assessed_on}): versions follow the assessments")
+
+
+def _registry_version(connection, provider: str, version: int | None) -> tuple[Any, int]:
+    """A provider's version (the newest when None) and how many versions it has."""
+    rows = registry_store.entry_rows(connection, provider)
+    if not rows:
+        raise ConfigurationError(provider, "no provider of this id is registered")
+    row = rows[-1] if version is None else next((row for row in rows if row.version == version), None)
+    if row is None:
+        raise ConfigurationError(provider, f"has no version {version} (versions 1 to {len(rows)})")
+    return row, len(rows)
+
+
+def _registry_row(row) -> dict:
+    return {key: getattr(row, key) for key in ("provider", "version", "sha256", "previous", "framework", "assessor",
+                                               "kind", "assessed_on", "valid_until", "added_by", "added_at")} | \
+        {"source": {"file": row.source_name, "sha256": row.source_sha256}}

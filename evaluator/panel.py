@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from evaluator.errors import ConfigurationError, PermissionDenied
 from evaluator.ingest.assessments import COLUMNS, QUALITY, read_assessments, refuse_idle_consensus
-from evaluator.model.assessment import CONSENSUS, INDIVIDUAL, AnswerText, Assessment, Choice, Stage
+from evaluator.model.assessment import CONSENSUS, INDIVIDUAL, Assessment, Choice, Stage, answer_text
 from evaluator.model.bid import QUALITY_NOT_STATED, BidSet
 from evaluator.model.framework import Framework
 from evaluator.model.tender import EVIDENCE_QUALITIES, Panel
@@ -126,11 +126,6 @@ def to_do(case: PanelCase, stored: Sequence) -> dict:
                                     "assessors": [assessor for assessor, _ in d.answers]}
                                    for bid in agreement_of(case, stored).bids for d in bid.disagreements
                                    if not d.settled]}
-
-
-def answer_text(written: AnswerText) -> str:
-    """An answer as an assessments CSV writes it ("" for none); floats in full (repr), never rounded."""
-    return "" if written is None else repr(written) if isinstance(written, float) else str(written)
 
 
 def submission_csv(bid_id: str, assessor: str, stage: Stage, rows: Sequence[Mapping]) -> bytes:

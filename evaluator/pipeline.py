@@ -1,12 +1,14 @@
 """One evaluation from files to output bytes: the path the CLI (and later the app) shares."""
 
 import dataclasses
+import datetime as dt
 import gc
 import hashlib
 import json
 import re
 import shlex
 import stat
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +16,7 @@ from pathlib import Path
 import orjson
 
 from evaluator import __version__
-from evaluator.errors import ConfigurationError
+from evaluator.errors import ConfigurationError, Problem
 from evaluator.ingest.assessments import (
     ASSESSMENTS_LIMIT,
     read_assessments,
@@ -26,7 +28,7 @@ from evaluator.ingest.files import StoredInputs, located, read_bids_for
 from evaluator.ingest.responses import ReadOptions
 from evaluator.ingest.template import render_template
 from evaluator.loading import SCHEMES_FILE, load_framework, load_schemes, load_tender
-from evaluator.model.bid import BidSet
+from evaluator.model.bid import Bid, BidSet, SourceFile
 from evaluator.model.certification import SCHEMES_NAME, Schemes
 from evaluator.model.documents import parse_document
 from evaluator.model.evaluation import Evaluation
@@ -48,6 +50,7 @@ DATA_RENDERERS = {"json": ("results.json", render_results_json), "xlsx": ("resul
 PDF_OUTPUTS = {"pdf": ("report.pdf", report_html), "summary": ("summary.pdf", summary_html)}
 SUPPORTED_FORMATS = OUTPUT_FORMATS
 SUBMISSIONS = "submissions"
+REGISTRY = "registry"  # registry entries read as bids are named registry/<provider>@<version>.json
 LETTERS = "letters"
 LETTER_TEMPLATE_LIMIT = 256 * 1024  # bytes: a letter template is a page of HTML, not a data file
 TENDER_CHANGE_KEYS = ("reason", "by", "at")
@@ -73,9 +76,14 @@ class Request:
     tender_changes: tuple[dict, ...] = ()
     # the evaluation panel's assessment CSV files (read and kept as inputs, like the tender)
     assessments: tuple[str, ...] = ()
+    # registered assessments as bids: "provider@version" (read as registry_file_name gives, from the store or,
+    # reproducing, from the stored inputs), or a provider alone (none was registered: an invalid bid)
+    registry: tuple[str, ...] = ()
+    as_of: str = ""  # YYYY-MM-DD: the date registry entries must be valid on
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "assessments", tuple(self.assessments))  # a stored request gives a list
+        for name in ("assessments", "registry"):  # a stored request gives lists
+            object.__setattr__(self, name, tuple(getattr(self, name)))
 
     @property
     def wants_robustness(self) -> bool:
@@ -103,6 +111,8 @@ class Request:
             words += ["--tender-change", json.dumps({key: change.get(key) for key in TENDER_CHANGE_KEYS},
                                                     ensure_ascii=False)]
         words += ["--assessments", *self.assessments] if self.assessments else []
+        words += ["--from-registry", ",".join(self.registry)] if self.registry else []
+        words += ["--as-of", self.as_of] if self.as_of else []
         words += ["--out", self.out, *self.inputs]
         return shlex.join(words)
 
@@ -137,6 +147,11 @@ def cyclic_gc_paused():
             gc.enable()
 
 
+def registry_file_name(reference: str) -> str:
+    """The input name of a registry entry version ("provider@3" -> registry/provider@3.json)."""
+    return f"{REGISTRY}/{reference}.json"
+
+
 def run_evaluation(request: Request, worker: RenderWorker | None = None,
                    base: StoredInputs | None = None) -> Outcome:
     """Load, read, evaluate and render, all at once (reproduction, analyses); raises ConfigurationError before
@@ -152,11 +167,14 @@ def run_evaluation(request: Request, worker: RenderWorker | None = None,
             worker.close()
 
 
-def evaluate_request(request: Request, base: StoredInputs | None = None) -> Outcome:
+def evaluate_request(request: Request, base: StoredInputs | None = None,
+                     entries: Mapping[str, bytes] | None = None) -> Outcome:
     """Read and evaluate, with the data outputs (results.json, results.xlsx, robustness.json); no PDFs yet,
-    so that the caller can record the evaluation before the report that names its audit entry is made."""
+    so that the caller can record the evaluation before the report that names its audit entry is made.
+    `entries` holds the bytes of the registry entries the request names (by registry_file_name), read from
+    the store by the caller; reproducing (`base`), they are among the stored inputs."""
     with cyclic_gc_paused():
-        return _run(request, base)
+        return _run(request, base, entries or {})
 
 
 def render_pdfs(outcome: Outcome, request: Request, worker: RenderWorker) -> Outcome:
@@ -171,7 +189,7 @@ def render_pdfs(outcome: Outcome, request: Request, worker: RenderWorker) -> Out
     return dataclasses.replace(outcome, files={**outcome.files, **pdfs})
 
 
-def _run(request: Request, base: StoredInputs | None) -> Outcome:
+def _run(request: Request, base: StoredInputs | None, entries: Mapping[str, bytes]) -> Outcome:
     unknown = [name for name in request.formats if name not in SUPPORTED_FORMATS]
     if unknown:
         raise ConfigurationError("--formats", f"unknown format {', '.join(unknown)} "
@@ -195,11 +213,13 @@ def _run(request: Request, base: StoredInputs | None) -> Outcome:
     schemes, schemes_sha, schemes_bytes = _certification_schemes(base)
     settings = resolve_settings(framework, tender, request.overrides, tender_where=str(request.tender),
                                 schemes=schemes)
-    options = ReadOptions(formulas=settings.tender.formulas, schemes=schemes)
+    options = ReadOptions(formulas=settings.tender.formulas, schemes=schemes, as_of=as_of_date(request.as_of))
     capability = load_capability(tender, str(request.tender), base, keep)
     frameworks = [framework] + ([capability.framework] if capability else [])
     assessment_files = [_assessment_file(name, base, keep) for name in request.assessments]
-    bid_sets = read_bids_for(list(request.inputs), frameworks, options, keep=keep, base=base)
+    bid_sets = read_bids_for(list(request.inputs), frameworks, options, keep=keep, base=base,
+                             contents=_registry_entries(request.registry, base, entries))
+    bid_sets[0] = unregistered(bid_sets[0], request.registry, request.as_of, framework)
     if schemes and (settings.schemes or any(bid.certificates for bid in bid_sets[0].bids)):
         keep(SCHEMES_NAME, schemes_sha, schemes_bytes)  # an input like the framework, when it decided anything
     combined, review = _evaluated(framework, settings, bid_sets, capability, tender.panel if tender else None,
@@ -216,6 +236,36 @@ def _run(request: Request, base: StoredInputs | None) -> Outcome:
     return Outcome(evaluation, document, files, submissions, inputs, tuple(refused), capability=combined.capability,
                    analysis=analysis, results_sha256=hashlib.sha256(results_json).hexdigest(),
                    letter_template=letter_template)
+
+
+def as_of_date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        raise ConfigurationError("--as-of", f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _registry_entries(references: tuple[str, ...], base: StoredInputs | None,
+                      entries: Mapping[str, bytes]) -> list[tuple[str, bytes]]:
+    """(input name, bytes) of each registry entry version the request names."""
+    names = [registry_file_name(reference) for reference in references if "@" in reference]
+    if base is not None:
+        return [(name, located(name, base).read_bytes()) for name in names]
+    missing = [name for name in names if name not in entries]
+    if missing:
+        raise ConfigurationError("--from-registry", f"the registry holds no entry {', '.join(missing)}")
+    return [(name, entries[name]) for name in names]
+
+
+def unregistered(bids: BidSet, references: tuple[str, ...], as_of: str, framework: Framework) -> BidSet:
+    """An invalid bid for each provider asked for that had no registered assessment, unless a bid with its
+    bid_id was submitted: the buyer sees that the provider was asked for, and why it is not evaluated."""
+    given = {bid.bid_id for bid in bids.bids}
+    missing = tuple(Bid(provider, None, SourceFile(registry_file_name(provider), ""), (Problem(
+        "registry", f"the registry holds no assessment of {provider} made on or before {as_of}"),))
+        for provider in references if "@" not in provider and provider not in given)
+    return BidSet.concatenate([bids, BidSet.of_rows(missing, len(framework.criteria))], len(framework.criteria)) \
+        if missing else bids
 
 
 def _evaluated(framework: Framework, settings: Settings, bid_sets: list[BidSet], capability: CapabilityPart | None,

@@ -14,10 +14,16 @@ SCORE_DECIMALS = 2
 
 def market_survey(entries: list[RegistryEntry], framework: Framework, as_of: datetime.date,
                   overrides: Overrides | None = None) -> list[dict]:
-    """A row per entry (each answering `framework`, one per provider), by score then provider: its levels
-    per objective and overall (None where not levelled), its score under the weight profile, whether it
-    is valid as of `as_of`, whether it meets the minimum levels, and the problems the bid reader found in its
-    answers."""
+    """`assessed` rows by score then provider (one entry per provider)."""
+    return sorted(assessed(entries, framework, as_of, overrides),
+                  key=lambda found: (-(found["score"] or -1), found["provider"]))
+
+
+def assessed(entries: list[RegistryEntry], framework: Framework, as_of: datetime.date,
+             overrides: Overrides | None = None) -> list[dict]:
+    """A row per entry (each answering `framework`), in order: its levels per objective and overall (None
+    where not levelled), its score under the weight profile, whether it is valid as of `as_of`, whether it
+    meets the minimum levels, and the problems the bid reader found in its answers."""
     settings = resolve_settings(framework, overrides=overrides or Overrides())
     evaluation = evaluate(framework, settings, registered_bids(entries, framework))
     has_level = evaluation.has_level()
@@ -37,5 +43,5 @@ def market_survey(entries: list[RegistryEntry], framework: Framework, as_of: dat
                        else None for column, oid in enumerate(objective_ids)},
             "score": None if bid.invalid else round(float(evaluation.score[row]), SCORE_DECIMALS),
             "meets_minimums": not bid.invalid and bool(evaluation.passed[row].all())})
-    return sorted(rows, key=lambda found: (-(found["score"] or -1), found["provider"]))
+    return rows
 

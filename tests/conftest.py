@@ -80,3 +80,21 @@ def run(framework: Framework, answers: list[dict], tender: Tender | None = None,
         overrides: Overrides = NO_OVERRIDES):
     settings: Settings = resolve_settings(framework, tender, overrides)
     return evaluate(framework, settings, bid_set(framework, answers, prices))
+
+
+POSTGRES = os.environ.get("EVALUATOR_TEST_POSTGRES_URL")  # .ci/run starts PostgreSQL and sets it
+
+
+def emptied_postgres() -> str:
+    """The test PostgreSQL database with every table of the schema (and Alembic's) dropped; skips the test when
+    no PostgreSQL is configured."""
+    from sqlalchemy import create_engine, text
+
+    from evaluator.store.schema import metadata
+
+    if not POSTGRES:
+        pytest.skip("EVALUATOR_TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL and sets it)")
+    with create_engine(POSTGRES).begin() as connection:
+        for table in [*reversed(metadata.sorted_tables), "alembic_version"]:
+            connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    return POSTGRES

@@ -12,19 +12,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import create_engine, text
 
 from evaluator.__main__ import main
 from evaluator.application import Desk, PermissionDenied, Store, User
 from evaluator.errors import ConfigurationError
 from evaluator.model.tender import Tender
 
-from conftest import CSF_PATH, ROOT, SAMPLES
+from conftest import CSF_PATH, ROOT, SAMPLES, emptied_postgres
 
-POSTGRES = os.environ.get("EVALUATOR_TEST_POSTGRES_URL")
-TABLES = ("case_assessments", "case_declarations", "case_letters", "case_evaluations", "case_bids", "case_tenders",
-          "cases", "audit_checkpoints", "audit_log", "users", "evaluation_files", "evaluations", "versions", "files",
-          "alembic_version")
 BIDS = SAMPLES / "bids"
 TENDER = SAMPLES / "tender.yaml"
 
@@ -39,12 +34,7 @@ def private_store(tmp_path, monkeypatch):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request, monkeypatch):
     if request.param == "postgresql":
-        if not POSTGRES:
-            pytest.skip("EVALUATOR_TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL and sets it)")
-        with create_engine(POSTGRES).begin() as connection:
-            for table in TABLES:
-                connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
-        monkeypatch.setenv("EVALUATOR_DATABASE_URL", POSTGRES)
+        monkeypatch.setenv("EVALUATOR_DATABASE_URL", emptied_postgres())
     return request.param
 
 

@@ -3,10 +3,10 @@
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import numpy as np
 
@@ -14,11 +14,14 @@ from evaluator.errors import ConfigurationError, Problem
 from evaluator.ingest.certificates import CertificateRows
 from evaluator.ingest.columns import Column
 from evaluator.ingest.csv_reader import read_csv_bids
+from evaluator.ingest.registry_bid import MAX_ENTRY_BYTES, read_registry_bid
 from evaluator.ingest.responses import Extract, ReadOptions, UnreadableFile, assemble
 from evaluator.ingest.xlsx_reader import read_xlsx_bid
-from evaluator.model.bid import Bid, BidSet, SourceFile
+from evaluator.model.assessment import Choice, answer_text
+from evaluator.model.bid import Bid, BidSet, RegistryCitation, SourceFile
 from evaluator.model.certification import Certificate
 from evaluator.model.framework import Framework
+from evaluator.model.unanswered import UNANSWERED
 
 # What reading one file gives: its rows to validate, the certificates it states, or a finished invalid bid
 FileReading = Extract | CertificateRows | BidSet
@@ -32,13 +35,14 @@ class BidFileReader(Protocol):
                  options: ReadOptions) -> FileReading: ...
 
 
-READERS: dict[str, BidFileReader] = {".xlsx": read_xlsx_bid, ".csv": read_csv_bids}
+READERS: dict[str, BidFileReader] = {".xlsx": read_xlsx_bid, ".csv": read_csv_bids, ".json": read_registry_bid}
 REFUSED = {
     ".xlsm": "macro-enabled workbooks are not accepted; save the bid as .xlsx",
     ".xlsb": "binary workbooks are not accepted; save the bid as .xlsx",
     ".xls": "old Excel 97-2003 workbooks are not accepted; save the bid as .xlsx",
 }
-MAX_FILE_BYTES = {".xlsx": 20 * 2**20, ".csv": 200 * 2**20}  # by suffix; a reader without an entry gets 20 MiB
+# by suffix; a reader without an entry gets 20 MiB
+MAX_FILE_BYTES = {".xlsx": 20 * 2**20, ".csv": 200 * 2**20, ".json": MAX_ENTRY_BYTES}
 DEFAULT_MAX_FILE_BYTES = 20 * 2**20
 DEFAULT_READ_OPTIONS = ReadOptions()  # frozen, so one shared default is safe
 
@@ -158,11 +162,13 @@ def read_bids(paths: list[str], framework: Framework, options: ReadOptions = DEF
 
 def read_bids_for(paths: list[str], frameworks: list[Framework], options: ReadOptions = DEFAULT_READ_OPTIONS,
                   keep: Callable[[str, str | None, bytes], None] | None = None,
-                  base: StoredInputs | None = None) -> list[BidSet]:
-    """Read every file once and give each to the framework whose criteria it answers (the first framework
-    on a tie, and for files that cannot be read); validate each framework's rows together, in one vectorised
-    pass, keeping the bids in file order. Certificates attach to the first framework's bids."""
+                  base: StoredInputs | None = None, contents: Sequence[tuple[str, bytes]] = ()) -> list[BidSet]:
+    """Read every file once (and the files given as (name, bytes) in `contents`, after them) and give each to
+    the framework whose criteria it answers (the first framework on a tie, and for files that cannot be read);
+    validate each framework's rows together, in one vectorised pass, keeping the bids in file order.
+    Certificates attach to the first framework's bids."""
     parts = [read_bid_file(name, path, frameworks[0], options, keep) for name, path in expand_paths(paths, base)]
+    parts += [_extract(content, name, frameworks[0], options, keep) for name, content in contents]
     return _bid_sets(parts, frameworks)
 
 
@@ -186,7 +192,7 @@ def _bid_sets(parts: list[FileReading], frameworks: list[Framework]) -> list[Bid
                            np.repeat(np.array([position for position, _ in finished], np.int64),
                                      [len(part.bids) for _, part in finished])]
         combined = BidSet.concatenate([assembled, *[part for _, part in finished]], len(framework.criteria))
-        bids = mark_reused_bid_ids(combined.take(np.argsort(file_order, kind="stable")))
+        bids = mark_reused_bid_ids(registry_updates(combined.take(np.argsort(file_order, kind="stable")), framework))
         if index == 0 and certificates:
             bids = attach_certificates(bids, certificates, len(framework.criteria))
         results.append(bids)
@@ -232,8 +238,9 @@ def _extract(content: bytes, name: str, framework: Framework, options: ReadOptio
     if suffix in REFUSED:
         return _invalid(source, Problem("file", REFUSED[suffix]), framework)
     if suffix not in READERS:
-        return _invalid(source, Problem("file", f"{suffix or 'a file without extension'} is not a bid file type; "
-                                                f"use .xlsx (the bid template) or .csv"), framework)
+        return _invalid(source, Problem("file", f"{suffix or 'a file without extension'} is not a bid file type; use "
+                                                f".xlsx (the bid template), .csv or .json (a registry entry)"),
+                        framework)
     limit = MAX_FILE_BYTES.get(suffix, DEFAULT_MAX_FILE_BYTES)
     if len(content) > limit:
         return _invalid(source, Problem("file", f"the file is {len(content) / 2**20:.1f} MiB; {suffix} bid files "
@@ -244,6 +251,41 @@ def _extract(content: bytes, name: str, framework: Framework, options: ReadOptio
         return _invalid(source, unreadable.problem, framework)
     except Exception as error:  # noqa: BLE001 - a hostile file must never stop the batch
         return _invalid(source, Problem("file", f"the file could not be read ({type(error).__name__})"), framework)
+
+
+def registry_updates(bids: BidSet, framework: Framework) -> BidSet:
+    """A vendor's bid submitted with the bid_id of a registry entry read in the same batch updates the entry:
+    the submitted bid is evaluated, citing the entry and the answers it changes, and the entry's own bid is
+    dropped (its file stays an input). Several submitted bids with that bid_id update nothing: they are all
+    refused as reused bid_ids."""
+    entry_rows: dict[str, list[int]] = {}
+    submitted: dict[str, list[int]] = {}
+    for row, bid in enumerate(bids.bids):
+        if bid.bid_id is not None:
+            (entry_rows if bid.registry is not None and bid.registry.updated is None else submitted) \
+                .setdefault(bid.bid_id, []).append(row)
+    headers, dropped = list(bids.bids), []
+    for bid_id, rows in submitted.items():
+        entries = entry_rows.get(bid_id, [])
+        if len(rows) != 1 or len(entries) != 1:
+            continue
+        entry, row = bids.bids[entries[0]], rows[0]
+        changes = () if entry.invalid else tuple(_changed_answers(framework, bids, entries[0], row))
+        headers[row] = replace(headers[row], registry=replace(cast(RegistryCitation, entry.registry), updated=changes))
+        dropped.append(entries[0])
+    if not dropped:
+        return bids
+    kept = np.array([row for row in range(len(headers)) if row not in set(dropped)], np.int64)
+    return bids.with_bids(tuple(headers)).take(kept)
+
+
+def _changed_answers(framework: Framework, bids: BidSet, registered: int, submitted: int):
+    """(criterion, registered answer, submitted answer) for each criterion where the two rows differ."""
+    for column, criterion in enumerate(framework.criteria_in_objective_order):
+        before, after = Choice.claimed(bids, registered, column), Choice.claimed(bids, submitted, column)
+        if before != after:
+            yield criterion.id, *(None if choice.rank == UNANSWERED else answer_text(choice.notation(framework, column))
+                                  for choice in (before, after))
 
 
 def mark_reused_bid_ids(bids: BidSet) -> BidSet:

@@ -1,17 +1,12 @@
 """Registry entries as bids: an entry becomes the long-format bid file its provider would have sent, read
 by the same reader and checks as any bid file, so a registered answer is judged exactly as a submitted one."""
 
-import csv
-import io
-
 from evaluator.errors import ConfigurationError
 from evaluator.ingest.files import expand_paths, read_bid_contents, read_regular
+from evaluator.ingest.registry_bid import entry_csv, read_entry
 from evaluator.model.bid import BidSet
-from evaluator.model.documents import parse_document
 from evaluator.model.framework import Framework
 from evaluator.model.registry import RegistryEntry
-
-MAX_ENTRY_BYTES = 2**20  # an entry of 1,000 answers with long evidence stays far below
 
 
 def read_entries(paths: list[str], framework: Framework) -> tuple[list[RegistryEntry], list[tuple[str, str]]]:
@@ -24,11 +19,7 @@ def read_entries(paths: list[str], framework: Framework) -> tuple[list[RegistryE
         try:
             if path is None:
                 raise ConfigurationError(name, "not a regular file (links, pipes and devices are refused)")
-            content = read_regular(path)
-            if len(content) > MAX_ENTRY_BYTES:
-                raise ConfigurationError(name, f"the file is {len(content):,} bytes; an entry may be at most "
-                                               f"{MAX_ENTRY_BYTES:,}")
-            named.append((name, parse_document(content, RegistryEntry, name)))
+            named.append((name, read_entry(read_regular(path), name)))
         except ConfigurationError as error:
             refused.append((name, error.message))
         except (OSError, UnicodeError) as error:
@@ -49,17 +40,6 @@ def read_entries(paths: list[str], framework: Framework) -> tuple[list[RegistryE
     return entries, sorted(refused)
 
 
-def entry_bid_file(entry: RegistryEntry) -> tuple[str, bytes]:
-    """(file name, long-format CSV) with the provider as bid_id and vendor, one row per registered answer."""
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(["bid_id", "vendor", "criterion_id", "answer", "evidence", "evidence_quality"])
-    for criterion, given in sorted(entry.answers.items()):
-        writer.writerow([entry.provider, entry.provider_name, criterion, given.answer, given.evidence,
-                         given.evidence_quality])
-    return f"registry/{entry.provider}.csv", text.getvalue().encode()
-
-
 def registered_bids(entries: list[RegistryEntry], framework: Framework) -> BidSet:
     """One bid per entry, in order."""
-    return read_bid_contents([entry_bid_file(entry) for entry in entries], framework)
+    return read_bid_contents([(f"registry/{entry.provider}.csv", entry_csv(entry)) for entry in entries], framework)

@@ -6,6 +6,7 @@ message function; sentences are only written for the first few problems of each 
 rows cost little more than a million good ones.
 """
 
+import datetime
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ import pandas as pd
 from evaluator.errors import Problem, quoted
 from evaluator.ingest.answers import parse_evidence_quality, parse_ranks
 from evaluator.ingest.columns import Column
-from evaluator.model.bid import Bid, BidSet, SourceFile
+from evaluator.model.bid import Bid, BidSet, RegistryCitation, SourceFile
 from evaluator.model.certification import Schemes
 from evaluator.model.framework import Framework
 
@@ -41,6 +42,7 @@ class ReadOptions:
 
     formulas: str = "refuse"  # or "cached_value": use the value a spreadsheet last computed
     schemes: Schemes | None = None  # certification schemes for certificate files (the bundled ones when None)
+    as_of: datetime.date | None = None  # the date registry entries read as bids must be valid on
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Extract:
     locate: Locator
     source: SourceFile
     metadata: dict[str, str] = field(default_factory=dict)
+    registry: RegistryCitation | None = None  # the file is a registry entry
 
     def __len__(self) -> int:
         return len(self.table["bid_id"])
@@ -94,7 +97,8 @@ def assemble(extracts: list[Extract], framework: Framework) -> tuple[BidSet, np.
                                     if name in bid_values} for code in range(bids)]
     result = BidSet.of_rows(tuple(
         Bid(bid_id=bid_ids[code] or None, source=extracts[file_of_bid[code]].source, errors=problems.get(code, ()),
-            price=prices[code], metadata=extracts[file_of_bid[code]].metadata, **texts[code])
+            price=prices[code], metadata=extracts[file_of_bid[code]].metadata,
+            registry=extracts[file_of_bid[code]].registry, **texts[code])
         for code in range(bids)), len(framework.criteria))
     keep = np.flatnonzero(usable & ~errors.bad)
     rows, cols = codes[keep], columns[keep]

@@ -46,6 +46,11 @@ class Choice(NamedTuple):
         return "unanswered" if written is None else f"{written:g}" if isinstance(written, float) else str(written)
 
 
+def answer_text(written: AnswerText) -> str:
+    """An answer as an assessments CSV writes it ("" for none); floats in full (repr), never rounded."""
+    return "" if written is None else repr(written) if isinstance(written, float) else str(written)
+
+
 @dataclass(frozen=True, slots=True)
 class Assessment:
     """One panel member's (or, at the consensus stage, the chair's) judgement of one bid's answer."""

@@ -22,6 +22,31 @@ class SourceFile:
 
 
 @dataclass(frozen=True, slots=True)
+class RegistryCitation:
+    """The registry entry a bid was built from, or that a vendor's submitted bid updates (`updated`: the
+    criteria whose submitted answer differs from the registered one, as (criterion, registered, submitted))."""
+
+    file: str
+    sha256: str
+    provider: str
+    assessor: str
+    kind: str
+    assessed_on: str
+    valid_until: str
+    as_of: str
+    updated: tuple[tuple[str, str | None, str | None], ...] | None = None  # None: the bid is the entry itself
+
+    def as_dict(self) -> dict[str, object]:
+        cited: dict[str, object] = {"entry": self.file, "sha256": self.sha256, "provider": self.provider, "assessor": self.assessor,
+                 "kind": self.kind, "assessed_on": self.assessed_on, "valid_until": self.valid_until,
+                 "as_of": self.as_of}
+        if self.updated is not None:
+            cited["updated_answers"] = [{"criterion": criterion, "registered": registered, "submitted": submitted}
+                                        for criterion, registered, submitted in self.updated]
+        return cited
+
+
+@dataclass(frozen=True, slots=True)
 class Bid:
     bid_id: str | None
     vendor: str | None
@@ -32,6 +57,7 @@ class Bid:
     currency: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)  # a workbook's other Bid-sheet keys
     certificates: tuple[Certificate, ...] = ()  # from a certificates CSV naming this bid
+    registry: RegistryCitation | None = None  # built from a registry entry, or updating one
 
     @property
     def invalid(self) -> bool:

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from evaluator.model.documents import StrictModel
 
-_IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"  # providers, frameworks and criteria alike
+PROVIDER_ID = _IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"  # providers, frameworks and criteria alike
 _TEXT_LIMIT = 2_000
 _ONE_LINE = r"^[^\x00-\x1f\x7f]*$"  # names: no control characters
 _NO_NUL = r"^[^\x00]*$"  # evidence may run over lines
@@ -55,7 +55,12 @@ def invalidity(entry: RegistryEntry, as_of: datetime.date) -> str | None:
 
 def expires_within(entry: RegistryEntry, as_of: datetime.date, days: int) -> bool:
     """Valid as of that date and no longer `days` days later."""
-    return invalidity(entry, as_of) is None and entry.valid_until < as_of + datetime.timedelta(days=days)
+    return invalidity(entry, as_of) is None and lapses_within(entry.valid_until, as_of, days)
+
+
+def lapses_within(valid_until: datetime.date, as_of: datetime.date, days: int) -> bool:
+    """Whether validity up to `valid_until` ends within `days` days of `as_of`."""
+    return valid_until < as_of + datetime.timedelta(days=days)
 
 
 def answer_changes(previous: RegistryEntry, current: RegistryEntry) -> list[dict[str, str | None]]:

@@ -89,6 +89,61 @@ def rank_acceptability(bid_ids: list[str], shares: list[list[float]]) -> str:
     return "".join(parts) + "</svg>"
 
 
+SERIES = ("#2F6DB5", "#C0392B", "#2E8B57", "#D68910", "#7D3C98", "#17A2B8", "#8B5A2B", "#555555")
+
+
+def level_history(objective_ids: list[str], versions: list[tuple[str, list[int | None]]],
+                  codes: list[str] | None = None) -> str:
+    """One line per objective across a provider's entry versions (in the order given, left to right): its level
+    in each version, a dot at each, a gap where a version gives it no level. `versions` are (label, a level per
+    objective); the y axis runs from level 0 to the top of `codes` (by default 0..4, labelled with numbers).
+    Lines at the same level are drawn 1.2 px apart, so that none hides another."""
+    codes = codes or [str(level) for level in range(5)]
+    for label, levels in versions:
+        if len(levels) != len(objective_ids):
+            raise ValueError(f"version {label!r} gives {len(levels)} levels for {len(objective_ids)} objectives")
+    top = max(len(codes) - 1, 1)
+    step, left, legend, bottom, above = 64, 36, 54, 22, 8
+    span = step * max(len(versions) - 1, 1)
+    width, height = left + 18 + span + 18 + legend, max(150, 16 + 11 * len(objective_ids))
+    plot = height - bottom - above
+    parts = [_open(width, height)]
+    for level in range(len(codes)):
+        y = height - bottom - plot * level / top
+        parts.append(f'<line x1="{left}" y1="{_r(y)}" x2="{left + 18 + span + 18}" y2="{_r(y)}" stroke="{MUTED}" '
+                     f'stroke-width="0.6"/>')
+        parts.append(f'<text x="{left - 4}" y="{_r(y + 3)}" text-anchor="end" font-size="7">{escape(codes[level])}'
+                     f'</text>')
+    single = len(versions) == 1
+    xs = [left + 18 + (span / 2 if single else step * i) for i in range(len(versions))]
+    for x, (label, _) in zip(xs, versions, strict=True):
+        shown = label if len(label) <= 16 else label[:15] + "…"
+        parts.append(f'<text x="{_r(x)}" y="{height - 8}" text-anchor="middle" font-size="7">{escape(shown)}</text>')
+    for i, oid in enumerate(objective_ids):
+        colour, dodge = SERIES[i % len(SERIES)], 1.2 * (i - (len(objective_ids) - 1) / 2)
+        given = [levels[i] for _, levels in versions]
+        points = [None if level is None else (x, height - bottom - plot * min(max(level, 0), top) / top + dodge)
+                  for x, level in zip(xs, given, strict=True)]
+        run: list[tuple[float, float]] = []
+        for point in [*points, None]:  # a None ends a run; each run of two or more points is a polyline
+            if point is not None:
+                run.append(point)
+                continue
+            if len(run) > 1:
+                parts.append(f'<polyline points="{" ".join(f"{_r(x)},{_r(y)}" for x, y in run)}" fill="none" '
+                             f'stroke="{colour}" stroke-width="1.4" data-objective="{escape(oid)}"/>')
+            run = []
+        for point in points:
+            if point is not None:
+                parts.append(f'<circle cx="{_r(point[0])}" cy="{_r(point[1])}" r="1.8" fill="{colour}"/>')
+        y = above + 2 + i * 11
+        legend_x = width - legend + 6
+        parts.append(f'<line x1="{legend_x}" y1="{y}" x2="{legend_x + 10}" y2="{y}" stroke="{colour}" '
+                     f'stroke-width="1.8"/>')
+        parts.append(f'<text x="{legend_x + 13}" y="{y + 2.5}" font-size="7">{escape(oid)}</text>')
+    return "".join(parts) + "</svg>"
+
+
 def _open(width: int, height: int) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, sans-serif" fill="{INK}">')

@@ -87,6 +87,7 @@ def _bids(evaluation: Evaluation, capability: dict | None) -> list[dict]:
             "source": {"file": bid.source.file, "sha256": bid.source.sha256},
             "status": evaluation.status[row],
             "errors": [problem.as_dict() for problem in bid.errors],
+            **({"registry": bid.registry.as_dict()} if bid.registry is not None else {}),
         }
         if evaluation.status[row] == INVALID:
             entries.append({**entry, "objectives": {}, "overall_level": None, "score": None, "exclusion_reasons": [],

@@ -171,3 +171,32 @@ case_assessments = Table(  # the panel's assessments of the bids' claims (ingest
     Column("source_sha256", String(64)),  # the imported file (in files), None from the desk
     PrimaryKeyConstraint("case_id", "bid_id", "criterion_id", "assessor", "stage"),
 )
+
+registry_entries = Table(  # provider assessments (assess once, reuse many): a new assessment is a new version
+    "registry_entries", metadata,
+    Column("provider", String(64), nullable=False),  # as the entry gives it; unique whatever the case
+    Column("version", Integer, nullable=False),  # 1, 2, … in the order registered
+    Column("sha256", String(64), ForeignKey("files.sha256"), nullable=False),  # the entry, canonical JSON
+    Column("previous", String(64)),  # the version before (its sha256)
+    Column("framework", String(64), nullable=False),
+    Column("assessor", Text, nullable=False),
+    Column("kind", String(16), nullable=False),  # self | third-party | authorised
+    Column("assessed_on", String(10), nullable=False),  # YYYY-MM-DD
+    Column("valid_until", String(10), nullable=False),
+    Column("source_name", Text, nullable=False),  # the file it was made from (a bid file or an entry)
+    Column("source_sha256", String(64), ForeignKey("files.sha256"), nullable=False),
+    Column("added_by", Text, nullable=False),
+    Column("added_at", String(20), nullable=False),
+    PrimaryKeyConstraint("provider", "version"),
+)
+
+case_registry = Table(  # the registry entries a case's bids were built from (monitoring: changed or expired)
+    "case_registry", metadata,
+    Column("case_id", String(32), ForeignKey("cases.id"), nullable=False),
+    Column("provider", String(64), nullable=False),
+    Column("version", Integer),  # None: the provider had no assessment valid as of the case's date
+    Column("as_of", String(10), nullable=False),
+    Column("added_by", Text, nullable=False),
+    Column("added_at", String(20), nullable=False),
+    PrimaryKeyConstraint("case_id", "provider"),
+)

@@ -1,6 +1,7 @@
 import json
 
-from evaluator.ingest.registry import MAX_ENTRY_BYTES, entry_bid_file, read_entries, registered_bids
+from evaluator.ingest.registry import read_entries, registered_bids
+from evaluator.ingest.registry_bid import MAX_ENTRY_BYTES, entry_csv
 from evaluator.loading import load_framework
 from evaluator.model.registry import RegistryEntry
 
@@ -30,8 +31,7 @@ def test_registered_answers_meet_the_bid_readers_checks():
 
 def test_evidence_with_separators_quotes_and_formulas_stays_text():
     evidence = 'Annex "A", line 1\n=HYPERLINK("http://x")'
-    name, content = entry_bid_file(entry(**{"SOV-1.1": {"answer": "3", "evidence": evidence}}))
-    assert name == "registry/nordlys-cloud.csv"
+    content = entry_csv(entry(**{"SOV-1.1": {"answer": "3", "evidence": evidence}}))
     [bid] = registered_bids([entry(**{"SOV-1.1": {"answer": "3", "evidence": evidence}})], FRAMEWORK).bids
     assert not bid.invalid
     assert content.count(b"\n=HYPERLINK") == 1

@@ -220,6 +220,37 @@ def test_charts_are_deterministic_and_escaped():
     assert charts.FAIL in first and charts.PASS in first
 
 
+def test_level_history_draws_a_line_per_objective_across_versions():
+    from defusedxml.ElementTree import fromstring
+
+    versions = [("v1 2026-01-10", [0, 4, 2]), ("v2 2026-05-05", [1, None, 2]), ("v3 <b>", [2, 3, None])]
+    svg = charts.level_history(["SOV-1", "SOV-2", "<x>"], versions)
+    assert svg == charts.level_history(["SOV-1", "SOV-2", "<x>"], [(label, list(levels)) for label, levels in versions])
+    assert "&lt;x&gt;" in svg and "&lt;b&gt;" in svg and "<x>" not in svg and "<b>" not in svg
+    root = fromstring(svg)
+    assert float(root.get("width")) >= 100 and float(root.get("height")) >= 100
+    ns = "{http://www.w3.org/2000/svg}"
+    lines = {line.get("data-objective"): [tuple(map(float, point.split(","))) for point in line.get("points").split()]
+             for line in root.iter(f"{ns}polyline")}
+    # SOV-1 rises through all three versions; SOV-2's gap at v2 leaves no segment; <x> joins v1 and v2 only
+    assert set(lines) == {"SOV-1", "<x>"}
+    rising = lines["SOV-1"]
+    assert len(rising) == 3 and rising[0][0] < rising[1][0] < rising[2][0]
+    assert rising[0][1] > rising[1][1] > rising[2][1]  # higher level, higher on the page (smaller y)
+    assert len(lines["<x>"]) == 2 and lines["<x>"][0][1] == lines["<x>"][1][1]
+    assert len(list(root.iter(f"{ns}circle"))) == 7  # a dot per level given, none for a gap
+    # the axis runs 0..4: SOV-2's level 4 sits a full plot height above SOV-1's level 0 (less the 1.2 px dodge)
+    dots = [(float(c.get("cx")), float(c.get("cy"))) for c in root.iter(f"{ns}circle")]
+    top, bottom = dots[3], dots[0]
+    assert top[0] == bottom[0] and bottom[1] - top[1] == pytest.approx(120 - 1.2, abs=0.15)
+    labels = [t.text for t in root.iter(f"{ns}text")]
+    assert labels[:5] == ["0", "1", "2", "3", "4"] and "v1 2026-01-10" in labels and "v3 <b>" in labels
+    coded = charts.level_history(["SOV-1"], [("v1", [3])], ["SEAL-0", "SEAL-1", "SEAL-2", "SEAL-3", "SEAL-4"])
+    assert "SEAL-4" in coded and "<polyline" not in coded and "<circle" in coded
+    with pytest.raises(ValueError, match="gives 1 levels for 3 objectives"):
+        charts.level_history(["SOV-1", "SOV-2", "<x>"], [("v1", [1])])
+
+
 # -- a large tender: full sections up to the tender's limit, one line each for the other bids --------------
 
 def many_bids(path: Path, count: int) -> None:

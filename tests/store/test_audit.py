@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, delete, insert, literal, select, text, update
+from sqlalchemy import delete, insert, literal, select, text, update
 
 from evaluator.__main__ import main
 from evaluator.application import Desk, Store, User
@@ -21,12 +21,8 @@ from evaluator.store.database import writing
 from evaluator.store.schema import audit_checkpoints, audit_log, evaluation_files, evaluations, files, users
 from evaluator.store.signing import Signer
 
-from conftest import CSF_PATH, ROOT, SAMPLES, sqlite_store_made_at
+from conftest import CSF_PATH, ROOT, SAMPLES, emptied_postgres, sqlite_store_made_at
 
-POSTGRES = os.environ.get("EVALUATOR_TEST_POSTGRES_URL")
-TABLES = ("case_assessments", "case_declarations", "case_letters", "case_evaluations", "case_bids", "case_tenders",
-          "cases", "audit_checkpoints", "audit_log", "users", "evaluation_files", "evaluations", "versions", "files",
-          "alembic_version")
 TENDER = "samples/tender.yaml"
 
 
@@ -34,13 +30,8 @@ TENDER = "samples/tender.yaml"
 def url(request, tmp_path, monkeypatch):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'evaluator.db'}"
-    elif not POSTGRES:
-        pytest.skip("EVALUATOR_TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL and sets it)")
     else:
-        with create_engine(POSTGRES).begin() as connection:
-            for table in TABLES:
-                connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
-        url = POSTGRES
+        url = emptied_postgres()
     monkeypatch.setenv("EVALUATOR_DATABASE_URL", url)  # the command line opens the same store
     return url
 

@@ -1,6 +1,7 @@
 """Backups and restores (SQLite -> PostgreSQL and back), their refusals, the health check, and the migrations
 run once when two instances start together. PostgreSQL tests use a database of their own, made afresh."""
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -16,6 +17,8 @@ from sqlalchemy import create_engine, func, make_url, select, text
 from evaluator.__main__ import main
 from evaluator.application import Desk, Store, User
 from evaluator.errors import ConfigurationError
+from evaluator.model.documents import parse_document
+from evaluator.model.framework import Framework
 from evaluator.store import backup
 from evaluator.store.database import HEAD_REVISION
 from evaluator.store.signing import generate_key_pair
@@ -65,8 +68,12 @@ def clock():
 
 
 def filled(url: str) -> str:
-    """A store holding a case with two bids, opened and evaluated, and a second user."""
+    """A store holding a case with two bids, opened and evaluated, a second user, two registered providers and a
+    case taking bids from the registry."""
     alice = Desk(Store(url), User("alice", frozenset({"officer", "admin"})), clock)
+    framework = parse_document(CSF_PATH.read_bytes(), Framework, CSF_PATH.name)
+    alice.import_entries([(name, (SAMPLES / "registry" / name).read_bytes())
+                          for name in ("alpine-sovereign.json", "nordlys-cloud.json")], framework)
     case_id = alice.create_case((CSF_PATH.name, CSF_PATH.read_bytes()),
                                 ("tender.yaml", (SAMPLES / "tender.yaml").read_bytes()))
     alice.add_case_bids(case_id, [(name, (SAMPLES / "bids" / name).read_bytes())
@@ -74,6 +81,9 @@ def filled(url: str) -> str:
     alice.open_case(case_id)
     alice.evaluate_case(case_id, ("json",))
     alice.set_user("bob", ["analyst"])
+    from_registry = alice.create_case((CSF_PATH.name, CSF_PATH.read_bytes()),
+                                      ("tender.yaml", (SAMPLES / "registry-tender.yaml").read_bytes()))
+    alice.add_case_registry(from_registry, ["alpine-sovereign", "unknown-provider"], dt.date(2026, 11, 26))
     return url
 
 
@@ -110,10 +120,11 @@ def sqlite_backup(tmp_path_factory, audit_key) -> Path:
 def test_a_restored_store_verifies_and_backs_up_byte_identical(source, target, capsys, monkeypatch, tmp_path):
     source_url = filled(store_url(source, tmp_path / "source"))
     status, out, _ = cli(capsys, monkeypatch, source_url, "backup", "--out", tmp_path / "first.zip")
-    assert status == 0 and out.startswith("Backed up 14 tables, ") and out.count("\n") == 1
+    assert status == 0 and out.startswith("Backed up 16 tables, ") and out.count("\n") == 1
     manifest = json.loads(zipfile.ZipFile(tmp_path / "first.zip").read("manifest.json"))
     assert manifest["revision"] == HEAD_REVISION and manifest["tables"]["audit_checkpoints"]["rows"]
-    assert all(manifest["tables"][name]["rows"] for name in ("files", "users", "cases", "evaluations", "audit_log"))
+    assert all(manifest["tables"][name]["rows"] for name in ("files", "users", "cases", "evaluations", "audit_log",
+                                                             "registry_entries", "case_registry"))
     head = f"{manifest['audit_head']['seq']} {manifest['audit_head']['hash']}"
     assert head in out
 

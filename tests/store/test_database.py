@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, delete, select, text, update
+from sqlalchemy import create_engine, delete, select, update
 
 from evaluator.__main__ import main
 from evaluator.application import Desk, PermissionDenied, Store, User
@@ -21,24 +21,14 @@ from evaluator.pipeline import Request
 from evaluator.store.database import StoreError
 from evaluator.store.schema import audit_log, evaluation_files, evaluations, files
 
-from conftest import CSF_PATH, ROOT, SAMPLES, sqlite_store_made_at
-
-POSTGRES = os.environ.get("EVALUATOR_TEST_POSTGRES_URL")
-TABLES = ("case_assessments", "case_declarations", "case_letters", "case_evaluations", "case_bids", "case_tenders",
-          "cases", "audit_checkpoints", "audit_log", "users", "evaluation_files", "evaluations", "versions", "files",
-          "alembic_version")
+from conftest import CSF_PATH, ROOT, SAMPLES, emptied_postgres, sqlite_store_made_at
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'evaluator.db'}"
-    if not POSTGRES:
-        pytest.skip("EVALUATOR_TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL and sets it)")
-    with create_engine(POSTGRES).begin() as connection:
-        for table in TABLES:
-            connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
-    return POSTGRES
+    return emptied_postgres()
 
 
 def clock():
