@@ -76,6 +76,7 @@ from evaluator.registry import canonical, entry_from_file, expiring, history, ve
 from evaluator.report import charts
 from evaluator.report.pdf_report import report_context_for_bid, standstill_end
 from evaluator.report.render import RenderWorker
+from evaluator.report.survey_export import survey_html, survey_xlsx
 from evaluator.scoring import CapabilityPart, capability_part, evaluate_combined
 from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED
 from evaluator.scoring.robustness import robustness as award_robustness
@@ -1104,6 +1105,30 @@ class Desk:
                 raise ConfigurationError(provider, "no provider of this id is registered")
             versions = [(row, read_entry(records.file_content(connection, row.sha256), row.provider)) for row in rows]
         return history(versions, framework, overrides)
+
+    def registry_exports(self, framework: Framework, as_of: dt.date, profile: str, rows: list[dict],
+                         worker: RenderWorker | None = None) -> dict[str, bytes]:
+        """A survey (`registry` rows, filtered as shown) as survey.xlsx and survey.pdf; the export is audited
+        with the two files' SHA-256."""
+        self._require("read the registry")
+        files = {"survey.xlsx": survey_xlsx(rows, framework, as_of.isoformat(), profile)}
+        worker = worker or RenderWorker()
+        try:
+            files["survey.pdf"] = worker.render([survey_html(rows, framework, as_of.isoformat(), profile)])[0]
+        finally:
+            worker.close()
+        self._log("registry survey exported", {"as_of": as_of.isoformat(), "weight_profile": profile,
+                                               "providers": [row["provider"] for row in rows],
+                                               "files": _hashes(files)})
+        return files
+
+    def level_history_chart(self, steps: list[dict], framework: Framework) -> str:
+        """A provider's objective levels over its versions (`registry_history`), as SVG."""
+        self._require("read the registry")
+        objective_ids = framework.objective_ids
+        return charts.level_history(objective_ids, [(f"v{step['version']} {step['assessed_on']}",
+                                                     [step["levels"][oid] for oid in objective_ids]) for step in steps],
+                                    [level.code for level in framework.level_scale.levels])
 
     def registry_monitor(self, framework: Framework, as_of: dt.date, days: int) -> dict:
         """What needs watching as of a date: the entries that lapse within `days` days, the providers whose

@@ -37,9 +37,9 @@ class RegistryCitation:
     updated: tuple[tuple[str, str | None, str | None], ...] | None = None  # None: the bid is the entry itself
 
     def as_dict(self) -> dict[str, object]:
-        cited: dict[str, object] = {"entry": self.file, "sha256": self.sha256, "provider": self.provider, "assessor": self.assessor,
-                 "kind": self.kind, "assessed_on": self.assessed_on, "valid_until": self.valid_until,
-                 "as_of": self.as_of}
+        cited: dict[str, object] = {
+            "entry": self.file, "sha256": self.sha256, "provider": self.provider, "assessor": self.assessor,
+            "kind": self.kind, "assessed_on": self.assessed_on, "valid_until": self.valid_until, "as_of": self.as_of}
         if self.updated is not None:
             cited["updated_answers"] = [{"criterion": criterion, "registered": registered, "submitted": submitted}
                                         for criterion, registered, submitted in self.updated]
