@@ -1,5 +1,5 @@
-"""Streamlit entry point: `streamlit run app.py`. Five workspaces, one per role; a user sees those their
-roles open (the local user, who holds every role, sees all five)."""
+"""Streamlit entry point: `streamlit run app.py`. A workspace per role and the Marketplace (the provider
+registry); a user sees those their roles open (the local user, who holds every role, sees all six)."""
 
 import time
 from urllib.parse import urlparse
@@ -15,6 +15,7 @@ WORKSPACES = (  # page, title, address, the action it needs, the role it is made
     ("analyst.py", "Policy analyst", "analyst", "analyse the award", "analyst"),
     ("auditor.py", "Auditor", "auditor", "reproduce an evaluation", "auditor"),
     ("panel.py", "Evaluation panel", "panel", "assess bids", "evaluator"),
+    ("marketplace.py", "Marketplace", "marketplace", "read the registry", None),  # everyone's, nobody's first
     ("admin.py", "Administrator", "admin", "manage users", "admin"),
 )
 

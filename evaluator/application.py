@@ -1107,18 +1107,19 @@ class Desk:
         return history(versions, framework, overrides)
 
     def registry_exports(self, framework: Framework, as_of: dt.date, profile: str, rows: list[dict],
-                         worker: RenderWorker | None = None) -> dict[str, bytes]:
-        """A survey (`registry` rows, filtered as shown) as survey.xlsx and survey.pdf; the export is audited
-        with the two files' SHA-256."""
+                         selection: str = "", worker: RenderWorker | None = None) -> dict[str, bytes]:
+        """A survey (`registry` rows, filtered as `selection` says) as survey.xlsx and survey.pdf; the export is
+        audited with the two files' SHA-256."""
         self._require("read the registry")
-        files = {"survey.xlsx": survey_xlsx(rows, framework, as_of.isoformat(), profile)}
+        files = {"survey.xlsx": survey_xlsx(rows, framework, as_of.isoformat(), profile, selection)}
         worker = worker or RenderWorker()
         try:
-            files["survey.pdf"] = worker.render([survey_html(rows, framework, as_of.isoformat(), profile)])[0]
+            files["survey.pdf"] = worker.render([survey_html(rows, framework, as_of.isoformat(), profile,
+                                                             selection)])[0]
         finally:
             worker.close()
         self._log("registry survey exported", {"as_of": as_of.isoformat(), "weight_profile": profile,
-                                               "providers": [row["provider"] for row in rows],
+                                               "selection": selection, "providers": [row["provider"] for row in rows],
                                                "files": _hashes(files)})
         return files
 

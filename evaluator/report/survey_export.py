@@ -22,7 +22,7 @@ SCORE_COLUMNS = [("Sovereignty Score (%)", 12), ("Meets minimums", 10), ("Proble
 LEVEL_WIDTH = 9
 
 
-def survey_xlsx(rows: list[dict], framework: Framework, as_of: str, profile: str) -> bytes:
+def survey_xlsx(rows: list[dict], framework: Framework, as_of: str, profile: str, selection: str = "") -> bytes:
     """A "Survey" sheet (a row per provider, in the survey's order; levels as the framework's codes) and an
     "About" sheet (the date, the framework, the weight profile and the note that this is not an award). The
     same rows give the same bytes: the document's dates are fixed, nothing is read from a clock."""
@@ -56,6 +56,7 @@ def survey_xlsx(rows: list[dict], framework: Framework, as_of: str, profile: str
         ("Framework version", framework.version),
         ("Framework title", framework.title),
         ("Weight profile", profile),
+        ("Selection", selection or "every registered provider"),
         ("Providers", len(rows)),
         ("Levels", ", ".join(level.code for level in framework.level_scale.levels)),
         ("Note", "Levels and scores are those the registry entries give (self-assessed or assessed by the named "
@@ -67,11 +68,13 @@ def survey_xlsx(rows: list[dict], framework: Framework, as_of: str, profile: str
     return buffer.getvalue()
 
 
-def survey_html(rows: list[dict], framework: Framework, as_of: str, profile: str) -> str:
-    """The survey as one landscape A4 table (templates/survey.html.j2, in the report's style)."""
+def survey_html(rows: list[dict], framework: Framework, as_of: str, profile: str, selection: str = "") -> str:
+    """The survey as one landscape A4 table (templates/survey.html.j2, in the report's style); `selection` says
+    how the rows were chosen (e.g. the minimum levels a buyer filtered by)."""
     objective_ids = [objective.id for objective in framework.objectives]
     return environment().get_template("survey.html.j2").render(
         rows=rows, framework=framework, as_of=as_of, profile=profile, note=NOTE, objective_ids=objective_ids,
+        selection=selection,
         objective_names={objective.id: objective.name for objective in framework.objectives},
         codes=[level.code for level in framework.level_scale.levels])
 
