@@ -585,6 +585,7 @@ class Desk:
                                      if bid.withdrawn_at is None])
             contents = {sha: records.file_content(connection, sha) for sha in set(named.values())}
             version = records.case_parts(connection, "tenders", case_id)[-1]
+            used = registry_store.case_registry_rows(connection, case_id)
             capability = None if version.capability_sha256 is None else \
                 parse_document(records.file_content(connection, version.capability_sha256), Framework,
                                version.capability_name)
@@ -595,7 +596,9 @@ class Desk:
             if capability is None and tender.capability:  # a version set before migration 0004
                 capability = load_framework(_capability_file(tender.capability.framework))[0]
             frameworks = [framework] + ([capability] if capability else [])  # capability answers are not CSF bids
-            return read_bids_for(list(named), frameworks, ReadOptions(formulas=tender.formulas), base=base)[0]
+            options = ReadOptions(formulas=tender.formulas,
+                                  as_of=dt.date.fromisoformat(used[0].as_of) if used else None)
+            return read_bids_for(list(named), frameworks, options, base=base)[0]
 
     def stored_outcome(self, evaluation_id: str) -> Outcome:
         """A stored evaluation read again from its stored inputs (data only: no PDF, nothing stored or logged),

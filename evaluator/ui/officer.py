@@ -1,6 +1,7 @@
 """Officer workspace: one tender case at a time, as stored: its tender, the bids received, opening,
 evaluation, results, the award (four-eyes) and the letters, and the dossier."""
 
+import datetime as dt
 import hashlib
 import io
 import zipfile
@@ -305,8 +306,8 @@ def _bids_section(session, desk: Desk, case: dict, tender: Tender) -> None:
     receiving = case["state"] in ("draft", "bids received")
     if receiving:
         generation = session.get("upload_generation", 0)
-        uploaded = st.file_uploader("Add bid files (.xlsx from the template, or long or wide .csv)",
-                                    type=["xlsx", "csv"], accept_multiple_files=True,
+        uploaded = st.file_uploader("Add bid files (.xlsx from the template, long or wide .csv, or a registry entry "
+                                    ".json)", type=["xlsx", "csv", "json"], accept_multiple_files=True,
                                     key="upload" if generation == 0 else f"upload-{generation}") or []
         submitted = [(file.name, file.getvalue()) for file in uploaded]
         if st.button("Add the bundled sample bids", key="samples"):
@@ -316,6 +317,13 @@ def _bids_section(session, desk: Desk, case: dict, tender: Tender) -> None:
         if submitted:
             session.upload_generation = generation + 1  # the uploader empties: the case holds the files now
             _add(session, desk, case, submitted)
+        _from_registry(desk, case)
+    if case.get("registry"):
+        st.caption(f"From the provider registry, valid on {case['registry'][0]['as_of']}: " + "; ".join(
+            f"{row['provider']} version {row['version']}" if row["version"] else
+            f"{row['provider']} (no assessment registered: an invalid bid, saying why)" for row in case["registry"]))
+    for notice in case.get("registry_notices", []):
+        st.warning(f"Registry: {notice['notice']}")
     if len(current) > MAX_FILES:
         st.error(f"{len(current)} files: at most {MAX_FILES} are evaluated together. Withdraw some.")
     if not current:
@@ -329,6 +337,28 @@ def _bids_section(session, desk: Desk, case: dict, tender: Tender) -> None:
         st.caption("Withdrawn (kept in the store and the dossier): " + "; ".join(
             f"{bid['file']} ({bid['sha256'][:12]}) by {bid['withdrawn_by']} at {bid['withdrawn_at']}"
             for bid in withdrawn))
+
+
+def _from_registry(desk: Desk, case: dict) -> None:
+    """Bids from the provider registry: each chosen provider's assessment valid on the case's as-of date."""
+    if not desk.allowed("read the registry"):
+        return
+    with st.expander("Add bids from the provider registry (assess once, reuse many)"):
+        taken = case.get("registry", [])
+        fixed = dt.date.fromisoformat(taken[0]["as_of"]) if taken else None
+        as_of = st.date_input("Assessments valid on", value=fixed or dt.date.fromisoformat(desk.clock()[:10]),
+                              disabled=fixed is not None, key="registry-as-of",
+                              help="One date per case: the registered assessments must hold on it.")
+        framework = desk.case_settings(case["id"])[0]
+        listed = {row["provider"]: row for row in desk.registry(framework, as_of)}
+        chosen = st.multiselect("Providers", [p for p in listed if p not in {t["provider"] for t in taken}],
+                                key="registry-providers", format_func=lambda provider: (
+                                    f"{provider} · {listed[provider]['provider_name']} · score "
+                                    f"{listed[provider]['score']} · "
+                                    + ("valid" if listed[provider]["valid"] else listed[provider]["invalid_reason"])))
+        if st.button("Add from the registry", key="registry-add", disabled=not chosen):
+            act(lambda: desk.add_case_registry(case["id"], chosen, as_of),
+                f"Added the registered assessments of {', '.join(chosen)} (valid on {as_of}) to case {case['id']}.")
 
 
 def _add(session, desk: Desk, case: dict, submitted: list[tuple[str, bytes]]) -> None:

@@ -1,5 +1,6 @@
 """Every workspace under streamlit.testing's AppTest: renders, and its main interactions work."""
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from evaluator.application import Desk, Store, User
+from evaluator.application import REPOSITORY, Desk, Store, User, read_framework
 from evaluator.pipeline import Request
 from evaluator.store.database import database_url
 from evaluator.store.schema import audit_log
@@ -556,3 +557,26 @@ class TestSignedInRoles:
         comparison = table(analyst, "rank now")
         assert sorted(comparison["vendor"]) == sorted(f"Bidder {n}" for n in range(1, 9))
         assert (comparison["bid"] == comparison["vendor"]).all()
+
+
+def test_a_case_takes_its_bids_from_the_provider_registry(app):
+    desk = Desk(Store(), User.local())
+    csf = read_framework(REPOSITORY / "frameworks" / "eu-csf-2026.yaml")[0]
+    added, refused = desk.import_entries([(path.name, path.read_bytes())
+                                          for path in sorted((SAMPLES / "registry").glob("*.json"))], csf)
+    assert len(added) == 8 and refused == []
+    new_case(app, "registry-tender.yaml")
+    app.date_input(key="registry-as-of").set_value(dt.date(2026, 11, 26)).run()
+    app.multiselect(key="registry-providers").set_value(["alpine-sovereign", "baltic-compute", "iberia-nube"]).run()
+    app.button(key="registry-add").click().run()
+    assert not app.exception
+    assert app.success[0].value.startswith("Added the registered assessments of alpine-sovereign, baltic-compute, "
+                                           "iberia-nube (valid on 2026-11-26)")
+    assert any(caption.value.startswith("From the provider registry, valid on 2026-11-26: alpine-sovereign version 1")
+               for caption in app.caption)
+    app.button(key="open").click().run()
+    app.button(key="evaluate").click().run()
+    assert not app.exception
+    ranking = table(app, "bid")
+    assert list(ranking["bid"]) == ["alpine-sovereign", "iberia-nube", "baltic-compute"]
+    assert list(ranking["status"]) == ["ranked", "ranked", "invalid"]
