@@ -363,24 +363,12 @@ def command_evaluate(args) -> int:
 
 
 def _registry_bids(desk, args, request) -> tuple[tuple[str, ...], dict[str, bytes]]:
-    """The registry references and entries of --from-registry: provider@N as given, else the version that holds
-    on --as-of."""
+    """The registry references and entries of --from-registry (registry_bids)."""
     if not args.from_registry:
         return (), {}
     from evaluator.pipeline import as_of_date
 
-    framework, _ = load_framework(args.framework)
-    pinned = [part.strip() for text in args.from_registry for part in text.split(",") if "@" in part]
-    asked = [part.strip() for text in args.from_registry for part in text.split(",") if "@" not in part]
-    references, entries = desk.registry_bids(asked, as_of_date(request.as_of), framework) if asked else ((), {})
-    for reference in pinned:
-        provider, _, version = reference.partition("@")
-        if not version.isdigit():
-            raise ConfigurationError("--from-registry", f"{reference!r}: a version is a number (provider@3)")
-        name, content = desk.registry_file(provider, int(version))
-        references += (name.removesuffix(".json"),)
-        entries[f"registry/{name}"] = content
-    return references, entries
+    return desk.registry_bids(args.from_registry, as_of_date(request.as_of), load_framework(args.framework)[0])
 
 
 def command_analyse(args) -> int:
@@ -659,8 +647,9 @@ def command_case(args) -> int:
             print(f"added {sha}  {name}")
     elif action == "add-registry":
         for found in desk.add_case_registry(args.case, args.providers, args.as_of):
-            print(f"added {found['sha256']}  {found['file']}" if "file" in found else
-                  f"no assessment of {found['provider']} holds on {args.as_of}: it will be an invalid bid")
+            print(f"no assessment of {found['provider']} was made by {args.as_of}: it will be an invalid bid"
+                  if "file" not in found else f"{'already a bid' if found['already'] else 'added'} "
+                                              f"{found['sha256']}  {found['file']}")
     elif action == "remove-bid":
         name, sha = desk.withdraw_case_bid(args.case, args.sha256_prefix)
         print(f"withdrew {sha}  {name}")

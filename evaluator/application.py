@@ -618,7 +618,8 @@ class Desk:
             document["registry"] = [{"provider": row.provider, "version": row.version, "as_of": row.as_of}
                                     for row in registry_store.case_registry_rows(connection, case_id)]
         if document["state"] != "letters issued":  # monitoring: changed or expired entries, as of today
-            document["registry_notices"] = self._registry_notices(case_id, dt.date.fromisoformat(self.clock()[:10]))
+            document["registry_notices"] = self._registry_notices(
+                case_id, dt.date.fromisoformat(self.clock()[:10]), self._case_settings(case_id)[0].id)
         return self._with_to_do(document)
 
     def _unassessed(self, case_id: str) -> dict[str, list[str]]:
@@ -1100,12 +1101,13 @@ class Desk:
             return f"{row.provider}@{row.version}.json", records.file_content(connection, row.sha256)
 
     def registry_history(self, provider: str, framework: Framework, overrides: Overrides | None = None) -> list[dict]:
-        """Every version of a provider, oldest first, with what changed from the one before (registry.history)."""
+        """Every version of a provider for this framework, oldest first, with what changed from the one before
+        (registry.history)."""
         self._require("read the registry")
         with reading(self.store.engine) as connection:
-            rows = registry_store.entry_rows(connection, provider)
+            rows = [row for row in registry_store.entry_rows(connection, provider) if row.framework == framework.id]
             if not rows:
-                raise ConfigurationError(provider, "no provider of this id is registered")
+                raise ConfigurationError(provider, f"no provider of this id is registered for {framework.id}")
             versions = [(row, read_entry(records.file_content(connection, row.sha256), row.provider)) for row in rows]
         return history(versions, framework, overrides)
 
@@ -1140,8 +1142,11 @@ class Desk:
         since changed or expired."""
         self._require("read the registry")
         with reading(self.store.engine) as connection:
-            providers = sorted({row.provider for row in registry_store.entry_rows(connection)})
-            case_ids = [row.id for row in records.case_rows(connection) if row.state != "letters issued"]
+            providers = sorted({row.provider for row in registry_store.entry_rows(connection)
+                                if row.framework == framework.id})
+            relying = {row.case_id for row in registry_store.case_registry_rows(connection)}
+            case_ids = [row.id for row in records.case_rows(connection)
+                        if row.state != "letters issued" and row.id in relying]
         down = []
         for provider in providers:
             steps = self.registry_history(provider, framework)
@@ -1151,16 +1156,19 @@ class Desk:
                              "levels_down": steps[-1]["levels_down"],
                              "levels_changed": steps[-1]["levels_changed"]})
         current = [entry for _, entry in self._versions_as_of(framework, as_of)]
-        notices = [notice for case_id in case_ids for notice in self._registry_notices(case_id, as_of)]
+        notices = [notice for case_id in case_ids if self._case_settings(case_id)[0].id == framework.id
+                   for notice in self._registry_notices(case_id, as_of, framework.id)]
         return {"as_of": as_of.isoformat(), "within_days": days, "expiring": expiring(current, as_of, days),
                 "levels_down": down, "case_notices": notices}
 
-    def _registry_notices(self, case_id: str, as_of: dt.date) -> list[dict]:
-        """The registry entries a case relies on that have changed (a newer version) or expired by `as_of`."""
+    def _registry_notices(self, case_id: str, as_of: dt.date, framework_id: str) -> list[dict]:
+        """The registry entries a case (of that framework) relies on that have changed (a newer version) or
+        expired by `as_of`."""
         notices = []
         with reading(self.store.engine) as connection:
             for used in registry_store.case_registry_rows(connection, case_id):
-                rows = registry_store.entry_rows(connection, used.provider)
+                rows = [row for row in registry_store.entry_rows(connection, used.provider)
+                        if row.framework == framework_id]
                 mine = next((row for row in rows if row.version == used.version), None)
                 if rows and (mine is None or rows[-1].version != mine.version):
                     notices.append({"case": case_id, "provider": used.provider, "version": used.version,
@@ -1175,15 +1183,21 @@ class Desk:
 
     def registry_bids(self, providers: list[str], as_of: dt.date, framework: Framework
                       ) -> tuple[tuple[str, ...], dict[str, bytes]]:
-        """For an evaluation from the registry (Request.registry): each provider's reference (provider@version:
-        the version that holds as of the date, or the newest before it, whose reader then says it expired;
-        the provider alone when none was assessed by then) and the entries' bytes by input name."""
+        """For an evaluation from the registry (Request.registry): for each provider asked for ("P", or "P@N"
+        for its version N; each provider once, whatever the case of its id, a pinned version winning), its
+        reference "P@N" (the version that holds on the date: the newest assessed by then, whose reader says
+        whether it expired; or the pinned one) or "P" alone when none was assessed by then, and the entries'
+        bytes by input name."""
         self._require("read the registry")
         references, entries = [], {}
         with reading(self.store.engine) as connection:
-            for provider in _providers(providers):
+            for provider, pinned in _providers(providers):
                 rows = [row for row in registry_store.entry_rows(connection, provider) if row.framework == framework.id]
-                row = version_as_of(rows, as_of)
+                row = version_as_of(rows, as_of) if pinned is None else \
+                    next((row for row in rows if row.version == pinned), None)
+                if row is None and pinned is not None:
+                    raise ConfigurationError("--from-registry", f"{provider} has no version {pinned} for "
+                                                                f"{framework.id}")
                 if row is None:
                     references.append(provider)
                     continue
@@ -1215,18 +1229,20 @@ class Desk:
             for reference in references:
                 provider, _, version = reference.partition("@")
                 content = entries.get(registry_file_name(reference))
-                found = {"provider": provider, "version": int(version) if version else None}
-                if content is not None and _sha256_bytes(content) not in current:
-                    found.update(file=f"{reference}.json", sha256=_sha256_bytes(content))
-                    records.add_case_part(connection, "bids", case_id, sha256=found["sha256"], name=found["file"],
-                                          added_by=self.user.name, added_at=at)
+                found: dict = {"provider": provider, "version": int(version) if version else None}
+                if content is not None:
+                    found.update(file=f"{reference}.json", sha256=_sha256_bytes(content),
+                                 already=_sha256_bytes(content) in current)
+                    if not found["already"]:  # the same entry sent as a bid file is that bid already
+                        records.add_case_part(connection, "bids", case_id, sha256=found["sha256"],
+                                              name=found["file"], added_by=self.user.name, added_at=at)
                 added.append(found)
             registry_store.put_case_registry(connection, case_id, [
                 {"provider": found["provider"], "version": found["version"], "as_of": as_of.isoformat(),
                  "added_by": self.user.name, "added_at": at} for found in added])
             audit.append(connection, at, self.user.name, "case registry bids added",
                          {"case": case_id, "as_of": as_of.isoformat(), "bids": added})
-            if any("file" in found for found in added):
+            if any("file" in found and not found["already"] for found in added):
                 records.update_case(connection, case_id, state="bids received")
         return added
 
@@ -1830,15 +1846,23 @@ def redacted_bids(bids: "BidSet", names: list[str]) -> "BidSet":
 
 
 
-def _providers(given: list[str]) -> list[str]:
-    """Provider ids as asked for (comma-separated lists too), each once, in the order given."""
-    providers = list(dict.fromkeys(part.strip() for text in given for part in text.split(",") if part.strip()))
-    if not providers:
+def _providers(given: list[str]) -> list[tuple[str, int | None]]:
+    """(provider id, pinned version or None) for each provider asked for ("P" or "P@N"; comma-separated lists
+    too), each provider once whatever the case of its id, in the order given; a pinned version wins."""
+    asked: dict[str, tuple[str, int | None]] = {}
+    for part in (part.strip() for text in given for part in text.split(",")):
+        if not part:
+            continue
+        provider, at, version = part.partition("@")
+        if not re.fullmatch(PROVIDER_ID, provider) or (at and not re.fullmatch(r"[1-9][0-9]{0,8}", version)):
+            raise ConfigurationError("--from-registry", f"{part[:80]!r} is not a provider id (letters, digits, "
+                                                        f". _ -), or one with a version (provider@3)")
+        key = provider.casefold()
+        if key not in asked or at:
+            asked[key] = (asked.get(key, (provider, None))[0], int(version) if at else None)
+    if not asked:
         raise ConfigurationError("--from-registry", "no provider given")
-    bad = [provider for provider in providers if not re.fullmatch(PROVIDER_ID, provider)]
-    if bad:
-        raise ConfigurationError("--from-registry", f"{bad[0][:80]!r} is not a provider id (letters, digits, . _ -)")
-    return providers
+    return list(asked.values())
 
 
 def _check_new_version(entry: RegistryEntry, sha256: str, rows: list) -> None:
