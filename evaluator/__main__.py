@@ -119,7 +119,7 @@ def registry_arguments(registry: argparse.ArgumentParser) -> None:
     listing.add_argument("--min-level", action="append", default=[], metavar="N|OBJECTIVE=N",
                          help="list only providers with at least this level everywhere, or on one objective "
                               "(repeatable)")
-    listing.add_argument("--expiring-within", type=int, metavar="DAYS",
+    listing.add_argument("--expiring-within", type=days, metavar="DAYS",
                          help="list only entries valid on --as-of that expire within DAYS days")
     listing.add_argument("--format", choices=["json"], default="json")
     listing.set_defaults(unknown=None)
@@ -138,7 +138,14 @@ def registry_arguments(registry: argparse.ArgumentParser) -> None:
     monitor = actions.add_parser("monitor", parents=[acting], help="continuous monitoring: entries expiring, levels "
                                                                    "gone down, open cases relying on changed entries")
     monitor.add_argument("--as-of", required=True, type=iso_date, metavar="DATE")
-    monitor.add_argument("--within", type=int, default=30, metavar="DAYS", help="expiring within (default 30 days)")
+    monitor.add_argument("--within", type=days, default=30, metavar="DAYS", help="expiring within (default 30 days)")
+
+
+def days(text: str) -> int:
+    """A number of days from 0 to 36,500 (a century)."""
+    if not re.fullmatch(r"[0-9]{1,5}", text.strip()) or int(text) > 36_500:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number of days from 0 to 36500")
+    return int(text)
 
 
 def iso_date(text: str) -> dt.date:

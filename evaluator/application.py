@@ -1021,7 +1021,7 @@ class Desk:
         self._require("manage the registry")
         with self._registry_refusals("register", name):
             entry = entry_from_file(name, content, framework, **given)
-            return self._register(entry, (Path(name).name, content))
+            return self._register(entry, (Path(name).name, content), renamed=given.get("provider_name") is not None)
 
     def import_entries(self, files: list[tuple[str, bytes]], framework: Framework) -> tuple[list[dict],
                                                                                          list[tuple[str, str]]]:
@@ -1038,12 +1038,18 @@ class Desk:
                 refused.append((name, error.message))
         return added, refused
 
-    def _register(self, entry: RegistryEntry, source: tuple[str, bytes]) -> dict:
+    def _register(self, entry: RegistryEntry, source: tuple[str, bytes], renamed: bool) -> dict:
         content = canonical(entry)
         sha = _sha256_bytes(content)
         with writing(self.store.engine) as connection:
             rows = registry_store.entry_rows(connection, entry.provider)
             _check_new_version(entry, sha, rows)
+            if rows and not renamed:  # another provider's file registered under this id is refused
+                known = read_entry(records.file_content(connection, rows[-1].sha256), rows[-1].provider).provider_name
+                if known != entry.provider_name:
+                    raise ConfigurationError(entry.provider, f"the file names the provider {entry.provider_name}, "
+                                                             f"but {entry.provider} is registered as {known} (give "
+                                                             f"the provider's name explicitly to rename it)")
             previous, at = (rows[-1] if rows else None), self.clock()
             version = registry_store.put_entry(
                 connection, content, previous, source, self.user.name, at, provider=entry.provider,

@@ -256,3 +256,9 @@ def test_a_provider_asked_for_and_pinned_is_evaluated_once(capsys, store_in):
     assert (status, err) == (0, "")
     results = json.loads((store_in / "out" / "results.json").read_bytes())
     assert [bid["bid_id"] for bid in results["bids"]] == ["nordlys-cloud"]
+
+
+def test_a_number_of_days_beyond_a_century_is_a_usage_error(capsys, store_in):
+    status, out, err = run(capsys, "registry", "monitor", "--as-of", "2026-11-26", "--within", "99999999999")
+    assert (status, out) == (2, "")
+    assert err == "error: usage: argument --within: '99999999999' is not a number of days from 0 to 36500\n"

@@ -240,3 +240,28 @@ def test_a_provider_given_twice_in_different_case_is_taken_once():
     case_id = new_case(officer)
     added = officer.add_case_registry(case_id, ["alpine-sovereign", "ALPINE-SOVEREIGN"], AS_OF)
     assert [(found["provider"], found["version"]) for found in added] == [("alpine-sovereign", 1)]
+
+
+def test_an_update_giving_the_providers_id_in_another_case_updates_it(tmp_path):
+    officer = registered()
+    shouted = tmp_path / "carpathia-upper.csv"
+    shouted.write_text(UPDATE.read_text().replace("carpathia-edge,", "CARPATHIA-EDGE,"))
+    references, entries = officer.registry_bids(["carpathia-edge"], AS_OF, FRAMEWORK)
+    outcome, _ = officer.evaluate(request(references, str(shouted)), entries=entries)
+    [bid] = outcome.document["bids"]
+    assert bid["bid_id"] == "CARPATHIA-EDGE" and bid["source"]["file"] == str(shouted)
+    assert [row["criterion"] for row in bid["registry"]["updated_answers"]] == ["SOV-1.3", "SOV-4.4", "SOV-6.3"]
+
+
+def test_another_providers_file_is_not_registered_under_an_id_without_renaming_it():
+    officer = registered()
+    given = {"provider": "alpine-sovereign", "assessor": "X", "kind": "self",
+             "assessed_on": dt.date(2026, 11, 20), "valid_until": dt.date(2027, 11, 19)}
+    with pytest.raises(ConfigurationError) as refused:
+        officer.register(UPDATE.name, UPDATE.read_bytes(), FRAMEWORK, **given)
+    assert refused.value.message == ("the file names the provider Carpathia Edge S.R.L., but alpine-sovereign is "
+                                     "registered as Alpine Sovereign Cloud AG (give the provider's name explicitly "
+                                     "to rename it)")
+    assert officer.registry_entry("alpine-sovereign")["versions"] == 1
+    renamed = officer.register(UPDATE.name, UPDATE.read_bytes(), FRAMEWORK, provider_name="Alpine (renamed)", **given)
+    assert renamed["version"] == 2

@@ -261,9 +261,9 @@ def registry_updates(bids: BidSet, framework: Framework) -> BidSet:
     entry_rows: dict[str, list[int]] = {}
     submitted: dict[str, list[int]] = {}
     for row, bid in enumerate(bids.bids):
-        if bid.bid_id is not None:
+        if bid.bid_id is not None:  # provider ids match whatever their case
             (entry_rows if bid.registry is not None and bid.registry.updated is None else submitted) \
-                .setdefault(bid.bid_id, []).append(row)
+                .setdefault(bid.bid_id.casefold(), []).append(row)
     headers, dropped = list(bids.bids), []
     for bid_id, rows in submitted.items():
         entries = entry_rows.get(bid_id, [])

@@ -167,7 +167,7 @@ def test_an_administrator_gives_a_role_that_takes_effect_at_the_next_sign_in(sig
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1500})
         sign_in(page, signed_in_app, "cleo")
-        assert workspaces(page) == []  # the panel only: seeded from her groups
+        assert workspaces(page) == ["Evaluation panel", "Marketplace"]  # seeded from her groups
         page.goto(f"{signed_in_app}/admin")
         page.get_by_text("Page not found").wait_for(timeout=60_000)
         assert "Add a user" not in page.content()
@@ -224,7 +224,8 @@ def test_a_case_from_three_uploads_to_the_dossier(signed_in_app, tmp_path):
         page = browser.new_page(viewport={"width": 1400, "height": 1500}, accept_downloads=True)
         sign_in(page, signed_in_app, "ana")
         page.get_by_text("No tender case yet").wait_for(timeout=60_000)
-        assert workspaces(page) == ["Procurement officer", "Policy analyst", "Evaluation panel"]  # not Auditor
+        assert workspaces(page) == ["Procurement officer", "Policy analyst", "Evaluation panel",
+                                    "Marketplace"]  # not Auditor
         page.get_by_role("button", name="Create the case").click()
         page.get_by_text("Case C2026-0001 created from tender.yaml.").wait_for(timeout=60_000)
         assert "case=C2026-0001" in page.url
@@ -342,7 +343,7 @@ def test_a_panel_of_two_members_and_a_chair_reaches_consensus(signed_in_app, tmp
         sign_out(page, signed_in_app)
 
         declare_on_the_panel(page, signed_in_app, "cleo", case_id, "no conflict of interest.", address="")
-        assert workspaces(page) == []  # cleo is an evaluator only: one workspace, no menu
+        assert workspaces(page) == ["Evaluation panel", "Marketplace"]  # cleo is an evaluator only
         page.get_by_text("Where the members disagree").wait_for(timeout=60_000)
         page.get_by_text("— open").wait_for(timeout=60_000)  # B-004 first: its disagreement is open
         page.get_by_role("textbox", name="SOV-2.2: consensus answer").fill("3")
