@@ -42,9 +42,9 @@ def render_results_xlsx(document: dict) -> bytes:
     weights = document["settings"]["weights"]
     line = 1
     for row, bid in enumerate(document["bids"], start=1):
-        _write(ranking, row, _ranking_row(bid, codes))
+        write_row(ranking, row, _ranking_row(bid, codes))
         for oid, result in bid["objectives"].items():
-            _write(breakdown, line, [
+            write_row(breakdown, line, [
                 bid["bid_id"], bid["vendor"], oid, names[oid],
                 codes.get(result["level"], result["level"]), codes.get(result["required"], result["required"]),
                 "yes" if result["passed"] else "NO", result["score"], weights[oid], result["weighted"],
@@ -63,11 +63,11 @@ def _panel_sheets(workbook, bids: list[dict], header_format) -> None:
              " / ".join(m["justifications"]), m["claimed_evidence_quality"], m["assessed_evidence_quality"]]
             for bid in bids for m in bid.get("moderations", []))
     for row, values in enumerate(rows, start=1):
-        _write(moderations, row, values)
+        write_row(moderations, row, values)
     pending = _sheet(workbook, "Pending", PENDING_COLUMNS, header_format)
     reasons = ([bid["bid_id"], bid["vendor"], reason] for bid in bids for reason in bid.get("pending_reasons", []))
     for row, values in enumerate(reasons, start=1):
-        _write(pending, row, values)
+        write_row(pending, row, values)
 
 
 def _sheet(workbook, name: str, columns, header_format):
@@ -94,7 +94,9 @@ def _ranking_row(bid: dict, codes: dict) -> list:
     ]
 
 
-def _write(sheet, row: int, values: list) -> None:
+def write_row(sheet, row: int, values: list) -> None:
+    """Text as text (neutralised: vendor text cannot become a formula), booleans and numbers as such, None and
+    "" left empty."""
     for column, value in enumerate(values):
         if value is None or value == "":
             continue

@@ -11,9 +11,8 @@ import io
 import xlsxwriter
 
 from evaluator.model.framework import Framework
-from evaluator.report.cells import neutralise
 from evaluator.report.pdf_report import environment
-from evaluator.report.results_xlsx import FIXED_CREATED
+from evaluator.report.results_xlsx import FIXED_CREATED, write_row
 
 NOTE = "Informative market survey from registry entries; not an award decision."
 SURVEY_COLUMNS = [("Provider", 20), ("Provider name", 30), ("Assessor", 28), ("Kind", 12), ("Assessed on", 11),
@@ -40,7 +39,7 @@ def survey_xlsx(rows: list[dict], framework: Framework, as_of: str, profile: str
     survey.freeze_panes(1, 0)
     survey.autofilter(0, 0, 0, len(columns) - 1)
     for line, row in enumerate(rows, start=1):
-        _write(survey, line, [
+        write_row(survey, line, [
             row["provider"], row["provider_name"], row["assessor"], row["kind"], row["assessed_on"],
             row["valid_until"], "yes" if row["valid"] else "no", row["invalid_reason"],
             _code(framework, row["overall_level"]),
@@ -63,7 +62,7 @@ def survey_xlsx(rows: list[dict], framework: Framework, as_of: str, profile: str
                  "assessor); an entry not valid on the date above is listed with its reason.")]
     for line, (name, value) in enumerate(about_rows):
         about.write_string(line, 0, name, header)
-        _write(about, line, [None, value])
+        write_row(about, line, [None, value])
     workbook.close()
     return buffer.getvalue()
 
@@ -81,14 +80,3 @@ def survey_html(rows: list[dict], framework: Framework, as_of: str, profile: str
 
 def _code(framework: Framework, level: int | None) -> str | None:
     return None if level is None else framework.level_scale.code(level)
-
-
-def _write(sheet, row: int, values: list) -> None:
-    """Text as text (neutralised: vendor text cannot become a formula), numbers as numbers, None left empty."""
-    for column, value in enumerate(values):
-        if value is None or value == "":
-            continue
-        if isinstance(value, str):
-            sheet.write_string(row, column, neutralise(value))
-        else:
-            sheet.write_number(row, column, value)
