@@ -57,7 +57,11 @@ class Office:
         with urllib.request.urlopen(urllib.request.Request(  # noqa: S310 - http to our own nginx
                 f"{self.url}/_stcore/health", headers={"Cookie": f"evaluator_route={route}"}), timeout=10):
             pass
-        return [request for request in self.requests() if request["route"] == route][-1]["upstream"]
+        deadline = time.monotonic() + 10  # nginx writes the log line after the response: wait for it
+        while not (logged := [request for request in self.requests() if request["route"] == route]) and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        return logged[-1]["upstream"]
 
 
 def nginx_configuration(folder: Path, upstreams: list[int], http: int, tls: int, redirect: int) -> Path:
