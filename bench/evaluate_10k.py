@@ -70,10 +70,19 @@ def sample_request(bids_csv: Path, **fields):
                    formats=("json",), **fields)
 
 
-def timed(command: list[str]) -> float:
+def timed(command: list[str], env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL, env=env)
     return time.perf_counter() - start
+
+
+def bench_env(folder: Path) -> dict[str, str]:
+    """Both processes run with their bytecode cached (in `folder`), as an installed program's is, even where
+    PYTHONDONTWRITEBYTECODE is set (it is on the project's machine): otherwise the evaluator's own modules
+    would be compiled anew in every run while pandas' were compiled at installation. The evaluator stores
+    into its default SQLite store, in `folder`."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "PYTHONPYCACHEPREFIX": str(folder / "bytecode"), "EVALUATOR_DATA": str(folder / "data")}
 
 
 def measure(bids: int, profile: str, repeat: int, folder: Path) -> dict:
@@ -83,14 +92,15 @@ def measure(bids: int, profile: str, repeat: int, folder: Path) -> dict:
     evaluate = [sys.executable, "-m", "evaluator", "evaluate", "--framework", str(FRAMEWORK), "--tender",
                 str(ROOT / "samples" / "tender.yaml"), "--formats", "json", "--out", str(folder / "out"),
                 str(bids_csv)]
-    timed(read_process), timed(evaluate)  # warm the file cache and the bytecode
+    env = bench_env(folder)
+    timed(read_process, env), timed(evaluate, env)  # warm the file cache and the bytecode
     in_process, whole_read, whole_evaluate = [], [], []
     for _ in range(repeat):
         start = time.perf_counter()
         pd.read_csv(bids_csv)
         in_process.append(time.perf_counter() - start)
-        whole_read.append(timed(read_process))
-        whole_evaluate.append(timed(evaluate))
+        whole_read.append(timed(read_process, env))
+        whole_evaluate.append(timed(evaluate, env))
     summary = json.loads((folder / "out" / "results.json").read_bytes())["summary"]
     return {"size": bids_csv.stat().st_size, "summary": summary,
             **{name: statistics.median(times) for name, times in
@@ -113,7 +123,7 @@ def main() -> None:
             print(f"  pandas.read_csv in process:           {m['read_in_process']:.3f} s")
             print(f"  python -c 'pandas.read_csv(…)':       {m['read_process']:.3f} s")
             print(f"  python -m evaluator evaluate (json):  {m['evaluate']:.3f} s")
-            print(f"  ratio to the read_csv process:        {m['evaluate'] / m['read_process']:.2f}×  (target ≤ 3×)")
+            print(f"  ratio to the read_csv process:        {m['evaluate'] / m['read_process']:.2f}×  (target ≤ 2.5×)")
             print(f"  ratio to the in-process read alone:   {m['evaluate'] / m['read_in_process']:.1f}×")
 
 

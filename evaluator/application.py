@@ -15,6 +15,8 @@ import io
 import json
 import re
 import tempfile
+import threading
+import time
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
@@ -29,7 +31,6 @@ from evaluator.ingest.assessments import ASSESSMENTS_LIMIT, read_assessments, re
 from evaluator.ingest.files import StoredInputs, read_bids_for
 from evaluator.ingest.registry_bid import read_entry
 from evaluator.ingest.responses import ReadOptions
-from evaluator.ingest.template import render_template
 from evaluator.loading import SCHEMES_FILE, load_framework, load_schemes, load_tender
 from evaluator.model.assessment import CONSENSUS, INDIVIDUAL, Assessment
 from evaluator.model.bid import BidSet
@@ -65,6 +66,7 @@ from evaluator.pipeline import (
     Request,
     checked_letter_template,
     evaluate_request,
+    evaluation_key,
     issued_letters,
     letter_template_name,
     registry_file_name,
@@ -74,9 +76,7 @@ from evaluator.pipeline import (
 )
 from evaluator.registry import canonical, entry_from_file, expiring, history, version_as_of
 from evaluator.report import charts
-from evaluator.report.pdf_report import report_context_for_bid, standstill_end
 from evaluator.report.render import RenderWorker
-from evaluator.report.survey_export import survey_html, survey_xlsx
 from evaluator.scoring import CapabilityPart, capability_part, evaluate_combined
 from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED
 from evaluator.scoring.robustness import robustness as award_robustness
@@ -204,7 +204,8 @@ class Desk:
         self._log("validation", {"files": files})
 
     def evaluate(self, request: Request, worker: RenderWorker | None = None, out: str | None = None,
-                 base: StoredInputs | None = None, entries: dict[str, bytes] | None = None) -> tuple[Outcome, str]:
+                 base: StoredInputs | None = None, entries: dict[str, bytes] | None = None,
+                 render: bool = True) -> tuple[Outcome, str]:
         """Evaluate and store, in this order, so the store only records what exists and the report can name
         the evaluation's own audit entry: (1) read and score, with the data outputs, (2) write them to `out`
         (when given), (3) store the inputs and data outputs with an "evaluation" entry, (4) render the PDFs,
@@ -213,7 +214,9 @@ class Desk:
         evaluation with the same settings and input contents as a stored one records nothing new
         (`outcome.recorded` is False), renders its PDFs as they were, and stores them if it had none. With
         `base`, the request names its files by recorded names ({name: path}), as a tender case does; `entries`
-        holds the registry entries the request names (registry_bids)."""
+        holds the registry entries the request names (registry_bids). Without `render`, it stops after (3): the
+        PDFs are left for `render_report` (the app renders them in the background, see `start_report`), which
+        makes them exactly as this would have."""
         self._require("evaluate")
         try:
             outcome = evaluate_request(request, base, entries)
@@ -230,6 +233,8 @@ class Desk:
                 own_entry = audit.entry_of(connection, evaluation_id, "evaluation") if stored else None
             if stored is None:
                 own_entry = self._record_evaluation(outcome, request, evaluation_id)
+            if not render:
+                return dataclasses.replace(outcome, recorded=stored is None), evaluation_id
             head = (load_request(stored.request).audit_head if stored else "") or request.audit_head or \
                 (f"{own_entry[0]} {own_entry[1]}" if own_entry else "")
             outcome = self._report(dataclasses.replace(request, audit_head=head), outcome, evaluation_id,
@@ -314,6 +319,99 @@ class Desk:
             "evaluation": evaluation_id, "request_sha256": _sha256(stored_request), "inputs": outcome.inputs,
             **({"refused": sorted(outcome.refused)} if outcome.refused else {}), "outputs": outputs,
             **{key: summary[key] for key in ("bids", "ranked", "excluded", "invalid", "rank_1")}}
+
+    # -- the report in the background (the app) -------------------------------------------------------
+    def start_report(self, evaluation_id: str, after: float = 0.0) -> bool:
+        """Render a stored evaluation's PDFs (report, summary, draft letters) in a background thread of this
+        process (`render_report`), its progress kept in the store (table report_jobs, read by `report_status`),
+        so any page, reload or app instance shows it. Starts nothing (False) when the PDFs are stored or not
+        asked for, when this process renders them already, or when another process does (its heartbeat is
+        recent); a job whose heartbeat stopped (its process is gone) is started again. The job is "running" at
+        once; its rendering begins `after` seconds later (the app lets the page that shows the ranking go first)."""
+        self._require("evaluate")
+        key = (self.store.url, evaluation_id)
+        with _RENDERING_LOCK:
+            running = _RENDERING.get(key)
+            if running is not None and running.is_alive():
+                return False
+            with writing(self.store.engine) as connection:
+                row = self._row(connection, evaluation_id)
+                job = records.report_job_row(connection, evaluation_id)
+                if not load_request(row.request).wants_pdf or _has_pdfs(
+                        records.evaluation_file_hashes(connection, evaluation_id, "output")) or \
+                        (job is not None and job.state == "running" and _alive(job)):
+                    return False
+                records.put_report_job(connection, evaluation_id, state="running", done=0, total=0,
+                                       started_by=self.user.name, started_at=self.clock(), beat=int(time.time()),
+                                       runner=RUNNER, error=None)
+            thread = threading.Thread(target=self._report_job, args=(evaluation_id, key, after), daemon=True,
+                                      name=f"report-{evaluation_id}")
+            _RENDERING[key] = thread
+            thread.start()
+        return True
+
+    def _report_job(self, evaluation_id: str, key: tuple[str, str], after: float) -> None:
+        """The background thread: wait `after` seconds, render, then record how it ended (the PDFs and their
+        entry are stored by `render_report`, or a "report failed" entry)."""
+        def progress(done: int, total: int) -> None:
+            with writing(self.store.engine) as connection:
+                records.put_report_job(connection, evaluation_id, done=done, total=total, beat=int(time.time()))
+        time.sleep(after)
+        try:
+            try:
+                outcome = self.render_report(evaluation_id, progress)
+                ended = {"state": "failed", "error": outcome.report_error} if outcome.report_error else \
+                    {"state": "done"}
+            except Exception as error:  # noqa: BLE001 - a thread has nobody to raise to: the job says why
+                logs.LOGGER.exception("rendering evaluation %s failed", evaluation_id)
+                ended = {"state": "failed", "error": str(error) or type(error).__name__}
+            with writing(self.store.engine) as connection:
+                records.put_report_job(connection, evaluation_id, beat=int(time.time()), **ended)
+        except Exception:  # the store itself failed: the heartbeat stops, so the job is shown as stopped
+            logs.LOGGER.exception("recording the rendering of evaluation %s failed", evaluation_id)
+        finally:
+            with _RENDERING_LOCK:
+                _RENDERING.pop(key, None)
+
+    def render_report(self, evaluation_id: str, progress=None) -> Outcome:
+        """Render a stored evaluation's PDFs as `evaluate` renders them, and store them with the "report
+        generated" entry (a "report failed" entry when they cannot be rendered): the evaluation is read again
+        from its stored inputs and request, which `evaluate` recognises as stored ("renders its PDFs as they
+        were, and stores them if it had none"). `progress(done, total)` is called as documents are rendered,
+        and every render.BEAT_S seconds meanwhile."""
+        self._require("evaluate")
+        worker = RenderWorker(progress=progress)
+        try:
+            with self._stored_inputs(evaluation_id) as (request, stored):
+                outcome, again = self.evaluate(request, worker, base=stored)
+        finally:
+            worker.close()
+        if again != evaluation_id:  # cannot happen while the evaluation key is reproducible
+            raise ReportError(f"evaluation {evaluation_id} read again is evaluation {again}: "
+                              f"python -m evaluator reproduce {evaluation_id}")
+        return outcome
+
+    def report_status(self, evaluation_id: str) -> dict:
+        """Where the evaluation's PDFs are, from the store: `state` "done" (stored), "running" (with `done` of
+        `total` documents rendered, `started_by`, `started_at`), "stopped" (its process is gone: no heartbeat for
+        REPORT_STALE_S seconds), "failed" (with `error`), "not rendered" (never started here, or a "report
+        failed" of an evaluation made elsewhere), or "not asked" (a data-only evaluation)."""
+        self._require("read evaluations")
+        with reading(self.store.engine) as connection:
+            row = self._row(connection, evaluation_id)
+            outputs = records.evaluation_file_hashes(connection, evaluation_id, "output")
+            job = records.report_job_row(connection, evaluation_id)
+        if _has_pdfs(outputs):
+            return {"state": "done"}
+        if not load_request(row.request).wants_pdf:
+            return {"state": "not asked"}
+        if job is None:
+            return {"state": "not rendered"}
+        state = "stopped" if job.state == "running" and not _alive(job) else job.state
+        if state == "done":  # the PDFs went missing (cannot be: they are stored before the job ends)
+            state = "not rendered"
+        return {"state": state, "done": job.done, "total": job.total, "started_by": job.started_by,
+                "started_at": job.started_at, "error": job.error}
 
     # -- reading ------------------------------------------------------------------------------------
     def evaluations(self) -> list[dict]:
@@ -404,12 +502,16 @@ class Desk:
     def vendor_template(self, framework: Framework, framework_sha256: str, settings: Settings) -> bytes:
         """The bid template (.xlsx) vendors fill in, for this framework and the tender's settings."""
         self._require("make the vendor template")
+        from evaluator.ingest.template import render_template  # XlsxWriter: loaded when first needed
+
         return render_template(framework, framework_sha256, settings)
 
     def bid_detail(self, outcome: Outcome, position: int) -> dict:
         """The drill-down of the results document's bid at `position`: its level profile and weighted
         contributions (SVG) and the answers that set each objective's level, as the report shows them."""
         self._require("read evaluations")
+        from evaluator.report.pdf_report import report_context_for_bid  # Jinja: loaded when first needed
+
         return report_context_for_bid(outcome.document, outcome.evaluation, position)
 
     def score_distribution(self, document: dict) -> str:
@@ -756,12 +858,14 @@ class Desk:
                 "bids": [bid.sha256 for bid in bids]})
 
     def evaluate_case(self, case_id: str, formats: tuple[str, ...] = SUPPORTED_FORMATS, out: str | None = None,
-                      worker: RenderWorker | None = None) -> tuple[Outcome, str]:
+                      worker: RenderWorker | None = None, render: bool = True) -> tuple[Outcome, str]:
         """Evaluate an opened case: its current bids under its framework and current tender version (with the
         files stored with it), with a draft letter for every bidder, at this desk's clock time, stored and
         reproducible like any evaluation (`evaluate`), and linked to the case. Files are named framework/<name>,
         tender/<name> and bids/<name> (bids/<sha256, 12 digits>-<name> when two bids share a name), never by a
-        server path."""
+        server path. Without `render`, the evaluation is stored and linked to the case without its PDFs (the
+        "evaluation" entry, then "case evaluated"); `start_report` renders them in the background, with the
+        "report generated" entry (or "report failed") after those."""
         self._require("evaluate")
         try:
             with reading(self.store.engine) as connection:
@@ -804,7 +908,7 @@ class Desk:
                               assessments=(ASSESSMENTS_NAME,) if panel_csv is not None else (),
                               registry=tuple(row.provider for row in used if row.version is None),
                               as_of=used[0].as_of if used else "")
-            outcome, evaluation_id = self.evaluate(request, worker, out, base=base)
+            outcome, evaluation_id = self.evaluate(request, worker, out, base=base, render=render)
         with self._case_change(case_id, "evaluate") as (connection, row):
             if row.state not in ("opened", "evaluated") or \
                     records.case_parts(connection, "tenders", case_id)[-1].sha256 != tender.sha256 or \
@@ -877,6 +981,8 @@ class Desk:
         at = row.letters_at or self.clock()
         letters, days = (stored, row.standstill_days) if stored else \
             self._letters_as_issued(row.approved_evaluation, at)
+        from evaluator.report.pdf_report import standstill_end
+
         end = standstill_end(at, days)
         with self._case_change(case_id, "issue letters") as (connection, row):
             again = row.state == "letters issued"
@@ -1122,6 +1228,8 @@ class Desk:
         """A survey (`registry` rows, filtered as `selection` says) as survey.xlsx and survey.pdf; the export is
         audited with the two files' SHA-256."""
         self._require("read the registry")
+        from evaluator.report.survey_export import survey_html, survey_xlsx
+
         files = {"survey.xlsx": survey_xlsx(rows, framework, as_of.isoformat(), profile, selection)}
         worker = worker or RenderWorker()
         try:
@@ -1535,12 +1643,31 @@ def _report_entry(evaluation_id: str, outputs: dict[str, str], stored_request: s
                                 **({"audit_head": audit_head} if audit_head is not None else {})}
 
 
-def evaluation_key(request: Request, outcome: Outcome) -> str:
-    """The stored evaluation's id: its settings (not where the outputs go, nor the audit head its report
-    prints) and the contents of every input, so the same command on changed files is a new evaluation."""
-    key = {"request": dataclasses.asdict(dataclasses.replace(request, out="", audit_head="")),
-           "inputs": outcome.inputs, "refused": sorted(outcome.refused)}
-    return _sha256(json.dumps(key, sort_keys=True))[:16]
+# -- background renderings ---------------------------------------------------------------------------
+REPORT_STALE_S = 30  # a "running" job whose heartbeat is older is shown as stopped (its process is gone)
+RUNNER = logs.INSTANCE  # host:pid
+_RENDERING: dict[tuple[str, str], threading.Thread] = {}  # (store URL, evaluation id) -> the thread rendering it
+_RENDERING_LOCK = threading.Lock()
+
+
+def _alive(job) -> bool:
+    return time.time() - job.beat < REPORT_STALE_S
+
+
+def _has_pdfs(outputs: dict[str, str]) -> bool:
+    """Whether an evaluation's stored outputs hold its PDFs (stored together, in one transaction)."""
+    return any(name.endswith(".pdf") for name in outputs)
+
+
+def wait_for_reports(timeout: float = 300) -> None:
+    """Wait until this process renders nothing in the background (tests, and a clean shutdown)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with _RENDERING_LOCK:
+            threads = list(_RENDERING.values())
+        if not threads or time.monotonic() > deadline:
+            return
+        threads[0].join(max(0.0, deadline - time.monotonic()))
 
 
 # -- tender cases -------------------------------------------------------------------------------------

@@ -181,7 +181,7 @@ def read_bid_contents(contents: list[tuple[str, bytes]], framework: Framework,
 def _bid_sets(parts: list[FileReading], frameworks: list[Framework]) -> list[BidSet]:
     certificates = [part for part in parts if isinstance(part, CertificateRows)]
     parts = [part for part in parts if not isinstance(part, CertificateRows)]
-    owner = [_owner(part, frameworks) if isinstance(part, Extract) else 0 for part in parts]
+    owner = [_owner(part, frameworks) if isinstance(part, Extract) and len(frameworks) > 1 else 0 for part in parts]
     results = []
     for index, framework in enumerate(frameworks):
         mine = [(position, part) for position, part in enumerate(parts) if owner[position] == index]

@@ -138,11 +138,17 @@ def _parse(data: bytes, part: str):
         raise _refused(f"part {quoted(part)} is not well-formed XML ({error})") from None
 
 
-_FORMULA_ELEMENT = re.compile(rb"[<:]f[\s/>]")  # <f>, <f t="shared" …/>, <x:f>; a false hit only costs a parse
+# <f>, <f t="shared" …/>, <x:f>: found as "f" and what follows, then checked for the "<" or ":" before it (a
+# pattern that starts with a literal is searched about five times faster); a false hit only costs a parse
+_FORMULA_END = re.compile(rb"f[\s/>]")
+
+
+def _has_formula_element(data: bytes) -> bool:
+    return any(data[match.start() - 1:match.start()] in (b"<", b":") for match in _FORMULA_END.finditer(data))
 
 
 def _formula_cells(data: bytes, part: str) -> list[str]:
-    if not _FORMULA_ELEMENT.search(data):
+    if not _has_formula_element(data):
         return []  # most sheets have no formula: skip the (slow, pure-Python) parse
     cells = []
     try:

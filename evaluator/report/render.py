@@ -12,6 +12,7 @@ before its address-space limit and says so (exit status OUT_OF_MEMORY), instead 
 native library asked first ("lost sys.stderr", a segmentation fault, a trap).
 """
 
+import contextlib
 import ctypes
 import json
 import os
@@ -20,7 +21,11 @@ import signal
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import IO, cast
 
 from evaluator.errors import ReportError
 
@@ -28,7 +33,14 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
 BUNDLED = {"asset:report.css": ("report.css", "text/css")}
 TIME_LIMIT_S = 300
+BEAT_S = 2  # with a progress callback: told at least this often while a long document renders
 MEMORY_LIMIT_BYTES = 3 * 2**30  # address space: fonts are memory-mapped, so this is far above the peak RSS
+SHARE_FLOOR = 0.2  # of the documents' HTML: the least a second rendering process takes on (RenderWorker.render)
+# A document's rendering time, in bytes of HTML (about 20 µs each): its length plus PER_DOCUMENT for what every
+# document costs (the stylesheets' cascade, the fonts, the PDF's structure); a second child starts SIBLING_START
+# behind, the time it takes to import WeasyPrint (0.7 s)
+PER_DOCUMENT = 1_500
+SIBLING_START = 40_000
 OUT_OF_MEMORY = 75  # the child's exit status when it ran out of memory (and said so on stderr)
 PR_SET_PDEATHSIG = 1
 
@@ -66,8 +78,9 @@ class RenderWorker:
     are this module's TIME_LIMIT_S and MEMORY_LIMIT_BYTES. Start and use a worker in the same thread: on
     Linux the child is killed when the thread that started it ends."""
 
-    def __init__(self, memory_limit: int | None = None):
+    def __init__(self, memory_limit: int | None = None, progress: Callable[[int, int], None] | None = None):
         self.memory_limit = memory_limit or MEMORY_LIMIT_BYTES
+        self.progress = progress  # told (done, total) as each PDF arrives, and every BEAT_S seconds meanwhile
         parent = os.getpid()
 
         def in_child():  # after fork, before exec: plain system calls only
@@ -83,15 +96,75 @@ class RenderWorker:
                                         env={**os.environ, "PYTHONPATH": path})
 
     def render(self, documents: list[str], time_limit: float | None = None) -> list[bytes]:
-        time_limit = time_limit or TIME_LIMIT_S
+        """The PDFs, in the documents' order. When there are two cores, no progress to tell, and the documents
+        split into two shares of at least SHARE_FLOOR of the work each (letters beside the report), a second
+        child renders one share meanwhile; otherwise this worker renders them all."""
+        shares = _shares(documents) if self.progress is None else None  # progress is told by one worker
+        if shares is None:
+            return self._render_alone(documents, time_limit)
+        mine, theirs = shares
+        sibling = RenderWorker(self.memory_limit)  # started in this thread, which outlives it (see the class)
+        pool = ThreadPoolExecutor(max_workers=1)
         try:
-            output, errors = self.process.communicate(json.dumps(documents).encode(), timeout=time_limit)
-        except subprocess.TimeoutExpired:
-            self.close()
-            raise ReportError(f"rendering took longer than {time_limit:g} s and was stopped") from None
-        if self.process.returncode != 0:
-            raise ReportError(self._failure(self.process.returncode, errors.decode(errors="replace")))
-        return _split(output, len(documents))
+            second = pool.submit(sibling._render_alone, [documents[i] for i in theirs], time_limit)
+            pdfs = dict(zip(mine, self._render_alone([documents[i] for i in mine], time_limit), strict=True))
+            pdfs.update(zip(theirs, second.result(), strict=True))
+        finally:
+            sibling.close()  # at once when this worker failed: the sibling's work is then lost anyway
+            pool.shutdown()
+        return [pdfs[i] for i in range(len(documents))]
+
+    def _render_alone(self, documents: list[str], time_limit: float | None = None) -> list[bytes]:
+        """Send every document, then read the PDFs as the child writes them (each preceded by its length)."""
+        time_limit, total = time_limit or TIME_LIMIT_S, len(documents)
+        process, pdfs, errors = self.process, list[bytes](), list[bytes]()
+        stdin, stdout, stderr = cast("tuple[IO[bytes], IO[bytes], IO[bytes]]",
+                                     (process.stdin, process.stdout, process.stderr))  # all three are pipes
+
+        def send() -> None:
+            with contextlib.suppress(BrokenPipeError, ValueError):
+                stdin.write(json.dumps(documents).encode())
+                stdin.close()
+
+        def receive() -> None:
+            while len(pdfs) < total:
+                head = stdout.read(8)
+                size = int.from_bytes(head, "big") if len(head) == 8 else -1
+                pdf = stdout.read(size) if size >= 0 else b""
+                if size < 0 or len(pdf) < size:
+                    return
+                pdfs.append(pdf)
+
+        threads = [threading.Thread(target=send, daemon=True), threading.Thread(target=receive, daemon=True),
+                   threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True)]
+        for thread in threads:
+            thread.start()
+        self._tell(0, total)
+        deadline = time.monotonic() + time_limit
+        told, beat = 0, time.monotonic()
+        while True:
+            try:
+                process.wait(timeout=min(0.2, max(0.0, deadline - time.monotonic())))
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() >= deadline:
+                    self.close()
+                    raise ReportError(f"rendering took longer than {time_limit:g} s and was stopped") from None
+                if len(pdfs) != told or time.monotonic() - beat >= BEAT_S:  # a document, or a heartbeat
+                    told, beat = len(pdfs), time.monotonic()
+                    self._tell(told, total)
+        for thread in threads:
+            thread.join()
+        if process.returncode != 0:
+            raise ReportError(self._failure(process.returncode, b"".join(errors).decode(errors="replace")))
+        if len(pdfs) != total:
+            raise ReportError(f"rendering failed (the rendering process gave {len(pdfs)} of {total} documents)")
+        self._tell(total, total)
+        return pdfs
+
+    def _tell(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(done, total)
 
     def _failure(self, status: int, errors: str) -> str:
         last = (errors.strip().splitlines() or ["no message"])[-1][:300]
@@ -109,7 +182,11 @@ class RenderWorker:
     def close(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
-        self.process.communicate()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    stream.close()
 
 
 def render_pdfs(documents: list[str], time_limit: float | None = None,
@@ -121,13 +198,23 @@ def render_pdfs(documents: list[str], time_limit: float | None = None,
         worker.close()
 
 
-def _split(output: bytes, count: int) -> list[bytes]:
-    pdfs, offset = [], 0
-    for _ in range(count):
-        size = int.from_bytes(output[offset:offset + 8], "big")
-        pdfs.append(output[offset + 8:offset + 8 + size])
-        offset += 8 + size
-    return pdfs
+def _shares(documents: list[str]) -> tuple[list[int], list[int]] | None:
+    """Two lists of document positions, this worker's and a second child's, whose rendering times (see
+    PER_DOCUMENT) are as even as the largest-first greedy split makes them, the second child starting
+    SIBLING_START behind; None when there is one core, or when the second share would be under SHARE_FLOOR of
+    the whole (a second process would cost more than it saves)."""
+    if len(os.sched_getaffinity(0)) < 2 or len(documents) < 2:
+        return None
+    work = [len(document) + PER_DOCUMENT for document in documents]
+    shares: tuple[list[int], list[int]] = ([], [])
+    sizes = [0, SIBLING_START]
+    for position in sorted(range(len(documents)), key=lambda i: -work[i]):
+        lighter = sizes.index(min(sizes))
+        shares[lighter].append(position)
+        sizes[lighter] += work[position]
+    if sizes[1] - SIBLING_START < SHARE_FLOOR * sum(work):
+        return None
+    return sorted(shares[0]), sorted(shares[1])
 
 
 def _watch(parent: int) -> None:

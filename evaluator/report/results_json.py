@@ -48,9 +48,13 @@ def results_document(evaluation: Evaluation, framework_sha256: str, tender_sha25
 def render_results_json(document: dict) -> bytes:
     """Header indented, then one bid per line: readable, diffable, and fast to write with orjson."""
     head = orjson.dumps({key: value for key, value in document.items() if key != "bids"}, option=orjson.OPT_INDENT_2)
-    bids = [orjson.dumps(bid) for bid in document["bids"]]
-    body = b'  "bids": [\n    ' + b",\n    ".join(bids) + b"\n  ]" if bids else b'  "bids": []'
-    return head[:-2] + b",\n" + body + b"\n}\n"
+    if not document["bids"]:
+        return head[:-2] + b',\n  "bids": []\n}\n'
+    parts = [head[:-2] + b',\n  "bids": [\n    ']
+    for bid in document["bids"]:  # joined once: the file is copied once, not three times
+        parts += (orjson.dumps(bid), b",\n    ")
+    parts[-1] = b"\n  ]\n}\n"
+    return b"".join(parts)
 
 
 def _summary(evaluation: Evaluation, with_panel: bool = False) -> dict:

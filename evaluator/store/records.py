@@ -20,6 +20,7 @@ from evaluator.store.schema import (
     evaluation_files,
     evaluations,
     files,
+    report_jobs,
     users,
     versions,
 )
@@ -226,3 +227,16 @@ def case_assessment_rows(connection: Connection, case_id: str, bid_id: str | Non
         query = query.where(table.c.bid_id == bid_id)
     return list(connection.execute(query.order_by(table.c.bid_id, table.c.criterion_id, table.c.stage,
                                                   table.c.assessor)))
+
+
+def report_job_row(connection: Connection, evaluation_id: str):
+    """The evaluation's background rendering (see Desk.start_report), or None."""
+    return connection.execute(select(report_jobs).where(report_jobs.c.evaluation_id == evaluation_id)).first()
+
+
+def put_report_job(connection: Connection, evaluation_id: str, **values) -> None:
+    """Start (or start again) an evaluation's background rendering, or change it."""
+    if report_job_row(connection, evaluation_id) is None:
+        connection.execute(insert(report_jobs).values(evaluation_id=evaluation_id, **values))
+    else:
+        connection.execute(report_jobs.update().where(report_jobs.c.evaluation_id == evaluation_id).values(**values))

@@ -200,3 +200,16 @@ case_registry = Table(  # the registry entries a case's bids were built from (mo
     Column("added_at", String(20), nullable=False),
     PrimaryKeyConstraint("case_id", "provider"),
 )
+
+report_jobs = Table(  # an evaluation's PDFs being rendered in the background (the app): progress and liveness
+    "report_jobs", metadata,
+    Column("evaluation_id", String(16), ForeignKey("evaluations.id"), primary_key=True),
+    Column("state", String(16), nullable=False),  # running | done | failed (the PDFs themselves are outputs)
+    Column("done", Integer, nullable=False),  # documents rendered so far
+    Column("total", Integer, nullable=False),  # documents to render (0 until known)
+    Column("started_by", Text, nullable=False),
+    Column("started_at", String(20), nullable=False),
+    Column("beat", BigInteger, nullable=False),  # Unix seconds, renewed while it runs: an old beat, a dead job
+    Column("runner", Text, nullable=False),  # host:pid of the process that runs it
+    Column("error", Text),  # why it failed
+)

@@ -421,19 +421,8 @@ def _evaluate_section(session, desk: Desk, case: dict) -> None:
         if st.button("Open the case", key="open", disabled=state_ == "draft"):
             act(lambda: desk.open_case(case["id"]), f"Case {case['id']} opened: the bids are fixed.")
         return
-    if state_ in ("opened", "evaluated") and st.button("Evaluate", type="primary", key="evaluate"):
-        with st.status("Evaluating…", expanded=True) as status:
-            st.write(f"Scoring {sum(bid['current'] for bid in case['bids'])} files and rendering the PDFs…")
-            try:
-                outcome, evaluation_id = desk.evaluate_case(case["id"])
-            except (ConfigurationError, StoreError) as error:
-                status.update(label="The evaluation could not run", state="error")
-                done("error", str(error))
-            session.setdefault("outcomes", {})[evaluation_id] = outcome
-            if outcome.report_error:
-                done("error", f"The PDF report could not be rendered ({outcome.report_error}). The results, "
-                                        f"results.json and results.xlsx are stored as evaluation {evaluation_id}.")
-            done("success", f"Evaluated: stored as evaluation {evaluation_id}.")
+    if state_ in ("opened", "evaluated"):
+        st.button("Evaluate", type="primary", key="evaluate", on_click=_evaluate, args=(session, desk, case["id"]))
     latest = case["evaluations"][-1] if case["evaluations"] else None
     if latest is None:
         st.info("Not evaluated yet.")
@@ -450,6 +439,22 @@ def _evaluate_section(session, desk: Desk, case: dict) -> None:
         outcomes[latest["id"]] = desk.stored_outcome(latest["id"])
     session.outcome, session.evaluation_id = outcomes[latest["id"]], latest["id"]
     _results(desk, desk.results(latest["id"]), outcomes[latest["id"]], latest)
+
+
+def _evaluate(session, desk: Desk, case_id: str) -> None:
+    """Evaluate, before the page runs (the button's callback), so that one run shows the evaluation: its
+    ranking at once, and its PDFs rendered in the background, beginning RENDER_AFTER_S later so that they do
+    not slow that run down (and whether or not it runs: the tab may be closed at once)."""
+    try:
+        outcome, evaluation_id = desk.evaluate_case(case_id, render=False)
+    except (ConfigurationError, StoreError) as error:
+        session.notice = ("error", str(error))
+        return
+    session.setdefault("outcomes", {})[evaluation_id] = outcome
+    desk.start_report(evaluation_id, after=RENDER_AFTER_S)
+    session.notice = ("success", f"Evaluated: stored as evaluation {evaluation_id}. The PDF report, the summary and "
+                                 f"the draft letters are being rendered; they are offered under Downloads when "
+                                 f"ready.")
 
 
 def _results(desk: Desk, document: dict, outcome, latest: dict) -> None:
@@ -496,7 +501,8 @@ def _award_section(desk: Desk, case: dict) -> None:
             st.info(f"Four-eyes rule: the award must be approved by another officer than the one who ran the "
                     f"evaluation ({latest['by']}). Ask a colleague with the officer role to open case {case['id']} "
                     f"and approve it." + (" In single-user local mode there is no other officer: approve with "
-                                          "`python -m evaluator case approve CASE --as USER`."
+                                          f"`python -m evaluator case approve {case['id']} --as OTHER_OFFICER` "
+                                          f"(any name but {LOCAL_USER})."
                                           if desk.user.name == LOCAL_USER else ""))
         elif st.button("Approve the award", type="primary", key="approve"):
             act(lambda: desk.approve_award(case["id"]),
@@ -508,7 +514,11 @@ def _award_section(desk: Desk, case: dict) -> None:
         st.success(f"Award approved by {award['approved_by']} at {award['approved_at']} "
                    f"(evaluation {award['evaluation']}).")
         label = "Issue the letters again (copies)" if letters else "Issue letters"
-        if st.button(label, key="issue-letters"):
+        rendering = not letters and desk.report_status(award["evaluation"])["state"] == "running"
+        if rendering:  # issuing renders the drafts again, dated: not while they are being rendered
+            st.info("The draft letters are still being rendered (see Downloads): Issue letters is offered once "
+                    "they are stored.")
+        if st.button(label, key="issue-letters", disabled=rendering):
             act(lambda: desk.issue_letters(case["id"]), "Letters issued.")
     if letters:
         st.success(f"Letters issued at {letters['issued_at']}; the standstill period "
@@ -587,6 +597,9 @@ def _figure(value) -> str:
 
 
 def _downloads(desk: Desk, evaluation_id: str) -> None:
+    """The evaluation's stored outputs. Its PDFs are rendered in the background after the ranking is shown
+    (Desk.start_report): meanwhile a progress bar, read from the store, so a reload or another instance shows
+    it too; a rendering that failed, or whose process is gone (stopped), is offered again."""
     st.subheader("Downloads")
     st.caption(f"Stored as evaluation {evaluation_id}; every download is recorded in the audit log.")
     stored = desk.files_of(evaluation_id)["output"]
@@ -602,6 +615,46 @@ def _downloads(desk: Desk, evaluation_id: str) -> None:
         columns[-1].download_button(f"{len(letters)} draft letters (.zip)", archive, "draft-letters.zip",
                                     key="download-letters", on_click=desk.note_download,
                                     args=(evaluation_id, "draft-letters.zip", archive))
+    status = desk.report_status(evaluation_id)
+    if status["state"] == "running":
+        _rendering(desk, evaluation_id)
+    elif status["state"] in ("stopped", "failed", "not rendered"):
+        _render_again(desk, evaluation_id, status)
+
+
+RENDERING_LABEL = "The PDF report, the summary and the draft letters are being rendered"
+RENDER_AFTER_S = 1.0  # after Evaluate: the page showing the ranking runs first
+
+
+@st.fragment(run_every=1)
+def _rendering(desk: Desk, evaluation_id: str) -> None:
+    """The rendering's progress, from the store, every second; the whole page again once it has ended (the
+    downloads, and Issue letters, then show)."""
+    status = desk.report_status(evaluation_id)
+    if status["state"] != "running":
+        st.rerun()
+    done_, total = status.get("done", 0), status.get("total", 0)
+    st.progress(done_ / total if total else 0.0,
+                text=f"{RENDERING_LABEL}: {done_} of {total} documents done (the report first, then the summary "
+                     f"and the letters)" if total else f"{RENDERING_LABEL}: starting…")
+    st.caption((f"Started by {status['started_by']} at {status['started_at']}. " if "started_by" in status else "")
+               + "The ranking, the gate matrix and the bids in detail can be read meanwhile; the PDFs are offered "
+                 "here when they are stored.")
+
+
+def _render_again(desk: Desk, evaluation_id: str, status: dict) -> None:
+    if status["state"] == "stopped":
+        st.warning(f"The rendering of the PDFs started by {status['started_by']} at {status['started_at']} "
+                   f"stopped after {status['done']} of {status['total']} documents: the process rendering them is "
+                   f"gone (the server restarted?). The results, results.json and results.xlsx are stored.")
+    elif status["state"] == "failed":
+        st.error(f"The PDFs could not be rendered ({status['error']}). The results, results.json and "
+                 f"results.xlsx are stored.")
+    else:
+        st.info("The PDF report, the summary and the draft letters of this evaluation are not stored.")
+    if st.button("Render the PDFs again" if status["state"] != "not rendered" else "Render the PDFs",
+                 key="render-again"):
+        act(lambda: desk.start_report(evaluation_id), "The PDFs are being rendered again.")
 
 
 def _zip(files: dict[str, bytes]) -> bytes:

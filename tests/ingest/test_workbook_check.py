@@ -4,6 +4,7 @@ import codecs
 import hashlib
 import io
 import json
+import re
 import struct
 import subprocess
 import sys
@@ -13,9 +14,12 @@ import openpyxl
 import openpyxl.xml
 import pytest
 from defusedxml import DefusedXmlException
+from hypothesis import given
+from hypothesis import strategies as st
 
 from evaluator.ingest.files import DEFAULT_READ_OPTIONS, read_bids
 from evaluator.ingest.responses import ReadOptions
+from evaluator.ingest.workbook_check import _has_formula_element
 
 from conftest import SAMPLES
 from factories import bid_workbook, csv_text, long_rows, read_bid_bytes
@@ -328,3 +332,10 @@ def test_names_that_collide_stay_apart_and_a_file_given_twice_is_read_once(tmp_p
     files = sorted(bid["source"]["file"] for bid in results["bids"])
     assert files == ["bids/b-001.xlsx", "bids/caf\\xe9.csv", "bids/caf\\xe9.csv #2"]  # b-001 once, not thrice
     assert main(["reproduce", evaluation_id]) == 0
+
+
+@given(st.binary(max_size=40) | st.lists(st.sampled_from([b"<", b":", b"f", b"x", b" ", b"\n", b"/", b">", b"<f",
+                                                          b"x:f"]), max_size=12).map(b"".join))
+def test_the_formula_element_search_finds_what_the_plain_pattern_finds(data):
+    """The fast search (a literal first, then the character before it) agrees with [<:]f[\\s/>] everywhere."""
+    assert _has_formula_element(data) == bool(re.search(rb"[<:]f[\s/>]", data))

@@ -1,7 +1,9 @@
 """End to end in a real browser: Debian's Chromium, driven by playwright, against `streamlit run app.py`, with
 sign-in through a real OpenID provider (oidc-provider-mock) started by the test.
 
-Set SCREENSHOTS=docs to refresh the pictures of the three workspaces in docs/.
+Set SCREENSHOTS=docs to refresh the pictures of the three workspaces in docs/. The app's latencies (issue 17:
+click Evaluate to the ranking, to the stored PDFs, a page switch; 8 and 50 bids) are printed (`-s` shows them)
+and, with LATENCY_REPORT=path, written to that JSON file; they are measured, not asserted.
 """
 
 import contextlib
@@ -30,6 +32,30 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 PROVIDER_USERS = Path(__file__).with_name("oidc-users.json")
 ROLE_MAP = ('{ officers = "officer", analysts = "analyst", auditors = "auditor", evaluators = "evaluator", '
             'admins = "admin" }')
+
+
+def report_latency(name: str, seconds: float) -> None:
+    """A measured latency: printed, and added to the JSON file LATENCY_REPORT names (with the machine's cores)."""
+    print(f"latency {name}: {seconds:.2f} s")
+    path = os.environ.get("LATENCY_REPORT")
+    if path:
+        report = json.loads(Path(path).read_text()) if Path(path).exists() else {}
+        report.setdefault("cores", os.cpu_count())
+        report.setdefault("seconds", {})[name] = round(seconds, 3)
+        Path(path).write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+
+
+def timed(action, shown) -> float:
+    """Seconds from `action` (a click) until the locator `shown` is visible."""
+    started = time.monotonic()
+    action()
+    shown.wait_for(timeout=180_000)
+    return time.monotonic() - started
+
+
+def idle(page) -> None:
+    """The page's script is not running (the status widget is gone): a click now is not lost."""
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
 
 
 def free_port() -> int:
@@ -237,15 +263,39 @@ def test_a_case_from_three_uploads_to_the_dossier(signed_in_app, tmp_path):
         assert "b-002.xlsx" in page.get_by_text("Withdrawn (kept in the store and the dossier)").inner_text()
         page.get_by_role("button", name="Open the case").click()
         page.get_by_text("opened: the bids are fixed").wait_for(timeout=60_000)
-        page.get_by_role("button", name="Evaluate", exact=True).click()
-        page.get_by_text("Recommended award: B-001").wait_for(timeout=120_000)
+        idle(page)
+        evaluate = page.get_by_role("button", name="Evaluate", exact=True)
+        started = time.monotonic()
+        report_latency("evaluate_to_ranking_3_bids",
+                       timed(evaluate.click, page.get_by_text("Recommended award: B-001")))
         assert "Nordlicht Cloud GmbH" in page.content()
         page.get_by_text("Four-eyes rule").wait_for(timeout=10_000)  # ana ran it: another officer approves
         assert page.get_by_role("button", name="Approve the award").count() == 0
+        report_pdf = page.get_by_role("button", name="report.pdf")
+        if report_pdf.count() == 0:  # rendering in the background: its progress, the ranking readable meanwhile
+            page.get_by_text("are being rendered").first.wait_for(timeout=10_000)
+            page.set_viewport_size({"width": 1400, "height": 4000})  # Streamlit scrolls inside its container
+            page.screenshot(path=str(tmp_path / "officer-rendering.png"))
+            page.set_viewport_size({"width": 1400, "height": 1500})
+        report_pdf.wait_for(timeout=180_000)  # offered once stored, without a reload
+        report_latency("evaluate_to_pdfs_3_bids", time.monotonic() - started)
+        page.get_by_role("button", name="3 draft letters (.zip)").wait_for(timeout=10_000)
+        assert page.get_by_text("are being rendered").count() == 0
+        page.set_viewport_size({"width": 1400, "height": 4000})
+        page.screenshot(path=str(tmp_path / "officer-rendered.png"))
+        page.set_viewport_size({"width": 1400, "height": 1500})
         assert_charts_shown(page, 3, tmp_path / "officer.png")  # score distribution, level profile, contributions
         with page.expect_download() as download:
-            page.get_by_role("button", name="report.pdf").click()
+            report_pdf.click()
         assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
+        idle(page)
+        report_latency("page_switch_to_analyst", timed(page.get_by_text("Policy analyst", exact=True).first.click,
+                                                       page.get_by_text("The ranking, before and after")))
+        idle(page)
+        report_latency("page_switch_back_to_officer", timed(
+            page.get_by_text("Procurement officer", exact=True).first.click, page.get_by_text("One bid in detail")))
+        page.get_by_role("button", name="report.pdf").wait_for(timeout=10_000)  # the downloads, from the store
+        idle(page)
         page.get_by_text("Policy analyst", exact=True).first.click()
         page.get_by_text("Share of weight draws at each rank").wait_for(timeout=60_000)
         assert_charts_shown(page, 1, tmp_path / "analyst.png")  # rank acceptability
@@ -282,6 +332,59 @@ def test_a_case_from_three_uploads_to_the_dossier(signed_in_app, tmp_path):
             page.wait_for_timeout(1500)
             page.screenshot(path=f"{shots}/app-auditor.png")
         browser.close()
+
+
+def test_latencies_of_the_sample_case_and_of_50_bids(app_url, tmp_path):
+    """Issue 17, item 4, measured and reported (not asserted): in local mode, the sample case (8 bids) and a case
+    of 50 bids (bench/evaluate_10k.py's realistic generator, as bench/report_50.py) are evaluated; each time,
+    from the click on Evaluate to the ranking, and to the PDFs offered (rendered in the background), then a
+    switch to the policy analyst workspace and back."""
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from evaluate_10k import write_bids
+
+    data = tmp_path / "data"
+    evaluator_cli(data, "case", "open", "C2026-0001")
+    write_bids(tmp_path / "fifty.csv", 50, "realistic")
+    fifty = evaluator_cli(data, "case", "new", "--framework", "frameworks/eu-csf-2026.yaml", "--tender",
+                          "samples/tender.yaml", "--name", "Fifty bids").split()[-1]
+    evaluator_cli(data, "case", "add-bids", fifty, str(tmp_path / "fifty.csv"))
+    evaluator_cli(data, "case", "open", fifty)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1500})
+        for case_id, bids in (("C2026-0001", 8), (fifty, 50)):
+            page.goto(f"{app_url}/?case={case_id}")
+            evaluate = page.get_by_role("button", name="Evaluate", exact=True)
+            evaluate.wait_for(timeout=60_000)
+            idle(page)
+            started = time.monotonic()
+            report_latency(f"evaluate_to_ranking_{bids}_bids",
+                           timed(evaluate.click, page.get_by_text("Recommended award: ").first))
+            page.get_by_text("are being rendered").first.wait_for(timeout=30_000)
+            if bids == 50:
+                page.set_viewport_size({"width": 1400, "height": 4000})
+                page.screenshot(path=str(tmp_path / f"rendering-{bids}.png"))
+                page.set_viewport_size({"width": 1400, "height": 1500})
+            page.get_by_role("button", name=f"{bids} draft letters (.zip)").wait_for(timeout=300_000)
+            report_latency(f"evaluate_to_pdfs_{bids}_bids", time.monotonic() - started)
+            assert page.get_by_role("button", name="report.pdf").count() == 1
+            idle(page)
+            report_latency(f"page_switch_to_analyst_{bids}_bids", timed(
+                page.get_by_text("Policy analyst", exact=True).first.click,
+                page.get_by_text("The ranking, before and after")))
+            idle(page)
+            report_latency(f"page_switch_back_to_officer_{bids}_bids", timed(
+                page.get_by_text("Procurement officer", exact=True).first.click,
+                page.get_by_text("One bid in detail")))
+            page.get_by_role("button", name="report.pdf").wait_for(timeout=10_000)
+            if bids == 50:
+                page.set_viewport_size({"width": 1400, "height": 4000})
+                page.wait_for_timeout(1000)
+                page.screenshot(path=str(tmp_path / f"rendered-{bids}.png"))
+        browser.close()
+    print(f"screenshots in {tmp_path}")
 
 
 def evaluator_cli(data: Path, *words: str) -> str:

@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from evaluator.application import REPOSITORY, Desk, Store, User, read_framework
+from evaluator.application import REPOSITORY, Desk, Store, User, read_framework, wait_for_reports
 from evaluator.pipeline import Request
 from evaluator.store.database import database_url
 from evaluator.store.schema import audit_log
@@ -23,9 +24,16 @@ PAGES = "evaluator/ui/pages"
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch) -> AppTest:
+def app(tmp_path, monkeypatch) -> Iterator[AppTest]:
     monkeypatch.setenv("EVALUATOR_DATA", str(tmp_path / "data"))
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    yield AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    wait_for_reports()  # no rendering outlives its test's store
+
+
+def rendered(app: AppTest) -> AppTest:
+    """The page once the PDFs rendered in the background (Desk.start_report) are stored."""
+    wait_for_reports()
+    return app.run()
 
 
 def table(app: AppTest, column: str):
@@ -59,7 +67,7 @@ def evaluate_samples(app: AppTest) -> AppTest:
     app.button(key="open").click().run()
     app.button(key="evaluate").click().run()
     assert not app.exception
-    return app
+    return rendered(app)
 
 
 class TestOfficer:
@@ -269,6 +277,97 @@ class TestCase:
         evaluate_samples(app)
         assert any("Four-eyes rule" in box.value for box in app.info)
         assert not [button for button in app.button if button.key == "approve"]
+
+
+class TestReportInTheBackground:
+    """Issue 17, item 4: the ranking at once, the PDFs rendered in the background, their progress and their end
+    read from the store."""
+
+    def test_the_ranking_is_shown_while_the_pdfs_render_and_the_pdfs_once_stored(self, app):
+        new_case(app)
+        app.button(key="samples").click().run()
+        app.button(key="open").click().run()
+        app.button(key="evaluate").click().run()
+        assert not app.exception
+        assert app.success[0].value.startswith("Evaluated: stored as evaluation ")
+        assert [metric.value for metric in app.metric] == ["8", "6", "1", "1"]
+        assert table(app, "total").iloc[0]["bid"] == "B-001"
+        labels = [button.label for button in app.get("download_button")]
+        assert {"results.json", "results.xlsx"} <= set(labels) and "report.pdf" not in labels
+        progress = app.get("progress")
+        assert len(progress) == 1 and "being rendered" in progress[0].proto.text
+        rendered(app)
+        assert not app.get("progress")
+        labels = [button.label for button in app.get("download_button")]
+        assert {"report.pdf", "summary.pdf", "8 draft letters (.zip)"} <= set(labels)
+
+    def test_a_rendering_whose_process_is_gone_is_shown_stopped_and_rendered_again(self, app, monkeypatch):
+        """A job left "running" by a process that died (no heartbeat for REPORT_STALE_S seconds): stopped, with
+        a button; another instance's recent job: its progress, and no second rendering."""
+        from evaluator import application
+        from evaluator.store import records
+        from evaluator.store.database import writing
+
+        start_report = application.Desk.start_report
+        monkeypatch.setattr(application.Desk, "start_report", lambda desk, evaluation_id, after=0.0: False)
+        new_case(app)
+        app.button(key="samples").click().run()
+        app.button(key="open").click().run()
+        app.button(key="evaluate").click().run()  # the rendering does not start (start_report does nothing here)
+        assert any(box.value.startswith("The PDF report, the summary and the draft letters of this evaluation are "
+                                        "not stored") for box in app.info)
+        evaluation_id = app.session_state["evaluation_id"]
+        store = Store(database_url(data_folder()))
+        with writing(store.engine) as connection:  # another instance renders it
+            records.put_report_job(connection, evaluation_id, state="running", done=3, total=10, started_by="ben",
+                                   started_at="2026-11-27T09:00:00Z", beat=int(time.time()), runner="other:1")
+        app.run()
+        assert "3 of 10 documents done" in app.get("progress")[0].proto.text
+        assert not [button for button in app.button if button.key == "render-again"]
+        with writing(store.engine) as connection:  # that instance stopped
+            records.put_report_job(connection, evaluation_id, beat=int(time.time()) - application.REPORT_STALE_S - 1)
+        app.run()
+        assert not app.get("progress")
+        assert any("stopped after 3 of 10 documents" in box.value for box in app.warning)
+        monkeypatch.setattr(application.Desk, "start_report", start_report)
+        app.button(key="render-again").click().run()
+        rendered(app)
+        assert {"report.pdf", "summary.pdf", "8 draft letters (.zip)"} <= {
+            button.label for button in app.get("download_button")}
+        assert Desk(store, User.local()).report_status(evaluation_id) == {"state": "done"}
+
+    def test_letters_are_issued_once_their_drafts_are_stored(self, app, monkeypatch):
+        """Approved while the drafts render: Issue letters waits (disabled, with a message) until they are
+        stored."""
+        from evaluator import application
+        from evaluator.store import records
+        from evaluator.store.database import writing
+
+        start_report = application.Desk.start_report
+        monkeypatch.setattr(application.Desk, "start_report", lambda desk, evaluation_id, after=0.0: False)
+        new_case(app)
+        app.button(key="samples").click().run()
+        app.button(key="open").click().run()
+        app.button(key="evaluate").click().run()
+        evaluation_id = app.session_state["evaluation_id"]
+        store = Store(database_url(data_folder()))
+        with writing(store.engine) as connection:  # rendering, as far as the store tells
+            records.put_report_job(connection, evaluation_id, state="running", done=0, total=10, started_by="local",
+                                   started_at="2026-11-27T09:00:00Z", beat=int(time.time()), runner="this:1")
+        Desk(store, User("ben", frozenset({"officer"}))).approve_award("C2026-0001")
+        app.run()
+        issue = app.button(key="issue-letters")
+        assert issue.disabled and any("Issue letters is offered once they are stored" in box.value
+                                      for box in app.info)
+        monkeypatch.setattr(application.Desk, "start_report", start_report)
+        with writing(store.engine) as connection:
+            records.put_report_job(connection, evaluation_id, beat=0)  # stopped: its process is gone
+        app.run()
+        app.button(key="render-again").click().run()
+        rendered(app)
+        assert not app.button(key="issue-letters").disabled
+        app.button(key="issue-letters").click().run()
+        assert app.success[0].value == "Letters issued."
 
 
 class TestAnalyst:
