@@ -72,6 +72,10 @@ def page() -> None:
     _bids_section(session, desk, case, stored)
     _evaluate_section(session, desk, case)
     _award_section(desk, case)
+    latest = case["evaluations"][-1]["id"] if case["evaluations"] else None
+    if latest is not None and desk.report_status(latest)["state"] == "running":
+        st.caption(f"The PDFs of evaluation {latest} are still being rendered: a dossier downloaded now holds its "
+                   f"data outputs (results.json, results.xlsx, robustness.json) without them.")
     st.download_button("Download the dossier (.zip)", lambda: desk.export_case(case_id), f"{case_id}.zip",
                        "application/zip", key="dossier",
                        help="Every file received (withdrawn ones too), every tender version, every evaluation "

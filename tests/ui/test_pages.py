@@ -296,8 +296,10 @@ class TestReportInTheBackground:
         assert {"results.json", "results.xlsx"} <= set(labels) and "report.pdf" not in labels
         progress = app.get("progress")
         assert len(progress) == 1 and "being rendered" in progress[0].proto.text
+        assert any("a dossier downloaded now holds its data outputs" in caption.value for caption in app.caption)
         rendered(app)
         assert not app.get("progress")
+        assert not any("a dossier downloaded now" in caption.value for caption in app.caption)
         labels = [button.label for button in app.get("download_button")]
         assert {"report.pdf", "summary.pdf", "8 draft letters (.zip)"} <= set(labels)
 
