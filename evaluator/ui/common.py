@@ -19,6 +19,11 @@ SAMPLE_BIDS = sorted((ROOT / "samples" / "bids").iterdir())
 SAMPLE_TENDERS = {path.name: path for path in sorted((ROOT / "samples").glob("*.yaml"))}
 SAMPLE_CERTIFICATES = ROOT / "samples" / "certificates.csv"
 SAMPLE_CAPABILITY = ROOT / "samples" / "product" / "capability-wide.csv"
+# the bundled sample answers of the whitepaper's frameworks: "Add the bundled sample bids" gives a case under one
+# of them its own sample (vendors' products, enterprises, countries) instead of the CSF bid workbooks
+FRAMEWORK_SAMPLES = {"apc-product-2026": SAMPLE_CAPABILITY,
+                     "apc-enterprise-2026": ROOT / "samples" / "enterprise" / "adoption-wide.csv",
+                     "apc-national-2026": ROOT / "samples" / "national-index-2026.csv"}
 MAX_FILES = 200
 
 

@@ -17,6 +17,7 @@ from evaluator.model.tender import PRICE_FORMULAS, TIE_BREAKS, Tender, resolve_s
 from evaluator.model.unanswered import MEANINGS, UNKNOWN_POLICIES
 from evaluator.ui.common import (
     BLANK,
+    FRAMEWORK_SAMPLES,
     FRAMEWORKS,
     MAX_FILES,
     SAMPLE_BIDS,
@@ -129,7 +130,7 @@ def _new_case(session, desk: Desk) -> None:
             letter = st.file_uploader(f"Its letter template ({parsed.letter_template})", key="new-letter-template",
                                       type=["j2", "html", "jinja", "jinja2", "txt"])
             template = letter.getvalue() if letter else None
-    framework_name = st.selectbox("Framework", names, key="new-framework",
+    framework_name = st.selectbox("Framework", names, key=f"new-framework-{named}",  # follows the tender's choice
                                   index=names.index(f"{named}.yaml") if f"{named}.yaml" in names else 0,
                                   help="Fixed for the case once it is created.")
     name = st.text_input("Case name (default: the tender's name)", key="new-name")
@@ -315,9 +316,10 @@ def _bids_section(session, desk: Desk, case: dict, tender: Tender) -> None:
                                     key="upload" if generation == 0 else f"upload-{generation}") or []
         submitted = [(file.name, file.getvalue()) for file in uploaded]
         if st.button("Add the bundled sample bids", key="samples"):
+            own = FRAMEWORK_SAMPLES.get(tender.framework or "")
             extra = ([SAMPLE_CERTIFICATES] if tender.certifications else []) + \
                 ([SAMPLE_CAPABILITY] if tender.capability else [])
-            submitted += [(path.name, path.read_bytes()) for path in [*SAMPLE_BIDS, *extra]]
+            submitted += [(path.name, path.read_bytes()) for path in [*([own] if own else SAMPLE_BIDS), *extra]]
         if submitted:
             session.upload_generation = generation + 1  # the uploader empties: the case holds the files now
             _add(session, desk, case, submitted)

@@ -133,3 +133,24 @@ def test_the_product_framework_and_its_sample_tender():
     bids = read_bids([str(SAMPLES / "product" / "capability-wide.csv")], framework)
     evaluation = evaluate(framework, resolve_settings(framework, tender), bids)
     assert evaluation.status == ("ranked",) * 6 and 0 < evaluation.score.min() < evaluation.score.max() <= 100
+
+
+def test_the_enterprise_framework_and_its_sample():
+    """The whitepaper's enterprise level (figures 28-1 and 28-2): six dimensions of 6, 3, 5, 3, 7 and 2 metrics,
+    each a share in % but peak concurrency (QPS/TPS), higher is better but the idle-resource cost; each names
+    the whitepaper's metric; the weights and bounds are this project's, and say so."""
+    framework, _ = load_framework(ROOT / "frameworks" / "apc-enterprise-2026.yaml")
+    per_dimension = [sum(c.objective == o.id for c in framework.criteria) for o in framework.objectives]
+    assert per_dimension == [6, 3, 5, 3, 7, 2] and all(c.numeric for c in framework.criteria)
+    assert {c.title: c.numeric.direction for c in framework.criteria if c.numeric.direction == "lower"} == \
+        {"Idle-resource cost (FinOps maturity)": "lower"}
+    assert [c.id for c in framework.criteria if c.numeric.unit != "%"] == ["APC-E3.3"]
+    assert all("Whitepaper: " in c.question for c in framework.criteria)
+    assert "THIS PROJECT'S CHOICE" in framework.source.wording
+    from evaluator.loading import load_tender
+    tender, _ = load_tender(SAMPLES / "enterprise-tender.yaml")
+    bids = read_bids([str(SAMPLES / "enterprise" / "adoption-wide.csv")], framework)
+    evaluation = evaluate(framework, resolve_settings(framework, tender), bids)
+    assert evaluation.status == ("ranked",) * 6 and 0 < evaluation.score.min() < evaluation.score.max() <= 100
+    ranked = [bids.bids[row].bid_id for row in evaluation.order]
+    assert ranked[0] == "E-001" and ranked[-1] == "E-006"  # the sample's most and least advanced enterprises

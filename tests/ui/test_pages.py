@@ -473,6 +473,18 @@ def test_a_combined_tender_case_evaluates_with_its_capability_side(app):
     assert len(ranking) == 8 and ranking.iloc[0]["bid"] == "B-001"
 
 
+def test_an_enterprise_level_case_evaluates_its_own_sample(app):
+    """The whitepaper's enterprise level in a case like the other two: its sample tender, its sample of
+    enterprises (not the CSF bid workbooks), the ranking."""
+    new_case(app, "enterprise-tender.yaml")
+    app.button(key="samples").click().run()
+    app.button(key="open").click().run()
+    app.button(key="evaluate").click().run()
+    assert not app.exception and not app.error
+    ranking = table(app, "total")
+    assert len(ranking) == 6 and ranking.iloc[0]["bid"] == "E-001"
+
+
 def test_the_analyst_sees_how_sure_the_award_is(app):
     analyst = evaluate_samples(app).switch_page(f"{PAGES}/analyst.py").run()
     stability = table(analyst, "winner stays first (weight %)")
