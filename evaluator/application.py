@@ -335,11 +335,7 @@ class Desk:
             if running is not None and running.is_alive():
                 return False
             with writing(self.store.engine) as connection:
-                row = self._row(connection, evaluation_id)
-                job = records.report_job_row(connection, evaluation_id)
-                if not load_request(row.request).wants_pdf or _has_pdfs(
-                        records.evaluation_file_hashes(connection, evaluation_id, "output")) or \
-                        (job is not None and job.state == "running" and _alive(job)):
+                if self._report_status(connection, evaluation_id)["state"] in ("done", "not asked", "running"):
                     return False
                 records.put_report_job(connection, evaluation_id, state="running", done=0, total=0,
                                        started_by=self.user.name, started_at=self.clock(), beat=int(time.time()),
@@ -398,9 +394,12 @@ class Desk:
         failed" of an evaluation made elsewhere), or "not asked" (a data-only evaluation)."""
         self._require("read evaluations")
         with reading(self.store.engine) as connection:
-            row = self._row(connection, evaluation_id)
-            outputs = records.evaluation_file_hashes(connection, evaluation_id, "output")
-            job = records.report_job_row(connection, evaluation_id)
+            return self._report_status(connection, evaluation_id)
+
+    def _report_status(self, connection, evaluation_id: str) -> dict:
+        row = self._row(connection, evaluation_id)
+        outputs = records.evaluation_file_hashes(connection, evaluation_id, "output")
+        job = records.report_job_row(connection, evaluation_id)
         if _has_pdfs(outputs):
             return {"state": "done"}
         if not load_request(row.request).wants_pdf:
