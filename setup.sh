@@ -23,3 +23,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 python3 -m pip install -q -r requirements.txt
+# the message catalogues (evaluator/locale/*/LC_MESSAGES/messages.po), compiled for gettext
+python3 -m babel.messages.frontend -q compile -d evaluator/locale -D messages
