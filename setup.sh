@@ -25,3 +25,5 @@ fi
 python3 -m pip install -q -r requirements.txt
 # the message catalogues (evaluator/locale/*/LC_MESSAGES/messages.po), compiled for gettext
 python3 -m babel.messages.frontend -q compile -d evaluator/locale -D messages
+# the Chinese faces of the PDFs, cut down from Noto Sans CJK (once: about 45 s; see evaluator/report/fonts.py)
+python3 -m evaluator.report.fonts

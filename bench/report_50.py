@@ -1,7 +1,8 @@
 """Benchmark: the PDF report for 50 bids × 48 criteria (target ≤ 15 s, peak memory ≤ 600 MB), the
 one-page summary (target < 1.5 s including imports), and every default output with a letter to each bidder
-(target < 8 s), each as a whole `python -m evaluator evaluate` process. Baseline, measured in the same run:
-raw WeasyPrint on a naive table-dense document, per page.
+(target < 8 s), each as a whole `python -m evaluator evaluate` process; and the report in Chinese (issue 18: within
+25 % of the English one in time and size). Baseline, measured in the same run: raw WeasyPrint on a naive
+table-dense document, per page.
 Run: python3 bench/report_50.py [--bids 50]
 """
 
@@ -50,14 +51,17 @@ def main() -> None:
         folder = Path(name)
         write_bids(folder / "bids.csv", args.bids, "realistic")
 
-        def evaluate(formats: str, *options: str) -> list[str]:
+        def evaluate(formats: str, *options: str, out: str = "") -> list[str]:
             return [sys.executable, "-m", "evaluator", "evaluate", "--framework", "frameworks/eu-csf-2026.yaml",
                     "--tender", "samples/tender.yaml", "--formats", formats, "--evaluated-at",
-                    "2026-11-26T09:00:00Z", "--out", str(folder / formats), *options, str(folder / "bids.csv")]
+                    "2026-11-26T09:00:00Z", "--out", str(folder / (out or formats)), *options, str(folder / "bids.csv")]
         env = bench_env(folder)
         measure(evaluate("summary"), env)  # warm the font cache and the bytecode
         summary_s, summary_mib = measure(evaluate("summary"), env)
         report_s, report_mib = measure(evaluate("pdf"), env)
+        measure(evaluate("pdf", "--language", "zh-CN", out="zh"), env)  # the CJK font's cache
+        chinese_s, chinese_mib = measure(evaluate("pdf", "--language", "zh-CN", out="zh"), env)
+        sizes = [(folder / name / "report.pdf").stat().st_size for name in ("pdf", "zh")]
         everything = ",".join(("json", "xlsx", "robustness", "pdf", "summary"))
         letters_s, letters_mib = measure(evaluate(everything, "--letters"), env)
         pages = subprocess.run(["pdfinfo", str(folder / "pdf" / "report.pdf")], capture_output=True,
@@ -68,6 +72,9 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"report, {args.bids} bids × 48 criteria: {report_s:.2f} s whole process, {pages} pages, "
           f"peak RSS {report_mib:.0f} MiB (targets ≤ 15 s, ≤ 600 MB)")
+    print(f"report in Chinese (--language zh-CN): {chinese_s:.2f} s, {chinese_s / report_s:.2f}× the English "
+          f"time; {sizes[1] / 1024:.0f} KiB, {sizes[1] / sizes[0]:.2f}× the English size ({sizes[0] / 1024:.0f} KiB); "
+          f"peak RSS {chinese_mib:.0f} MiB (targets ≤ 1.25× in time and size)")
     print(f"one-page summary: {summary_s:.2f} s whole process, peak RSS {summary_mib:.0f} MiB (target < 1.5 s)")
     print(f"default outputs with a letter to every bidder ({args.bids} letters): {letters_s:.2f} s whole process, "
           f"peak RSS {letters_mib:.0f} MiB of the largest process (target < 8 s)")

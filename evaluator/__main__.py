@@ -2,6 +2,7 @@
 
 import argparse
 import contextlib
+import contextvars
 import dataclasses
 import datetime as dt
 import gc
@@ -14,7 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from evaluator import __version__
+from evaluator import __version__, i18n
 from evaluator.errors import (
     ConfigurationError,
     EvaluatorError,
@@ -24,6 +25,7 @@ from evaluator.errors import (
     UnknownEvaluation,
     terminal_safe,
 )
+from evaluator.i18n import _, ngettext
 from evaluator.loading import load_framework
 from evaluator.model.framework import Framework
 from evaluator.model.tender import Overrides
@@ -61,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("--framework", required=True, help="framework YAML file")
     template.add_argument("--tender", help="tender YAML file (its name, deadline and minimum levels are shown)")
     template.add_argument("--out", required=True, help="the workbook to write, e.g. bid-template.xlsx")
+    language_argument(template)
 
     validate = commands.add_parser("validate-framework", help="check a framework file and summarise it")
     validate.add_argument("file")
@@ -146,7 +149,8 @@ def registry_arguments(registry: argparse.ArgumentParser) -> None:
 def days(text: str) -> int:
     """A number of days from 0 to 36,500 (a century)."""
     if not re.fullmatch(r"[0-9]{1,5}", text.strip()) or int(text) > 36_500:
-        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number of days from 0 to 36500")
+        raise argparse.ArgumentTypeError(_("{text} is not a number of days from 0 to 36500").format(
+            text=repr(text[:40])))
     return int(text)
 
 
@@ -154,7 +158,7 @@ def iso_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise argparse.ArgumentTypeError(_("{text} is not a date (YYYY-MM-DD)").format(text=repr(text))) from None
 
 
 def users_arguments(users: argparse.ArgumentParser) -> None:
@@ -214,6 +218,7 @@ def case_arguments(case: argparse.ArgumentParser) -> None:
     evaluate.add_argument("--out", required=True, help="folder for the outputs")
     evaluate.add_argument("--formats", default=",".join(OUTPUT_FORMATS),
                           help=f"comma-separated outputs (default: {','.join(OUTPUT_FORMATS)}); letters always")
+    language_argument(evaluate)
     approve = actions.add_parser("approve", parents=[acting], help="approve the award of the latest evaluation "
                                                                     "(another officer than who ran it)")
     approve.add_argument("case")
@@ -263,27 +268,56 @@ def evaluation_arguments(command: argparse.ArgumentParser) -> None:
                               "registered answers")
     command.add_argument("--as-of", metavar="DATE", help="the date registry entries must be valid on (YYYY-MM-DD)")
     command.add_argument("--out", required=True, help="folder for the outputs")
+    language_argument(command)
     command.add_argument("inputs", nargs="*", metavar="BID_FILE_OR_FOLDER")
+
+
+def language_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--language", metavar="|".join(i18n.LANGUAGES),
+                         help="the language of the messages and outputs (default: the tender's `language`, else "
+                              "English)")
+
+
+def set_language(args) -> None:
+    """The language of the whole run, set before anything is read: --language, else (evaluate, analyse,
+    template) the tender file's `language`, else English. A tender case's evaluation takes its tender's
+    language in Desk.evaluate_case, and the messages after it follow (case_evaluate)."""
+    given = getattr(args, "language", None)
+    if given is not None:
+        i18n.use(i18n.known_language(given))
+    elif args.command in ("evaluate", "analyse", "template") and args.tender:
+        i18n.use(_tender_language(args.tender) or i18n.SOURCE_LANGUAGE)
+
+
+def _tender_language(path: str) -> str | None:
+    """The tender file's `language`; None when it states none or cannot be read (the evaluation says why)."""
+    from evaluator.loading import load_tender
+
+    try:
+        return load_tender(path)[0].language
+    except ConfigurationError:
+        return None
 
 
 def request_from(args, formats: tuple[str, ...]):
     from evaluator.pipeline import Request
 
     if not 0 <= args.seed < 2**63:
-        raise ConfigurationError("usage", "--seed must be a whole number from 0 to 2^63 - 1")
+        raise ConfigurationError("usage", _("--seed must be a whole number from 0 to 2^63 - 1"))
     if not 1 <= args.draws <= MAX_DRAWS or not 0 < args.concentration < math.inf:
-        raise ConfigurationError("usage", f"--draws must be from 1 to {MAX_DRAWS:,} and --concentration a "
-                                          f"number above 0")
+        raise ConfigurationError("usage", _("--draws must be from 1 to {maximum} and --concentration a number "
+                                            "above 0").format(maximum=f"{MAX_DRAWS:,}"))
     if not args.inputs and not args.from_registry:
-        raise ConfigurationError("usage", "give bid files or folders, or --from-registry PROVIDERS")
+        raise ConfigurationError("usage", _("give bid files or folders, or --from-registry PROVIDERS"))
     if args.from_registry and not args.as_of:
-        raise ConfigurationError("--from-registry", "needs --as-of DATE: a registered assessment holds for a period")
+        raise ConfigurationError("--from-registry", _("needs --as-of DATE: a registered assessment holds for a "
+                                                      "period"))
     return Request(framework=args.framework, inputs=tuple(args.inputs), tender=args.tender, as_of=args.as_of or "",
                    overrides=overrides_from(args), formats=formats, letters=args.letters,
                    evaluated_at=evaluation_time(args.evaluated_at), out=args.out, audit_head=args.audit_head,
                    draws=args.draws, concentration=args.concentration, seed=args.seed,
                    tender_changes=tuple(tender_change(text) for text in args.tender_change),
-                   assessments=tuple(args.assessments))
+                   assessments=tuple(args.assessments), language=args.language or "")
 
 
 def tender_change(text: str) -> dict:
@@ -294,7 +328,8 @@ def tender_change(text: str) -> dict:
         change = None
     if not isinstance(change, dict) or set(change) != {"reason", "by", "at"} or \
             not all(isinstance(value, str | None) for value in change.values()):
-        raise ConfigurationError("usage", '--tender-change must be a JSON object {"reason": …, "by": …, "at": …}')
+        raise ConfigurationError("usage", _('--tender-change must be a JSON object {"reason": …, "by": …, '
+                                            '"at": …}'))
     return {key: change[key] for key in ("reason", "by", "at")}
 
 
@@ -305,7 +340,7 @@ def overrides_from(args) -> Overrides:
         if equals:
             per_objective[objective.strip()] = level.strip()
         elif everywhere is not None:
-            raise ConfigurationError("--min-level", "a minimum for every objective is given twice")
+            raise ConfigurationError("--min-level", _("a minimum for every objective is given twice"))
         else:
             everywhere = value.strip()
     return Overrides(weight_profile=args.weights, minimum_level=everywhere, minimum_levels=per_objective,
@@ -320,23 +355,24 @@ def evaluation_time(given: str | None) -> str:
         try:
             moment = dt.datetime.fromisoformat(given.replace("Z", "+00:00"))
         except ValueError:
-            raise ConfigurationError("--evaluated-at", f"{given!r} is not an ISO 8601 time such as "
-                                                       f"2026-04-30T12:00:00Z") from None
+            raise ConfigurationError("--evaluated-at", _("{time} is not an ISO 8601 time such as "
+                                                         "2026-04-30T12:00:00Z").format(time=repr(given))) from None
         moment = moment.replace(tzinfo=moment.tzinfo or dt.UTC)
         try:
             moment.astimezone(dt.UTC)
         except OverflowError:
-            edge = "before the first" if moment.year == 1 else "beyond the last"
-            raise ConfigurationError("--evaluated-at", f"{given!r} is {edge} representable time (0001-01-01T00:00:00Z "
-                                                       f"to 9999-12-31T23:59:59Z)") from None
+            message = _("{time} is before the first representable time (0001-01-01T00:00:00Z to "
+                        "9999-12-31T23:59:59Z)") if moment.year == 1 else \
+                _("{time} is beyond the last representable time (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z)")
+            raise ConfigurationError("--evaluated-at", message.format(time=repr(given))) from None
     elif epoch is not None:
         try:
             moment = dt.datetime.fromtimestamp(int(epoch) if epoch.strip().isdigit() else -1, dt.UTC)
         except (ValueError, OverflowError, OSError):
             moment = None
         if moment is None or not epoch.strip().isdigit():
-            raise ConfigurationError("SOURCE_DATE_EPOCH", f"{epoch[:40]!r} is not a number of seconds since "
-                                                          f"1970 up to the year 9999")
+            raise ConfigurationError("SOURCE_DATE_EPOCH", _("{value} is not a number of seconds since 1970 up to "
+                                                            "the year 9999").format(value=repr(epoch[:40])))
     else:
         moment = dt.datetime.now(dt.UTC)
     return utc_text(moment)
@@ -381,14 +417,20 @@ def _evaluated(args, outcome, evaluation_id: str, store_url: str) -> int:
     sys.stdout.write(summary_text(outcome.document))
     written = sorted(name for name in outcome.files if not name.startswith(f"{LETTERS}/"))
     letters = len(outcome.files) - len(written)
-    sys.stdout.write(f"Wrote {', '.join(written)}{f' and {letters} letters' if letters else ''} to {args.out}, and the "
-                     f"{len(outcome.submissions)} input files to {args.out}/submissions/<sha256>\n")
-    stored = "Stored as" if outcome.recorded else "Already stored (the same settings and input contents) as"
-    sys.stdout.write(f"{stored} evaluation {evaluation_id} in {store_url} (reproduce it with: python -m evaluator "
-                     f"reproduce {evaluation_id})\n")
+    files = ", ".join(written)
+    if letters:
+        files = ngettext("{files} and {count} letter", "{files} and {count} letters", letters).format(
+            files=files, count=letters)
+    sys.stdout.write(_("Wrote {files} to {out}, and the {count} input files to {out}/submissions/<sha256>").format(
+        files=files, out=args.out, count=len(outcome.submissions)) + "\n")
+    stored = _("Stored as evaluation {id} in {store} (reproduce it with: python -m evaluator reproduce {id})") \
+        if outcome.recorded else _("Already stored (the same settings and input contents) as evaluation {id} in "
+                                   "{store} (reproduce it with: python -m evaluator reproduce {id})")
+    sys.stdout.write(stored.format(id=evaluation_id, store=store_url) + "\n")
     if outcome.report_error:  # the data outputs are written and stored; the PDFs are not
-        print(f"error: the PDF report could not be rendered ({outcome.report_error}); {', '.join(written)} were "
-              f"written and stored as evaluation {evaluation_id}", file=sys.stderr)
+        print(_("error: the PDF report could not be rendered ({reason}); {files} were written and stored as "
+                "evaluation {id}").format(reason=outcome.report_error, files=", ".join(written), id=evaluation_id),
+              file=sys.stderr)
         return INTERNAL_ERROR
     return 0
 
@@ -413,12 +455,15 @@ def command_analyse(args) -> int:
     analysis = json.loads(outcome.files["robustness.json"])
     acceptability = analysis["acceptability"]
     for bid_id, shares in sorted(acceptability["bids"].items(), key=lambda item: -item[1]["wins"])[:5]:
-        print(f"{bid_id}: first in {shares['wins']:.1%} of {acceptability['draws']:,} weight draws")
+        print(_("{bid}: first in {share} of {draws} weight draws").format(
+            bid=bid_id, share=f"{shares['wins']:.1%}", draws=f"{acceptability['draws']:,}"))
     for oid, interval in analysis["stability"].items():
         stays = interval["winner_stays"]
-        print(f"{oid} at {interval['weight']:g} %: the winner stays first for "
-              + (f"{stays[0]:g} to {stays[1]:g} %" if stays else "no weight"))
-    print(f"Wrote robustness.json to {args.out} (seed {acceptability['seed']}).")
+        message = _("{objective} at {weight} %: the winner stays first for {low} to {high} %") if stays else \
+            _("{objective} at {weight} %: the winner stays first for no weight")
+        print(message.format(objective=oid, weight=f"{interval['weight']:g}",
+                             **({"low": f"{stays[0]:g}", "high": f"{stays[1]:g}"} if stays else {})))
+    print(_("Wrote robustness.json to {out} (seed {seed}).").format(out=args.out, seed=acceptability["seed"]))
     return 0
 
 
@@ -426,9 +471,9 @@ def command_template(args) -> int:
     from evaluator.output_files import write_file
     from evaluator.pipeline import make_template
 
-    content = make_template(args.framework, args.tender)
+    content = make_template(args.framework, args.tender, args.language or "")
     write_file(Path(args.out), content)
-    print(f"Wrote the bid template to {args.out} ({len(content):,} bytes)")
+    print(_("Wrote the bid template to {out} ({size} bytes)").format(out=args.out, size=f"{len(content):,}"))
     return 0
 
 
@@ -442,8 +487,8 @@ def command_prefill(args) -> int:
     from evaluator.output_files import write_file
     from evaluator.report.cells import neutralised_row
 
-    source, _ = load_framework(args.source)
-    target, _ = load_framework(args.target)
+    source = load_framework(args.source)[0]
+    target = load_framework(args.target)[0]
     crosswalk = load_crosswalk(args.crosswalk)
     crosswalk.check(source, target, args.crosswalk)
     bids = read_bids(args.inputs, source)
@@ -454,7 +499,8 @@ def command_prefill(args) -> int:
     criteria = target.criteria_in_objective_order
     for row, bid in enumerate(filled.bids):
         if bid.invalid:
-            print(f"skipped {bid.bid_id or bid.source.file}: it is invalid under {source.id}", file=sys.stderr)
+            print(_("skipped {bid}: it is invalid under {framework}").format(bid=bid.bid_id or bid.source.file,
+                                                                             framework=source.id), file=sys.stderr)
             continue
         for column, criterion in enumerate(criteria):
             rank = int(filled.ranks[row, column])
@@ -462,8 +508,9 @@ def command_prefill(args) -> int:
             writer.writerow(neutralised_row([bid.bid_id, bid.vendor, criterion.id, answer, "", "",
                                              filled.notes[row, column] or ""]))
     write_file(Path(args.out), rows.getvalue().encode())
-    print(f"Wrote {args.out}: {int(derived.sum())} answers derived through {crosswalk.id} for "
-          f"{sum(not b.invalid for b in filled.bids)} bids; check each against evidence before evaluating.")
+    print(_("Wrote {out}: {answers} answers derived through {crosswalk} for {bids} bids; check each against "
+            "evidence before evaluating.").format(out=args.out, answers=int(derived.sum()), crosswalk=crosswalk.id,
+                                                  bids=sum(not b.invalid for b in filled.bids)))
     return 0
 
 
@@ -471,19 +518,21 @@ def command_reproduce(args) -> int:
     from evaluator.application import Desk, Store, User
 
     rows = Desk(Store(), User.local()).reproduce(args.evaluation_id)
+    width = max(len(_("identical")), len(_("DIFFERS")))
     for name, recorded, again in rows:
-        print(f"{'identical' if recorded == again else 'DIFFERS  '}  {name}  {recorded}"
+        print(f"{_('identical') if recorded == again else _('DIFFERS'):<{width}}  {name}  {recorded}"
               + ("" if recorded == again else f" -> {again}"))
-    differing = sum(recorded != again for _, recorded, again in rows)
-    print(f"{len(rows) - differing} of {len(rows)} outputs reproduced byte for byte.")
+    differing = sum(recorded != again for _name, recorded, again in rows)
+    print(_("{same} of {count} outputs reproduced byte for byte.").format(same=len(rows) - differing,
+                                                                         count=len(rows)))
     return VERIFICATION_FAILED if differing else 0
 
 
 def command_audit(args) -> int:
     if args.expect and args.action != "verify":
-        raise ConfigurationError("--expect", "applies to `audit verify` only")
+        raise ConfigurationError("--expect", _("applies to `audit verify` only"))
     if args.out and args.action != "keygen":
-        raise ConfigurationError("--out", "applies to `audit keygen` only")
+        raise ConfigurationError("--out", _("applies to `audit keygen` only"))
     if args.action == "keygen":
         return audit_keygen(args.out)
     expect = [expected_head(value) for value in args.expect]
@@ -498,22 +547,23 @@ def command_audit(args) -> int:
     broken = result.broken
     if broken:
         if broken.kind == "chain":
-            print(f"The audit log is broken at entry {broken.seq}: {broken.reason}. {result.checked} entries before "
-                  f"it are intact.")
+            print(_("The audit log is broken at entry {seq}: {reason}. {count} entries before it are intact.").format(
+                seq=broken.seq, reason=broken.reason, count=result.checked))
         else:
-            print(f"The audit log is broken at {broken.where}: {broken.reason}.")
+            print(_("The audit log is broken at {where}: {reason}.").format(where=broken.where, reason=broken.reason))
         return VERIFICATION_FAILED
     seq, digest = result.head
-    print(f"The audit log is intact: {result.checked} entries, chain head {digest}.")
+    print(_("The audit log is intact: {count} entries, chain head {head}.").format(count=result.checked, head=digest))
     if not result.checkpoints:
-        signed = "no signed checkpoints"
+        signed = _("no signed checkpoints")
     elif result.signatures == result.checkpoints:
-        signed = f"{result.checkpoints} signed checkpoints, every signature verified"
+        signed = _("{count} signed checkpoints, every signature verified").format(count=result.checkpoints)
     else:
-        signed = (f"{result.checkpoints} signed checkpoints match the chain, their signatures unchecked (set "
-                  f"EVALUATOR_AUDIT_PUBLIC_KEY)")
-    print(f"Head {seq} {digest}; {len(expect)} expected heads found; {result.evaluations} stored evaluations agree "
-          f"with their entries; {signed}.")
+        signed = _("{count} signed checkpoints match the chain, their signatures unchecked (set "
+                   "EVALUATOR_AUDIT_PUBLIC_KEY)").format(count=result.checkpoints)
+    print(_("Head {seq} {head}; {expected} expected heads found; {evaluations} stored evaluations agree with their "
+            "entries; {signed}.").format(seq=seq, head=digest, expected=len(expect), evaluations=result.evaluations,
+                                         signed=signed))
     return 0
 
 
@@ -521,8 +571,8 @@ def expected_head(value: str) -> tuple[int, str]:
     """`--expect SEQ:SHA256` (or SEQ SHA256, as `audit head` prints it)."""
     match = re.fullmatch(r"\s*(\d+)\s*[:\s]\s*([0-9a-fA-F]{64})\s*", value)
     if not match:
-        raise ConfigurationError("--expect", f"{value!r} is not SEQ:SHA256 (an entry number, a colon and the 64 hex "
-                                             f"digits `audit head` prints)")
+        raise ConfigurationError("--expect", _("{value} is not SEQ:SHA256 (an entry number, a colon and the 64 hex "
+                                               "digits `audit head` prints)").format(value=repr(value)))
     return int(match[1]), match[2].lower()
 
 
@@ -530,21 +580,26 @@ def audit_keygen(out: str | None) -> int:
     from evaluator.store.signing import PRIVATE_KEY_VARIABLE, PUBLIC_KEY_VARIABLE, generate_key_pair
 
     if not out:
-        raise ConfigurationError("--out", "`audit keygen` needs --out DIR, a folder outside the database")
+        raise ConfigurationError("--out", _("`audit keygen` needs --out DIR, a folder outside the database"))
     private, public, key_id = generate_key_pair(out)
-    print(f"Wrote the audit signing key {private} (mode 0600) and its public key {public}; key id {key_id}.")
-    print(f"Set {PRIVATE_KEY_VARIABLE}={private} where evaluations are stored, and give auditors {public} "
-          f"({PUBLIC_KEY_VARIABLE}); keep both outside the database.")
+    print(_("Wrote the audit signing key {private} (mode 0600) and its public key {public}; key id {key}.").format(
+        private=private, public=public, key=key_id))
+    print(_("Set {private_variable}={private} where evaluations are stored, and give auditors {public} "
+            "({public_variable}); keep both outside the database.").format(
+        private_variable=PRIVATE_KEY_VARIABLE, private=private, public=public, public_variable=PUBLIC_KEY_VARIABLE))
     return 0
 
 
 def command_validate(args) -> int:
     framework, sha256 = load_framework(args.file)
     answers = sum(len(c.answers) for c in framework.criteria)
-    print(f"{args.file}: valid framework {framework.id} version {framework.version} (sha256 {sha256})")
-    print(f"  {len(framework.objectives)} objectives, {len(framework.criteria)} criteria, {answers} answers; "
-          f"levels {framework.level_scale.levels[0].code}..{framework.level_scale.levels[-1].code}; "
-          f"weight profiles {', '.join(framework.weight_profiles)} (default {framework.default_weight_profile})")
+    print(_("{file}: valid framework {framework} version {version} (sha256 {sha256})").format(
+        file=args.file, framework=framework.id, version=framework.version, sha256=sha256))
+    print("  " + _("{objectives} objectives, {criteria} criteria, {answers} answers; levels {first}..{last}; weight "
+                   "profiles {profiles} (default {default})").format(
+        objectives=len(framework.objectives), criteria=len(framework.criteria), answers=answers,
+        first=framework.level_scale.levels[0].code, last=framework.level_scale.levels[-1].code,
+        profiles=", ".join(framework.weight_profiles), default=framework.default_weight_profile))
     return 0
 
 
@@ -552,7 +607,7 @@ def command_registry(args) -> int:
     """JSON on stdout; each refused entry file on stderr, and then exit 1."""
     from evaluator.application import Desk, Store
 
-    framework, _ = load_framework(args.framework)
+    framework = load_framework(args.framework)[0]
     if args.action == "list" and args.files:
         return _survey_of_files(args, framework)
     store = Store()
@@ -561,20 +616,21 @@ def command_registry(args) -> int:
         added = desk.register(args.file, _given_file(args.file)[1], framework, provider=args.provider,
                               provider_name=args.provider_name, assessor=args.assessor, kind=args.kind,
                               assessed_on=args.assessed_on, valid_until=args.valid_until)
-        print(f"Registered {added['provider']} version {added['version']} (sha256 {added['sha256']})")
+        print(_registered(added))
         return 0
     if args.action == "import":
         files, unread = _entry_files(args.files)
         imported, refused = desk.import_entries(files, framework)
         for found in imported:
-            print(f"Registered {found['provider']} version {found['version']} (sha256 {found['sha256']})")
+            print(_registered(found))
         return _refusals(sorted(unread + refused))
     if args.action == "export":
         from evaluator.output_files import write_file
 
         name, content = desk.registry_file(args.provider, args.version)
         write_file(Path(args.out), content)
-        print(f"Wrote {name} to {args.out} (sha256 {hashlib.sha256(content).hexdigest()})")
+        print(_("Wrote {name} to {out} (sha256 {sha256})").format(name=name, out=args.out,
+                                                                  sha256=hashlib.sha256(content).hexdigest()))
         return 0
     documents: dict[str, Callable[[], object]] = {
         "list": lambda: _listed(args, desk.registry(framework, args.as_of, overrides_from(args)), framework),
@@ -583,6 +639,11 @@ def command_registry(args) -> int:
         "monitor": lambda: desk.registry_monitor(framework, args.as_of, args.within)}
     print(json.dumps(documents[args.action](), indent=2, ensure_ascii=False))
     return 0
+
+
+def _registered(entry: dict) -> str:
+    return _("Registered {provider} version {version} (sha256 {sha256})").format(
+        provider=entry["provider"], version=entry["version"], sha256=entry["sha256"])
 
 
 def _survey_of_files(args, framework) -> int:
@@ -608,7 +669,8 @@ def _listed(args, survey: list[dict], framework) -> list[dict]:
 
 def _refusals(refused: list[tuple[str, str]]) -> int:
     for name, reason in refused:
-        print(f"error: {terminal_safe(name)}: {terminal_safe(reason)}", file=sys.stderr)
+        print(_("error: {name}: {reason}").format(name=terminal_safe(name), reason=terminal_safe(reason)),
+              file=sys.stderr)
     return INTERNAL_ERROR if refused else 0
 
 
@@ -624,9 +686,7 @@ def command_users(args) -> int:
     desk = Desk(store, _acting_user(store, args.acting_as))
     if args.action == "list":
         users = desk.users()
-        print(json.dumps(users, indent=2) if args.format == "json" else "\n".join(
-            f"{user['name']}: {', '.join(user['roles']) or 'no role'}"
-            + (f" (grants {', '.join(user['grants'])})" if user["grants"] else "") for user in users))
+        print(json.dumps(users, indent=2) if args.format == "json" else "\n".join(_user_text(user) for user in users))
         return 0
     if args.action == "add":
         user = desk.change_user(args.name, roles=tuple(args.role))
@@ -634,9 +694,17 @@ def command_users(args) -> int:
         user = desk.change_user(args.name, grants=(args.grant,))
     else:
         user = desk.change_user(args.name, remove=(args.role_or_grant,))
-    print(f"{user['name']}: {', '.join(user['roles']) or 'no role'}"
-          + (f" (grants {', '.join(user['grants'])})" if user["grants"] else ""))
+    print(_user_text(user))
     return 0
+
+
+def _user_text(user: dict) -> str:
+    """"name: roles (grants …)", as `users` prints a user."""
+    roles = ", ".join(user["roles"]) or _("no role")
+    if user["grants"]:
+        return _("{name}: {roles} (grants {grants})").format(name=user["name"], roles=roles,
+                                                             grants=", ".join(user["grants"]))
+    return f"{user['name']}: {roles}"
 
 
 def _acting_user(store, name: str | None):
@@ -656,80 +724,93 @@ def command_case(args) -> int:
     if action == "new":
         case_id = desk.create_case(_given_file(args.framework), _given_file(args.tender), args.name,
                                    letter_template_beside(args.tender))
-        print(f"Created case {case_id} (draft) in {store.url}")
+        print(_("Created case {id} (draft) in {store}").format(id=case_id, store=store.url))
         print(case_id)
     elif action == "sample":
         if desk.cases():
-            print("The store already holds cases (python -m evaluator case list); no sample case was made.")
+            print(_("The store already holds cases (python -m evaluator case list); no sample case was made."))
         else:
             case_id = desk.create_case(_given_file(str(SAMPLES.parent / "frameworks" / "eu-csf-2026.yaml")),
                                        _given_file(str(SAMPLES / "tender.yaml")), "Sample case")
             desk.add_case_bids(case_id, _given_files([str(SAMPLES / "bids")]))
-            print(f"Created the sample case {case_id} with the bundled sample bids in {store.url}")
+            print(_("Created the sample case {id} with the bundled sample bids in {store}").format(id=case_id,
+                                                                                                  store=store.url))
             print(case_id)
     elif action == "list":
         for case in desk.cases():
-            print(f"{case['id']}  {case['state']:<14}  {case['bids']:>4} bids  {case['created_at']}  {case['name']}")
+            bids = ngettext("{count} bid", "{count} bids", case["bids"]).format(count=f"{case['bids']:>4}")
+            print(f"{case['id']}  {case['state']:<14}  {bids}  {case['created_at']}  {case['name']}")
     elif action == "show":
         case = desk.case(args.case)
         print(json.dumps(case, indent=2, ensure_ascii=False) if args.format == "json" else _case_text(case))
     elif action == "add-bids":
         for name, sha in desk.add_case_bids(args.case, _given_files(args.files)):
-            print(f"added {sha}  {name}")
+            print(_("added {sha256}  {name}").format(sha256=sha, name=name))
     elif action == "add-registry":
         for found in desk.add_case_registry(args.case, args.providers, args.as_of):
-            print(f"no assessment of {found['provider']} was made by {args.as_of}: it will be an invalid bid"
-                  if "file" not in found else f"{'already a bid' if found['already'] else 'added'} "
-                                              f"{found['sha256']}  {found['file']}")
+            if "file" not in found:
+                print(_("no assessment of {provider} was made by {date}: it will be an invalid bid").format(
+                    provider=found["provider"], date=args.as_of))
+            else:
+                print((_("already a bid {sha256}  {name}") if found["already"] else _("added {sha256}  {name}")).format(
+                    sha256=found["sha256"], name=found["file"]))
     elif action == "remove-bid":
         name, sha = desk.withdraw_case_bid(args.case, args.sha256_prefix)
-        print(f"withdrew {sha}  {name}")
+        print(_("withdrew {sha256}  {name}").format(sha256=sha, name=name))
     elif action == "set-tender":
         number = desk.set_case_tender(args.case, _given_file(args.tender), args.reason,
                                       letter_template_beside(args.tender))
-        print(f"Case {args.case}: tender version {number}" + (f" (reason recorded: {args.reason})" if args.reason
-                                                                else ""))
+        print((_("Case {case}: tender version {version} (reason recorded: {reason})") if args.reason else
+               _("Case {case}: tender version {version}")).format(case=args.case, version=number, reason=args.reason))
     elif action == "open":
         desk.open_case(args.case)
-        print(f"Case {args.case} opened: the bids are fixed, the tender locked.")
+        print(_("Case {case} opened: the bids are fixed, the tender locked.").format(case=args.case))
     elif action == "evaluate":
         return case_evaluate(desk, args)
     elif action == "approve":
         evaluation_id = desk.approve_award(args.case)
-        print(f"Case {args.case}: award of evaluation {evaluation_id} approved by {desk.user.name}.")
+        print(_("Case {case}: award of evaluation {evaluation} approved by {user}.").format(
+            case=args.case, evaluation=evaluation_id, user=desk.user.name))
     elif action == "letters":
         letters, end = desk.issue_letters(args.case, Path(args.out))
-        print(f"Wrote {len(letters)} letters to {args.out}; the standstill period ends on {end}.")
+        print(ngettext("Wrote {count} letter to {out}; the standstill period ends on {date}.",
+                       "Wrote {count} letters to {out}; the standstill period ends on {date}.", len(letters)).format(
+            count=len(letters), out=args.out, date=end))
     elif action == "declare":
         declared = desk.declare_conflicts(args.case, args.conflict)
-        print(f"Case {args.case}: {desk.user.name} declared " + (f"a conflict of interest with {', '.join(declared)}"
-                                                            if declared else "no conflict of interest"))
+        print((_("Case {case}: {user} declared a conflict of interest with {bids}") if declared else
+               _("Case {case}: {user} declared no conflict of interest")).format(
+            case=args.case, user=desk.user.name, bids=", ".join(declared)))
     elif action == "assess":
         from evaluator.ingest.assessments import ASSESSMENTS_LIMIT
 
         count = desk.import_assessments(args.case, [_given_file(name, ASSESSMENTS_LIMIT) for name in args.files])
-        print(f"Case {args.case}: stored {_counted(count, 'assessment row')} from {_counted(len(args.files), 'file')}.")
+        rows = ngettext("{count} assessment row", "{count} assessment rows", count).format(count=count)
+        files = ngettext("{count} file", "{count} files", len(args.files)).format(count=len(args.files))
+        print(_("Case {case}: stored {rows} from {files}.").format(case=args.case, rows=rows, files=files))
     elif action == "export":
         from evaluator.output_files import write_file
 
         dossier = desk.export_case(args.case)
         write_file(Path(args.out), dossier)
-        print(f"Wrote the dossier of case {args.case} to {args.out} ({len(dossier):,} bytes); check it with: "
-              f"unzip it, then sha256sum -c MANIFEST.sha256 in {args.case}/")
+        print(_("Wrote the dossier of case {case} to {out} ({size} bytes); check it with: unzip it, then sha256sum "
+                "-c MANIFEST.sha256 in {case}/").format(case=args.case, out=args.out, size=f"{len(dossier):,}"))
     return 0
 
 
 def case_evaluate(desk, args) -> int:
     formats = tuple(name for name in re.split(r"[,\s]+", args.formats.strip()) if name)
-    outcome, evaluation_id = desk.evaluate_case(args.case, formats, args.out, RenderWorker())
+    outcome, evaluation_id = desk.evaluate_case(args.case, formats, args.out, RenderWorker(), language=args.language)
     from evaluator.report.summary import summary_text
 
+    i18n.use(outcome.language)  # the case's tender may have chosen it
     sys.stdout.write(summary_text(outcome.document))
-    print(f"Case {args.case}: evaluation {evaluation_id}, outputs in {args.out} (reproduce it with: python -m "
-          f"evaluator reproduce {evaluation_id})")
+    print(_("Case {case}: evaluation {evaluation}, outputs in {out} (reproduce it with: python -m evaluator reproduce "
+            "{evaluation})").format(case=args.case, evaluation=evaluation_id, out=args.out))
     if outcome.report_error:
-        print(f"error: the PDFs could not be rendered ({outcome.report_error}); the data outputs were written and "
-              f"stored as evaluation {evaluation_id}", file=sys.stderr)
+        print(_("error: the PDFs could not be rendered ({reason}); the data outputs were written and stored as "
+                "evaluation {evaluation}").format(reason=outcome.report_error, evaluation=evaluation_id),
+              file=sys.stderr)
         return INTERNAL_ERROR
     return 0
 
@@ -738,14 +819,14 @@ def _given_file(name: str, limit: int | None = None) -> tuple[str, bytes]:
     """A file's name and bytes; with `limit`, at most limit + 1 bytes are read (the reader refuses more)."""
     path = Path(name)
     if not path.is_file() or path.is_symlink():
-        raise ConfigurationError(name, "is not a regular file")
+        raise ConfigurationError(name, _("is not a regular file"))
     try:
         if limit is None:
             return path.name, path.read_bytes()
         with path.open("rb") as file:
             return path.name, file.read(limit + 1)
     except OSError as error:
-        raise ConfigurationError(name, f"cannot be read ({error.strerror or error})") from None
+        raise ConfigurationError(name, _("cannot be read ({reason})").format(reason=error.strerror or error)) from None
 
 
 def _given_files(names: list[str]) -> list[tuple[str, bytes]]:
@@ -756,7 +837,7 @@ def _given_files(names: list[str]) -> list[tuple[str, bytes]]:
     found = []
     for shown, path in expand_paths(names):
         if path is None:
-            raise ConfigurationError(shown, "is not a regular file")
+            raise ConfigurationError(shown, _("is not a regular file"))
         found.append(_given_file(str(path)))
     return found
 
@@ -771,68 +852,75 @@ def _entry_files(names: list[str]) -> tuple[list[tuple[str, bytes]], list[tuple[
     for shown, path in expand_paths(names):
         try:
             if path is None:
-                raise ConfigurationError(shown, "is not a regular file (links, pipes and devices are refused)")
+                raise ConfigurationError(shown, _("is not a regular file (links, pipes and devices are refused)"))
             found.append((shown, _given_file(str(path), MAX_ENTRY_BYTES)[1]))
         except ConfigurationError as error:
             unread.append((shown, error.message))
     return found, unread
 
 
-def _counted(count: int, noun: str, plural: str | None = None) -> str:
-    """"1 file", "2 files" (or the plural given)."""
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
-
-
 def _panel_text(panel: dict) -> list[str]:
     """The panel in `case show`: who sits on it, who declared, and what is left to do."""
-    declared = ", ".join(f"{d['person']} ({', '.join(d['conflicts']) or 'no conflict'})"
+    declared = ", ".join(f"{d['person']} ({', '.join(d['conflicts']) or _('no conflict')})"
                          for d in panel["declarations"])
-    lines = [f"  panel: chair {panel['chair']}, members {', '.join(panel['members'])}",
-             f"    declared: {declared or 'nobody yet'}"]
-    lines += [f"    {p['assessor']} assessed {_counted(p['criteria'], 'criterion', 'criteria')} of {p['bid_id']} "
-              f"({p['stage']}) at {p['at']}" for p in panel["progress"]]
+    lines = ["  " + _("panel: chair {chair}, members {members}").format(chair=panel["chair"],
+                                                                     members=", ".join(panel["members"])),
+             "    " + _("declared: {people}").format(people=declared or _("nobody yet"))]
+    lines += ["    " + ngettext("{assessor} assessed {count} criterion of {bid} ({stage}) at {time}",
+                                "{assessor} assessed {count} criteria of {bid} ({stage}) at {time}",
+                                p["criteria"]).format(assessor=p["assessor"], count=p["criteria"], bid=p["bid_id"],
+                                                      stage=p["stage"], time=p["at"]) for p in panel["progress"]]
     to_do = panel.get("to_do")
     if to_do is None:
         return lines
     if not (to_do["undeclared"] or to_do["not_submitted"] or to_do["open_disagreements"]):
-        return [*lines, "    to do: nothing (every member submitted, no open disagreement)"]
-    lines.append("    to do:")
+        return [*lines, "    " + _("to do: nothing (every member submitted, no open disagreement)")]
+    lines.append("    " + _("to do:"))
     if to_do["undeclared"]:
-        lines.append(f"      not declared yet: {', '.join(to_do['undeclared'])}")
-    lines += [f"      {bid_id}: not submitted by {', '.join(members)}"
+        lines.append("      " + _("not declared yet: {people}").format(people=", ".join(to_do["undeclared"])))
+    lines += ["      " + _("{bid}: not submitted by {people}").format(bid=bid_id, people=", ".join(members))
               for bid_id, members in to_do["not_submitted"].items()]
-    lines += [f"      {d['bid_id']} {d['criterion_id']}: open disagreement ({', '.join(d['assessors'])}), the chair "
-              f"records a consensus" for d in to_do["open_disagreements"]]
+    lines += ["      " + _("{bid} {criterion}: open disagreement ({people}), the chair records a consensus").format(
+        bid=d["bid_id"], criterion=d["criterion_id"], people=", ".join(d["assessors"]))
+              for d in to_do["open_disagreements"]]
     return lines
 
 
 def _case_text(case: dict) -> str:
-    lines = [f"Case {case['id']}: {case['name']} ({case['state']})",
-             f"  framework {case['framework']['file']} {case['framework']['sha256']}",
-             f"  created by {case['created_by']} at {case['created_at']}"]
+    lines = [_("Case {id}: {name} ({state})").format(id=case["id"], name=case["name"], state=case["state"]),
+             "  " + _("framework {file} {sha256}").format(**case["framework"]),
+             "  " + _("created by {user} at {time}").format(user=case["created_by"], time=case["created_at"])]
     for tender in case["tender_versions"]:
-        flag = f"  CHANGED AFTER OPENING: {tender['reason']}" if tender["after_opening"] else ""
-        lines.append(f"  tender v{tender['version']} {tender['file']} {tender['sha256'][:12]} by {tender['by']} at "
-                     f"{tender['at']}{flag}")
-        lines += [f"    with {part.replace('_', ' ')} {entry['file']} {entry['sha256'][:12]}"
-                  for part, entry in ((part, tender[part]) for part in ("letter_template", "capability")) if entry]
+        flag = "  " + _("CHANGED AFTER OPENING: {reason}").format(reason=tender["reason"]) \
+            if tender["after_opening"] else ""
+        lines.append("  " + _("tender v{version} {file} {sha256} by {user} at {time}").format(
+            version=tender["version"], file=tender["file"], sha256=tender["sha256"][:12], user=tender["by"],
+            time=tender["at"]) + flag)
+        parts = {"letter_template": _("with letter template {file} {sha256}"),
+                 "capability": _("with capability {file} {sha256}")}
+        lines += ["    " + parts[part].format(file=tender[part]["file"], sha256=tender[part]["sha256"][:12])
+                  for part in parts if tender[part]]
     for bid in case["bids"]:
-        state = f"withdrawn by {bid['withdrawn_by']} at {bid['withdrawn_at']}" if bid["withdrawn_at"] else "current"
-        lines.append(f"  bid {bid['sha256'][:12]} {bid['file']} added by {bid['added_by']} at {bid['added_at']}; "
-                     f"{state}")
+        state = _("withdrawn by {user} at {time}").format(user=bid["withdrawn_by"], time=bid["withdrawn_at"]) \
+            if bid["withdrawn_at"] else _("current")
+        lines.append("  " + _("bid {sha256} {file} added by {user} at {time}; {state}").format(
+            sha256=bid["sha256"][:12], file=bid["file"], user=bid["added_by"], time=bid["added_at"], state=state))
     for evaluation in case["evaluations"]:
-        lines.append(f"  evaluation {evaluation['id']} by {evaluation['by']} at {evaluation['at']}")
+        lines.append("  " + _("evaluation {id} by {user} at {time}").format(id=evaluation["id"], user=evaluation["by"],
+                                                                         time=evaluation["at"]))
     if case["panel"]:
         lines += _panel_text(case["panel"])
     if case["award"]:
-        lines.append(f"  award: evaluation {case['award']['evaluation']} approved by {case['award']['approved_by']} "
-                     f"at {case['award']['approved_at']}")
+        lines.append("  " + _("award: evaluation {evaluation} approved by {user} at {time}").format(
+            evaluation=case["award"]["evaluation"], user=case["award"]["approved_by"],
+            time=case["award"]["approved_at"]))
     if case["letters"]:
-        lines.append(f"  letters issued at {case['letters']['issued_at']}; standstill ends "
-                     f"{case['letters']['standstill_end']} ({case['letters']['standstill_days']} days)")
-    lines.append("  history:")
-    lines += [f"    {entry['when']}  {entry['who']}  {entry['what']}" + (f"  (reason: {entry['reason']})"
-                                                                        if entry["reason"] else "")
+        lines.append("  " + _("letters issued at {time}; standstill ends {date} ({days} days)").format(
+            time=case["letters"]["issued_at"], date=case["letters"]["standstill_end"],
+            days=case["letters"]["standstill_days"]))
+    lines.append("  " + _("history:"))
+    lines += [f"    {entry['when']}  {entry['who']}  {entry['what']}"
+              + ("  " + _("(reason: {reason})").format(reason=entry["reason"]) if entry["reason"] else "")
               for entry in case["history"]]
     return "\n".join(lines)
 
@@ -845,8 +933,10 @@ def command_backup(args) -> int:
     store = Store()
     summary = write_backup(store.engine, Path(args.out))
     seq, digest = summary.audit_head
-    print(f"Backed up {summary.tables} tables, {_counted(summary.rows, 'row')} (schema {summary.revision}, audit "
-          f"head {seq} {digest}) from {safe_url(store.url)} to {args.out}")
+    rows = ngettext("{count} row", "{count} rows", summary.rows).format(count=summary.rows)
+    print(_("Backed up {tables} tables, {rows} (schema {revision}, audit head {seq} {head}) from {store} to "
+            "{out}").format(tables=summary.tables, rows=rows, revision=summary.revision, seq=seq, head=digest,
+                            store=safe_url(store.url), out=args.out))
     return 0
 
 
@@ -858,8 +948,10 @@ def command_restore(args) -> int:
     store = Store()
     summary = restore(store.engine, Path(args.file), signing.public_keys_from_environment(store.signer))
     seq, digest = summary.audit_head
-    print(f"Restored {summary.tables} tables, {_counted(summary.rows, 'row')} (schema {summary.revision}) from "
-          f"{args.file} into {safe_url(store.url)}; the audit log verifies, head {seq} {digest}")
+    rows = ngettext("{count} row", "{count} rows", summary.rows).format(count=summary.rows)
+    print(_("Restored {tables} tables, {rows} (schema {revision}) from {file} into {store}; the audit log verifies, "
+            "head {seq} {head}").format(tables=summary.tables, rows=rows, revision=summary.revision, file=args.file,
+                                        store=safe_url(store.url), seq=seq, head=digest))
     return 0
 
 
@@ -880,15 +972,22 @@ COMMANDS = {"evaluate": command_evaluate, "analyse": command_analyse, "template"
 
 
 def main(argv: list[str] | None = None) -> int:
+    """One run, in a context of its own: the language it sets (--language) ends with it."""
+    return contextvars.copy_context().run(_main, argv)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        set_language(args)
         return COMMANDS[args.command](args)
     except EvaluatorError as error:
         status = next(code for kind, code in EXIT_STATUS.items() if isinstance(error, kind))
-        print(f"{'error' if status == USAGE_ERROR else 'internal error'}: {error}", file=sys.stderr)
+        print((_("error: {reason}") if status == USAGE_ERROR else _("internal error: {reason}")).format(
+            reason=error), file=sys.stderr)
         return status
     except Exception as error:  # noqa: BLE001 - the contract's exit 1, with a reason instead of a trace
-        print(f"internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        print(_("internal error: {reason}").format(reason=f"{type(error).__name__}: {error}"), file=sys.stderr)
         return INTERNAL_ERROR
 
 

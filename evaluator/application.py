@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evaluator import logs
-from evaluator.errors import ConfigurationError, PermissionDenied, ReportError, UnknownEvaluation
+from evaluator import i18n, logs
+from evaluator.errors import ConfigurationError, EvaluatorError, PermissionDenied, ReportError, UnknownEvaluation
+from evaluator.i18n import N_, _
 from evaluator.ingest.assessments import ASSESSMENTS_LIMIT, read_assessments, refuse_repeats, too_large
 from evaluator.ingest.files import StoredInputs, read_bids_for
 from evaluator.ingest.registry_bid import read_entry
@@ -71,6 +72,7 @@ from evaluator.pipeline import (
     letter_template_name,
     registry_file_name,
     render_pdfs,
+    request_fields,
     run_evaluation,
     write_outputs,
 )
@@ -175,8 +177,9 @@ class Desk:
         if not self.allowed(action):
             self._log("permission denied", {"action": action, "roles": sorted(self.user.roles)})
             needed = " or ".join(sorted(PERMISSIONS[action]))
-            raise PermissionDenied(f"{self.user.name} ({', '.join(sorted(self.user.roles)) or 'no role'}) may not "
-                                   f"{action}: that needs the role {needed}")
+            raise _error(PermissionDenied, N_("{user} ({roles}) may not {action}: that needs the role {needed}"),
+                         user=self.user.name, roles=", ".join(sorted(self.user.roles)) or _("no role"),
+                         action=action, needed=needed)
 
     def _log(self, event: str, detail: dict) -> None:
         with writing(self.store.engine) as connection:
@@ -188,6 +191,16 @@ class Desk:
 
     def sign_in(self) -> None:
         self._log("sign-in", {"roles": sorted(self.user.roles), "grants": sorted(self.user.grants)})
+
+    def language(self) -> str | None:
+        """The language the user chose for the app (remembered across sessions), or None if never chosen."""
+        with reading(self.store.engine) as connection:
+            return records.user_language(connection, self.user.name)
+
+    def choose_language(self, language: str) -> None:
+        """Remember the user's language; a personal setting, not a procurement action: not audited."""
+        with writing(self.store.engine) as connection:
+            records.put_user_language(connection, self.user.name, i18n.known_language(language))
 
     def note_denied(self, action: str) -> None:
         """Log a refusal the caller shows itself (a page the user may not use), without raising."""
@@ -261,8 +274,9 @@ class Desk:
                 write_outputs(dataclasses.replace(outcome, submissions={}, files=pdfs), out)
         except ConfigurationError as error:
             self._log("report failed", {"evaluation": evaluation_id, "reason": str(error)})
-            raise ConfigurationError(error.where, f"{error.message}; results.json and the other data outputs were "
-                                                  f"written and stored as evaluation {evaluation_id}") from None
+            raise ConfigurationError(error.where, _("{reason}; results.json and the other data outputs were written "
+                                                    "and stored as evaluation {id}").format(
+                reason=error.message, id=evaluation_id)) from None
         if not set(pdfs) <= set(recorded_outputs):
             self._record_report(outcome, request, evaluation_id, data)
         return outcome
@@ -461,7 +475,7 @@ class Desk:
         from evaluator.pipeline import load_capability
 
         with self._stored_inputs(evaluation_id) as (request, stored):
-            framework, _ = load_framework(located(request.framework, stored))
+            framework, _sha = load_framework(located(request.framework, stored))
             tender = load_tender(located(request.tender, stored))[0] if request.tender else None
             capability = load_capability(tender, str(request.tender), stored)
             frameworks = [framework] + ([capability.framework] if capability else [])
@@ -571,14 +585,14 @@ class Desk:
             again = run_evaluation(request, base=folder).files
         reproduced = {name: hashlib.sha256(content).hexdigest() for name, content in again.items()}
         rows = [(name, sha, reproduced.get(name, "missing")) for name, sha in sorted(recorded.items())]
-        self._log("reproduce", {"evaluation": evaluation_id, "identical": all(a == b for _, a, b in rows)})
+        self._log("reproduce", {"evaluation": evaluation_id, "identical": all(a == b for _name, a, b in rows)})
         return rows
 
     @staticmethod
     def _row(connection, evaluation_id: str):
         row = records.evaluation_row(connection, evaluation_id)
         if row is None:
-            raise UnknownEvaluation(f"no evaluation {evaluation_id!r} in the store")
+            raise _error(UnknownEvaluation, N_("no evaluation {id} in the store"), id=repr(evaluation_id))
         return row
 
     @contextmanager
@@ -680,7 +694,7 @@ class Desk:
         return self._case_bid_set(case_id)
 
     def _case_bid_set(self, case_id: str) -> BidSet:
-        framework, _, tender, _ = self._case_settings(case_id)
+        framework, _sha, tender, _tender_sha = self._case_settings(case_id)
         with reading(self.store.engine) as connection:
             named = _case_bid_names([bid for bid in records.case_parts(connection, "bids", case_id)
                                      if bid.withdrawn_at is None])
@@ -757,12 +771,12 @@ class Desk:
         reason = (reason or "").strip() or None
         with self._case_change(case_id, "set the tender") as (connection, row):
             if row.state in ("award decided", "letters issued"):
-                raise _refusal(case_id, "the award is decided: the tender can no longer change")
+                raise _refusal(case_id, N_("the award is decided: the tender can no longer change"))
             opened = row.state in ("opened", "evaluated")
             if opened and reason is None:
-                raise ConfigurationError("--reason", f"case {case_id} is opened: the framework, weights, minimums, "
-                                                     f"policies and award rules are locked; a change needs a "
-                                                     f"reason, which is recorded and flagged")
+                raise _error(ConfigurationError, N_("case {case} is opened: the framework, weights, minimums, "
+                                                    "policies and award rules are locked; a change needs a reason, "
+                                                    "which is recorded and flagged"), "--reason", case=case_id)
             framework = parse_document(records.file_content(connection, row.framework_sha256), Framework,
                                        row.framework_name)
             previous = records.case_parts(connection, "tenders", case_id)[-1]
@@ -770,11 +784,12 @@ class Desk:
                 letter_template = _kept_letter_template(connection, previous, content, name)
             tender_model, tender_files = _case_tender(framework, content, name, letter_template)
             if opened and tender_model.panel != _version_tender(connection, previous).panel:
-                raise _refusal(case_id, "the panel is fixed once the case is opened (declarations and assessments "
-                                        "are made against it)")
+                raise _refusal(case_id, N_("the panel is fixed once the case is opened (declarations and assessments "
+                                           "are made against it)"))
             sha = _sha256_bytes(content)
             if sha == previous.sha256:
-                raise _refusal(case_id, f"{name} is the case's current tender already (sha256 {sha})")
+                raise _refusal(case_id, N_("{name} is the case's current tender already (sha256 {sha256})"),
+                               name=name, sha256=sha)
             at = self.clock()
             records.put_version(connection, "tender", tender_model.name or name, content, previous.sha256,
                                 self.user.name, at)
@@ -793,19 +808,19 @@ class Desk:
         """Bid files received ((original name, bytes) each), until the case is opened: (name, sha256)."""
         self._require("manage tender cases")
         if not bid_files:
-            raise ConfigurationError(f"case {case_id}", "no bid files given")
+            raise _refusal(case_id, N_("no bid files given"))
         added = []
         with self._case_change(case_id, "add bids") as (connection, row):
             if row.state not in ("draft", "bids received"):
-                raise _refusal(case_id, f"the case is {row.state}: bids can no longer be added")
+                raise _refusal(case_id, N_("the case is {state}: bids can no longer be added"), state=row.state)
             current = {bid.sha256: bid.name for bid in records.case_parts(connection, "bids", case_id)
                        if bid.withdrawn_at is None}
             at = self.clock()
             for name, content in bid_files:
                 name, sha = Path(name).name, _sha256_bytes(content)
                 if sha in current:
-                    raise _refusal(case_id, f"{name} has the same content as bid {current[sha]} "
-                                            f"(sha256 {sha}), which the case holds already")
+                    raise _refusal(case_id, N_("{name} has the same content as bid {bid} (sha256 {sha256}), which the "
+                                               "case holds already"), name=name, bid=current[sha], sha256=sha)
                 records.put_files(connection, {sha: content})
                 current[sha] = name
                 records.add_case_part(connection, "bids", case_id, sha256=sha, name=name, added_by=self.user.name,
@@ -823,16 +838,18 @@ class Desk:
         prefix = sha_prefix.strip().lower()
         with self._case_change(case_id, "withdraw a bid") as (connection, row):
             if row.state not in ("draft", "bids received"):
-                raise _refusal(case_id, f"the case is {row.state}: bids can no longer be withdrawn")
+                raise _refusal(case_id, N_("the case is {state}: bids can no longer be withdrawn"), state=row.state)
             if not prefix or any(c not in "0123456789abcdef" for c in prefix):
-                raise _refusal(case_id, f"{sha_prefix!r} is not the start of a SHA-256 (hex digits)")
+                raise _refusal(case_id, N_("{prefix} is not the start of a SHA-256 (hex digits)"),
+                               prefix=repr(sha_prefix))
             matches = [bid for bid in records.case_parts(connection, "bids", case_id)
                        if bid.withdrawn_at is None and bid.sha256.startswith(prefix)]
             if not matches:
-                raise _refusal(case_id, f"no current bid has a SHA-256 starting with {prefix}")
+                raise _refusal(case_id, N_("no current bid has a SHA-256 starting with {prefix}"), prefix=prefix)
             if len(matches) > 1:
-                raise _refusal(case_id, f"{prefix} is ambiguous: {len(matches)} current bids' SHA-256 start with "
-                                        f"it ({', '.join(bid.name for bid in matches)}); give more digits")
+                raise _refusal(case_id, N_("{prefix} is ambiguous: {count} current bids' SHA-256 start with it "
+                                           "({names}); give more digits"), prefix=prefix, count=len(matches),
+                               names=", ".join(bid.name for bid in matches))
             bid, at = matches[0], self.clock()
             records.withdraw_case_bid(connection, case_id, bid.number, self.user.name, at)
             audit.append(connection, at, self.user.name, "bid withdrawn",
@@ -844,11 +861,11 @@ class Desk:
         self._require("manage tender cases")
         with self._case_change(case_id, "open the case") as (connection, row):
             if row.state != "bids received":
-                raise _refusal(case_id, "no bids received yet" if row.state == "draft" else
-                               f"the case is {row.state} already")
+                raise _refusal(case_id, N_("no bids received yet") if row.state == "draft" else
+                               N_("the case is {state} already"), state=row.state)
             bids = [bid for bid in records.case_parts(connection, "bids", case_id) if bid.withdrawn_at is None]
             if not bids:
-                raise _refusal(case_id, "every bid was withdrawn: there is nothing to open")
+                raise _refusal(case_id, N_("every bid was withdrawn: there is nothing to open"))
             at = self.clock()
             records.update_case(connection, case_id, state="opened", opened_by=self.user.name, opened_at=at)
             audit.append(connection, at, self.user.name, "case opened", {
@@ -857,22 +874,24 @@ class Desk:
                 "bids": [bid.sha256 for bid in bids]})
 
     def evaluate_case(self, case_id: str, formats: tuple[str, ...] = SUPPORTED_FORMATS, out: str | None = None,
-                      worker: RenderWorker | None = None, render: bool = True) -> tuple[Outcome, str]:
+                      worker: RenderWorker | None = None, render: bool = True,
+                      language: str | None = None) -> tuple[Outcome, str]:
         """Evaluate an opened case: its current bids under its framework and current tender version (with the
         files stored with it), with a draft letter for every bidder, at this desk's clock time, stored and
         reproducible like any evaluation (`evaluate`), and linked to the case. Files are named framework/<name>,
         tender/<name> and bids/<name> (bids/<sha256, 12 digits>-<name> when two bids share a name), never by a
         server path. Without `render`, the evaluation is stored and linked to the case without its PDFs (the
         "evaluation" entry, then "case evaluated"); `start_report` renders them in the background, with the
-        "report generated" entry (or "report failed") after those."""
+        "report generated" entry (or "report failed") after those. Its language: `language` (the CLI's flag),
+        else the tender's, else the user's (i18n.current()), recorded in the request."""
         self._require("evaluate")
         try:
             with reading(self.store.engine) as connection:
                 row = _case_row(connection, case_id)
                 if row.state not in ("opened", "evaluated"):
-                    raise _refusal(case_id, "the case is not opened yet: open it (case open) before evaluating"
+                    raise _refusal(case_id, N_("the case is not opened yet: open it (case open) before evaluating")
                                    if row.state in ("draft", "bids received") else
-                                   f"the case is {row.state}: it can no longer be evaluated")
+                                   N_("the case is {state}: it can no longer be evaluated"), state=row.state)
                 versions = records.case_parts(connection, "tenders", case_id)
                 tender = versions[-1]
                 changes = tuple({"reason": t.reason, "by": t.created_by, "at": t.created_at}
@@ -886,7 +905,7 @@ class Desk:
                 panel_csv = _panel_csv(connection, case_id)
                 used = registry_store.case_registry_rows(connection, case_id)
         except ConfigurationError as error:
-            self._log("case refused", {"case": case_id, "action": "evaluate", "reason": str(error)})
+            self._log("case refused", {"case": case_id, "action": "evaluate", "reason": _reason(error)})
             if worker is not None:
                 worker.close()
             raise
@@ -898,7 +917,8 @@ class Desk:
                 (Path(folder) / sha).write_bytes(content)
             base: dict[str, Path | None] = {name: Path(folder) / sha for name, sha in named.items()}
             base[SCHEMES_NAME] = SCHEMES_FILE
-            capability = parse_document(contents[tender.sha256], Tender, tender.name).capability
+            tender_document = parse_document(contents[tender.sha256], Tender, tender.name)
+            capability = tender_document.capability
             if capability is not None and tender.capability_sha256 is None:  # a version set before migration 0004
                 base[capability.framework] = _capability_file(capability.framework)
             request = Request(framework=f"framework/{row.framework_name}", tender=f"tender/{tender.name}",
@@ -906,14 +926,16 @@ class Desk:
                               out=out or "results", tender_changes=changes,
                               assessments=(ASSESSMENTS_NAME,) if panel_csv is not None else (),
                               registry=tuple(row.provider for row in used if row.version is None),
-                              as_of=used[0].as_of if used else "")
+                              as_of=used[0].as_of if used else "",
+                              language=language or tender_document.language or i18n.current())
             outcome, evaluation_id = self.evaluate(request, worker, out, base=base, render=render)
         with self._case_change(case_id, "evaluate") as (connection, row):
             if row.state not in ("opened", "evaluated") or \
                     records.case_parts(connection, "tenders", case_id)[-1].sha256 != tender.sha256 or \
                     _panel_csv(connection, case_id) != panel_csv:
-                raise _refusal(case_id, f"the case changed during the evaluation (now {row.state}): evaluation "
-                                        f"{evaluation_id} is stored but not linked to the case; evaluate again")
+                raise _refusal(case_id, N_("the case changed during the evaluation (now {state}): evaluation {id} is "
+                                           "stored but not linked to the case; evaluate again"),
+                               state=row.state, id=evaluation_id)
             at = self.clock()
             records.add_case_part(connection, "evaluations", case_id, evaluation_id=evaluation_id,
                                   tender_sha256=tender.sha256, evaluated_by=self.user.name, evaluated_at=at)
@@ -931,29 +953,32 @@ class Desk:
         unassessed = self._unassessed(case_id)
         with self._case_change(case_id, "approve the award") as (connection, row):
             if row.state in ("award decided", "letters issued"):
-                raise _refusal(case_id, f"the award was approved already, by {row.approved_by} at {row.approved_at}")
+                raise _refusal(case_id, N_("the award was approved already, by {user} at {time}"),
+                               user=row.approved_by, time=row.approved_at)
             if row.state != "evaluated":
-                raise _refusal(case_id, "the tender or the panel's assessments changed after the latest evaluation: "
-                                        "evaluate again first"
+                raise _refusal(case_id, N_("the tender or the panel's assessments changed after the latest "
+                                           "evaluation: evaluate again first")
                                if row.state == "opened" and records.case_parts(connection, "evaluations", case_id) else
-                               f"the case is {row.state}: there is no evaluation to approve")
+                               N_("the case is {state}: there is no evaluation to approve"), state=row.state)
             latest = records.case_parts(connection, "evaluations", case_id)[-1]
             if latest.evaluated_by == self.user.name:
-                raise PermissionDenied(f"{self.user.name} ran evaluation {latest.evaluation_id} of case {case_id}: "
-                                       f"the award must be approved by another officer (four-eyes)")
+                raise _error(PermissionDenied, N_("{user} ran evaluation {id} of case {case}: the award must be "
+                                                  "approved by another officer (four-eyes)"),
+                             user=self.user.name, id=latest.evaluation_id, case=case_id)
             results = json.loads(records.file_content(connection, _case_evaluation(connection, latest).results_sha256))
             pending = [bid["bid_id"] for bid in results["bids"] if bid["status"] == "pending"]
             if pending:
-                raise _refusal(case_id, f"bid {', '.join(pending)} is pending: the panel's chair records a consensus "
-                                        f"(Evaluation panel workspace, or case assess with a consensus row), then "
-                                        f"the case is evaluated again")
+                raise _refusal(case_id, N_("bid {bids} is pending: the panel's chair records a consensus (Evaluation "
+                                           "panel workspace, or case assess with a consensus row), then the case is "
+                                           "evaluated again"), bids=", ".join(pending))
             if unassessed:
-                raise _refusal(case_id, "the panel has not finished: " + "; ".join(
-                    f"{bid_id} not assessed by {', '.join(members)}" for bid_id, members in unassessed.items())
-                               + " (the award rests on the panel's assessed answers)")
+                raise _refusal(case_id, N_("the panel has not finished: {missing} (the award rests on the panel's "
+                                           "assessed answers)"), missing="; ".join(
+                    _("{bid} not assessed by {people}").format(bid=bid_id, people=", ".join(members))
+                    for bid_id, members in unassessed.items()))
             if not results["summary"]["rank_1"]:
-                raise _refusal(case_id, "no bid passed the gate, so there is no award to approve: the procedure ends "
-                                        "without an award (no letters with a standstill period are issued)")
+                raise _refusal(case_id, N_("no bid passed the gate, so there is no award to approve: the procedure "
+                                           "ends without an award (no letters with a standstill period are issued)"))
             at = self.clock()
             records.update_case(connection, case_id, state="award decided", approved_evaluation=latest.evaluation_id,
                                 approved_by=self.user.name, approved_at=at)
@@ -976,7 +1001,8 @@ class Desk:
         if row.state not in ("award decided", "letters issued"):
             self._log("case refused", {"case": case_id, "action": "issue letters",
                                        "reason": "the award is not approved yet"})
-            raise _refusal(case_id, f"the case is {row.state}: the award is not approved yet (case approve)")
+            raise _refusal(case_id, N_("the case is {state}: the award is not approved yet (case approve)"),
+                           state=row.state)
         at = row.letters_at or self.clock()
         letters, days = (stored, row.standstill_days) if stored else \
             self._letters_as_issued(row.approved_evaluation, at)
@@ -986,9 +1012,9 @@ class Desk:
         with self._case_change(case_id, "issue letters") as (connection, row):
             again = row.state == "letters issued"
             if again != bool(stored):
-                raise _refusal(case_id, f"the letters issued at {row.letters_at} are not in the store (issued "
-                                        f"meanwhile: issue them again for copies; or issued before the store kept "
-                                        f"them: the approved evaluation's outputs hold them)")
+                raise _refusal(case_id, N_("the letters issued at {time} are not in the store (issued meanwhile: "
+                                           "issue them again for copies; or issued before the store kept them: the "
+                                           "approved evaluation's outputs hold them)"), time=row.letters_at)
             if not again:
                 records.put_case_letters(connection, case_id, letters)
                 records.update_case(connection, case_id, state="letters issued", letters_at=at, standstill_days=days,
@@ -1113,7 +1139,7 @@ class Desk:
         try:
             yield
         except (ConfigurationError, PermissionDenied) as error:
-            self._log("case refused", {"case": case_id, "action": action, "reason": str(error)})
+            self._log("case refused", {"case": case_id, "action": action, "reason": _reason(error)})
             raise
 
     # -- the provider registry (assess once, reuse many) ----------------------------------------------
@@ -1137,7 +1163,7 @@ class Desk:
         for name, content in files:
             try:
                 if not name.casefold().endswith(".json"):
-                    raise ConfigurationError(name, "not a registry entry file (.json)")
+                    raise _error(ConfigurationError, N_("not a registry entry file (.json)"), name)
                 added.append(self.register(name, content, framework))
             except ConfigurationError as error:
                 refused.append((name, error.message))
@@ -1152,9 +1178,10 @@ class Desk:
             if rows and not renamed:  # another provider's file registered under this id is refused
                 known = read_entry(records.file_content(connection, rows[-1].sha256), rows[-1].provider).provider_name
                 if known != entry.provider_name:
-                    raise ConfigurationError(entry.provider, f"the file names the provider {entry.provider_name}, "
-                                                             f"but {entry.provider} is registered as {known} (give "
-                                                             f"the provider's name explicitly to rename it)")
+                    raise _error(ConfigurationError, N_("the file names the provider {name}, but {provider} is "
+                                                        "registered as {known} (give the provider's name explicitly to "
+                                                        "rename it)"), entry.provider, name=entry.provider_name,
+                                 provider=entry.provider, known=known)
             previous, at = (rows[-1] if rows else None), self.clock()
             version = registry_store.put_entry(
                 connection, content, previous, source, self.user.name, at, provider=entry.provider,
@@ -1173,7 +1200,7 @@ class Desk:
         try:
             yield
         except ConfigurationError as error:
-            self._log("registry refused", {"action": action, "subject": subject, "reason": str(error)})
+            self._log("registry refused", {"action": action, "subject": subject, "reason": _reason(error)})
             raise
 
     def registry(self, framework: Framework, as_of: dt.date, overrides: Overrides | None = None) -> list[dict]:
@@ -1182,7 +1209,7 @@ class Desk:
         version and SHA-256."""
         self._require("read the registry")
         chosen = self._versions_as_of(framework, as_of)
-        survey = market_survey([entry for _, entry in chosen], framework, as_of, overrides)
+        survey = market_survey([entry for _row, entry in chosen], framework, as_of, overrides)
         cited = {entry.provider: row for row, entry in chosen}
         return [{**found, "version": cited[found["provider"]].version, "sha256": cited[found["provider"]].sha256}
                 for found in survey]
@@ -1193,7 +1220,7 @@ class Desk:
             for row in registry_store.entry_rows(connection):
                 if row.framework == framework.id:
                     by_provider.setdefault(row.provider, []).append(row)
-            chosen = [version_as_of(rows, as_of) or rows[0] for _, rows in sorted(by_provider.items())]
+            chosen = [version_as_of(rows, as_of) or rows[0] for _provider, rows in sorted(by_provider.items())]
             return [(row, read_entry(records.file_content(connection, row.sha256), row.provider)) for row in chosen]
 
     def registry_entry(self, provider: str, version: int | None = None) -> dict:
@@ -1208,7 +1235,7 @@ class Desk:
         """A registered version as its exchange file: (name, canonical JSON)."""
         self._require("read the registry")
         with reading(self.store.engine) as connection:
-            row, _ = _registry_version(connection, provider, version)
+            row, _count = _registry_version(connection, provider, version)
             return f"{row.provider}@{row.version}.json", records.file_content(connection, row.sha256)
 
     def registry_history(self, provider: str, framework: Framework, overrides: Overrides | None = None) -> list[dict]:
@@ -1218,7 +1245,8 @@ class Desk:
         with reading(self.store.engine) as connection:
             rows = [row for row in registry_store.entry_rows(connection, provider) if row.framework == framework.id]
             if not rows:
-                raise ConfigurationError(provider, f"no provider of this id is registered for {framework.id}")
+                raise _error(ConfigurationError, N_("no provider of this id is registered for {framework}"),
+                             provider, framework=framework.id)
             versions = [(row, read_entry(records.file_content(connection, row.sha256), row.provider)) for row in rows]
         return history(versions, framework, overrides)
 
@@ -1268,7 +1296,7 @@ class Desk:
                              "previous_version": steps[-2]["version"], "assessed_on": steps[-1]["assessed_on"],
                              "levels_down": steps[-1]["levels_down"],
                              "levels_changed": steps[-1]["levels_changed"]})
-        current = [entry for _, entry in self._versions_as_of(framework, as_of)]
+        current = [entry for _row, entry in self._versions_as_of(framework, as_of)]
         notices = [notice for case_id in case_ids if self._case_settings(case_id)[0].id == framework.id
                    for notice in self._registry_notices(case_id, as_of, framework.id)]
         return {"as_of": as_of.isoformat(), "within_days": days, "expiring": expiring(current, as_of, days),
@@ -1309,8 +1337,8 @@ class Desk:
                 row = version_as_of(rows, as_of) if pinned is None else \
                     next((row for row in rows if row.version == pinned), None)
                 if row is None and pinned is not None:
-                    raise ConfigurationError("--from-registry", f"{provider} has no version {pinned} for "
-                                                                f"{framework.id}")
+                    raise _error(ConfigurationError, N_("{provider} has no version {version} for {framework}"),
+                                 "--from-registry", provider=provider, version=pinned, framework=framework.id)
                 if row is None:
                     references.append(provider)
                     continue
@@ -1328,19 +1356,21 @@ class Desk:
         added = []
         with self._case_change(case_id, "add bids from the registry") as (connection, row):
             if row.state not in ("draft", "bids received"):
-                raise _refusal(case_id, f"the case is {row.state}: bids can no longer be added")
+                raise _refusal(case_id, N_("the case is {state}: bids can no longer be added"), state=row.state)
             used = registry_store.case_registry_rows(connection, case_id)
             dates = {other.as_of for other in used} - {as_of.isoformat()}
             if dates:
-                raise _refusal(case_id, f"the case takes its registry bids as of {dates.pop()}, not {as_of}")
+                raise _refusal(case_id, N_("the case takes its registry bids as of {date}, not {as_of}"),
+                               date=dates.pop(), as_of=as_of)
             again = sorted({other.provider.casefold() for other in used} & {r.split("@")[0].casefold()
                                                                             for r in references})
             if again:
-                raise _refusal(case_id, f"the case has registry bids of {', '.join(again)} already")
+                raise _refusal(case_id, N_("the case has registry bids of {providers} already"),
+                               providers=", ".join(again))
             at, current = self.clock(), {bid.sha256 for bid in records.case_parts(connection, "bids", case_id)
                                          if bid.withdrawn_at is None}
             for reference in references:
-                provider, _, version = reference.partition("@")
+                provider, _at, version = reference.partition("@")
                 content = entries.get(registry_file_name(reference))
                 found: dict = {"provider": provider, "version": int(version) if version else None}
                 if content is not None:
@@ -1376,7 +1406,7 @@ class Desk:
             if self.user.name in case.declared:
                 raise _declared_already(case_id, self.user.name)
             check_declaration(case, self.user.name, declared)
-        with self._case_change(case_id, "declare conflicts") as (connection, _):
+        with self._case_change(case_id, "declare conflicts") as (connection, _row):
             if any(d.person == self.user.name for d in records.case_declaration_rows(connection, case_id)):
                 raise _declared_already(case_id, self.user.name)
             at = self.clock()
@@ -1436,8 +1466,9 @@ class Desk:
         case = self._panelist(case_id, "submit an assessment", bid_id)
         with self._refusals(case_id, "submit an assessment"):
             if self.user.name not in case.panel.members:
-                raise PermissionDenied(f"{self.user.name} chairs the panel of case {case_id} but is not a member: "
-                                       f"the chair records a consensus where members disagree")
+                raise _error(PermissionDenied, N_("{user} chairs the panel of case {case} but is not a member: the "
+                                                  "chair records a consensus where members disagree"),
+                             user=self.user.name, case=case_id)
             assessments = submission(case, bid_id, self.user.name, INDIVIDUAL, rows)
         return self._store_assessments(case, [(assessments, "desk", None)])
 
@@ -1462,7 +1493,7 @@ class Desk:
             batches = [(read_assessments(Path(name).name, content, case.framework, case.panel, case.bids),
                         Path(name).name, content) for name, content in files]
             refuse_repeats(tuple(a for batch in batches for a in batch[0]))
-            for assessments, _, _ in batches:
+            for assessments, _what, _source in batches:
                 self._own_rows(assessments)
         return self._store_assessments(case, batches)
 
@@ -1475,8 +1506,9 @@ class Desk:
         with self._refusals(case_id, "read the panel's assessments"):
             if self.user.name != case.panel.chair and not any(
                     row.assessor == self.user.name and row.stage == INDIVIDUAL for row in rows):
-                raise PermissionDenied(f"{self.user.name} sees the others' assessments of bid {bid_id} only after "
-                                       f"submitting their own (the panel assesses blind)")
+                raise _error(PermissionDenied, N_("{user} sees the others' assessments of bid {bid} only after "
+                                                  "submitting their own (the panel assesses blind)"),
+                             user=self.user.name, bid=bid_id)
         return [shown(row) for row in rows]
 
     def panel_agreement(self, case_id: str) -> dict:
@@ -1492,15 +1524,16 @@ class Desk:
 
     def _panel_case(self, case_id: str) -> PanelCase:
         """The case as its panel works on it; refused without a panel, or before the case is opened."""
-        framework, _, tender, _ = self._case_settings(case_id)
+        framework, _sha, tender, _tender_sha = self._case_settings(case_id)
         with reading(self.store.engine) as connection:
             state = _case_row(connection, case_id).state
             declared = {row.person: tuple(json.loads(row.conflicts))
                         for row in records.case_declaration_rows(connection, case_id)}
         if tender.panel is None:
-            raise _refusal(case_id, "the tender declares no panel (panel: chair, members, conflicts)")
+            raise _refusal(case_id, N_("the tender declares no panel (panel: chair, members, conflicts)"))
         if state in ("draft", "bids received"):
-            raise _refusal(case_id, f"the case is {state}: the panel starts once it is opened (the bids fixed)")
+            raise _refusal(case_id, N_("the case is {state}: the panel starts once it is opened (the bids fixed)"),
+                           state=state)
         return PanelCase(case_id, framework, tender.panel, self._case_bid_set(case_id), declared)
 
     def _panelist(self, case_id: str, action: str, bid_id: str | None = None) -> PanelCase:
@@ -1510,31 +1543,33 @@ class Desk:
             case = self._panel_case(case_id)
             self._sits(case)
             if self.user.name not in case.declared:
-                raise PermissionDenied(f"{self.user.name} has not declared their conflicts of interest in case "
-                                       f"{case_id}: declare them (case declare) before seeing any bid")
+                raise _error(PermissionDenied, N_("{user} has not declared their conflicts of interest in case {case}: "
+                                                  "declare them (case declare) before seeing any bid"),
+                             user=self.user.name, case=case_id)
             if bid_id is not None:
                 case.bid(bid_id)
                 if case.conflicted(self.user.name, bid_id):
-                    raise PermissionDenied(f"{self.user.name} declared a conflict of interest with bid {bid_id}, so "
-                                           f"may neither see nor assess it")
+                    raise _error(PermissionDenied, N_("{user} declared a conflict of interest with bid {bid}, so may "
+                                                      "neither see nor assess it"), user=self.user.name, bid=bid_id)
         return case
 
     def _sits(self, case: PanelCase) -> None:
         if not case.panel.sits(self.user.name):
-            raise PermissionDenied(f"{self.user.name} is not on the panel of case {case.case_id} "
-                                   f"({case.panel.describe()})")
+            raise _error(PermissionDenied, N_("{user} is not on the panel of case {case} ({panel})"),
+                         user=self.user.name, case=case.case_id, panel=case.panel.describe())
 
     def _chairs(self, case: PanelCase) -> None:
         if self.user.name != case.panel.chair:
-            raise PermissionDenied(f"only the chair of the panel, {case.panel.chair}, may do this in case "
-                                   f"{case.case_id}")
+            raise _error(PermissionDenied, N_("only the chair of the panel, {chair}, may do this in case {case}"),
+                         chair=case.panel.chair, case=case.case_id)
 
     def _own_rows(self, assessments: tuple[Assessment, ...]) -> None:
         """A member imports their own rows; the local user (single-user mode) imports anyone's."""
         other = next((a for a in assessments if a.assessor != self.user.name), None)
         if other is not None and self.user.name != LOCAL_USER:
-            raise PermissionDenied(f"{other.location}: a row of {other.assessor}; {self.user.name} imports their own "
-                                   f"assessments only")
+            raise _error(PermissionDenied, N_("{location}: a row of {assessor}; {user} imports their own assessments "
+                                              "only"), location=other.location, assessor=other.assessor,
+                         user=self.user.name)
 
     def _store_assessments(self, case: PanelCase, batches: Sequence[Batch]) -> int:
         """Store assessments in one transaction, with an "assessment submitted" entry per assessor, bid and
@@ -1542,10 +1577,11 @@ class Desk:
         for a member's second submission on a bid, for a consensus recorded already, and for a consensus where no
         members disagree (refuse_undisputed). An evaluated case goes back to opened (evaluate it again)."""
         with self._case_change(case.case_id, "store assessments") as (connection, row):
-            for assessments, _, _ in batches:
+            for assessments, _what, _source in batches:
                 check_assessors(case, assessments)
             if row.state not in ("opened", "evaluated"):
-                raise _refusal(case.case_id, f"the case is {row.state}: assessments can no longer change")
+                raise _refusal(case.case_id, N_("the case is {state}: assessments can no longer change"),
+                               state=row.state)
             stored = records.case_assessment_rows(connection, case.case_id)
             refuse_stored(stored, batches)
             refuse_undisputed(case, stored, batches)
@@ -1559,7 +1595,7 @@ class Desk:
                 self._assessment_entries(connection, case.case_id, assessments, {"source": source, "sha256": sha})
             if row.state == "evaluated":
                 records.update_case(connection, case.case_id, state="opened")
-        return sum(len(assessments) for assessments, _, _ in batches)
+        return sum(len(assessments) for assessments, _what, _source in batches)
 
     def _assessment_entries(self, connection, case_id: str, assessments: tuple[Assessment, ...], source: dict) -> None:
         groups: dict[tuple[str, str, str], list[Assessment]] = {}
@@ -1586,11 +1622,12 @@ class Desk:
         self._require("manage users")
         name = name.strip()
         if not name:
-            raise ConfigurationError("user", "a user needs a name (the e-mail address or subject they sign in with)")
+            raise _error(ConfigurationError, N_("a user needs a name (the e-mail address or subject they sign in "
+                                                "with)"), "user")
         if len(name) > USER_NAME_LIMIT or not name.isprintable():
-            raise ConfigurationError("user", f"a user's name is the e-mail address or subject they sign in with: at "
-                                             f"most {USER_NAME_LIMIT} characters, without tabs, line breaks or "
-                                             f"control characters")
+            raise _error(ConfigurationError, N_("a user's name is the e-mail address or subject they sign in with: at "
+                                                "most {limit} characters, without tabs, line breaks or control "
+                                                "characters"), "user", limit=USER_NAME_LIMIT)
         for kind, given, known in (("role", roles, ROLES), ("grant", grants, GRANTS)):
             unknown = sorted(set(given) - set(known))
             if unknown:
@@ -1601,17 +1638,20 @@ class Desk:
             held_roles = set(records.listed(row.roles)) if row else set()
             held_grants = set(records.listed(row.grants)) if row else set()
             if row is None and remove:
-                raise ConfigurationError("user", f"there is no user {name} (python -m evaluator users list)")
+                raise _error(ConfigurationError, N_("there is no user {name} (python -m evaluator users list)"),
+                             "user", name=name)
             absent = sorted(set(remove) - held_roles - held_grants)
             if absent:
-                raise ConfigurationError("user", f"{name} does not hold {', '.join(absent)}")
+                raise _error(ConfigurationError, N_("{name} does not hold {roles}"), "user", name=name,
+                             roles=", ".join(absent))
             now_roles = sorted((held_roles | set(roles)) - set(remove))
             now_grants = sorted((held_grants | set(grants)) - set(remove))
             if "admin" in held_roles - set(now_roles) and not any(
                     "admin" in records.listed(other.roles)
                     for other in records.user_rows(connection) if other.name != name):
-                raise ConfigurationError("user", f"{name} is the last administrator: give another user the admin "
-                                                 f"role first, so someone can still manage users")
+                raise _error(ConfigurationError, N_("{name} is the last administrator: give another user the admin "
+                                                    "role first, so someone can still manage users"), "user",
+                             name=name)
             records.put_user(connection, name, now_roles, now_grants)
             audit.append(connection, self.clock(), self.user.name, "user changed",
                          {"user": name, "roles": now_roles, "grants": now_grants})
@@ -1670,25 +1710,46 @@ def wait_for_reports(timeout: float = 300) -> None:
 
 
 # -- tender cases -------------------------------------------------------------------------------------
-def _refusal(case_id: str, message: str) -> ConfigurationError:
-    return ConfigurationError(f"case {case_id}", message)
+def _refusal(case_id: str, message: str, **values) -> ConfigurationError:
+    """A refusal about a case, in the user's language; `message` is the English (marked N_) with {values}."""
+    return _error(ConfigurationError, message, where=(N_("case {id}"), {"id": case_id}), **values)
+
+
+def _error(kind: type[EvaluatorError], message: str, where: tuple[str, dict] | str | None = None, **values):
+    """An error whose message (English, marked N_, with {values}) is in the user's language; its English text
+    is kept as `english`: the audit log records refusals in English, whatever the user reads (_reason)."""
+    text, english = _(message).format(**values), message.format(**values)
+    if where is None:
+        error = kind(text)
+    else:
+        place, shown = (where, where) if isinstance(where, str) else \
+            (_(where[0]).format(**where[1]), where[0].format(**where[1]))
+        error, english = kind(place, text), f"{shown}: {english}"
+    error.english = english
+    return error
+
+
+def _reason(error: Exception) -> str:
+    """What the audit log records of a refusal: its English text when it has one."""
+    return getattr(error, "english", None) or str(error)
 
 
 def _declared_already(case_id: str, person: str) -> ConfigurationError:
-    return _refusal(case_id, f"{person} declared their conflicts already: a declaration is made once")
+    return _refusal(case_id, N_("{person} declared their conflicts already: a declaration is made once"),
+                    person=person)
 
 
 def _case_row(connection, case_id: str):
     row = records.case_row(connection, case_id)
     if row is None:
-        raise _refusal(case_id, "no such case in the store (python -m evaluator case list)")
+        raise _refusal(case_id, N_("no such case in the store (python -m evaluator case list)"))
     return row
 
 
 def _case_evaluation(connection, link):
     row = records.evaluation_row(connection, link.evaluation_id)
     if row is None:
-        raise UnknownEvaluation(f"no evaluation {link.evaluation_id!r} in the store")
+        raise _error(UnknownEvaluation, N_("no evaluation {id} in the store"), id=repr(link.evaluation_id))
     return row
 
 
@@ -1705,9 +1766,10 @@ def _case_tender(framework: Framework, content: bytes, name: str,
         parse_document(capability, Framework, tender.capability.framework)  # refused now if it cannot be used
         files["capability"] = (tender.capability.framework, capability)
     if (tender.letter_template is None) != (letter_template is None):
-        raise ConfigurationError(name, f"the tender names the letter_template {tender.letter_template}, which was "
-                                       f"not given with it" if letter_template is None else
-                                 "a letter template was given, but the tender names no letter_template")
+        raise _error(ConfigurationError, N_("the tender names the letter_template {file}, which was not given with it")
+                     if letter_template is None else
+                     N_("a letter template was given, but the tender names no letter_template"), name,
+                     file=tender.letter_template)
     if tender.letter_template is not None and letter_template is not None:
         checked_letter_template(letter_template_name(name, tender.letter_template), letter_template)
         files["letter_template"] = (tender.letter_template, letter_template)
@@ -1727,7 +1789,7 @@ def _kept_letter_template(connection, previous, content: bytes, name: str) -> by
 
 def _put_tender_files(connection, files: dict[str, tuple[str, bytes]]) -> dict[str, str]:
     """A tender version's files stored; its case_tenders columns ({part}_name, {part}_sha256)."""
-    records.put_files(connection, {_sha256_bytes(content): content for _, content in files.values()})
+    records.put_files(connection, {_sha256_bytes(content): content for _name, content in files.values()})
     return {column: value for part, (name, content) in files.items()
             for column, value in ((f"{part}_name", name), (f"{part}_sha256", _sha256_bytes(content)))}
 
@@ -1759,7 +1821,7 @@ def _capability_file(name: str) -> Path:
     for path in (Path(name), REPOSITORY / name):
         if path.is_file() and not path.is_symlink():
             return path
-    raise ConfigurationError(name, "the tender's capability framework is not a bundled framework file")
+    raise _error(ConfigurationError, N_("the tender's capability framework is not a bundled framework file"), name)
 
 
 def _case_bid_names(bids) -> dict[str, str]:
@@ -1862,7 +1924,7 @@ def _hashes(files: dict[str, bytes]) -> dict[str, str]:
 
 
 def request_json(request: Request) -> str:
-    return json.dumps(dataclasses.asdict(request), sort_keys=True)
+    return json.dumps(request_fields(request), sort_keys=True)
 
 
 def load_request(text: str) -> Request:
@@ -1943,7 +2005,7 @@ def redacted(document: dict) -> dict:
              if bid["bid_id"] and bid["status"] != "invalid"}
     bids = [{**bid, "bid_id": name, "vendor": name, "service": None, "price": None, "currency": None,
              "price_points": None, "source": None,
-             "errors": [{"location": HIDDEN, "message": HIDDEN} for _ in bid["errors"]],
+             "errors": [{"location": HIDDEN, "message": HIDDEN} for _error in bid["errors"]],
              "tie": None if bid["tie"] is None else {**bid["tie"], "tied_with": [by_id.get(t, HIDDEN) for t in
                                                                                bid["tie"]["tied_with"]]}}
             for bid, name in zip(document["bids"], names, strict=True)]
@@ -1953,7 +2015,7 @@ def redacted(document: dict) -> dict:
     if "capability" in document:
         hidden["capability"] = {**document["capability"], "invalid": [
             {"bid_id": by_id.get(entry["bid_id"], HIDDEN), "file": None,
-             "errors": [{"location": HIDDEN, "message": HIDDEN} for _ in entry["errors"]]}
+             "errors": [{"location": HIDDEN, "message": HIDDEN} for _error in entry["errors"]]}
             for entry in document["capability"].get("invalid", [])]}
     return hidden
 
@@ -1970,7 +2032,7 @@ def redacted_bids(bids: "BidSet", names: list[str]) -> "BidSet":
 
     headers = tuple(dataclasses.replace(
         bid, bid_id=name, vendor=name, source=SourceFile(HIDDEN, ""), service=None, metadata={},
-        errors=tuple(Problem(HIDDEN, HIDDEN) for _ in bid.errors),
+        errors=tuple(Problem(HIDDEN, HIDDEN) for _error in bid.errors),
         certificates=tuple(dataclasses.replace(c, issuer="", reference="") for c in bid.certificates))
         for bid, name in zip(bids.bids, names, strict=True))
     blank = np.full(bids.evidence.shape, None, object)
@@ -1987,13 +2049,13 @@ def _providers(given: list[str]) -> list[tuple[str, int | None]]:
             continue
         provider, at, version = part.partition("@")
         if not re.fullmatch(PROVIDER_ID, provider) or (at and not re.fullmatch(r"[1-9][0-9]{0,8}", version)):
-            raise ConfigurationError("--from-registry", f"{part[:80]!r} is not a provider id (letters, digits, "
-                                                        f". _ -), or one with a version (provider@3)")
+            raise _error(ConfigurationError, N_("{text} is not a provider id (letters, digits, . _ -), or one with a "
+                                                "version (provider@3)"), "--from-registry", text=repr(part[:80]))
         key = provider.casefold()
         if key not in asked or at:
             asked[key] = (asked.get(key, (provider, None))[0], int(version) if at else None)
     if not asked:
-        raise ConfigurationError("--from-registry", "no provider given")
+        raise _error(ConfigurationError, N_("no provider given"), "--from-registry")
     return list(asked.values())
 
 
@@ -2004,25 +2066,27 @@ def _check_new_version(entry: RegistryEntry, sha256: str, rows: list) -> None:
         return
     newest = rows[-1]
     if newest.provider != entry.provider:
-        raise ConfigurationError(entry.provider, f"the registry holds this provider as {newest.provider}; provider "
-                                                 f"ids are matched whatever their case")
+        raise _error(ConfigurationError, N_("the registry holds this provider as {provider}; provider ids are matched "
+                                            "whatever their case"), entry.provider, provider=newest.provider)
     same = next((row for row in rows if row.sha256 == sha256), None)
     if same is not None:
-        raise ConfigurationError(entry.provider, f"this assessment is registered already (version {same.version}, "
-                                                 f"sha256 {sha256})")
+        raise _error(ConfigurationError, N_("this assessment is registered already (version {version}, sha256 "
+                                            "{sha256})"), entry.provider, version=same.version, sha256=sha256)
     if entry.assessed_on.isoformat() < newest.assessed_on:
-        raise ConfigurationError(entry.provider, f"assessed on {entry.assessed_on}, before version {newest.version} "
-                                                 f"(assessed {newest.assessed_on}): versions follow the assessments")
+        raise _error(ConfigurationError, N_("assessed on {date}, before version {version} (assessed {previous}): "
+                                            "versions follow the assessments"), entry.provider,
+                     date=entry.assessed_on, version=newest.version, previous=newest.assessed_on)
 
 
 def _registry_version(connection, provider: str, version: int | None) -> tuple[Any, int]:
     """A provider's version (the newest when None) and how many versions it has."""
     rows = registry_store.entry_rows(connection, provider)
     if not rows:
-        raise ConfigurationError(provider, "no provider of this id is registered")
+        raise _error(ConfigurationError, N_("no provider of this id is registered"), provider)
     row = rows[-1] if version is None else next((row for row in rows if row.version == version), None)
     if row is None:
-        raise ConfigurationError(provider, f"has no version {version} (versions 1 to {len(rows)})")
+        raise _error(ConfigurationError, N_("has no version {version} (versions 1 to {count})"), provider,
+                     version=version, count=len(rows))
     return row, len(rows)
 
 

@@ -16,7 +16,15 @@ def terminal_safe(text: str) -> str:
 
 
 class EvaluatorError(Exception):
-    """Any error the evaluator reports with a sentence (the message), never a traceback."""
+    """Any error the evaluator reports with a sentence (the message), never a traceback. The message is in the
+    user's language; `english`, when set, is its English text (what the audit log records of a refusal)."""
+
+    english: str | None = None
+
+    def __init__(self, *args: object):
+        super().__init__(*args)
+        if args and hasattr(args[0], "english"):  # a message made with i18n._: its English text
+            self.english = args[0].english
 
 
 class ConfigurationError(EvaluatorError):
@@ -26,6 +34,8 @@ class ConfigurationError(EvaluatorError):
         super().__init__(f"{where}: {message}" if where else message)
         self.where = where
         self.message = message
+        if hasattr(message, "english"):
+            self.english = f"{getattr(where, 'english', where)}: {message.english}" if where else message.english
 
 
 class StoreError(EvaluatorError):

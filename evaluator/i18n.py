@@ -11,9 +11,10 @@ that formats none starts sooner).
 """
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from decimal import Decimal
 from functools import cache
 from gettext import GNUTranslations, NullTranslations
 from pathlib import Path
@@ -31,7 +32,8 @@ DOMAIN = "messages"
 _BABEL_LOCALES = {"en": "en_GB", "zh-CN": "zh_Hans_CN"}  # en_GB: 27 April 2026, not April 27, 2026
 _CATALOGUES = {"zh-CN": "zh_CN"}
 
-_active: ContextVar[str] = ContextVar("language", default=SOURCE_LANGUAGE)
+_active: ContextVar[str | None] = ContextVar("language", default=None)
+_fallback: Callable[[], str | None] | None = None
 
 
 def known_language(language: str, where: str = "--language") -> str:
@@ -55,7 +57,14 @@ def catalogue(language: str) -> NullTranslations:
 
 
 def current() -> str:
-    return _active.get()
+    return _active.get() or (_fallback and _fallback()) or SOURCE_LANGUAGE
+
+
+def fall_back_on(language: Callable[[], str | None]) -> None:
+    """Where no language was set in this context, ask `language`: the app's widget callbacks run in a fresh
+    thread before the page sets one, and speak the session's language through it."""
+    global _fallback
+    _fallback = language
 
 
 @contextmanager
@@ -73,12 +82,34 @@ def use(language: str) -> None:
     _active.set(known_language(language))
 
 
+class Message(str):
+    """A translated message that keeps its English text (`english`), filled in alike by `format`: an error raised
+    in the user's language is still recorded in English where records must not depend on who read them (the
+    audit log)."""
+
+    english: str
+
+    def format(self, *args: object, **values: object) -> "Message":
+        made = Message(str.format(self, *args, **values))
+        made.english = self.english.format(*map(english, args),
+                                           **{key: english(value) for key, value in values.items()})
+        return made
+
+
+def english(text: object) -> object:
+    """The English text of a translated message (or of a message made from one by `format`); anything else as it
+    is."""
+    return getattr(text, "english", text)
+
+
 def _(message: str) -> str:
-    return catalogue(_active.get()).gettext(message)
+    translated = Message(catalogue(current()).gettext(message))
+    translated.english = message
+    return translated
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
-    return catalogue(_active.get()).ngettext(singular, plural, count)
+    return catalogue(current()).ngettext(singular, plural, count)
 
 
 def N_(message: str) -> str:
@@ -95,10 +126,10 @@ def every_language(message: str) -> list[str]:
 def babel_locale(language: str | None = None) -> "Locale":
     from babel import Locale
 
-    return Locale.parse(_BABEL_LOCALES[language or _active.get()])
+    return Locale.parse(_BABEL_LOCALES[language or current()])
 
 
-def number(value: float, decimals: int = 2) -> str:
+def number(value: float | Decimal, decimals: int = 2) -> str:
     """A number with the language's grouping and decimal signs and exactly `decimals` decimals."""
     from babel.numbers import format_decimal
 
@@ -106,7 +137,7 @@ def number(value: float, decimals: int = 2) -> str:
     return format_decimal(value, pattern, locale=babel_locale(), decimal_quantization=True)
 
 
-def money(amount: float, currency: str) -> str:
+def money(amount: float | Decimal, currency: str) -> str:
     """An amount in a currency (ISO 4217), as the language writes it; without a currency, a plain number."""
     if not currency:
         return number(amount)

@@ -8,6 +8,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from evaluator.errors import ConfigurationError
+from evaluator.i18n import _
 from evaluator.model.certification import SCHEMES_NAME, Schemes
 from evaluator.model.crosswalk import Crosswalk
 from evaluator.model.documents import parse_document
@@ -24,7 +25,8 @@ def load_document(path: str | Path, cls: type[Document]) -> tuple[Document, str]
     try:
         content = Path(path).read_bytes()
     except OSError as error:
-        raise ConfigurationError(str(path), f"cannot read the file ({error.strerror})") from None
+        raise ConfigurationError(str(path), _("cannot read the file ({reason})").format(reason=error.strerror)) \
+            from None
     return parse_document(content, cls, str(path)), hashlib.sha256(content).hexdigest()
 
 

@@ -10,9 +10,11 @@ import secrets
 from pathlib import Path
 
 from evaluator.errors import ConfigurationError
+from evaluator.i18n import N_, _
 
 
-def write_files(folder: Path, files: dict[str, bytes], keep_existing: bool = False, what: str = "the results") -> None:
+def write_files(folder: Path, files: dict[str, bytes], keep_existing: bool = False,
+                what: str = N_("the results")) -> None:
     """Write `files` (names relative to `folder`, '/'-separated). With keep_existing, a file already present is
     left as it is (content-addressed copies)."""
     staged: list[tuple[Path, Path]] = []
@@ -27,15 +29,15 @@ def write_files(folder: Path, files: dict[str, bytes], keep_existing: bool = Fal
             for temporary, target in staged:
                 temporary.replace(target)
         finally:
-            for temporary, _ in staged:
+            for temporary, __ in staged:
                 temporary.unlink(missing_ok=True)
     except OSError as error:
-        raise ConfigurationError(str(folder), f"cannot write {what} ({error.strerror or error}); "
-                                              f"no file was left half-written") from None
+        raise ConfigurationError(str(folder), _("cannot write {what} ({reason}); no file was left half-written").format(
+            what=_(what), reason=error.strerror or error)) from None
 
 
 def write_file(path: Path, content: bytes, keep_existing: bool = False) -> None:
-    write_files(path.parent, {path.name: content}, keep_existing, what="the file")
+    write_files(path.parent, {path.name: content}, keep_existing, what=N_("the file"))
 
 
 def _write_temporary(target: Path, content: bytes) -> Path:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from evaluator.errors import ConfigurationError, PermissionDenied
+from evaluator.i18n import _
 from evaluator.ingest.assessments import COLUMNS, QUALITY, read_assessments, refuse_idle_consensus
 from evaluator.model.assessment import CONSENSUS, INDIVIDUAL, Assessment, Choice, Stage, answer_text
 from evaluator.model.bid import QUALITY_NOT_STATED, BidSet
@@ -37,7 +38,8 @@ class PanelCase:
         """The row of the valid bid with this bid_id; refused when there is none."""
         row = next((row for row, bid in enumerate(self.bids.bids) if bid.bid_id == bid_id and not bid.invalid), None)
         if row is None:
-            raise ConfigurationError(f"case {self.case_id}", f"bid {bid_id!r} is not one of the case's valid bids")
+            raise ConfigurationError(f"case {self.case_id}", _("bid {bid} is not one of the case's valid bids").format(
+                bid=repr(bid_id)))
         return row
 
     def conflicted(self, person: str, bid_id: str) -> bool:
@@ -51,11 +53,13 @@ def check_declaration(case: PanelCase, person: str, declared: list[str]) -> None
     listed = set(case.panel.conflicts.get(person, ()))
     missing = sorted(listed - set(declared))
     if missing:
-        raise ConfigurationError(f"case {case.case_id}", f"the tender's panel lists {person}'s conflict of interest "
-                                                         f"with {', '.join(missing)}: the declaration must name it")
+        raise ConfigurationError(f"case {case.case_id}", _("the tender's panel lists {person}'s conflict of interest "
+                                                           "with {bids}: the declaration must name it").format(
+            person=person, bids=", ".join(missing)))
     unknown = sorted(set(declared) - listed - {bid.bid_id for bid in case.bids.bids if bid.bid_id})
     if unknown:
-        raise ConfigurationError(f"case {case.case_id}", f"{', '.join(unknown)} is not a bid of the case")
+        raise ConfigurationError(f"case {case.case_id}", _("{bids} is not a bid of the case").format(
+            bids=", ".join(unknown)))
 
 
 def submission(case: PanelCase, bid_id: str, assessor: str, stage: Stage, rows: Sequence[Mapping]
@@ -69,25 +73,28 @@ def check_assessors(case: PanelCase, assessments: Iterable[Assessment]) -> None:
     """Every assessor has declared, and is free of the bid they assess."""
     for a in assessments:
         if a.assessor not in case.declared:
-            raise PermissionDenied(f"{a.location}: {a.assessor} has not declared their conflicts of interest in case "
-                                   f"{case.case_id}, so may not assess yet")
+            raise PermissionDenied(_("{location}: {assessor} has not declared their conflicts of interest in case "
+                                     "{case}, so may not assess yet").format(
+                location=a.location, assessor=a.assessor, case=case.case_id))
         if case.conflicted(a.assessor, a.bid_id):
-            raise PermissionDenied(f"{a.location}: {a.assessor} declared a conflict of interest with bid {a.bid_id}, "
-                                   f"so may not assess it")
+            raise PermissionDenied(_("{location}: {assessor} declared a conflict of interest with bid {bid}, so may "
+                                     "not assess it").format(location=a.location, assessor=a.assessor, bid=a.bid_id))
 
 
 def refuse_stored(stored: Iterable, batches: Iterable[Batch]) -> None:
     """A member's submission on a bid is final; a consensus on a criterion is recorded once."""
     submitted = {(row.assessor, row.bid_id): row.submitted_at for row in stored if row.stage == INDIVIDUAL}
     settled = {(row.bid_id, row.criterion_id): row.submitted_at for row in stored if row.stage == CONSENSUS}
-    for assessments, _, _ in batches:
+    for assessments, _source, _content in batches:
         for a in assessments:
             if a.stage == INDIVIDUAL and (a.assessor, a.bid_id) in submitted:
-                raise ConfigurationError(a.location, f"{a.assessor} submitted their assessment of {a.bid_id} at "
-                                                     f"{submitted[a.assessor, a.bid_id]}; a submission is final")
+                raise ConfigurationError(a.location, _("{assessor} submitted their assessment of {bid} at {at}; a "
+                                                       "submission is final").format(
+                    assessor=a.assessor, bid=a.bid_id, at=submitted[a.assessor, a.bid_id]))
             if a.stage == CONSENSUS and (a.bid_id, a.criterion_id) in settled:
-                raise ConfigurationError(a.location, f"the consensus on {a.bid_id} {a.criterion_id} was recorded at "
-                                                     f"{settled[a.bid_id, a.criterion_id]}")
+                raise ConfigurationError(a.location, _("the consensus on {bid} {criterion} was recorded at "
+                                                       "{at}").format(
+                    bid=a.bid_id, criterion=a.criterion_id, at=settled[a.bid_id, a.criterion_id]))
 
 
 def refuse_undisputed(case: PanelCase, stored: Sequence, batches: Sequence[Batch]) -> None:
@@ -132,7 +139,7 @@ def submission_csv(bid_id: str, assessor: str, stage: Stage, rows: Sequence[Mapp
     """A desk submission as an assessments file: per row `criterion_id`, `answer` (None or "" accepts the
     claim), and optionally `justification` and `evidence_quality`."""
     if not rows:
-        raise ConfigurationError("assessment", "no criterion was assessed")
+        raise ConfigurationError("assessment", _("no criterion was assessed"))
     return _csv([bid_id, str(row.get("criterion_id", "")), answer_text(row.get("answer")),
                  str(row.get("justification") or ""), assessor, stage, str(row.get("evidence_quality") or "")]
                 for row in rows)
@@ -152,7 +159,7 @@ def _csv(lines: Iterable[list[str]]) -> bytes:
     writer.writerow(HEADER)
     for number, line in enumerate(lines, start=2):
         if any("\n" in cell or "\r" in cell for cell in line):
-            raise ConfigurationError(f"assessment, row {number}", "a justification is one line: no line breaks")
+            raise ConfigurationError(f"assessment, row {number}", _("a justification is one line: no line breaks"))
         writer.writerow(line)
     return buffer.getvalue().encode()
 

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from evaluator import __version__
+from evaluator import __version__, i18n
 from evaluator.errors import ConfigurationError, Problem
+from evaluator.i18n import _
 from evaluator.ingest.assessments import (
     ASSESSMENTS_LIMIT,
     read_assessments,
@@ -83,6 +84,9 @@ class Request:
     # reproducing, from the stored inputs), or a provider alone (none was registered: an invalid bid)
     registry: tuple[str, ...] = ()
     as_of: str = ""  # YYYY-MM-DD: the date registry entries must be valid on
+    # the language of the messages, the data outputs' human texts and the PDFs (en, zh-CN); "": the tender's
+    # `language`, else English
+    language: str = ""
 
     def __post_init__(self) -> None:
         for name in ("assessments", "registry"):  # a stored request gives lists
@@ -116,6 +120,7 @@ class Request:
         words += ["--assessments", *self.assessments] if self.assessments else []
         words += ["--from-registry", ",".join(self.registry)] if self.registry else []
         words += ["--as-of", self.as_of] if self.as_of else []
+        words += ["--language", self.language] if self.language else []
         words += ["--out", self.out, *self.inputs]
         return shlex.join(words)
 
@@ -135,6 +140,7 @@ class Outcome:
     recorded: bool = True  # False when the store already held this evaluation (same settings and inputs)
     report_error: str | None = None  # why the PDFs could not be rendered; the data outputs stand without them
     letter_template: str | None = None  # the tender's own letter template (its source), when it has one
+    language: str = i18n.SOURCE_LANGUAGE  # the language it was made in (the request's, else the tender's)
 
 
 @contextmanager
@@ -176,8 +182,8 @@ def evaluate_request(request: Request, base: StoredInputs | None = None,
     so that the caller can record the evaluation before the report that names its audit entry is made.
     `entries` holds the bytes of the registry entries the request names (by registry_file_name), read from
     the store by the caller; reproducing (`base`), they are among the stored inputs."""
-    with cyclic_gc_paused():
-        return _run(request, base, entries or {})
+    with cyclic_gc_paused(), i18n.using(request.language or i18n.SOURCE_LANGUAGE):
+        return _run(request, base, entries or {})  # which sets the tender's language when the request has none
 
 
 def render_pdfs(outcome: Outcome, request: Request, worker: RenderWorker) -> Outcome:
@@ -185,8 +191,9 @@ def render_pdfs(outcome: Outcome, request: Request, worker: RenderWorker) -> Out
     fails (its time limit, its memory limit, a crash), the outcome keeps its data outputs and says why in
     `report_error`: results.json and the rest are written and stored whatever happens to the PDFs."""
     try:
-        pdfs = _pdfs(request, worker, outcome.evaluation, outcome.document, outcome.results_sha256, outcome.analysis,
-                     outcome.letter_template)
+        with i18n.using(outcome.language):
+            pdfs = _pdfs(request, worker, outcome.evaluation, outcome.document, outcome.results_sha256,
+                         outcome.analysis, outcome.letter_template)
     except ReportError as error:
         return dataclasses.replace(outcome, report_error=str(error))
     return dataclasses.replace(outcome, files={**outcome.files, **pdfs})
@@ -195,8 +202,8 @@ def render_pdfs(outcome: Outcome, request: Request, worker: RenderWorker) -> Out
 def _run(request: Request, base: StoredInputs | None, entries: Mapping[str, bytes]) -> Outcome:
     unknown = [name for name in request.formats if name not in SUPPORTED_FORMATS]
     if unknown:
-        raise ConfigurationError("--formats", f"unknown format {', '.join(unknown)} "
-                                              f"(supported: {', '.join(SUPPORTED_FORMATS)})")
+        raise ConfigurationError("--formats", _("unknown format {formats} (supported: {supported})").format(
+            formats=", ".join(unknown), supported=", ".join(SUPPORTED_FORMATS)))
     submissions: dict[str, bytes] = {}
     inputs: dict[str, str] = {}
     refused: list[str] = []
@@ -209,6 +216,9 @@ def _run(request: Request, base: StoredInputs | None, entries: Mapping[str, byte
         inputs[name] = sha256
     framework, framework_sha = load_framework(located(request.framework, base))
     tender, tender_sha = load_tender(located(request.tender, base)) if request.tender else (None, None)
+    language = request.language or (tender.language if tender else None) or i18n.SOURCE_LANGUAGE
+    i18n.use(language)  # for the rest of the evaluation (evaluate_request restores the caller's language)
+    framework = framework.translated(language)  # names in reasons and results.json: same ids and numbers
     for name, sha256 in ((request.framework, framework_sha), (request.tender, tender_sha)):
         if name:
             keep(name, sha256, located(name, base).read_bytes())
@@ -238,14 +248,14 @@ def _run(request: Request, base: StoredInputs | None, entries: Mapping[str, byte
         files["robustness.json"] = orjson.dumps(analysis, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
     return Outcome(evaluation, document, files, submissions, inputs, tuple(refused), capability=combined.capability,
                    analysis=analysis, results_sha256=hashlib.sha256(results_json).hexdigest(),
-                   letter_template=letter_template)
+                   letter_template=letter_template, language=language)
 
 
 def as_of_date(text: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text) if text else None
     except ValueError:
-        raise ConfigurationError("--as-of", f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise ConfigurationError("--as-of", _("{text} is not a date (YYYY-MM-DD)").format(text=repr(text))) from None
 
 
 def _registry_entries(references: tuple[str, ...], base: StoredInputs | None,
@@ -256,7 +266,8 @@ def _registry_entries(references: tuple[str, ...], base: StoredInputs | None,
         return [(name, located(name, base).read_bytes()) for name in names]
     missing = [name for name in names if name not in entries]
     if missing:
-        raise ConfigurationError("--from-registry", f"the registry holds no entry {', '.join(missing)}")
+        raise ConfigurationError("--from-registry", _("the registry holds no entry {entries}").format(
+            entries=", ".join(missing)))
     return [(name, entries[name]) for name in names]
 
 
@@ -265,7 +276,8 @@ def unregistered(bids: BidSet, references: tuple[str, ...], as_of: str, framewor
     bid_id was submitted: the buyer sees that the provider was asked for, and why it is not evaluated."""
     given = {bid.bid_id for bid in bids.bids}
     missing = tuple(Bid(provider, None, SourceFile(registry_file_name(provider), ""), (Problem(
-        "registry", f"the registry holds no assessment of {provider} made on or before {as_of}"),))
+        "registry", _("the registry holds no assessment of {provider} made on or before {as_of}").format(
+            provider=provider, as_of=as_of)),))
         for provider in references if "@" not in provider and provider not in given)
     return BidSet.concatenate([bids, BidSet.of_rows(missing, len(framework.criteria))], len(framework.criteria)) \
         if missing else bids
@@ -280,12 +292,12 @@ def _evaluated(framework: Framework, settings: Settings, bid_sets: list[BidSet],
     if not assessment_files:
         return evaluate_combined(framework, settings, bid_sets[0], capability, capability_bids), \
             None if panel is None else Review(panel, ())
-    assessments = tuple(a for name, _, content in assessment_files
+    assessments = tuple(a for name, _sha, content in assessment_files
                         for a in read_assessments(name, content, framework, panel, bid_sets[0]))
     refuse_repeats(assessments)
     refuse_idle_consensus(assessments, framework, bid_sets[0])
     return reviewed(framework, settings, bid_sets[0], capability, capability_bids, panel, assessments,
-                    tuple((name, sha) for name, sha, _ in assessment_files))
+                    tuple((name, sha) for name, sha, _content in assessment_files))
 
 
 def _assessment_file(name: str, base: StoredInputs | None, keep) -> tuple[str, str, bytes]:
@@ -295,12 +307,13 @@ def _assessment_file(name: str, base: StoredInputs | None, keep) -> tuple[str, s
     try:
         status = path.stat()
         if not stat.S_ISREG(status.st_mode):
-            raise ConfigurationError(name, "the assessments file is not a regular file")
+            raise ConfigurationError(name, _("the assessments file is not a regular file"))
         if status.st_size > ASSESSMENTS_LIMIT:
             raise too_large(name)
         content = path.read_bytes()
     except OSError as error:
-        raise ConfigurationError(name, f"cannot read the assessments file ({error.strerror or error})") from None
+        raise ConfigurationError(name, _("cannot read the assessments file ({reason})").format(
+            reason=error.strerror or error)) from None
     sha256 = hashlib.sha256(content).hexdigest()
     keep(name, sha256, content)
     return name, sha256, content
@@ -327,7 +340,7 @@ def letter_template_beside(tender_path: str) -> bytes | None:
     """The bytes of the letter template a tender file names, read beside it; None when the tender names
     none (or cannot be read: whoever stores the tender refuses it, saying why)."""
     try:
-        tender, _ = load_tender(tender_path)
+        tender, _sha = load_tender(tender_path)
     except ConfigurationError:
         return None
     if tender.letter_template is None:
@@ -339,17 +352,18 @@ def letter_template_beside(tender_path: str) -> bytes | None:
 def _read_letter_template(path: Path, name: str) -> bytes:
     try:
         if not path.is_file():
-            raise ConfigurationError(name, "the tender's letter_template is not a file")
+            raise ConfigurationError(name, _("the tender's letter_template is not a file"))
         if path.stat().st_size > LETTER_TEMPLATE_LIMIT:
             raise _too_large(name)
         return path.read_bytes()
     except OSError as error:
-        raise ConfigurationError(name, f"cannot read the tender's letter_template ({error.strerror or error})") \
-            from None
+        raise ConfigurationError(name, _("cannot read the tender's letter_template ({reason})").format(
+            reason=error.strerror or error)) from None
 
 
 def _too_large(name: str) -> ConfigurationError:
-    return ConfigurationError(name, f"the tender's letter_template is larger than {LETTER_TEMPLATE_LIMIT // 1024} KiB")
+    return ConfigurationError(name, _("the tender's letter_template is larger than {size} KiB").format(
+        size=LETTER_TEMPLATE_LIMIT // 1024))
 
 
 def checked_letter_template(name: str, content: bytes) -> str:
@@ -359,7 +373,7 @@ def checked_letter_template(name: str, content: bytes) -> str:
     try:
         source = content.decode("utf-8")
     except UnicodeDecodeError:
-        raise ConfigurationError(name, "the tender's letter_template is not UTF-8 text") from None
+        raise ConfigurationError(name, _("the tender's letter_template is not UTF-8 text")) from None
     from evaluator.report.pdf_report import check_letter_template
 
     problem = check_letter_template(source)
@@ -411,7 +425,8 @@ def issued_letters(outcome: Outcome, request: Request, worker: RenderWorker, iss
 
     info = dataclasses.replace(_report_info(request, outcome.evaluation, outcome.results_sha256, outcome.analysis,
                                             outcome.letter_template), issued_at=issued_at)
-    htmls = _letter_names(letter_htmls(outcome.document, outcome.evaluation, info, outcome.letter_template))
+    with i18n.using(outcome.language):
+        htmls = _letter_names(letter_htmls(outcome.document, outcome.evaluation, info, outcome.letter_template))
     return dict(zip(htmls, worker.render(list(htmls.values())), strict=True))
 
 
@@ -443,7 +458,7 @@ def _letter_names(letters: list[tuple[dict, str]]) -> dict[str, str]:
     name also carries the SHA-256 of the bid's file (or of its name, for an entry that was never read), so
     no letter ever replaces or poses as another."""
     counts: dict[str, int] = {}
-    for bid, _ in letters:
+    for bid, _html in letters:
         counts[bid["bid_id"] or ""] = counts.get(bid["bid_id"] or "", 0) + 1
     named = {}
     for bid, html in letters:
@@ -461,22 +476,34 @@ def _letter_names(letters: list[tuple[dict, str]]) -> dict[str, str]:
     return named
 
 
-def make_template(framework_path: str, tender_path: str | None) -> bytes:
-    framework, framework_sha = load_framework(framework_path)
-    tender, tender_sha = load_tender(tender_path) if tender_path else (None, None)
-    schemes = load_schemes() if tender and tender.certifications else None
-    settings = resolve_settings(framework, tender, tender_where=str(tender_path), schemes=schemes)
-    from evaluator.ingest.template import render_template
+def make_template(framework_path: str, tender_path: str | None, language: str = "") -> bytes:
+    """The vendor bid template in `language` ("": the tender's language, else English)."""
+    with i18n.using(language or i18n.SOURCE_LANGUAGE):
+        framework, framework_sha = load_framework(framework_path)
+        tender, tender_sha = load_tender(tender_path) if tender_path else (None, None)
+        i18n.use(language or (tender.language if tender else None) or i18n.SOURCE_LANGUAGE)
+        schemes = load_schemes() if tender and tender.certifications else None
+        settings = resolve_settings(framework, tender, tender_where=str(tender_path), schemes=schemes)
+        from evaluator.ingest.template import render_template
 
-    return render_template(framework, framework_sha, settings, tender_sha)
+        return render_template(framework, framework_sha, settings, tender_sha)
 
 
 def evaluation_key(request: Request, outcome: Outcome) -> str:
     """The stored evaluation's id: its settings (not where the outputs go, nor the audit head its report
     prints) and the contents of every input, so the same command on changed files is a new evaluation."""
-    key = {"request": dataclasses.asdict(dataclasses.replace(request, out="", audit_head="")),
+    key = {"request": request_fields(dataclasses.replace(request, out="", audit_head="")),
            "inputs": outcome.inputs, "refused": sorted(outcome.refused)}
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def request_fields(request: Request) -> dict:
+    """The request as a dict, without `language` when it is "" (the tender's, else English): an evaluation
+    stored before requests had a language keeps its id."""
+    fields = dataclasses.asdict(request)
+    if not fields["language"]:
+        del fields["language"]
+    return fields
 
 
 def _results_xlsx(document: dict) -> bytes:

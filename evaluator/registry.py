@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from evaluator.errors import ConfigurationError
+from evaluator.i18n import _
 from evaluator.ingest.files import read_bid_contents
 from evaluator.ingest.registry_bid import read_entry
 from evaluator.ingest.responses import ReadOptions
@@ -39,8 +40,9 @@ def entry_from_file(name: str, content: bytes, framework: Framework, **given) ->
         fields = entry.model_dump()
         clashing = [key for key, value in given.items() if value is not None and fields.get(key) != value]
         if clashing:
-            raise ConfigurationError(name, f"the entry gives {', '.join(f'{key} {fields[key]}' for key in clashing)}; "
-                                           f"a published entry is registered as it is (leave out the options)")
+            raise ConfigurationError(name, _("the entry gives {fields}; a published entry is registered as it is "
+                                             "(leave out the options)").format(
+                fields=", ".join(f"{key} {fields[key]}" for key in clashing)))
     else:
         entry = _entry_of_bid(name, content, framework, given)
     checked(entry, framework, name)
@@ -50,7 +52,8 @@ def entry_from_file(name: str, content: bytes, framework: Framework, **given) ->
 def _entry_of_bid(name: str, content: bytes, framework: Framework, given: dict) -> RegistryEntry:
     bids = read_bid_contents([(name, content)], framework)
     if len(bids.bids) != 1:
-        raise ConfigurationError(name, f"the file holds {len(bids.bids)} bids; a registry entry is one provider's")
+        raise ConfigurationError(name, _("the file holds {count} bids; a registry entry is one provider's").format(
+            count=len(bids.bids)))
     bid = bids.bids[0]
     if bid.invalid:
         raise ConfigurationError(name, _problems(bid.errors))
@@ -63,7 +66,8 @@ def _entry_of_bid(name: str, content: bytes, framework: Framework, given: dict) 
                 evidence_quality="" if quality == QUALITY_NOT_STATED else EVIDENCE_QUALITIES[quality - 1])
     missing = [key for key in ("provider", "assessor", "kind", "assessed_on", "valid_until") if given.get(key) is None]
     if missing:
-        raise ConfigurationError(name, f"a bid file becomes an entry with {', '.join(missing)} given")
+        raise ConfigurationError(name, _("a bid file becomes an entry with {fields} given").format(
+            fields=", ".join(missing)))
     try:
         return RegistryEntry(format="evaluator-registry-entry/1", framework=framework.id, answers=answers,
                              **{"provider_name": bid.vendor or given["provider"],
@@ -76,7 +80,8 @@ def _entry_of_bid(name: str, content: bytes, framework: Framework, given: dict) 
 def checked(entry: RegistryEntry, framework: Framework, name: str) -> None:
     """Refuse an entry of another framework, or whose answers a bid reader would refuse (located)."""
     if entry.framework != framework.id:
-        raise ConfigurationError(name, f"the entry answers framework {entry.framework}, not {framework.id}")
+        raise ConfigurationError(name, _("the entry answers framework {framework}, not {expected}").format(
+            framework=entry.framework, expected=framework.id))
     json_name = name if name.casefold().endswith(".json") else f"{name}.json"  # read as the entry it becomes
     bid = read_bid_contents([(json_name, canonical(entry))], framework, ReadOptions(as_of=entry.assessed_on)).bids[0]
     if bid.invalid:
@@ -86,7 +91,7 @@ def checked(entry: RegistryEntry, framework: Framework, name: str) -> None:
 def _problems(errors) -> str:
     listed = "; ".join(f"{problem.location}: {problem.message}" for problem in errors[:LISTED_PROBLEMS])
     more = len(errors) - LISTED_PROBLEMS
-    return listed + (f"; and {more} more" if more > 0 else "")
+    return listed + (_("; and {count} more").format(count=more) if more > 0 else "")
 
 
 def version_as_of(rows: list, as_of: dt.date):
@@ -101,7 +106,7 @@ def history(versions: list[tuple[Any, RegistryEntry]], framework: Framework,
     before: the answers and the levels per objective (`levels_down` lists the objectives that went down)."""
     if not versions:
         return []
-    rows = assessed([entry for _, entry in versions], framework, versions[-1][1].valid_until, overrides)
+    rows = assessed([entry for __, entry in versions], framework, versions[-1][1].valid_until, overrides)
     result: list[dict] = []
     for index, ((row, entry), levels) in enumerate(zip(versions, rows, strict=True)):
         step = {"version": row.version, "sha256": row.sha256, "assessor": entry.assessor, "kind": entry.kind,

@@ -3,6 +3,7 @@ profile, as of a named date (a buyer's look at the market before a tender)."""
 
 import datetime
 
+from evaluator.i18n import _
 from evaluator.ingest.registry import registered_bids
 from evaluator.model.framework import Framework
 from evaluator.model.registry import RegistryEntry, invalidity
@@ -31,7 +32,7 @@ def assessed(entries: list[RegistryEntry], framework: Framework, as_of: datetime
     rows = []
     for row, entry in enumerate(entries):
         bid = evaluation.bids.bids[row]
-        reason = "its answers were refused (see problems)" if bid.invalid else invalidity(entry, as_of)
+        reason = _("its answers were refused (see problems)") if bid.invalid else invalidity(entry, as_of)
         levelled = not bid.invalid and bool(has_level[row].any())
         rows.append({
             "provider": entry.provider, "provider_name": entry.provider_name, "framework": entry.framework,

@@ -49,6 +49,16 @@ def private_data_folder(tmp_path_factory):
         os.environ["EVALUATOR_DATA"] = previous
 
 
+@pytest.fixture
+def app_data(tmp_path, monkeypatch):
+    """The app's data folder (EVALUATOR_DATA) for one AppTest test; no background rendering outlives it."""
+    from evaluator.application import wait_for_reports
+
+    monkeypatch.setenv("EVALUATOR_DATA", str(tmp_path / "data"))
+    yield tmp_path / "data"
+    wait_for_reports()
+
+
 @pytest.fixture(scope="session")
 def csf() -> Framework:
     return load_framework(CSF_PATH)[0]

@@ -284,11 +284,11 @@ def test_the_letters_are_rendered_when_issued_and_count_the_standstill_from_that
     assert carol._letters_as_issued(evaluation_id, ISSUED_AT) == (letters, 14)  # reproducible
     if shutil.which("pdftotext"):
         text = pdf_words(letters["letters/B-002.pdf"], tmp_path)
-        assert "Date of this letter: 2026-11-30" in text and "Draft" not in text
-        assert "has ended, on 2026-12-14 (the period runs from the day after the date of this letter, 2026-11-30)" \
-            in text and "at the earliest" not in text
+        assert "Date of this letter: 30 November 2026" in text and "Draft" not in text
+        assert "has ended, on 14 December 2026 (the period runs from the day after the date of this letter, " \
+            "30 November 2026)" in text and "at the earliest" not in text
         draft = pdf_words(outcome.files["letters/B-002.pdf"], tmp_path)  # made with the evaluation
-        assert "Draft: not issued" in draft and "at the earliest on 2026-12-10" in draft
+        assert "Draft: not issued" in draft and "at the earliest on 10 December 2026" in draft
     assert main(["audit", "verify"]) == 0
 
 
@@ -392,7 +392,7 @@ def test_a_tender_change_after_opening_is_flagged_in_the_report_and_reproduced(t
         assert f"{clock()}, by alice: Corrigendum 1: standstill" in text
         letter = tmp_path / "letter.pdf"
         letter.write_bytes(outcome.files["letters/B-002.pdf"])
-        assert "at the earliest on 2026-12-08" in " ".join(subprocess.run(
+        assert "at the earliest on 8 December 2026" in " ".join(subprocess.run(
             ["pdftotext", str(letter), "-"], capture_output=True, text=True, check=True).stdout.split())
     assert all(recorded == again for _, recorded, again in alice.reproduce(evaluation_id))
 

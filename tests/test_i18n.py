@@ -88,3 +88,17 @@ def test_numbers_money_and_dates_follow_the_language(language, money, number, da
     with i18n.using(language):
         assert (i18n.money(6_800_000, "EUR"), i18n.number(73.4112), i18n.date("2026-04-27T10:00:00Z")) == \
             (money, number, date)
+
+
+def test_a_translated_message_keeps_its_english_through_format_and_into_an_error():
+    """What the audit log records of a refusal does not depend on the language its user reads."""
+    from evaluator.errors import StoreError
+
+    with i18n.using("zh-CN"):
+        where = i18n._("unknown language {language} (known: {known})").format(language="'fr'", known="en")
+        error = ConfigurationError("tender.yaml", i18n._("the tender's {what}").format(what=where))
+        store = StoreError(where)
+    assert re.search("[\u4e00-\u9fff]", str(error)) and error.english == \
+        "tender.yaml: the tender's unknown language 'fr' (known: en)"
+    assert store.english == "unknown language 'fr' (known: en)"
+    assert ConfigurationError("x", "plain").english is None

@@ -1,7 +1,8 @@
 """The layers' import rules, read from the source with `ast` (lazy imports inside functions included):
 
 - the UI (evaluator/ui/, app.py) goes through the application layer: of the evaluator's own modules it
-  imports only evaluator.application, evaluator.model (types and pure functions) and evaluator.errors, so
+  imports only evaluator.application, evaluator.model (types and pure functions), evaluator.errors and
+  evaluator.i18n (the messages in the active language), so
   nothing from ingest, report, store, scoring, pipeline (nor loading or output_files);
 - the pure core (evaluator/model/, evaluator/scoring/) imports no reader, renderer, store, UI, pipeline,
   application or output writer, nor streamlit, jinja2, weasyprint, openpyxl or sqlalchemy;
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from conftest import ROOT
 
-UI_MAY_IMPORT = ("evaluator.application", "evaluator.model", "evaluator.errors", "evaluator.ui")
+UI_MAY_IMPORT = ("evaluator.application", "evaluator.model", "evaluator.errors", "evaluator.i18n", "evaluator.ui")
 CORE_FORBIDDEN = ("evaluator.ingest", "evaluator.report", "evaluator.store", "evaluator.ui", "evaluator.pipeline",
                   "evaluator.application", "evaluator.output_files", "evaluator.loading",
                   "streamlit", "jinja2", "weasyprint", "openpyxl", "sqlalchemy")
@@ -145,6 +146,7 @@ def test_the_pure_core_reads_no_file_environment_or_clock():
 # -- tests mirror the package ------------------------------------------------------------------------------
 TESTS = ROOT / "tests"
 NOT_A_MODULE = {  # test modules about the whole rather than one module, each with its reason
+    "test_app.py": "app.py, the Streamlit entry point outside evaluator/ (its language switch)",
     "test_layers.py": "the import rules and this mirror",
     "ui/test_e2e.py": "the app in a real browser, every page",
     "ui/test_office.py": "two app instances on one PostgreSQL behind nginx (deploy/nginx), in a real browser",

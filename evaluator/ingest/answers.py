@@ -11,10 +11,11 @@ from collections.abc import Callable
 import numpy as np
 
 from evaluator.errors import quoted
+from evaluator.i18n import _
 from evaluator.ingest.columns import Column
 from evaluator.model.bid import QUALITY_NOT_STATED
 from evaluator.model.framework import Framework
-from evaluator.model.tender import EVIDENCE_QUALITIES
+from evaluator.model.tender import EVIDENCE_QUALITIES, evidence_quality_texts
 from evaluator.model.unanswered import UNANSWERED, is_blank
 
 _LEADING_RANK = re.compile(r"(\d+)(?:\s*[.)\-\u2013\u2014]|\s)")  # 3. 3) 3 - 3 – 3 — (spreadsheets make – of -)
@@ -59,7 +60,7 @@ def _parse_with_values(framework: Framework, columns, answers: Column, numeric):
     def explain(p: int) -> str:
         if numeric[p]:
             unit = criteria[columns[p]].numeric.unit
-            return f"answer {quoted(answers.text(p))} is not a number (in {unit})"
+            return _("answer {answer} is not a number (in {unit})").format(answer=quoted(answers.text(p)), unit=unit)
         return message(p)
     ranks[problems] = UNANSWERED
     return ranks, values, (problems, explain)
@@ -109,8 +110,9 @@ def _label_given(text: str) -> str | None:
 
 def _contradicted_labels(framework: Framework, columns: np.ndarray, answers: Column, ranks: np.ndarray,
                          usable: np.ndarray) -> np.ndarray:
-    """Rows whose answer number comes with a label that is not the framework's label for that number. Each
-    distinct (criterion, text) pair is compared once."""
+    """Rows whose answer number comes with a label that is not the framework's label for that number in any of
+    its languages (a bid made from the Chinese template writes the Chinese label). Each distinct (criterion,
+    text) pair is compared once."""
     contradicted = np.zeros(len(columns), bool)
     if framework.answer_format == "level":
         return contradicted
@@ -123,7 +125,7 @@ def _contradicted_labels(framework: Framework, columns: np.ndarray, answers: Col
         return contradicted
     pairs, inverse = np.unique(np.column_stack([columns[rows], answers.codes[rows], ranks[rows]]), axis=0,
                                return_inverse=True)
-    wrong = np.array([labels[code] != " ".join(criteria[column].answers[rank - 1].label.casefold().split())
+    wrong = np.array([labels[code] not in framework.answer_labels(criteria[column].id)[rank - 1]
                       for column, code, rank in pairs.tolist()])
     contradicted[rows] = wrong[inverse.ravel()]
     return contradicted
@@ -135,9 +137,9 @@ def _contradiction(framework: Framework, column: int, text: str) -> str:
     if leading is None:  # only answers that begin with a number are checked against their label
         raise ValueError(f"answer {text!r} does not begin with a number")
     rank = int(leading.group(1))
-    return (f"{criterion.id}: answer {quoted(text)} gives number {rank}, whose label is "
-            f"{quoted(criterion.answers[rank - 1].label)}; the label written does not match it (give the number "
-            f"alone, or the number with its own label)")
+    return _("{criterion}: answer {answer} gives number {rank}, whose label is {label}; the label written does not "
+             "match it (give the number alone, or the number with its own label)").format(
+        criterion=criterion.id, answer=quoted(text), rank=rank, label=quoted(criterion.answers[rank - 1].label))
 
 
 _NO_ANSWER = -1  # parse results meaning "left blank" and "not readable", distinct from every rank or level
@@ -156,15 +158,16 @@ def _parse_one(framework: Framework, text: str) -> int | str:
             level = framework.level_scale.parse(first_word)
         if level is None:
             codes = ", ".join(level.code for level in framework.level_scale.levels)
-            return f"answer {quoted(text)} is not a level; write one of {codes} or its number"
+            return _("answer {answer} is not a level; write one of {codes} or its number").format(
+                answer=quoted(text), codes=codes)
         return level
     if number is not None:
         return number
     match = _LEADING_RANK.match(cleaned)
     if match and _number_or_none(cleaned) is None:  # "3 - Shared keys", but not "3.5"
         return int(match.group(1))
-    return (f"answer {quoted(text)} is not an answer number; write the number of the chosen answer, "
-            f"or a text that starts with it such as '3 - …'")
+    return _("answer {answer} is not an answer number; write the number of the chosen answer, or a text that "
+             "starts with it such as '3 - …'").format(answer=quoted(text))
 
 
 def _number_or_none(text: str) -> float | None:
@@ -193,15 +196,19 @@ def _out_of_range(framework: Framework, column: int, text: str) -> str:
     criterion = framework.criteria_in_objective_order[column]
     if framework.answer_format == "level":
         offered = ", ".join(framework.level_scale.code(a.level) for a in criterion.answers)
-        return f"answer {quoted(text)} is not a level offered by {criterion.id} ({offered})"
-    return f"answer {quoted(text)} is out of range: {criterion.id} has answers 1 to {len(criterion.answers)}"
+        return _("answer {answer} is not a level offered by {criterion} ({offered})").format(
+            answer=quoted(text), criterion=criterion.id, offered=offered)
+    return _("answer {answer} is out of range: {criterion} has answers 1 to {count}").format(
+        answer=quoted(text), criterion=criterion.id, count=len(criterion.answers))
 
 
 def parse_evidence_quality(qualities: Column) -> tuple[np.ndarray, Findings]:
     """Quality codes (0 = not stated, then EVIDENCE_QUALITIES from 1), and the rows with an unknown quality."""
-    known: dict[str, int] = {name: i + 1 for i, name in enumerate(EVIDENCE_QUALITIES)}
+    known: dict[str, int] = {re.sub(r"[\s-]+", "_", text.casefold()): EVIDENCE_QUALITIES.index(name) + 1
+                             for text, name in evidence_quality_texts().items()}
     values = qualities.mapped(lambda text: QUALITY_NOT_STATED if text == "" else
                               known.get(re.sub(r"[\s-]+", "_", text.casefold()), -1)).astype(np.int64)
-    allowed = f"evidence_quality must be one of {', '.join(EVIDENCE_QUALITIES)}, or empty"
-    return np.clip(values, 0, None).astype(np.int8), \
-        (np.flatnonzero(values < 0), lambda p: f"{allowed}; found {quoted(qualities.text(p))}")
+    allowed = ", ".join(EVIDENCE_QUALITIES)
+    return np.clip(values, 0, None).astype(np.int8), (np.flatnonzero(values < 0), lambda p: _(
+        "evidence_quality must be one of {allowed}, or empty; found {found}").format(
+        allowed=allowed, found=quoted(qualities.text(p))))

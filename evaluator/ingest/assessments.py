@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from evaluator.errors import ConfigurationError, quoted
+from evaluator.i18n import _
 from evaluator.ingest.answers import parse_evidence_quality, parse_ranks
 from evaluator.ingest.columns import Column
 from evaluator.ingest.csv_reader import _table
@@ -34,13 +35,13 @@ def read_assessments(name: str, content: bytes, framework: Framework, panel: Pan
                      bids: BidSet) -> tuple[Assessment, ...]:
     """The assessments of one file, checked against the panel, the framework and the bids (valid ones only)."""
     if panel is None:
-        raise ConfigurationError(name, "assessments were given, but the tender declares no panel (panel: chair, "
-                                       "members, conflicts)")
+        raise ConfigurationError(name, _("assessments were given, but the tender declares no panel (panel: chair, "
+                                         "members, conflicts)"))
     if len(content) > ASSESSMENTS_LIMIT:
         raise too_large(name)
     rows = _Rows.parse(name, content, framework, bids)
     if not rows.cells["bid_id"]:
-        raise ConfigurationError(f"{name}, row 2", "no assessment rows: the file has a header only")
+        raise ConfigurationError(f"{name}, row 2", _("no assessment rows: the file has a header only"))
     assessments = tuple(rows.assessment(panel, i) for i in range(len(rows.cells["bid_id"])))
     refuse_repeats(assessments)
     return assessments
@@ -78,15 +79,17 @@ class _Rows:
         bid_id, criterion_id, assessor = (self.cells[key][i] for key in ("bid_id", "criterion_id", "assessor"))
         row, column = self._bid_row(bid_id, where), int(self.columns[i])
         if column < 0:
-            raise ConfigurationError(where, f"criterion {quoted(criterion_id)} does not exist in {self.framework.id}")
+            raise ConfigurationError(where, _("criterion {criterion} does not exist in {framework}").format(
+                criterion=quoted(criterion_id), framework=self.framework.id))
         stage = _stage(self.cells["stage"][i], where)
         _check_assessor(panel, assessor, stage, bid_id, where)
         assessed, claim = self._assessed(i, where), Choice.claimed(self.bids, row, column)
         justification = self.cells["justification"][i]
         if assessed is not None and assessed != claim and not justification:
-            raise ConfigurationError(where, f"{criterion_id}: the assessed answer "
-                                            f"{assessed.text(self.framework, column)} differs from the claimed "
-                                            f"{claim.text(self.framework, column)}, so it needs a justification")
+            raise ConfigurationError(where, _("{criterion}: the assessed answer {assessed} differs from the claimed "
+                                              "{claimed}, so it needs a justification").format(
+                criterion=criterion_id, assessed=assessed.text(self.framework, column),
+                claimed=claim.text(self.framework, column)))
         if i in self.quality[1]:
             raise ConfigurationError(where, self.quality[1][i])
         return Assessment(bid_id, criterion_id, assessor, stage, assessed, justification, int(self.quality[0][i]),
@@ -94,10 +97,11 @@ class _Rows:
 
     def _bid_row(self, bid_id: str, where: str) -> int:
         if bid_id not in self.bid_rows:
-            raise ConfigurationError(where, f"bid_id {quoted(bid_id)} is not one of the bids evaluated")
+            raise ConfigurationError(where, _("bid_id {bid} is not one of the bids evaluated").format(
+                bid=quoted(bid_id)))
         if self.bids.bids[self.bid_rows[bid_id]].invalid:
-            raise ConfigurationError(where, f"bid {bid_id} is invalid (it could not be read), so it cannot be "
-                                            f"assessed")
+            raise ConfigurationError(where, _("bid {bid} is invalid (it could not be read), so it cannot be "
+                                              "assessed").format(bid=bid_id))
         return self.bid_rows[bid_id]
 
     def _assessed(self, i: int, where: str) -> Choice | None:
@@ -111,15 +115,17 @@ class _Rows:
         if ranks[i] == UNANSWERED:
             criterion = self.framework.criteria_in_objective_order[self.columns[i]]
             valid = criterion.numeric.valid if criterion.numeric else None
-            raise ConfigurationError(where, f"assessed_answer {quoted(text)} is outside the valid range "
-                                            f"{valid[0]:g} to {valid[1]:g} of {criterion.id}" if valid else
-                                            f"assessed_answer {quoted(text)} is not an answer; leave it empty to "
-                                            f"accept the claim")
+            raise ConfigurationError(where, _("assessed_answer {answer} is outside the valid range {low} to {high} "
+                                              "of {criterion}").format(
+                answer=quoted(text), low=f"{valid[0]:g}", high=f"{valid[1]:g}", criterion=criterion.id) if valid else
+                _("assessed_answer {answer} is not an answer; leave it empty to accept the claim").format(
+                    answer=quoted(text)))
         return Choice(int(ranks[i]), None if np.isnan(values[i]) else float(values[i]))
 
 
 def too_large(name: str) -> ConfigurationError:
-    return ConfigurationError(name, f"the assessments file is larger than {ASSESSMENTS_LIMIT // (1024 * 1024)} MiB")
+    return ConfigurationError(name, _("the assessments file is larger than {limit} MiB").format(
+        limit=ASSESSMENTS_LIMIT // (1024 * 1024)))
 
 
 def _frame(name: str, content: bytes) -> pd.DataFrame:
@@ -133,8 +139,9 @@ def _frame(name: str, content: bytes) -> pd.DataFrame:
     frame.columns = [str(column).strip().casefold() for column in frame.columns]
     missing = [column for column in COLUMNS if column not in frame.columns]
     if missing:
-        raise ConfigurationError(f"{name}, row 1", f"no column {', '.join(missing)} (an assessments file has the "
-                                                   f"columns {', '.join(COLUMNS)}, and optionally {QUALITY})")
+        raise ConfigurationError(f"{name}, row 1", _("no column {missing} (an assessments file has the columns "
+                                                     "{columns}, and optionally {optional})").format(
+            missing=", ".join(missing), columns=", ".join(COLUMNS), optional=QUALITY))
     return frame
 
 
@@ -156,21 +163,23 @@ def _stage(text: str, where: str) -> Stage:
     for stage in STAGES:
         if text.casefold() == stage:
             return stage
-    raise ConfigurationError(where, f"stage {quoted(text)} is unknown: write {' or '.join(STAGES)}")
+    raise ConfigurationError(where, _("stage {stage} is unknown: write {first} or {second}").format(
+        stage=quoted(text), first=STAGES[0], second=STAGES[1]))
 
 
 def _check_assessor(panel: Panel, assessor: str, stage: Stage, bid_id: str, where: str) -> None:
     if not panel.sits(assessor):
-        raise ConfigurationError(where, f"assessor {quoted(assessor)} is not on the panel ({panel.describe()})")
+        raise ConfigurationError(where, _("assessor {assessor} is not on the panel ({panel})").format(
+            assessor=quoted(assessor), panel=panel.describe()))
     if stage == CONSENSUS and assessor != panel.chair:
-        raise ConfigurationError(where, f"a consensus row must come from the chair, {panel.chair}; this one is "
-                                        f"from {assessor}")
+        raise ConfigurationError(where, _("a consensus row must come from the chair, {chair}; this one is from "
+                                          "{assessor}").format(chair=panel.chair, assessor=assessor))
     if stage == INDIVIDUAL and assessor not in panel.members:
-        raise ConfigurationError(where, f"{assessor} chairs the panel but is not a member: the chair records "
-                                        f"consensus rows only")
+        raise ConfigurationError(where, _("{assessor} chairs the panel but is not a member: the chair records "
+                                          "consensus rows only").format(assessor=assessor))
     if panel.conflicted(assessor, bid_id):
-        raise ConfigurationError(where, f"{assessor} declared a conflict of interest with bid {bid_id}, so may not "
-                                        f"assess it")
+        raise ConfigurationError(where, _("{assessor} declared a conflict of interest with bid {bid}, so may not "
+                                          "assess it").format(assessor=assessor, bid=bid_id))
 
 
 def refuse_repeats(assessments: tuple[Assessment, ...]) -> None:
@@ -180,8 +189,9 @@ def refuse_repeats(assessments: tuple[Assessment, ...]) -> None:
     for a in assessments:
         earlier = first.setdefault((a.bid_id, a.criterion_id, a.assessor, a.stage), a)
         if earlier is not a:
-            raise ConfigurationError(a.location, f"{a.assessor} already assessed {a.bid_id} {a.criterion_id} at "
-                                                 f"the {a.stage} stage ({earlier.location})")
+            raise ConfigurationError(a.location, _("{assessor} already assessed {bid} {criterion} at the {stage} "
+                                                   "stage ({earlier})").format(
+                assessor=a.assessor, bid=a.bid_id, criterion=a.criterion_id, stage=a.stage, earlier=earlier.location))
 
 
 def refuse_idle_consensus(assessments: tuple[Assessment, ...], framework: Framework, bids: BidSet) -> None:
@@ -200,5 +210,6 @@ def refuse_idle_consensus(assessments: tuple[Assessment, ...], framework: Framew
             continue
         for a in group:
             if a.stage == CONSENSUS:
-                raise ConfigurationError(a.location, f"{bid_id} {criterion_id}: no members disagree, so there is no "
-                                                     f"consensus to record")
+                raise ConfigurationError(a.location, _("{bid} {criterion}: no members disagree, so there is no "
+                                                       "consensus to record").format(
+                    bid=bid_id, criterion=criterion_id))

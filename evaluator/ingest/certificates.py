@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from evaluator.errors import Problem, quoted
+from evaluator.i18n import _
 from evaluator.loading import load_schemes
 from evaluator.model.bid import SourceFile
 from evaluator.model.certification import Certificate, Schemes
@@ -36,13 +37,14 @@ def read_certificates(frame: pd.DataFrame, source: SourceFile, schemes: Schemes 
         bid_id = cells["bid_id"]
         scheme = by_name.get(cells["scheme"].casefold())
         if not bid_id:
-            problems.append(("", Problem(place, "bid_id is empty, so the certificate belongs to no bid")))
+            problems.append(("", Problem(place, _("bid_id is empty, so the certificate belongs to no bid"))))
         elif scheme is None:
-            problems.append((bid_id, Problem(place, f"certification scheme {quoted(cells['scheme'])} is unknown "
-                                                    f"(schemes: {', '.join(by_name)})")))
+            problems.append((bid_id, Problem(place, _("certification scheme {scheme} is unknown (schemes: "
+                                                      "{schemes})").format(
+                scheme=quoted(cells["scheme"]), schemes=", ".join(by_name)))))
         elif (rank := scheme.rank(cells["level"])) is None:
-            problems.append((bid_id, Problem(place, f"{quoted(cells['level'])} is not a level of {cells['scheme']} "
-                                                    f"(levels: {', '.join(scheme.levels)})")))
+            problems.append((bid_id, Problem(place, _("{level} is not a level of {scheme} (levels: {levels})").format(
+                level=quoted(cells["level"]), scheme=cells["scheme"], levels=", ".join(scheme.levels)))))
         else:
             try:
                 issued = dt.date.fromisoformat(cells["issued"])
@@ -50,8 +52,8 @@ def read_certificates(frame: pd.DataFrame, source: SourceFile, schemes: Schemes 
                 if findings < 0:
                     raise ValueError
             except ValueError:
-                problems.append((bid_id, Problem(place, "issued must be a date such as 2026-03-31, and "
-                                                        "open_high_findings a whole number of at least 0")))
+                problems.append((bid_id, Problem(place, _("issued must be a date such as 2026-03-31, and "
+                                                          "open_high_findings a whole number of at least 0"))))
                 continue
             found.append((bid_id, Certificate(cells["scheme"].casefold(), scheme.levels[rank],
                                               issued, cells["issuer"], cells["reference"], findings)))

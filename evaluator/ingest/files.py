@@ -11,6 +11,7 @@ from typing import Protocol, cast
 import numpy as np
 
 from evaluator.errors import ConfigurationError, Problem
+from evaluator.i18n import N_, _
 from evaluator.ingest.certificates import CertificateRows
 from evaluator.ingest.columns import Column
 from evaluator.ingest.csv_reader import read_csv_bids
@@ -36,10 +37,10 @@ class BidFileReader(Protocol):
 
 
 READERS: dict[str, BidFileReader] = {".xlsx": read_xlsx_bid, ".csv": read_csv_bids, ".json": read_registry_bid}
-REFUSED = {
-    ".xlsm": "macro-enabled workbooks are not accepted; save the bid as .xlsx",
-    ".xlsb": "binary workbooks are not accepted; save the bid as .xlsx",
-    ".xls": "old Excel 97-2003 workbooks are not accepted; save the bid as .xlsx",
+REFUSED = {  # translated with _() where shown
+    ".xlsm": N_("macro-enabled workbooks are not accepted; save the bid as .xlsx"),
+    ".xlsb": N_("binary workbooks are not accepted; save the bid as .xlsx"),
+    ".xls": N_("old Excel 97-2003 workbooks are not accepted; save the bid as .xlsx"),
 }
 # by suffix; a reader without an entry gets 20 MiB
 MAX_FILE_BYTES = {".xlsx": 20 * 2**20, ".csv": 200 * 2**20, ".json": MAX_ENTRY_BYTES}
@@ -48,7 +49,7 @@ DEFAULT_READ_OPTIONS = ReadOptions()  # frozen, so one shared default is safe
 
 
 StoredInputs = Mapping[str, Path | None]  # reproduction: name as recorded -> a private copy (None: refused)
-NOT_REGULAR = "this is not a regular file (a symbolic link, device or pipe); only regular files are read"
+NOT_REGULAR = N_("this is not a regular file (a symbolic link, device or pipe); only regular files are read")
 
 
 def expand_paths(paths: list[str], stored: StoredInputs | None = None) -> list[tuple[str, Path | None]]:
@@ -125,7 +126,7 @@ def located(name: str, stored: StoredInputs | None) -> Path:
         return Path(name)
     path = stored.get(name)
     if path is None:
-        raise ConfigurationError(name, "the stored evaluation has no input file of this name")
+        raise ConfigurationError(name, _("the stored evaluation has no input file of this name"))
     return path
 
 
@@ -136,12 +137,12 @@ def read_bid_file(name: str, path: Path | None, framework: Framework, options: R
     if path is None:
         if keep is not None:
             keep(name, None, b"")
-        return _invalid(SourceFile(name, ""), Problem("file", NOT_REGULAR), framework)
+        return _invalid(SourceFile(name, ""), Problem("file", _(NOT_REGULAR)), framework)
     try:
         content = read_regular(path)
     except OSError as error:
-        return _invalid(SourceFile(name, ""), Problem("file", f"cannot read the file ({error.strerror or error})"),
-                        framework)
+        return _invalid(SourceFile(name, ""), Problem("file", _("cannot read the file ({reason})").format(
+            reason=error.strerror or error)), framework)
     return _extract(content, name, framework, options, keep)
 
 
@@ -214,8 +215,8 @@ def attach_certificates(bids: BidSet, sheets: list[CertificateRows], criteria: i
     orphans = []
     for sheet in sheets:
         lost = [Problem(p.location, p.message) for bid_id, p in sheet.problems if bid_id not in known]
-        lost += [Problem("file", f"a certificate names bid {bid_id}, which no bid file contains")
-                 for bid_id, _ in sheet.certificates if bid_id not in known]
+        lost += [Problem("file", _("a certificate names bid {bid}, which no bid file contains").format(bid=bid_id))
+                 for bid_id, __ in sheet.certificates if bid_id not in known]
         if lost:
             orphans.append(Bid(None, None, sheet.source, tuple(lost)))
         for bid_id, certificate in sheet.certificates:
@@ -236,21 +237,23 @@ def _extract(content: bytes, name: str, framework: Framework, options: ReadOptio
         keep(name, source.sha256, content)
     suffix = Path(name).suffix.casefold()
     if suffix in REFUSED:
-        return _invalid(source, Problem("file", REFUSED[suffix]), framework)
+        return _invalid(source, Problem("file", _(REFUSED[suffix])), framework)
     if suffix not in READERS:
-        return _invalid(source, Problem("file", f"{suffix or 'a file without extension'} is not a bid file type; use "
-                                                f".xlsx (the bid template), .csv or .json (a registry entry)"),
-                        framework)
+        return _invalid(source, Problem("file", _("{suffix} is not a bid file type; use .xlsx (the bid template), "
+                                                  ".csv or .json (a registry entry)").format(
+            suffix=suffix or _("a file without extension"))), framework)
     limit = MAX_FILE_BYTES.get(suffix, DEFAULT_MAX_FILE_BYTES)
     if len(content) > limit:
-        return _invalid(source, Problem("file", f"the file is {len(content) / 2**20:.1f} MiB; {suffix} bid files "
-                                                f"may be at most {limit // 2**20} MiB"), framework)
+        return _invalid(source, Problem("file", _("the file is {size} MiB; {suffix} bid files may be at most "
+                                                  "{limit} MiB").format(
+            size=f"{len(content) / 2**20:.1f}", suffix=suffix, limit=limit // 2**20)), framework)
     try:
         return READERS[suffix](content, framework, source, options)
     except UnreadableFile as unreadable:
         return _invalid(source, unreadable.problem, framework)
     except Exception as error:  # noqa: BLE001 - a hostile file must never stop the batch
-        return _invalid(source, Problem("file", f"the file could not be read ({type(error).__name__})"), framework)
+        return _invalid(source, Problem("file", _("the file could not be read ({error})").format(
+            error=type(error).__name__)), framework)
 
 
 def registry_updates(bids: BidSet, framework: Framework) -> BidSet:
@@ -302,8 +305,9 @@ def mark_reused_bid_ids(bids: BidSet) -> BidSet:
         if bid.bid_id is None or not others:
             marked.append(bid)
             continue
-        problem = Problem("bid_id", f"bid_id {bid.bid_id} is also given by a bid in {', '.join(sorted(set(others)))}; "
-                                    f"a bid_id identifies one bid, so none of them is evaluated until only one remains")
+        problem = Problem("bid_id", _("bid_id {bid} is also given by a bid in {files}; a bid_id identifies one bid, "
+                                      "so none of them is evaluated until only one remains").format(
+            bid=bid.bid_id, files=", ".join(sorted(set(others)))))
         marked.append(replace(bid, errors=(problem, *bid.errors)))
     return bids.with_bids(tuple(marked))
 

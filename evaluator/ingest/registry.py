@@ -2,6 +2,7 @@
 by the same reader and checks as any bid file, so a registered answer is judged exactly as a submitted one."""
 
 from evaluator.errors import ConfigurationError
+from evaluator.i18n import _
 from evaluator.ingest.files import expand_paths, read_bid_contents, read_regular
 from evaluator.ingest.registry_bid import entry_csv, read_entry
 from evaluator.model.bid import BidSet
@@ -18,12 +19,12 @@ def read_entries(paths: list[str], framework: Framework) -> tuple[list[RegistryE
     for name, path in expand_paths(paths):
         try:
             if path is None:
-                raise ConfigurationError(name, "not a regular file (links, pipes and devices are refused)")
+                raise ConfigurationError(name, _("not a regular file (links, pipes and devices are refused)"))
             named.append((name, read_entry(read_regular(path), name)))
         except ConfigurationError as error:
             refused.append((name, error.message))
         except (OSError, UnicodeError) as error:
-            refused.append((name, f"cannot read the file ({type(error).__name__})"))
+            refused.append((name, _("cannot read the file ({reason})").format(reason=type(error).__name__)))
     files_of: dict[str, list[str]] = {}
     for name, entry in named:
         files_of.setdefault(entry.provider.casefold(), []).append(name)
@@ -31,10 +32,12 @@ def read_entries(paths: list[str], framework: Framework) -> tuple[list[RegistryE
     for name, entry in named:
         others = [other for other in files_of[entry.provider.casefold()] if other != name]
         if entry.framework != framework.id:
-            refused.append((name, f"the entry answers framework {entry.framework}, not {framework.id}"))
+            refused.append((name, _("the entry answers framework {framework}, not {expected}").format(
+                framework=entry.framework, expected=framework.id)))
         elif others:
-            refused.append((name, f"provider {entry.provider} is also given by {', '.join(others)}; a provider "
-                                  f"has one current entry, so none of them is listed"))
+            refused.append((name, _("provider {provider} is also given by {files}; a provider has one current "
+                                    "entry, so none of them is listed").format(
+                provider=entry.provider, files=", ".join(others))))
         else:
             entries.append(entry)
     return entries, sorted(refused)

@@ -8,6 +8,7 @@ from typing import cast
 import numpy as np
 
 from evaluator.errors import ConfigurationError, Problem
+from evaluator.i18n import _
 from evaluator.ingest.csv_reader import read_csv_bids
 from evaluator.ingest.responses import Extract, ReadOptions, UnreadableFile
 from evaluator.model.bid import Bid, BidSet, RegistryCitation, SourceFile
@@ -34,8 +35,8 @@ def entry_csv(entry: RegistryEntry) -> bytes:
 def read_entry(content: bytes, name: str) -> RegistryEntry:
     """An entry file, checked as untrusted input: at most MAX_ENTRY_BYTES of JSON in the documented format."""
     if len(content) > MAX_ENTRY_BYTES:
-        raise ConfigurationError(name, f"the file is {len(content):,} bytes; an entry may be at most "
-                                       f"{MAX_ENTRY_BYTES:,}")
+        raise ConfigurationError(name, _("the file is {size} bytes; an entry may be at most {limit}").format(
+            size=f"{len(content):,}", limit=f"{MAX_ENTRY_BYTES:,}"))
     return parse_document(content, RegistryEntry, name)
 
 
@@ -53,15 +54,17 @@ def read_registry_bid(content: bytes, framework: Framework, source: SourceFile,
     except ConfigurationError as error:
         raise UnreadableFile(Problem("file", error.message)) from None
     if entry.framework != framework.id:
-        raise UnreadableFile(Problem("framework", f"the registry entry answers framework {entry.framework}, "
-                                                  f"not {framework.id}"))
+        raise UnreadableFile(Problem("framework", _("the registry entry answers framework {framework}, not "
+                                                    "{expected}").format(
+            framework=entry.framework, expected=framework.id)))
     as_of = options.as_of
     cited = citation(entry, source, as_of.isoformat() if as_of else "")
-    reason = "was read without an as-of date (evaluate with --as-of DATE)" if as_of is None else \
+    reason = _("was read without an as-of date (evaluate with --as-of DATE)") if as_of is None else \
         invalidity(entry, as_of)
     if reason is not None:
         bid = Bid(entry.provider, entry.provider_name, source, (Problem(
-            "registry", f"the registered assessment of {entry.provider} by {entry.assessor} {reason}"),),
+            "registry", _("the registered assessment of {provider} by {assessor} {reason}").format(
+                provider=entry.provider, assessor=entry.assessor, reason=reason)),),
             registry=cited)
         return BidSet.of_rows((bid,), len(framework.criteria))
     extract = cast(Extract, read_csv_bids(entry_csv(entry), framework, source, options))  # never certificates

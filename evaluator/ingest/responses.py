@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from evaluator.errors import Problem, quoted
+from evaluator.i18n import _
 from evaluator.ingest.answers import parse_evidence_quality, parse_ranks
 from evaluator.ingest.columns import Column
 from evaluator.model.bid import Bid, BidSet, RegistryCitation, SourceFile
@@ -71,7 +72,7 @@ def assemble(extracts: list[Extract], framework: Framework) -> tuple[BidSet, np.
     file_of_bid = file_of_row[first_rows]
     errors = _Errors(_locator(extracts, file_of_row), codes, first_rows)
     orphan = ~bid_text.given()
-    errors.add(np.flatnonzero(orphan), "bid_id", lambda p: "bid_id is empty, so the row belongs to no bid")
+    errors.add(np.flatnonzero(orphan), "bid_id", lambda p: _("bid_id is empty, so the row belongs to no bid"))
 
     columns = _criterion_columns(framework, text["criterion_id"], errors)
     ranks, values, (unusable, message) = parse_ranks(framework, np.clip(columns, 0, None), text["answer"])
@@ -91,7 +92,7 @@ def assemble(extracts: list[Extract], framework: Framework) -> tuple[BidSet, np.
     vendors = bid_values.get("vendor", [""] * bids)
     for code in range(bids):
         if bid_ids[code] and not vendors[code]:
-            errors.add_to_bid(code, "vendor", "vendor is missing")
+            errors.add_to_bid(code, "vendor", _("vendor is missing"))
     problems = errors.by_bid()
     texts: list[dict[str, Any]] = [{name: bid_values[name][code] or None for name in ("vendor", "service", "currency")
                                     if name in bid_values} for code in range(bids)]
@@ -128,8 +129,8 @@ def _bid_codes(bid_id_codes: np.ndarray, file_of_row: np.ndarray) -> tuple[np.nd
     """A bid is a bid_id within one file (a bid_id reused in another file is caught later). Returns each
     row's bid number, in order of first appearance, and each bid's first row."""
     key = file_of_row.astype(np.int64) * (int(bid_id_codes.max(initial=0)) + 1) + bid_id_codes
-    codes, _ = pd.factorize(key)
-    _, first_rows = np.unique(codes, return_index=True)
+    codes, __ = pd.factorize(key)
+    __, first_rows = np.unique(codes, return_index=True)
     return codes.astype(np.int64), first_rows
 
 
@@ -181,13 +182,14 @@ class _Errors:
             counts = np.diff(np.r_[starts, len(bids)])
             within = np.arange(len(bids)) - np.repeat(starts, counts)
             for i in np.flatnonzero(within < MAX_ERRORS_PER_BID).tolist():
-                _, column, message = self.found[check[i]]
+                __, column, message = self.found[check[i]]
                 location = self.locate(positions[i:i + 1], column)[0]
                 result.setdefault(int(bids[i]), []).append(Problem(location, message(int(positions[i]))))
             for start, count in zip(starts.tolist(), counts.tolist(), strict=True):
                 if count > MAX_ERRORS_PER_BID:
                     result[int(bids[start])].append(Problem(
-                        "…", f"and {count - MAX_ERRORS_PER_BID:,} more problems in rows of this bid"))
+                        "…", _("and {count} more problems in rows of this bid").format(
+                            count=f"{count - MAX_ERRORS_PER_BID:,}")))
         return {code: tuple(problems) for code, problems in result.items()}
 
 
@@ -197,8 +199,9 @@ def _criterion_columns(framework: Framework, criterion_ids: Column, errors: _Err
     def message(p: int) -> str:
         name = criterion_ids.text(p)
         if not name:
-            return "criterion_id is empty"
-        return f"criterion {quoted(name)} is not in framework {framework.id} version {framework.version}"
+            return _("criterion_id is empty")
+        return _("criterion {criterion} is not in framework {framework} version {version}").format(
+            criterion=quoted(name), framework=framework.id, version=framework.version)
     errors.add(np.flatnonzero(columns < 0), "criterion_id", message)
     return columns
 
@@ -213,7 +216,8 @@ def _duplicate_answers(framework: Framework, codes, columns, usable, errors: _Er
 
     def message(p: int) -> str:
         earlier = errors.locate(first[np.searchsorted(unique_keys, key[p:p + 1])], "criterion_id")[0]
-        return f"{criteria[columns[p]].id} is answered a second time (first at {earlier})"
+        return _("{criterion} is answered a second time (first at {earlier})").format(
+            criterion=criteria[columns[p]].id, earlier=earlier)
     errors.add(repeated, "criterion_id", message)
 
 
@@ -231,11 +235,12 @@ def _one_value_per_bid(column: Column, name: str, codes: np.ndarray, first_rows:
 
     def differs(p: int) -> str:
         where = errors.locate(first_row[codes[p:p + 1]], name)[0]
-        return f"{name} {quoted(column.text(p))} differs from {quoted(column.values[first[codes[p]]])} given at {where}"
+        return _("{name} {value} differs from {first} given at {where}").format(
+            name=name, value=quoted(column.text(p)), first=quoted(column.values[first[codes[p]]]), where=where)
     errors.add(np.flatnonzero(is_given & (column.codes != first[codes])), name, differs)
     if name == "price":
         errors.add(np.flatnonzero(~is_given & (first_row[codes] >= 0)), name,
-                   lambda p: "price is empty here but given on other rows of the same bid")
+                   lambda p: _("price is empty here but given on other rows of the same bid"))
     return [column.values[code] if code >= 0 else "" for code in first.tolist()]
 
 
@@ -249,7 +254,8 @@ def _prices(values: list[str] | None, bids: int, errors: _Errors) -> list[float 
         except ValueError:
             price = float("nan")
         if price is not None and not (np.isfinite(price) and price >= 0):
-            errors.add_to_bid(code, "price", f"price {quoted(value)} is not a number of at least 0")
+            errors.add_to_bid(code, "price", _("price {value} is not a number of at least 0").format(
+                value=quoted(value)))
             price = None
         prices.append(price)
     return prices

@@ -18,6 +18,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring, iterparse
 
 from evaluator.errors import Problem, quoted
+from evaluator.i18n import N_, _
 from evaluator.ingest.responses import UnreadableFile
 
 MAX_ENTRIES = 1000
@@ -30,12 +31,12 @@ RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relations
 PACKAGE_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 ENTITY_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 SHARED_PARTS = ("/sharedStrings", "/styles")  # relationship types of the parts a workbook reader parses
-SIGNATURES = {
-    b"\xd0\xcf\x11\xe0": "an encrypted (password-protected) workbook or an old binary Office file; save it "
-                         "as a plain .xlsx without a password",
-    b"%PDF": "a PDF document, not a workbook",
-    b"\x89PNG": "a PNG image, not a workbook",
-    b"\xff\xd8\xff": "a JPEG image, not a workbook",
+SIGNATURES = {  # translated with _() where shown
+    b"\xd0\xcf\x11\xe0": N_("an encrypted (password-protected) workbook or an old binary Office file; save it "
+                            "as a plain .xlsx without a password"),
+    b"%PDF": N_("a PDF document, not a workbook"),
+    b"\x89PNG": N_("a PNG image, not a workbook"),
+    b"\xff\xd8\xff": N_("a JPEG image, not a workbook"),
 }
 
 
@@ -54,11 +55,11 @@ def inspect_workbook(content: bytes, read_sheets: tuple[str, ...]) -> WorkbookPa
     _check_directory(infos)
     by_name = {info.filename: info for info in infos}
     if "xl/workbook.bin" in by_name:
-        raise _refused("this is a binary workbook (.xlsb) renamed to .xlsx; save it as .xlsx")
+        raise _refused(_("this is a binary workbook (.xlsb) renamed to .xlsx; save it as .xlsx"))
     if any(posixpath.basename(name).casefold() == "vbaproject.bin" for name in by_name):
-        raise _refused("the workbook contains macros (a vbaProject part); save it as a plain .xlsx")
+        raise _refused(_("the workbook contains macros (a vbaProject part); save it as a plain .xlsx"))
     if "xl/workbook.xml" not in by_name:
-        raise _refused("the file is a zip archive but not an Excel workbook (no xl/workbook.xml)")
+        raise _refused(_("the file is a zip archive but not an Excel workbook (no xl/workbook.xml)"))
 
     read = functools.cache(lambda part: _read_entry(archive, by_name[part]) if part in by_name else b"")
     rels_part = "xl/_rels/workbook.xml.rels"
@@ -84,38 +85,41 @@ def _refused(message: str, location: str = "file") -> UnreadableFile:
 
 def _open_archive(content: bytes) -> zipfile.ZipFile:
     if not content:
-        raise _refused("the file is empty")
+        raise _refused(_("the file is empty"))
     for signature, what in SIGNATURES.items():
         if content.startswith(signature):
-            raise _refused(f"the file is {what}")
+            raise _refused(_("the file is {what}").format(what=_(what)))
     if not content.startswith(b"PK\x03\x04"):
-        raise _refused("the file is not an Excel workbook (.xlsx files are zip archives)")
+        raise _refused(_("the file is not an Excel workbook (.xlsx files are zip archives)"))
     try:
         return zipfile.ZipFile(io.BytesIO(content))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
-        raise _refused("the workbook is damaged: its zip directory is missing or truncated") from None
+        raise _refused(_("the workbook is damaged: its zip directory is missing or truncated")) from None
 
 
 def _check_directory(infos: list[zipfile.ZipInfo]) -> None:
     if len(infos) > MAX_ENTRIES:
-        raise _refused(f"the workbook has {len(infos):,} parts; at most {MAX_ENTRIES:,} are accepted")
+        raise _refused(_("the workbook has {count} parts; at most {limit} are accepted").format(
+            count=f"{len(infos):,}", limit=f"{MAX_ENTRIES:,}"))
     total = 0
     for info in infos:
         name = info.filename
         if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in re.split(r"[\\/]", name):
-            raise _refused(f"the workbook contains a part with an unsafe path ({quoted(name)})")
+            raise _refused(_("the workbook contains a part with an unsafe path ({name})").format(name=quoted(name)))
         if info.flag_bits & 0x1:
-            raise _refused("the workbook's parts are encrypted; save it without a password")
+            raise _refused(_("the workbook's parts are encrypted; save it without a password"))
         if info.file_size > MAX_ENTRY_BYTES:
-            raise _refused(f"part {quoted(name)} would expand to {info.file_size / 2**20:,.0f} MiB; "
-                           f"at most {MAX_ENTRY_BYTES // 2**20} MiB per part are accepted")
+            raise _refused(_("part {name} would expand to {size} MiB; at most {limit} MiB per part are "
+                             "accepted").format(
+                name=quoted(name), size=f"{info.file_size / 2**20:,.0f}", limit=MAX_ENTRY_BYTES // 2**20))
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise _refused(f"part {quoted(name)} expands {info.file_size // max(info.compress_size, 1):,} times "
-                           f"(a zip bomb); at most {MAX_RATIO} times is accepted")
+            raise _refused(_("part {name} expands {ratio} times (a zip bomb); at most {limit} times is "
+                             "accepted").format(
+                name=quoted(name), ratio=f"{info.file_size // max(info.compress_size, 1):,}", limit=MAX_RATIO))
         total += info.file_size
     if total > MAX_TOTAL_BYTES:
-        raise _refused(f"the workbook would expand to {total / 2**20:,.0f} MiB; at most "
-                       f"{MAX_TOTAL_BYTES // 2**20} MiB are accepted")
+        raise _refused(_("the workbook would expand to {size} MiB; at most {limit} MiB are accepted").format(
+            size=f"{total / 2**20:,.0f}", limit=MAX_TOTAL_BYTES // 2**20))
 
 
 def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -124,10 +128,11 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     try:
         data = archive.read(info)
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, ValueError, OSError, EOFError) as error:
-        raise _refused(f"part {quoted(info.filename)} cannot be decompressed ({error})") from None
+        raise _refused(_("part {name} cannot be decompressed ({error})").format(
+            name=quoted(info.filename), error=error)) from None
     if any(marker in data for marker in ENTITY_MARKERS):
-        raise _refused(f"part {quoted(info.filename)} declares XML entities or a DTD (an XML attack such as "
-                       f"'billion laughs' or XXE); such files are refused")
+        raise _refused(_("part {name} declares XML entities or a DTD (an XML attack such as 'billion laughs' or "
+                         "XXE); such files are refused").format(name=quoted(info.filename)))
     return data
 
 
@@ -135,7 +140,8 @@ def _parse(data: bytes, part: str):
     try:
         return fromstring(data)
     except (ParseError, DefusedXmlException) as error:
-        raise _refused(f"part {quoted(part)} is not well-formed XML ({error})") from None
+        raise _refused(_("part {name} is not well-formed XML ({error})").format(name=quoted(part), error=error)) \
+            from None
 
 
 # <f>, <f t="shared" …/>, <x:f>: found as "f" and what follows, then checked for the "<" or ":" before it (a
@@ -152,11 +158,12 @@ def _formula_cells(data: bytes, part: str) -> list[str]:
         return []  # most sheets have no formula: skip the (slow, pure-Python) parse
     cells = []
     try:
-        for _, element in iterparse(io.BytesIO(data), events=("end",)):
+        for __, element in iterparse(io.BytesIO(data), events=("end",)):
             if element.tag == f"{MAIN}c":
                 if element.find(f"{MAIN}f") is not None:
                     cells.append(element.get("r", "?"))
                 element.clear()
     except (ParseError, DefusedXmlException) as error:
-        raise _refused(f"part {quoted(part)} is not well-formed XML ({error})") from None
+        raise _refused(_("part {name} is not well-formed XML ({error})").format(name=quoted(part), error=error)) \
+            from None
     return cells

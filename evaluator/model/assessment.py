@@ -6,6 +6,7 @@ from typing import Final, Literal, NamedTuple, get_args
 
 import numpy as np
 
+from evaluator.i18n import _
 from evaluator.model.bid import QUALITY_NOT_STATED, BidSet
 from evaluator.model.framework import Framework
 from evaluator.model.unanswered import UNANSWERED
@@ -43,7 +44,7 @@ class Choice(NamedTuple):
 
     def text(self, framework: Framework, column: int) -> str:
         written = self.notation(framework, column)
-        return "unanswered" if written is None else f"{written:g}" if isinstance(written, float) else str(written)
+        return _("unanswered") if written is None else f"{written:g}" if isinstance(written, float) else str(written)
 
 
 def answer_text(written: AnswerText) -> str:

@@ -6,6 +6,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
+from evaluator.i18n import _
 from evaluator.model.documents import StrictModel
 
 SCHEMES_NAME = "frameworks/schemes/certifications.yaml"  # the bundled file, as evaluations record it
@@ -21,7 +22,7 @@ class Scheme(StrictModel):
     def _aliases_name_levels(self) -> Self:
         unknown = sorted(set(self.aliases.values()) - set(self.levels))
         if unknown:
-            raise ValueError(f"aliases name unknown levels: {', '.join(unknown)}")
+            raise ValueError(_("aliases name unknown levels: {levels}").format(levels=", ".join(unknown)))
         return self
 
     def rank(self, level: str) -> int | None:
@@ -60,8 +61,11 @@ class Certificate:
     open_high_findings: int = 0
 
     def describe(self) -> str:
-        return f"{self.scheme} {self.level} issued {self.issued.isoformat()}" + \
-            (f" with {self.open_high_findings} open high-risk findings" if self.open_high_findings else "")
+        if self.open_high_findings:
+            return _("{scheme} {level} issued {issued} with {findings} open high-risk findings").format(
+                scheme=self.scheme, level=self.level, issued=self.issued.isoformat(), findings=self.open_high_findings)
+        return _("{scheme} {level} issued {issued}").format(scheme=self.scheme, level=self.level,
+                                                            issued=self.issued.isoformat())
 
 
 def certificate_failures(gate: CertificationGate, schemes: Schemes, held: tuple[Certificate, ...]) -> list[str]:
@@ -71,15 +75,21 @@ def certificate_failures(gate: CertificationGate, schemes: Schemes, held: tuple[
         scheme = schemes.schemes[rule.scheme]
         needed = scheme.rank(rule.minimum)
         if needed is None:  # resolve_settings refuses a tender whose minimum is not a level of the scheme
-            raise ValueError(f"{rule.minimum!r} is not a level of {rule.scheme}")
+            raise ValueError(_("{level} is not a level of {scheme}").format(level=repr(rule.minimum),
+                                                                            scheme=rule.scheme))
         matching = [c for c in held if c.scheme == rule.scheme]
         if any(rank is not None and rank >= needed
                and (rule.max_age_days is None or (gate.as_of - c.issued).days <= rule.max_age_days)
                and c.issued <= gate.as_of and c.open_high_findings <= rule.max_open_high_findings
                for c, rank in ((c, scheme.rank(c.level)) for c in matching)):
             continue
-        age = f" issued within {rule.max_age_days} days of {gate.as_of.isoformat()}" if rule.max_age_days else ""
-        found = "; ".join(c.describe() for c in matching) or "none"
-        failures.append(f"needs a certificate under {scheme.name} at {scheme.levels[needed]} or above{age}, with at "
-                        f"most {rule.max_open_high_findings} open high-risk findings (held: {found})")
+        found = "; ".join(c.describe() for c in matching) or _("none")
+        if rule.max_age_days:
+            failure = _("needs a certificate under {scheme} at {level} or above issued within {days} days of {date}, "
+                        "with at most {findings} open high-risk findings (held: {held})")
+        else:
+            failure = _("needs a certificate under {scheme} at {level} or above, with at most {findings} open "
+                        "high-risk findings (held: {held})")
+        failures.append(failure.format(scheme=scheme.name, level=scheme.levels[needed], days=rule.max_age_days,
+                                       date=gate.as_of.isoformat(), findings=rule.max_open_high_findings, held=found))
     return failures

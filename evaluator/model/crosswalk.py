@@ -12,6 +12,7 @@ import numpy as np
 from pydantic import Field
 
 from evaluator.errors import ConfigurationError
+from evaluator.i18n import _
 from evaluator.model.bid import BidSet
 from evaluator.model.documents import StrictModel
 from evaluator.model.framework import Framework
@@ -46,14 +47,21 @@ class Crosswalk(StrictModel):
         for side, framework in (("source", source), ("target", target)):
             ref = getattr(self, side)
             if (ref.framework, ref.version) != (framework.id, framework.version):
-                raise ConfigurationError(where, f"the crosswalk's {side} is {ref.framework} version {ref.version}, "
-                                                f"not {framework.id} version {framework.version}")
+                message = _("the crosswalk's source is {framework} version {version}, not {expected} version "
+                            "{expected_version}") if side == "source" else \
+                    _("the crosswalk's target is {framework} version {version}, not {expected} version "
+                      "{expected_version}")
+                raise ConfigurationError(where, message.format(framework=ref.framework, version=ref.version,
+                                                               expected=framework.id,
+                                                               expected_version=framework.version))
         for mapping in self.mappings:
             if mapping.source not in source.criterion_index:
-                raise ConfigurationError(where, f"source criterion {mapping.source} is not in {source.id}")
+                raise ConfigurationError(where, _("source criterion {criterion} is not in {framework}").format(
+                    criterion=mapping.source, framework=source.id))
             unknown = [cid for cid in mapping.targets if cid not in target.criterion_index]
             if unknown:
-                raise ConfigurationError(where, f"target criterion {', '.join(unknown)} is not in {target.id}")
+                raise ConfigurationError(where, _("target criterion {criteria} is not in {framework}").format(
+                    criteria=", ".join(unknown), framework=target.id))
 
 
 def prefill(crosswalk: Crosswalk, source: Framework, target: Framework, bids: BidSet) -> tuple[BidSet, np.ndarray]:

@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from evaluator.errors import ConfigurationError
+from evaluator.i18n import _
 
 
 class StrictModel(BaseModel):
@@ -30,11 +31,11 @@ class _UniqueKeyLoader(_SafeLoader):
 def _mapping_without_duplicates(loader: _UniqueKeyLoader, node: yaml.MappingNode,
                                 deep: bool = False) -> dict[Hashable, Any]:
     seen: set[Hashable] = set()
-    for key_node, _ in node.value:
+    for key_node, __ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice", key_node.start_mark)
+                None, None, _("key {key} appears twice").format(key=repr(key)), key_node.start_mark)
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
@@ -52,9 +53,10 @@ def parse_document(content: bytes, cls: type[Document], where: str) -> Document:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         problem = getattr(error, "problem", None) or str(error)
-        raise ConfigurationError(where, f"line {mark.line + 1}: {problem}" if mark else problem) from None
+        raise ConfigurationError(where, _("line {line}: {problem}").format(line=mark.line + 1, problem=problem)
+                                 if mark else problem) from None
     if not isinstance(data, dict):
-        raise ConfigurationError(where, "the file must be a YAML mapping of keys to values")
+        raise ConfigurationError(where, _("the file must be a YAML mapping of keys to values"))
     try:
         return cls.model_validate(data)
     except ValidationError as error:
@@ -72,7 +74,8 @@ def _refuse_deep_nesting(content: bytes, where: str) -> None:
     data = np.frombuffer(content, np.uint8)
     depth = np.cumsum(np.isin(data, _OPENING).astype(np.int64) - np.isin(data, _CLOSING))
     if (len(depth) and depth.max() > MAX_NESTING) or _SEQUENCE_CHAIN.search(content) or _DEEP_INDENT.search(content):
-        raise ConfigurationError(where, f"the document is nested more than {MAX_NESTING} levels deep")
+        raise ConfigurationError(where, _("the document is nested more than {levels} levels deep").format(
+            levels=MAX_NESTING))
 
 
 _OPENING, _CLOSING = np.frombuffer(b"[{", np.uint8), np.frombuffer(b"]}", np.uint8)

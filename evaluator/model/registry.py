@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from evaluator.i18n import _
 from evaluator.model.documents import StrictModel
 
 PROVIDER_ID = _IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"  # providers, frameworks and criteria alike
@@ -40,16 +41,17 @@ class RegistryEntry(StrictModel):
     @model_validator(mode="after")
     def _valid_after_assessed(self) -> "RegistryEntry":
         if self.valid_until < self.assessed_on:
-            raise ValueError(f"valid_until {self.valid_until} is before assessed_on {self.assessed_on}")
+            raise ValueError(_("valid_until {valid_until} is before assessed_on {assessed_on}").format(
+                valid_until=self.valid_until, assessed_on=self.assessed_on))
         return self
 
 
 def invalidity(entry: RegistryEntry, as_of: datetime.date) -> str | None:
     """Why the entry cannot be relied on as of that date, or None when it holds (both days included)."""
     if as_of < entry.assessed_on:
-        return f"assessed on {entry.assessed_on}, after {as_of}"
+        return _("assessed on {assessed_on}, after {as_of}").format(assessed_on=entry.assessed_on, as_of=as_of)
     if as_of > entry.valid_until:
-        return f"expired on {entry.valid_until} (as of {as_of})"
+        return _("expired on {valid_until} (as of {as_of})").format(valid_until=entry.valid_until, as_of=as_of)
     return None
 
 

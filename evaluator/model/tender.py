@@ -7,6 +7,7 @@ import yaml
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from evaluator.errors import ConfigurationError
+from evaluator.i18n import N_, _, every_language, known_language
 from evaluator.model.certification import CertificationGate, Schemes
 from evaluator.model.documents import StrictModel
 from evaluator.model.framework import WEIGHT_TOLERANCE, WEIGHT_TOTAL, Framework, _weight, check_weights
@@ -14,17 +15,26 @@ from evaluator.model.unanswered import DEFAULT_POLICY, UnknownPolicy
 
 EvidenceQuality = Literal["self_attested", "contractual", "third_party_certified", "independently_audited"]
 EVIDENCE_QUALITIES: tuple[EvidenceQuality, ...] = get_args(EvidenceQuality)
-EVIDENCE_QUALITY_WORDS: dict[EvidenceQuality, str] = {  # what vendors see; both words and codes are read back
-    "self_attested": "self-attested",
-    "contractual": "contractual",
-    "third_party_certified": "third-party certified",
-    "independently_audited": "independently audited",
+EVIDENCE_QUALITY_WORDS: dict[EvidenceQuality, str] = {  # what vendors see, translated with _() where shown;
+    "self_attested": N_("self-attested"),  # codes and words in every language are read back
+    "contractual": N_("contractual"),
+    "third_party_certified": N_("third-party certified"),
+    "independently_audited": N_("independently audited"),
 }
+
+
+def evidence_quality_texts() -> dict[str, EvidenceQuality]:
+    """Every text that names a quality in a bid file: its code, and its word in every language (self-attested,
+    自我声明)."""
+    return {text: name for name in EVIDENCE_QUALITIES
+            for text in (name, *every_language(EVIDENCE_QUALITY_WORDS[name]))}
+
+
 TieBreak = Literal["overall_level", "score", "price"]
-TIE_BREAKS = {
-    "overall_level": "higher overall level first",
-    "score": "higher Sovereignty Score first",
-    "price": "lower price first",
+TIE_BREAKS = {  # translated with _() where shown
+    "overall_level": N_("higher overall level first"),
+    "score": N_("higher Sovereignty Score first"),
+    "price": N_("lower price first"),
 }
 
 
@@ -48,23 +58,26 @@ class Award(StrictModel):
     def _formula(self) -> Self:
         total = self.quality_weight + self.capability_weight + self.price_weight
         if abs(total - WEIGHT_TOTAL) > WEIGHT_TOLERANCE:
-            raise ValueError(f"quality_weight, capability_weight and price_weight must sum to 100; they sum to "
-                             f"{total:g}")
+            raise ValueError(_("quality_weight, capability_weight and price_weight must sum to 100; they sum to "
+                               "{total}").format(total=f"{total:g}"))
         if self.price_formula == "linear":
             if self.floor_price is None or self.ceiling_price is None:
-                raise ValueError("the linear price formula needs floor_price and ceiling_price")
+                raise ValueError(_("the linear price formula needs floor_price and ceiling_price"))
             if self.floor_price >= self.ceiling_price:
-                raise ValueError("floor_price must be below ceiling_price")
+                raise ValueError(_("floor_price must be below ceiling_price"))
         elif self.floor_price is not None or self.ceiling_price is not None:
-            raise ValueError("floor_price and ceiling_price belong to the linear price formula only")
+            raise ValueError(_("floor_price and ceiling_price belong to the linear price formula only"))
         return self
 
     def describe(self) -> str:
-        price = ("100 × lowest price / price" if self.price_formula == "lowest_ratio" else
-                 f"100 at {self.floor_price:,.2f} or less, 0 at {self.ceiling_price:,.2f} or more, linear between")
-        capability = f" + {self.capability_weight:g} % × capability score" if self.capability_weight else ""
-        return (f"total = {self.quality_weight:g} % × Sovereignty Score{capability} + {self.price_weight:g} % × "
-                f"price points ({price})")
+        price = (_("100 × lowest price / price") if self.price_formula == "lowest_ratio" else
+                 _("100 at {floor} or less, 0 at {ceiling} or more, linear between").format(
+                     floor=f"{self.floor_price:,.2f}", ceiling=f"{self.ceiling_price:,.2f}"))
+        total = _("total = {quality} % × Sovereignty Score + {capability} % × capability score + {price_weight} % × "
+                  "price points ({price})") if self.capability_weight else \
+            _("total = {quality} % × Sovereignty Score + {price_weight} % × price points ({price})")
+        return total.format(quality=f"{self.quality_weight:g}", capability=f"{self.capability_weight:g}",
+                            price_weight=f"{self.price_weight:g}", price=price)
 
 
 class TieRule(StrictModel):
@@ -74,12 +87,13 @@ class TieRule(StrictModel):
     @model_validator(mode="after")
     def _distinct(self) -> Self:
         if len(set(self.tie_break)) != len(self.tie_break):
-            raise ValueError("a tie-break key is listed twice")
+            raise ValueError(_("a tie-break key is listed twice"))
         return self
 
     def describe(self) -> str:
-        chain = "; then ".join(TIE_BREAKS[key] for key in self.tie_break) or "none: tied bids share a rank"
-        return f"totals equal to {self.decimals} decimals are tied; tie-break: {chain}"
+        chain = _("; then ").join(_(TIE_BREAKS[key]) for key in self.tie_break) or _("none: tied bids share a rank")
+        return _("totals equal to {decimals} decimals are tied; tie-break: {chain}").format(
+            decimals=self.decimals, chain=chain)
 
 
 class Capability(StrictModel):
@@ -134,10 +148,11 @@ class Panel(StrictModel):
     def _known_people(self) -> Self:
         repeated = sorted({member for member in self.members if self.members.count(member) > 1})
         if repeated:
-            raise ValueError(f"panel member {', '.join(repeated)} is listed twice")
+            raise ValueError(_("panel member {members} is listed twice").format(members=", ".join(repeated)))
         strangers = [name for name in self.conflicts if not self.sits(name)]
         if strangers:
-            raise ValueError(f"conflicts name {', '.join(strangers)}, who is neither a member nor the chair")
+            raise ValueError(_("conflicts name {names}, who is neither a member nor the chair").format(
+                names=", ".join(strangers)))
         return self
 
     def sits(self, name: str) -> bool:
@@ -156,8 +171,18 @@ def _letter_template_name(value: str | None) -> str | None:
     if value is None:
         return None
     if "\\" in value or ":" in value or any(part in ("", ".", "..") for part in value.split("/")):
-        raise ValueError("letter_template must be a file name relative to the tender file, without '..'")
+        raise ValueError(_("letter_template must be a file name relative to the tender file, without '..'"))
     return value
+
+
+def _language(value: str | None) -> str | None:
+    """A language the evaluator speaks (evaluator.i18n.LANGUAGES), or None: English unless a flag says."""
+    if value is None:
+        return None
+    try:
+        return known_language(value, "language")
+    except ConfigurationError as error:
+        raise ValueError(error.message) from None
 
 
 class Tender(StrictModel):
@@ -186,6 +211,8 @@ class Tender(StrictModel):
     # rendered sandboxed with autoescape, and recorded as an input of the evaluation like the tender
     letter_template: Annotated[str | None, AfterValidator(_letter_template_name)] = None
     panel: Panel | None = None  # who assesses the bids' claims (see scoring.moderation)
+    # the language of the tender's outputs and messages (en, zh-CN); --language wins; default English
+    language: Annotated[str | None, AfterValidator(_language)] = None
 
     def to_yaml(self) -> str:
         """The tender as YAML: only the settings that differ from the defaults, in a stable order."""
@@ -195,10 +222,10 @@ class Tender(StrictModel):
     @model_validator(mode="after")
     def _one_weight_source(self) -> Self:
         if self.weights is not None and self.weight_profile is not None:
-            raise ValueError("give either weight_profile or weights, not both")
+            raise ValueError(_("give either weight_profile or weights, not both"))
         weighted = bool(self.award and self.award.capability_weight)
         if weighted != (self.capability is not None):
-            raise ValueError("a capability framework and a capability_weight above 0 go together")
+            raise ValueError(_("a capability framework and a capability_weight above 0 go together"))
         return self
 
 
@@ -234,12 +261,12 @@ def resolve_settings(framework: Framework, tender: Tender | None = None, overrid
     loads them: evaluator.loading.load_schemes, or a stored evaluation's copy)."""
     tender = tender or Tender()
     if tender.framework and tender.framework != framework.id:
-        raise ConfigurationError(tender_where, f"the tender is for framework {tender.framework}, "
-                                               f"not {framework.id}")
+        raise ConfigurationError(tender_where, _("the tender is for framework {framework}, not {expected}").format(
+            framework=tender.framework, expected=framework.id))
     weights, weight_source = _weights(framework, tender, overrides, tender_where)
     if tender.evidence and tender.evidence.from_level > framework.level_scale.top:
-        raise ConfigurationError(tender_where, f"evidence.from_level {tender.evidence.from_level} is above the "
-                                               f"top level {framework.level_scale.top}")
+        raise ConfigurationError(tender_where, _("evidence.from_level {level} is above the top level {top}").format(
+            level=tender.evidence.from_level, top=framework.level_scale.top))
     schemes = _check_certifications(tender, tender_where, schemes)
     return Settings(
         weights=weights, weight_source=weight_source, schemes=schemes,
@@ -252,15 +279,15 @@ def _check_certifications(tender: Tender, where: str, schemes: Schemes | None) -
     if tender.certifications is None:
         return None
     if schemes is None:
-        raise ConfigurationError(where, "the tender has a certification gate, but no certification schemes "
-                                        "were given to check it against")
+        raise ConfigurationError(where, _("the tender has a certification gate, but no certification schemes "
+                                          "were given to check it against"))
     for rule in tender.certifications.rules:
         if rule.scheme not in schemes.schemes:
-            raise ConfigurationError(where, f"certification scheme {rule.scheme} is unknown (schemes: "
-                                            f"{', '.join(schemes.schemes)})")
+            raise ConfigurationError(where, _("certification scheme {scheme} is unknown (schemes: {schemes})").format(
+                scheme=rule.scheme, schemes=", ".join(schemes.schemes)))
         if schemes.schemes[rule.scheme].rank(rule.minimum) is None:
-            raise ConfigurationError(where, f"{rule.minimum!r} is not a level of {rule.scheme} (levels: "
-                                            f"{', '.join(schemes.schemes[rule.scheme].levels)})")
+            raise ConfigurationError(where, _("{level} is not a level of {scheme} (levels: {levels})").format(
+                level=repr(rule.minimum), scheme=rule.scheme, levels=", ".join(schemes.schemes[rule.scheme].levels)))
     return schemes
 
 
@@ -269,8 +296,9 @@ def _weights(framework: Framework, tender: Tender, overrides: Overrides, where: 
         name = overrides.weight_profile or tender.weight_profile or framework.default_weight_profile
         origin = "--weights" if overrides.weight_profile else where
         if name not in framework.weight_profiles:
-            raise ConfigurationError(origin, f"weight profile {name} does not exist in {framework.id} "
-                                             f"(profiles: {', '.join(framework.weight_profiles)})")
+            raise ConfigurationError(origin, _("weight profile {name} does not exist in {framework} (profiles: "
+                                               "{profiles})").format(
+                name=name, framework=framework.id, profiles=", ".join(framework.weight_profiles)))
         profile = framework.weight_profiles[name].weights
         return {oid: float(profile[oid]) for oid in framework.objective_ids}, f"profile {name}"
     try:
@@ -285,14 +313,16 @@ def _minimum_levels(framework: Framework, tender: Tender, overrides: Overrides, 
         parsed = framework.level_scale.parse(value)
         if parsed is None:
             codes = ", ".join(level.code for level in framework.level_scale.levels)
-            raise ConfigurationError(origin, f"{value!r} is not a level of the {framework.level_scale.name} "
-                                             f"scale ({codes}, or 0..{framework.level_scale.top})")
+            raise ConfigurationError(origin, _("{value} is not a level of the {scale} scale ({codes}, or "
+                                               "0..{top})").format(
+                value=repr(value), scale=framework.level_scale.name, codes=codes, top=framework.level_scale.top))
         return parsed
 
     def objective(oid: str, origin: str) -> str:
         if oid not in framework.objective_ids:
-            raise ConfigurationError(origin, f"objective {oid} does not exist in {framework.id} "
-                                             f"(objectives: {', '.join(framework.objective_ids)})")
+            raise ConfigurationError(origin, _("objective {objective} does not exist in {framework} (objectives: "
+                                               "{objectives})").format(
+                objective=oid, framework=framework.id, objectives=", ".join(framework.objective_ids)))
         return oid
 
     everywhere = overrides.minimum_level if overrides.minimum_level is not None else tender.minimum_level

@@ -11,6 +11,8 @@ from typing import Final, Literal
 
 import numpy as np
 
+from evaluator.i18n import N_, _
+
 UnknownPolicy = Literal["conservative", "calculator", "strict"]
 UNKNOWN_POLICIES: Final[tuple[UnknownPolicy, ...]] = ("conservative", "calculator", "strict")
 DEFAULT_POLICY: Final[UnknownPolicy] = "conservative"
@@ -18,9 +20,9 @@ UNANSWERED: Final = 0  # the rank stored for a criterion without an answer; real
 BLANK_TEXTS: Final = frozenset({"", "unknown"})  # answer cells that mean "not answered" (after case folding)
 
 MEANINGS: Final[dict[UnknownPolicy, str]] = {  # what an unanswered criterion does, completing "it …"
-    "conservative": "counts as the worst answer of that criterion",
-    "calculator": "scores 0 points and is left out of the level, as in the Commission's calculator",
-    "strict": "excludes the whole bid as incomplete",
+    "conservative": N_("counts as the worst answer of that criterion"),
+    "calculator": N_("scores 0 points and is left out of the level, as in the Commission's calculator"),
+    "strict": N_("excludes the whole bid as incomplete"),
 }
 
 
@@ -49,4 +51,4 @@ def incomplete(ranks: np.ndarray, policy: UnknownPolicy) -> np.ndarray:
 
 def describe(policy: UnknownPolicy) -> str:
     """One line for settings tables: 'conservative: an unanswered criterion counts as …'."""
-    return f"{policy}: an unanswered criterion {MEANINGS[policy]}"
+    return _("{policy}: an unanswered criterion {meaning}").format(policy=policy, meaning=_(MEANINGS[policy]))

@@ -2,6 +2,8 @@
 
 from html import escape
 
+from evaluator.i18n import _
+
 PASS, FAIL, REQUIRED, MUTED, INK = "#2F6DB5", "#C0392B", "#222222", "#E3E7ED", "#333333"
 
 
@@ -64,8 +66,8 @@ def score_distribution(scores: list[float], bins: int = 10) -> str:
                          f'font-size="7">{count}</text>')
         parts.append(f'<text x="{_r(x + step / 2)}" y="{height - 8}" text-anchor="middle" font-size="7">'
                      f'{i * 100 // bins}</text>')
-    parts.append(f'<text x="{left}" y="{height - 1}" font-size="7">Sovereignty Score, % (bins of {100 // bins})'
-                 f'</text>')
+    axis = _("Sovereignty Score, % (bins of {size})").format(size=100 // bins)
+    parts.append(f'<text x="{left}" y="{height - 1}" font-size="7">{escape(axis)}</text>')
     return "".join(parts) + "</svg>"
 
 
@@ -85,7 +87,8 @@ def rank_acceptability(bid_ids: list[str], shares: list[list[float]]) -> str:
                 parts.append(f'<rect x="{_r(x)}" y="{y}" width="{_r(share * span)}" height="10" '
                              f'fill="hsl(212, 55%, {shade}%)"/>')
                 x += share * span
-    parts.append(f'<text x="{left}" y="{height - 2}" font-size="7">darkest: rank 1; lighter: lower ranks</text>')
+    legend = _("darkest: rank 1; lighter: lower ranks")
+    parts.append(f'<text x="{left}" y="{height - 2}" font-size="7">{escape(legend)}</text>')
     return "".join(parts) + "</svg>"
 
 
@@ -116,12 +119,12 @@ def level_history(objective_ids: list[str], versions: list[tuple[str, list[int |
                      f'</text>')
     single = len(versions) == 1
     xs = [left + 18 + (span / 2 if single else step * i) for i in range(len(versions))]
-    for x, (label, _) in zip(xs, versions, strict=True):
+    for x, (label, __) in zip(xs, versions, strict=True):
         shown = label if len(label) <= 16 else label[:15] + "…"
         parts.append(f'<text x="{_r(x)}" y="{height - 8}" text-anchor="middle" font-size="7">{escape(shown)}</text>')
     for i, oid in enumerate(objective_ids):
         colour, dodge = SERIES[i % len(SERIES)], 1.2 * (i - (len(objective_ids) - 1) / 2)
-        given = [levels[i] for _, levels in versions]
+        given = [levels[i] for __, levels in versions]
         points = [None if level is None else (x, height - bottom - plot * min(max(level, 0), top) / top + dodge)
                   for x, level in zip(xs, given, strict=True)]
         run: list[tuple[float, float]] = []
@@ -144,9 +147,12 @@ def level_history(objective_ids: list[str], versions: list[tuple[str, list[int |
     return "".join(parts) + "</svg>"
 
 
+FONTS = "DejaVu Sans, Noto Sans CJK SC GB, Noto Sans CJK SC, sans-serif"  # as report.css's chain
+
+
 def _open(width: int, height: int) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, sans-serif" fill="{INK}">')
+            f'viewBox="0 0 {width} {height}" font-family="{FONTS}" fill="{INK}">')
 
 
 def _r(value: float) -> str:

@@ -5,35 +5,50 @@ answers and evidence behind each capping criterion, taken from the evaluation. V
 Jinja2's autoescape, clipped to a readable length, and tagged lang="zh-Hans" when it holds CJK characters.
 """
 
+import dataclasses
 import datetime as dt
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
+from evaluator import i18n
 from evaluator.errors import ReportError
+from evaluator.i18n import N_, _
 from evaluator.model import unanswered
 from evaluator.model.evaluation import Evaluation
-from evaluator.model.tender import EVIDENCE_QUALITIES, TIE_BREAKS
+from evaluator.model.tender import EVIDENCE_QUALITIES, EVIDENCE_QUALITY_WORDS
 from evaluator.model.unanswered import UNANSWERED
 from evaluator.report import charts
 from evaluator.report.results_json import PROVISIONAL
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
-QUALITY_NAMES = ("not stated", *EVIDENCE_QUALITIES)
+QUALITY_NAMES = (N_("not stated"), *(EVIDENCE_QUALITY_WORDS[quality] for quality in EVIDENCE_QUALITIES))
+TIE_NAMES = {  # evaluator.model.tender.TIE_BREAKS, as the report and the letters say them
+    "overall_level": N_("higher overall level first"),
+    "score": N_("higher Sovereignty Score first"),
+    "price": N_("lower price first"),
+}
+STATUS_NAMES = {"ranked": N_("ranked"), "pending": N_("pending"), "excluded": N_("excluded"),
+                "invalid": N_("invalid")}
+PROVISIONAL_TEXT = N_("provisional: disputed answers as claimed")  # results_json.PROVISIONAL, translated
+HTML_LANGUAGES = {"en": "en", "zh-CN": "zh-Hans"}  # the lang attribute of a document in each language
 CLIP = {"name": 120, "evidence": 300, "label": 160}
 LISTED = 25  # bid ids named in one sentence of the report; the rest are counted
 GATE_ONE_PAGE = 40  # gate matrix rows kept together on one page; a longer matrix breaks, its header repeated
 COMPACT_CHARACTERS = 132  # a compact table line at 6.4 pt of DejaVu Sans Mono fills the A4 text width
 COMPACT_POINTS = 6.4
 DRAFT_MARK = ('<p class="draft-mark" style="border:2px solid #b00020;color:#b00020;padding:4pt;font-weight:bold">'
-              "Draft: not issued. Made with the evaluation, before the award is approved; the letters issued "
-              "(case letters) state the date of issue and the end of the standstill period.</p>")
+              "{}</p>")
+DRAFT_TEXT = N_("Draft: not issued. Made with the evaluation, before the award is approved; the letters issued "
+                "(case letters) state the date of issue and the end of the standstill period.")
 
 
 @dataclass(frozen=True)
@@ -81,23 +96,80 @@ def check_letter_template(source: str) -> str | None:
     try:
         letter_environment().parse(source)
     except TemplateSyntaxError as error:
-        return f"the tender's letter_template has an error at line {error.lineno}: {error.message}"
+        return _("the tender's letter_template has an error at line {line}: {message}").format(
+            line=error.lineno, message=error.message)
     return None
 
 
 def _configured(env: Environment) -> Environment:
+    """The report's filters, and gettext for `_()` in the templates (old style: a template fills a message's
+    {placeholders} with .format after translating it). A message comes back escaped, as Markup, so that
+    .format escapes plain values and keeps Markup ones (vendor text, <strong>) as they are."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
+        gettext=lambda message: escape(_(message)),
+        ngettext=lambda singular, plural, count: escape(i18n.ngettext(singular, plural, count)),
+        newstyle=False)
     env.filters["vendor"] = vendor_text
     env.filters["pct"] = lambda value: "–" if value is None else f"{value:.4f}"
-    env.filters["num"] = lambda value, digits=2: "–" if value is None else f"{value:,.{digits}f}"
+    env.filters["num"] = lambda value, digits=2: "–" if value is None else i18n.number(exact(value), digits)
+    env.filters["money"] = money_text
+    env.filters["date"] = date_text
+    env.filters["integer"] = lambda value: i18n.number(value, 0)
+    env.filters["fail"] = lambda value: Markup('<span class="fail">{}</span>').format(value)
+    env.filters["quality"] = _quality_word
+    env.filters["strong"] = lambda value: Markup("<strong>{}</strong>").format(value)
+    env.filters["mono"] = lambda value: Markup('<span class="mono">{}</span>').format(value)
+    env.filters["status"] = lambda status: _(STATUS_NAMES[status]) if status in STATUS_NAMES else status
+    env.filters["css_text"] = css_text
     env.filters["listed"] = listed
+    env.globals["html_lang"] = lambda: HTML_LANGUAGES[i18n.current()]
     return env
+
+
+def money_text(amount: float | None, currency: str | None = None) -> Markup | str:
+    """A price in the language's form (1,234.50 EUR in English); a currency that is not an ISO code (vendor
+    text) follows the number as written."""
+    if amount is None:
+        return "–"
+    if currency and re.fullmatch(r"[A-Z]{3}", currency):
+        return i18n.money(exact(amount), currency)
+    figure = i18n.number(exact(amount))
+    return Markup("{} {}").format(figure, vendor_text(currency)) if currency else figure
+
+
+def exact(value: float) -> Decimal | float:
+    """A float as the Decimal it is exactly, so that Babel rounds it as f"{value:.2f}" does (7.515 is
+    7.51499…: 7.51), not as its shortest repr (7.52)."""
+    return Decimal(value) if isinstance(value, float) and value == value and abs(value) != float("inf") else value
+
+
+def date_text(value: str | dt.date | None) -> str:
+    """A date (or an ISO timestamp's date) in the language's long form; text that is not one, as it is."""
+    if not value:
+        return "–"
+    try:
+        return i18n.date(value)
+    except ValueError:
+        return str(value)
+
+
+def css_text(message: str, **counters: str) -> Markup:
+    """A translated message as the value of a CSS `content` property, for the page margins: its text quoted,
+    each {placeholder} replaced by a CSS expression (counter(page), string(evaluated))."""
+    def quoted(text: str) -> str:
+        return '"' + "".join(f"\\{ord(c):x} " if c in '"\\<>&' or ord(c) < 32 else c for c in text) + '"'
+    parts = re.split(r"\{(\w+)\}", message.unescape() if isinstance(message, Markup) else str(message))
+    content = " ".join(quoted(part) if i % 2 == 0 else counters[part] for i, part in enumerate(parts) if i % 2 or part)
+    return Markup(content)  # noqa: S704 - every text quoted and escaped above
 
 
 def listed(names, limit: int = LISTED) -> Markup:
     """The first `limit` names, then how many more: a sentence stays a sentence in a tender of 5,000 bids."""
     names = list(names)
-    shown = Markup(", ").join(vendor_text(name) for name in names[:limit])
-    return shown + Markup(" and {:,} more").format(len(names) - limit) if len(names) > limit else shown
+    shown = escape(_(", ")).join(vendor_text(name) for name in names[:limit])
+    return escape(_("{names} and {count} more")).format(names=shown, count=i18n.number(len(names) - limit, 0)) \
+        if len(names) > limit else shown
 
 
 def report_html(document: dict, evaluation: Evaluation, info: ReportInfo) -> str:
@@ -116,23 +188,46 @@ def letter_htmls(document: dict, evaluation: Evaluation, info: ReportInfo,
     templates/letter.html.j2, or from the tender's own template (`template_source`), rendered in the sandbox.
     Besides the report's context a letter has `letter`: its issue date and the standstill period (see
     `letter_dates`), the contact and the signatory of the tender. A letter not issued (`info.issued_at` "":
-    made with an evaluation) is marked as a draft at its top, whichever template made it."""
+    made with an evaluation) is marked as a draft at its top, whichever template made it.
+
+    A letter is written in the language its bid file states (the Bid sheet's `language`, one of
+    i18n.LANGUAGES), else in the active language; what the context holds in words (capping answers,
+    moderations) is built once per language used."""
     tender = evaluation.settings.tender
-    context = {**_context(document, evaluation, info, capping=True), "letter": {
-        **letter_dates(info, tender.standstill_days),
-        "contact": tender.contact.model_dump() if tender.contact else None,
-        "signatory": tender.signatory.model_dump() if tender.signatory else None,
-    }}
+    languages = [_bid_language(evaluation, position) or i18n.current() for position in range(len(document["bids"]))]
+    contexts = {}
+    for language in dict.fromkeys(languages):
+        with i18n.using(language):
+            contexts[language] = {**_context(document, evaluation, info, capping=True), "letter": {
+                **letter_dates(info, tender.standstill_days),
+                "contact": tender.contact.model_dump() if tender.contact else None,
+                "signatory": tender.signatory.model_dump() if tender.signatory else None,
+            }}
+
+    def letters(template) -> list[tuple[dict, str]]:
+        made = []
+        for position, language in enumerate(languages):
+            context = contexts[language]
+            entry = context["bids"][position]
+            with i18n.using(language):
+                made.append((entry, _draft_marked(template.render(**context, bid=entry), info)))
+        return made
     if template_source is None:
-        template = environment().get_template("letter.html.j2")
-        return [(bid, _draft_marked(template.render(**context, bid=bid), info)) for bid in context["bids"]]
+        return letters(environment().get_template("letter.html.j2"))
     try:
-        template = letter_environment().from_string(template_source)
-        return [(bid, _draft_marked(template.render(**context, bid=bid), info)) for bid in context["bids"]]
+        return letters(letter_environment().from_string(template_source))
     except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as error:  # SecurityError (the
         # sandbox), an undefined name, a filter or an operation that failed on the values it was given
         raise ReportError(f"the tender's letter template could not be rendered ({type(error).__name__}: "
                           f"{str(error)[:200]})") from None
+
+
+def _bid_language(evaluation: Evaluation, position: int) -> str | None:
+    """The language the bid file at `position` of the results states (its Bid sheet's `language`), when the
+    evaluator speaks it; None otherwise."""
+    stated = evaluation.bids.bids[evaluation.order[position]].metadata.get("language", "").strip()
+    known = {code.casefold(): code for code in i18n.LANGUAGES}
+    return known.get(stated.casefold().replace("_", "-"))
 
 
 def letter_dates(info: ReportInfo, days: int) -> dict:
@@ -150,7 +245,7 @@ def _draft_marked(html: str, info: ReportInfo) -> str:
         return html
     body = re.search(r"<body\b[^>]*>", html, re.IGNORECASE)
     at = body.end() if body else 0
-    return html[:at] + DRAFT_MARK + html[at:]
+    return html[:at] + DRAFT_MARK.format(escape(_(DRAFT_TEXT))) + html[at:]
 
 
 def standstill_end(start: str, days: int) -> str:
@@ -187,10 +282,22 @@ def _bid_entry(document: dict, evaluation: Evaluation, position: int, charts_too
     return entry
 
 
+def _in_language(document: dict, evaluation: Evaluation) -> tuple[dict, Evaluation]:
+    """The document and evaluation with the framework's texts (objective, criterion, answer and level names) in
+    the active language, where the framework file gives them in it."""
+    framework = evaluation.framework.translated(i18n.current())
+    if framework is evaluation.framework:
+        return document, evaluation
+    names = {objective.id: objective.name for objective in framework.objectives}
+    return {**document, "framework": {**document["framework"], "objectives": names}}, \
+        dataclasses.replace(evaluation, framework=framework)
+
+
 def _context(document: dict, evaluation: Evaluation, info: ReportInfo, sections: bool = False,
              capping: bool = False) -> dict:
     """`sections`: the report's per-bid pieces (charts, capping answers) for the bids shown in full, and the
     compact table for the others; `capping`: the capping answers of every bid (for the letters)."""
+    document, evaluation = _in_language(document, evaluation)
     framework = document["framework"]
     limit = evaluation.settings.tender.report.full_sections
     bids = [_bid_entry(document, evaluation, position, charts_too=sections and position < limit,
@@ -212,7 +319,8 @@ def _context(document: dict, evaluation: Evaluation, info: ReportInfo, sections:
         "pending": [b for b in bids if b["status"] == "pending"], "panel": document.get("panel"),
         "invalid": [b for b in bids if b["status"] == "invalid"],
         "winners": [bid for bid in ranked if bid["rank"] == 1], "tender": document["tender"], "info": info,
-        "tie_names": TIE_BREAKS, "summary": document["summary"], "provisional": PROVISIONAL,
+        "tie_names": {key: _(name) for key, name in TIE_NAMES.items()}, "summary": document["summary"],
+        "provisional": _(PROVISIONAL),
         "distribution_svg": _svg(charts.score_distribution(scores)) if len(scores) > 1 else "",
         "robustness": info.robustness,
         "acceptability_svg": _acceptability_chart(info.robustness),
@@ -223,7 +331,7 @@ def _acceptability_chart(analysis: dict | None) -> Markup | str:
     if not analysis or not analysis["acceptability"]["bids"]:
         return ""
     best = sorted(analysis["acceptability"]["bids"].items(), key=lambda item: -item[1]["wins"])[:15]
-    return _svg(charts.rank_acceptability([bid_id for bid_id, _ in best], [entry["ranks"] for _, entry in best]))
+    return _svg(charts.rank_acceptability([bid_id for bid_id, __ in best], [entry["ranks"] for __, entry in best]))
 
 
 def _svg(chart: str) -> Markup:
@@ -245,17 +353,28 @@ def _compact_table(bids: list[dict], objective_ids: list[str], codes: list[str])
     level_widths = [max([len(oid), *(len(row[k][0]) for row in levels)]) for k, oid in enumerate(objective_ids)] \
         if with_levels else []
 
+    words = {key: _(word) for key, word in (("rank", N_("Rank")), ("bid", N_("Bid")), ("score", N_("Score %")),
+                                            ("total", N_("Total")), ("status", N_("Status")), ("vendor", N_("Vendor")))}
+    statuses = {status: _(name) for status, name in STATUS_NAMES.items()}
+    rank_width = max(rank_width, _cells(words["rank"]))
+    bid_width = max(bid_width, _cells(words["bid"]))
+    figure_width = max(8, _cells(words["score"]), _cells(words["total"]))
+    status_width = max(8, *(_cells(word) for word in [words["status"], *statuses.values()]))
+
+    text = _wide_boxed
+
     def line(rank: str, bid: str, cells: list, score: str, total: str, status: str, vendor) -> Markup:
-        parts = [escape(f"{rank:>{rank_width}}  {_clip(bid, bid_width):<{bid_width}}  ")]
-        for (text, failed), width in zip(cells, level_widths, strict=True):
-            padded = escape(f"{text:<{width}}")
+        parts = [text(f"{_pad(rank, rank_width, right=True)}  {_pad(_clip(bid, bid_width), bid_width)}  ")]
+        for (level, failed), width in zip(cells, level_widths, strict=True):
+            padded = text(_pad(level, width))
             parts.append(Markup('<span class="fail">{}</span> ').format(padded) if failed else padded + " ")
-        parts.append(escape(f" {score:>8}  {total:>8}  {status:<8}  "))
+        parts.append(text(f" {_pad(score, figure_width, right=True)}  {_pad(total, figure_width, right=True)}  "
+                          f"{_pad(statuses.get(status, status), status_width)}  "))
         parts.append(vendor)
         return Markup("").join(parts)
-    header = line("Rank", "Bid", [(oid, False) for oid in objective_ids] if with_levels else [], "Score %", "Total",
-                  "Status", escape("Vendor"))
-    used = len(str(header))  # escaping adds nothing to a header of ids, codes and plain words
+    header = line(words["rank"], words["bid"], [(oid, False) for oid in objective_ids] if with_levels else [],
+                  words["score"], words["total"], words["status"], escape(words["vendor"]))
+    used = _cells(str(header))  # escaping adds nothing to a header of ids, codes and plain words
     vendor_width = max(12, COMPACT_CHARACTERS - used)
     rows = []
     for bid, cells in zip(bids, levels or [[]] * len(bids), strict=True):
@@ -279,13 +398,38 @@ def _compact_level(objective: dict | None) -> tuple[str, bool]:
 def _compact_reasons(bid: dict) -> Markup | None:
     reasons = [vendor_text(reason["message"], "label") for reason in bid["exclusion_reasons"]]
     if bid.get("provisional"):
-        reasons = [escape(f"figures {PROVISIONAL}"), *(vendor_text(f"pending: {reason}", "evidence")
-                                                       for reason in bid["pending_reasons"])]
+        reasons = [escape(_("figures {provisional}")).format(provisional=_(PROVISIONAL)),
+                   *(escape(_("pending: {reason}")).format(reason=vendor_text(reason, "evidence"))
+                     for reason in bid["pending_reasons"])]
     errors = [Markup("{}: {}").format(vendor_text(error["location"]), vendor_text(error["message"], "label"))
               for error in bid["errors"][:3]]
     if len(bid["errors"]) > 3:
-        errors.append(escape(f"and {len(bid['errors']) - 3} more errors"))
-    return Markup("; ").join(reasons + errors) or None
+        errors.append(escape(_("and {count} more errors").format(count=i18n.number(len(bid["errors"]) - 3, 0))))
+    return escape(_("; ")).join(reasons + errors) or None
+
+
+def _wide_boxed(text: str) -> Markup:
+    """`text` escaped, with each run of wide (CJK) characters in a box two character cells wide a character: the
+    table's monospaced font (DejaVu Sans Mono) has no CJK, which comes from the (proportional) Sans SC, so that
+    the columns stay aligned in Chinese without embedding a monospaced CJK face as well."""
+    return Markup("").join(
+        Markup('<span class="wide" style="width: {}ch">{}</span>').format(2 * len(run), run) if wide else escape(run)
+        for wide, run in ((wide, "".join(group)) for wide, group in itertools.groupby(text, _is_wide)))
+
+
+def _is_wide(character: str) -> bool:
+    return unicodedata.east_asian_width(character) in "WF"
+
+
+def _cells(text: str) -> int:
+    """The character cells `text` takes in a monospaced font: two for a wide (CJK) character."""
+    return sum(2 if _is_wide(character) else 1 for character in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """`text` padded with spaces to `width` character cells, on the left when `right` (aligned right)."""
+    space = " " * max(0, width - _cells(text))
+    return space + text if right else text + space
 
 
 def _figure(value: float | None) -> str:
@@ -296,7 +440,7 @@ def _clip(text: str, width: int) -> str:
     """`text` cut to `width` character cells, counting a wide (CJK) character as two."""
     cells = 0
     for index, character in enumerate(text):
-        cells += 2 if unicodedata.east_asian_width(character) in "WF" else 1
+        cells += 2 if _is_wide(character) else 1
         if cells > width:
             return text[:index - 1 if index else 0] + "…"
     return text
@@ -313,7 +457,7 @@ def _capping_answers(evaluation: Evaluation, row: int, bid: dict, objective_ids:
             column = framework.criterion_index[cid]
             criterion, rank = criteria[cid], int(evaluation.bids.ranks[row, column])
             if rank == UNANSWERED:
-                answer = f"unanswered ({evaluation.settings.unknown} policy)"
+                answer = _("unanswered ({policy} policy)").format(policy=evaluation.settings.unknown)
             elif criterion.numeric is not None:
                 answer = f"{evaluation.bids.values[row, column]:g} {criterion.numeric.unit}"
             else:
@@ -322,7 +466,7 @@ def _capping_answers(evaluation: Evaluation, row: int, bid: dict, objective_ids:
                 "objective": oid, "criterion": cid, "title": criterion.title, "answer": answer,
                 "level": int(evaluation.answer_levels[row, column]),
                 "evidence": evaluation.bids.evidence[row, column] or "",
-                "quality": QUALITY_NAMES[int(evaluation.bids.evidence_quality[row, column])],
+                "quality": _(QUALITY_NAMES[int(evaluation.bids.evidence_quality[row, column])]),
             })
     return found
 
@@ -334,7 +478,7 @@ def _moderation_row(evaluation: Evaluation, moderation: dict) -> dict:
 
     def answer(written) -> str:
         if written is None:
-            return "unanswered"
+            return _("unanswered")
         if criterion.numeric is not None:
             return f"{written:g} {criterion.numeric.unit}"
         if isinstance(written, int) and 1 <= written <= len(criterion.answers):
@@ -344,5 +488,13 @@ def _moderation_row(evaluation: Evaluation, moderation: dict) -> dict:
     return {"criterion": criterion.id, "title": criterion.title, "claimed": answer(moderation["claimed"]),
             "assessed": answer(moderation["assessed"]), "assessors": ", ".join(moderation["assessors"]),
             "justification": " / ".join(moderation["justifications"]), "stage": moderation["stage"],
-            "quality": f"evidence {qualities[0] or 'not stated'} → {qualities[1]}" if qualities[0] != qualities[1]
-            else ""}
+            "quality": _("evidence {claimed} → {assessed}").format(claimed=_quality_word(qualities[0]),
+                                                                  assessed=_quality_word(qualities[1]))
+            if qualities[0] != qualities[1] else ""}
+
+
+def _quality_word(quality: str | None) -> str:
+    """An evidence quality (a code in results.json, or None) as the report says it."""
+    if not quality:
+        return _(QUALITY_NAMES[0])
+    return _(EVIDENCE_QUALITY_WORDS[quality]) if quality in EVIDENCE_QUALITY_WORDS else quality

@@ -28,10 +28,12 @@ from pathlib import Path
 from typing import IO, cast
 
 from evaluator.errors import ReportError
+from evaluator.report.fonts import FACES
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
-BUNDLED = {"asset:report.css": ("report.css", "text/css")}
+BUNDLED = {"asset:report.css": ("report.css", "text/css"),  # and the cut-down CJK faces (report/fonts.py)
+           **{f"asset:fonts/{name}": (f"fonts/{name}", "font/otf") for name in FACES}}
 TIME_LIMIT_S = 300
 BEAT_S = 2  # with a progress callback: told at least this often while a long document renders
 MEMORY_LIMIT_BYTES = 3 * 2**30  # address space: fonts are memory-mapped, so this is far above the peak RSS

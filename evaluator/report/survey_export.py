@@ -10,11 +10,12 @@ import io
 
 import xlsxwriter
 
+from evaluator.i18n import N_, _
 from evaluator.model.framework import Framework
 from evaluator.report.pdf_report import environment
 from evaluator.report.results_xlsx import FIXED_CREATED, write_row
 
-NOTE = "Informative market survey from registry entries; not an award decision."
+NOTE = N_("Informative market survey from registry entries; not an award decision.")  # English in the workbook
 SURVEY_COLUMNS = [("Provider", 20), ("Provider name", 30), ("Assessor", 28), ("Kind", 12), ("Assessed on", 11),
                   ("Valid until", 11), ("Valid", 7), ("Reason", 40), ("Overall level", 11)]
 SCORE_COLUMNS = [("Sovereignty Score (%)", 12), ("Meets minimums", 10), ("Problems", 60)]
@@ -72,7 +73,7 @@ def survey_html(rows: list[dict], framework: Framework, as_of: str, profile: str
     how the rows were chosen (e.g. the minimum levels a buyer filtered by)."""
     objective_ids = [objective.id for objective in framework.objectives]
     return environment().get_template("survey.html.j2").render(
-        rows=rows, framework=framework, as_of=as_of, profile=profile, note=NOTE, objective_ids=objective_ids,
+        rows=rows, framework=framework, as_of=as_of, profile=profile, note=_(NOTE), objective_ids=objective_ids,
         selection=selection,
         objective_names={objective.id: objective.name for objective in framework.objectives},
         codes=[level.code for level in framework.level_scale.levels])

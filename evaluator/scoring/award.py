@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from evaluator.i18n import _
 from evaluator.model.tender import Award
 
 
@@ -16,7 +17,7 @@ def price_points(prices: np.ndarray, competing: np.ndarray, award: Award | None)
     else:
         floor, ceiling = award.floor_price, award.ceiling_price
         if floor is None or ceiling is None:  # Award's validator requires both for the linear formula
-            raise ValueError("the linear price formula needs floor_price and ceiling_price")
+            raise ValueError(_("the linear price formula needs floor_price and ceiling_price"))
         span = ceiling - floor
         points[competing] = np.clip(100.0 * (ceiling - price) / span, 0.0, 100.0)
     return points

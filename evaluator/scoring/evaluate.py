@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from evaluator.i18n import _
 from evaluator.model import unanswered as unanswered_policy
 from evaluator.model.bid import BidSet
 from evaluator.model.certification import certificate_failures
@@ -55,8 +56,8 @@ def evaluate(framework: Framework, settings: Settings, bids: BidSet,
                                  invalid)
     if capability is not None:
         for row in np.flatnonzero(np.isnan(capability) & ~invalid).tolist():
-            reasons[row].append(ExclusionReason("capability", "the tender scores product capability, but no "
-                                                              "capability answers were found for this bid"))
+            reasons[row].append(ExclusionReason("capability", _("the tender scores product capability, but no "
+                                                                "capability answers were found for this bid")))
     waiting = _waiting(pending, invalid)
     competing = ~invalid & ~waiting & np.array([not r for r in reasons], bool)
     prices = np.array([np.nan if b.price is None else b.price for b in bids.bids], float)
@@ -127,7 +128,7 @@ def _exclusion_reasons(framework: Framework, settings: Settings, bids: BidSet, l
         missing_price = np.array([b.price is None or b.price <= 0 for b in bids.bids]) & ~invalid
     other_currency = np.array([bool(currency and b.currency and b.currency != currency) for b in bids.bids],
                               bool) & ~invalid
-    reasons: list[list[ExclusionReason]] = [[] for _ in bids.bids]
+    reasons: list[list[ExclusionReason]] = [[] for __ in bids.bids]
     failing_masks = ladders.masks((levels == ladders.per_column(objective_levels)) & ladders.per_column(failing))
     certified = np.zeros(len(invalid), bool) if settings.tender.certifications is None else ~invalid
     rule, gate, schemes = settings.evidence, settings.tender.certifications, settings.schemes
@@ -140,31 +141,39 @@ def _exclusion_reasons(framework: Framework, settings: Settings, bids: BidSet, l
             oid = framework.objective_ids[o]
             if objective_levels[row, o] == ladders.ignored:
                 reasons[row].append(ExclusionReason(
-                    "minimum_level", f"{oid} {names[oid]} has no level: no criterion answered; the tender requires "
-                    f"{codes[required[o]]}", oid, int(required[o]), None, ladders.criterion_ids[o]))
+                    "minimum_level", _("{objective} {name} has no level: no criterion answered; the tender requires "
+                                       "{required}").format(
+                        objective=oid, name=names[oid], required=codes[required[o]]),
+                    oid, int(required[o]), None, ladders.criterion_ids[o]))
                 continue
             reasons[row].append(ExclusionReason(
-                "minimum_level", f"{oid} {names[oid]} is at {codes[objective_levels[row, o]]}, "
-                f"below the required {codes[required[o]]}; capped by {', '.join(capping) or 'no answer'}",
+                "minimum_level", _("{objective} {name} is at {level}, below the required {required}; capped by "
+                                   "{capping}").format(
+                    objective=oid, name=names[oid], level=codes[objective_levels[row, o]], required=codes[required[o]],
+                    capping=", ".join(capping) or _("no answer")),
                 oid, int(required[o]), int(objective_levels[row, o]), capping))
         if incomplete[row]:
             blank = tuple(criteria[c].id for c in np.flatnonzero(bids.ranks[row] == UNANSWERED).tolist())
             reasons[row].append(ExclusionReason(
-                "incomplete", f"{len(blank)} criteria unanswered ({', '.join(blank)}); the tender's policy is strict",
+                "incomplete", _("{count} criteria unanswered ({criteria}); the tender's policy is strict").format(
+                    count=len(blank), criteria=", ".join(blank)),
                 criteria=blank))
         if evidence[row] and rule is not None:  # evidence is all False without a rule
             weak = tuple(criteria[c].id for c in np.flatnonzero(lacking[row]).tolist())
             reasons[row].append(ExclusionReason(
-                "evidence", f"answers at {codes[rule.from_level]} or above lack {rule.minimum_quality} "
-                f"evidence: {', '.join(weak)}", criteria=weak))
+                "evidence", _("answers at {level} or above lack {quality} evidence: {criteria}").format(
+                    level=codes[rule.from_level], quality=rule.minimum_quality, criteria=", ".join(weak)),
+                criteria=weak))
         if gate is not None and schemes is not None:
             for failure in certificate_failures(gate, schemes, bids.bids[row].certificates):
                 reasons[row].append(ExclusionReason("certification", failure))
         if missing_price[row]:
-            reasons[row].append(ExclusionReason("price", "the tender scores price, but the bid gives no price above 0"))
+            reasons[row].append(ExclusionReason("price", _("the tender scores price, but the bid gives no price "
+                                                          "above 0")))
         if other_currency[row]:
             reasons[row].append(ExclusionReason(
-                "price", f"the price is in {bids.bids[row].currency}; the tender compares prices in {currency}"))
+                "price", _("the price is in {currency}; the tender compares prices in {tender_currency}").format(
+                    currency=bids.bids[row].currency, tender_currency=currency)))
     return reasons
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from evaluator.i18n import _
 from evaluator.model.assessment import CONSENSUS, INDIVIDUAL, AnswerText, Assessment, Choice, Stage
 from evaluator.model.bid import QUALITY_NOT_STATED, BidSet
 from evaluator.model.framework import Framework
@@ -57,8 +58,8 @@ def moderate(framework: Framework, bids: BidSet, assessments: Iterable[Assessmen
     not from the chair, a bid or criterion not in the batch, one person assessing one cell twice at a stage."""
     assessed = BidSet(bids.bids, bids.ranks.copy(), bids.evidence_quality.copy(), bids.evidence, bids.notes,
                       bids.values.copy())
-    moderations: list[list[Moderation]] = [[] for _ in bids.bids]
-    pending: list[list[str]] = [[] for _ in bids.bids]
+    moderations: list[list[Moderation]] = [[] for __ in bids.bids]
+    pending: list[list[str]] = [[] for __ in bids.bids]
     for (row, column), group in sorted(assessed_cells(framework, bids, assessments, panel).items()):
         claim = Choice.claimed(bids, row, column)
         deciding = [a for a in group if a.stage == CONSENSUS] or group
@@ -94,26 +95,33 @@ def assessed_cells(framework: Framework, bids: BidSet, assessments: Iterable[Ass
     for group in cells.values():
         group.sort(key=lambda a: (a.stage != CONSENSUS, a.assessor))
         if len({(a.assessor, a.stage) for a in group}) < len(group):
-            raise ValueError(f"{group[0].bid_id} {group[0].criterion_id}: one person assessed it twice at one stage")
+            raise ValueError(_("{bid} {criterion}: one person assessed it twice at one stage").format(
+                bid=group[0].bid_id, criterion=group[0].criterion_id))
     return cells
 
 
 def _check(assessment: Assessment, panel: Panel | None, rows: dict[str | None, int], framework: Framework) -> None:
     if panel is None:
-        raise ValueError("assessments were given, but the tender declares no panel")
+        raise ValueError(_("assessments were given, but the tender declares no panel"))
     if assessment.stage == CONSENSUS and assessment.assessor != panel.chair:
-        raise ValueError(f"{assessment.location}: a consensus row from {assessment.assessor}, not the chair")
+        raise ValueError(_("{location}: a consensus row from {assessor}, not the chair").format(
+            location=assessment.location, assessor=assessment.assessor))
     if assessment.stage == INDIVIDUAL and assessment.assessor not in panel.members:
-        raise ValueError(f"{assessment.location}: {assessment.assessor} is not a panel member")
+        raise ValueError(_("{location}: {assessor} is not a panel member").format(
+            location=assessment.location, assessor=assessment.assessor))
     if assessment.bid_id not in rows or assessment.criterion_id not in framework.criterion_index:
-        raise ValueError(f"{assessment.location}: {assessment.bid_id} {assessment.criterion_id} is not in the batch")
+        raise ValueError(_("{location}: {bid} {criterion} is not in the batch").format(
+            location=assessment.location, bid=assessment.bid_id, criterion=assessment.criterion_id))
 
 
 def pending_reason(framework: Framework, column: int, claim: Choice, assessments: list[Assessment]) -> str:
     """'SOV-3.2: ana assessed 2, ben accepted the claimed 4 — no consensus recorded'."""
-    said = ", ".join(f"{a.assessor} accepted the claimed {claim.text(framework, column)}" if a.assessed is None
-                     else f"{a.assessor} assessed {a.assessed.text(framework, column)}" for a in assessments)
-    return f"{framework.criteria_in_objective_order[column].id}: {said} — no consensus recorded"
+    said = ", ".join(_("{assessor} accepted the claimed {answer}").format(
+        assessor=a.assessor, answer=claim.text(framework, column)) if a.assessed is None
+        else _("{assessor} assessed {answer}").format(assessor=a.assessor, answer=a.assessed.text(framework, column))
+        for a in assessments)
+    return _("{criterion}: {said} — no consensus recorded").format(
+        criterion=framework.criteria_in_objective_order[column].id, said=said)
 
 
 def _judged_quality(deciding: list[Assessment], claimed: int) -> int:

@@ -22,6 +22,7 @@ import rfc8785
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
+from evaluator.i18n import _
 from evaluator.store import records
 from evaluator.store.schema import audit_checkpoints, audit_log, evaluation_files, evaluations, files, users
 
@@ -56,18 +57,24 @@ class Verification:
     evaluations: int = 0  # stored evaluations cross-checked against their entries
 
 
+class _Constant(ValueError):
+    """A detail holding NaN or Infinity."""
+
+
 def parse_detail(text: str):
     """A stored detail as an object; ValueError saying why when it is not JSON, or holds NaN or Infinity."""
     def refuse(constant):
-        raise ValueError(f"it holds {constant}, which JSON does not allow")
+        raise _Constant(_("it holds {constant}, which JSON does not allow").format(constant=constant))
     try:
         detail = json.loads(text, parse_constant=refuse)
     except json.JSONDecodeError as error:
-        raise ValueError(f"it is not JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
+        raise ValueError(_("it is not JSON ({error} at line {line} column {column})").format(
+            error=error.msg, line=error.lineno, column=error.colno)) from None
     except RecursionError:
-        raise ValueError("it is nested too deeply") from None
+        raise ValueError(_("it is nested too deeply")) from None
     except (ValueError, TypeError) as error:
-        raise ValueError(str(error) if str(error).startswith("it holds") else f"it is not JSON ({error})") from None
+        raise ValueError(str(error) if isinstance(error, _Constant) else
+                         _("it is not JSON ({error})").format(error=error)) from None
     return detail
 
 
@@ -79,7 +86,7 @@ def entry_hash(seq: int, at: str, actor: str, event: str, detail, previous_hash:
     try:
         return hashlib.sha256(rfc8785.dumps(entry)).hexdigest()
     except rfc8785.CanonicalizationError as error:
-        raise ValueError(f"it cannot be written as RFC 8785 JSON ({error})") from None
+        raise ValueError(_("it cannot be written as RFC 8785 JSON ({error})").format(error=error)) from None
 
 
 def append(connection: Connection, at: str, actor: str, event: str, detail: dict) -> str:
@@ -182,29 +189,31 @@ def verify_all(connection: Connection, expect: Iterable[tuple[int, str]] = (),
     previous, expected_seq, checked = GENESIS, 1, 0
     for digest in expected.get(0, ()):
         if digest != GENESIS:
-            return result(Broken(0, f"an empty log was expected to have the head {GENESIS}, not {digest}",
-                                 kind="expected"))
+            return result(Broken(0, _("an empty log was expected to have the head {genesis}, not {digest}").format(
+                genesis=GENESIS, digest=digest), kind="expected"))
     named: dict[str, list] = {}  # evaluation id -> [(seq, event, actor, detail)]
     held: dict[str, tuple[int, dict]] = {}  # user -> the newest "user changed" entry (seq, detail)
     evaluation_seqs, newest_mark = [], 0
     for row in connection.execute(select(audit_log).order_by(audit_log.c.seq)):
         if row.seq != expected_seq:
-            return result(Broken(expected_seq, f"entry {expected_seq} is missing (the next one is {row.seq})"))
+            return result(Broken(expected_seq, _("entry {seq} is missing (the next one is {next})").format(
+                seq=expected_seq, next=row.seq)))
         if row.previous_hash != previous:
-            return result(Broken(row.seq, "it does not follow the entry before it (removed, moved or replaced)"))
+            return result(Broken(row.seq, _("it does not follow the entry before it (removed, moved or replaced)")))
         try:
             detail = parse_detail(row.detail)
             digest = entry_hash(row.seq, row.at, row.actor, row.event, detail, row.previous_hash)
         except ValueError as error:
-            return result(Broken(row.seq, f"its detail cannot be read: {error} (altered)"))
+            return result(Broken(row.seq, _("its detail cannot be read: {error} (altered)").format(error=error)))
         if digest != row.hash:
-            return result(Broken(row.seq, "its content no longer matches its hash (altered)"))
+            return result(Broken(row.seq, _("its content no longer matches its hash (altered)")))
         if not isinstance(detail, dict):
-            return result(Broken(row.seq, "its detail is not a JSON object (altered)"))
+            return result(Broken(row.seq, _("its detail is not a JSON object (altered)")))
         for wanted in expected.pop(row.seq, ()):
             if wanted != row.hash:
-                return result(Broken(row.seq, f"its hash is {row.hash}, not the {wanted} expected (the log was "
-                                              f"rewritten, or cut and written again)", kind="expected"))
+                return result(Broken(row.seq, _("its hash is {hash}, not the {wanted} expected (the log was "
+                                                "rewritten, or cut and written again)").format(
+                    hash=row.hash, wanted=wanted), kind="expected"))
         for mark in signed.pop(row.seq, ()):
             problem = _checkpoint_problem(mark, row.hash, public_keys, tally)
             if problem:
@@ -220,24 +229,27 @@ def verify_all(connection: Connection, expect: Iterable[tuple[int, str]] = (),
     last = expected_seq - 1
     if expected:
         seq = min(expected)
-        return result(Broken(seq, f"entry {seq} is missing: the log ends at entry {last} (entries were deleted "
-                                  f"from its end)", kind="expected"))
+        return result(Broken(seq, _("entry {seq} is missing: the log ends at entry {last} (entries were deleted "
+                                    "from its end)").format(seq=seq, last=last), kind="expected"))
     if signed:
         seq = min(signed)
         mark = signed[seq][0]
         if public_keys and not _signature_ok(mark, public_keys):
-            reason = f"its signed checkpoint (key {mark.key_id}) does not verify, and the log ends at entry {last}"
+            reason = _("its signed checkpoint (key {key}) does not verify, and the log ends at entry {last}").format(
+                key=mark.key_id, last=last)
         else:
-            reason = f"entry {seq} is missing: a signed checkpoint names it, but the log ends at entry {last} " \
-                     f"(entries were deleted from its end)"
+            reason = _("entry {seq} is missing: a signed checkpoint names it, but the log ends at entry {last} "
+                       "(entries were deleted from its end)").format(seq=seq, last=last)
         return result(Broken(seq, reason, kind="checkpoint"))
     if newest_mark or public_keys:  # with a key configured, the newest evaluation must be signed for
         unsigned = [seq for seq in evaluation_seqs if seq > newest_mark]
         if unsigned:
-            since = f"though entry {newest_mark} has one" if newest_mark else "though an audit key is configured"
-            return result(Broken(unsigned[0], f"no signed checkpoint covers this evaluation, {since} (checkpoints "
-                                              f"deleted, or the evaluation was stored without the signing key)",
-                                 kind="checkpoint"))
+            reason = _("no signed checkpoint covers this evaluation, though entry {seq} has one (checkpoints "
+                       "deleted, or the evaluation was stored without the signing key)").format(seq=newest_mark) \
+                if newest_mark else \
+                _("no signed checkpoint covers this evaluation, though an audit key is configured (checkpoints "
+                  "deleted, or the evaluation was stored without the signing key)")
+            return result(Broken(unsigned[0], reason, kind="checkpoint"))
     broken, stored = _cross_check(connection, named)
     return result(broken or _users_problem(connection, held), (last, previous), stored)
 
@@ -257,17 +269,19 @@ def _users_problem(connection: Connection, held: dict[str, tuple[int, dict]]) ->
 
     for row in connection.execute(select(users).order_by(users.c.name)):
         if row.name not in held:
-            return Broken(None, "the users table holds this user, but no 'user changed' entry gives them roles "
-                                "(added in the database)", kind="user", user=row.name)
+            return Broken(None, _("the users table holds this user, but no 'user changed' entry gives them roles "
+                                  "(added in the database)"), kind="user", user=row.name)
         seq, detail = held.pop(row.name)
         recorded = (sorted(detail.get("roles") or []), sorted(detail.get("grants") or []))
         if (listed(row.roles), listed(row.grants)) != recorded:
-            return Broken(seq, f"the users table gives {row.name!r} the roles {listed(row.roles)} and grants "
-                               f"{listed(row.grants)}, but this newest entry about them gives {recorded[0]} and "
-                               f"{recorded[1]} (changed in the database)", kind="user", user=row.name)
-    for name, (seq, _) in sorted(held.items(), key=lambda item: item[1][0]):
-        return Broken(seq, f"this entry gives {name!r} roles, but the users table no longer holds them (deleted "
-                           f"in the database)", kind="user", user=name)
+            return Broken(seq, _("the users table gives {user} the roles {roles} and grants {grants}, but this "
+                                 "newest entry about them gives {recorded_roles} and {recorded_grants} (changed in "
+                                 "the database)").format(
+                user=repr(row.name), roles=listed(row.roles), grants=listed(row.grants), recorded_roles=recorded[0],
+                recorded_grants=recorded[1]), kind="user", user=row.name)
+    for name, (seq, __) in sorted(held.items(), key=lambda item: item[1][0]):
+        return Broken(seq, _("this entry gives {user} roles, but the users table no longer holds them (deleted in "
+                             "the database)").format(user=repr(name)), kind="user", user=name)
     return None
 
 
@@ -280,14 +294,14 @@ def _signature_ok(mark, public_keys: dict) -> bool:
 
 def _checkpoint_problem(mark, digest: str, public_keys: dict | None, tally: dict) -> str | None:
     if mark.hash != digest:
-        return (f"its hash is {digest}, not the {mark.hash} signed in a checkpoint (key {mark.key_id}): the log "
-                f"was rewritten from this entry or an earlier one")
+        return _("its hash is {hash}, not the {signed} signed in a checkpoint (key {key}): the log was rewritten "
+                 "from this entry or an earlier one").format(hash=digest, signed=mark.hash, key=mark.key_id)
     if public_keys:
         if mark.key_id not in public_keys:
-            return (f"its checkpoint is signed with key {mark.key_id}, which is not a configured public key "
-                    f"({', '.join(sorted(public_keys))}): signed by another key")
+            return _("its checkpoint is signed with key {key}, which is not a configured public key ({keys}): "
+                     "signed by another key").format(key=mark.key_id, keys=", ".join(sorted(public_keys)))
         if not _signature_ok(mark, public_keys):
-            return f"the signature of its checkpoint (key {mark.key_id}) does not verify (altered)"
+            return _("the signature of its checkpoint (key {key}) does not verify (altered)").format(key=mark.key_id)
         tally["signatures"] += 1
     tally["checkpoints"] += 1
     return None
@@ -305,8 +319,8 @@ def _cross_check(connection: Connection, named: dict[str, list]) -> tuple[Broken
         if problem:
             return Broken(problem[0], problem[1], evaluation_id, "evaluation"), len(stored)
     for evaluation_id in sorted(set(stored) - set(named)):
-        return Broken(None, "the store holds it, but the audit log has no entry for it (added outside the "
-                            "evaluator, or its entries were removed and the log re-hashed)", evaluation_id,
+        return Broken(None, _("the store holds it, but the audit log has no entry for it (added outside the "
+                              "evaluator, or its entries were removed and the log re-hashed)"), evaluation_id,
                       "evaluation"), len(stored)
     referenced = select(evaluation_files.c.sha256).distinct()
     query = select(files.c.sha256, files.c.content).where(files.c.sha256.in_(referenced)).order_by(files.c.sha256)
@@ -325,8 +339,9 @@ def _cross_check(connection: Connection, named: dict[str, list]) -> tuple[Broken
                                              for name, sha in hashes.items() if sha == row.sha256),
                                             key=lambda found: (first_entry(found[0]), found))
             seq = named[evaluation_id][0][0] if evaluation_id in named else None
-            return Broken(seq, f"the stored bytes of its {role} {name!r} no longer have the SHA-256 {row.sha256} "
-                               f"they are filed under (changed in the database)", evaluation_id,
+            return Broken(seq, _("the stored bytes of its {role} {name} no longer have the SHA-256 {sha256} they "
+                                 "are filed under (changed in the database)").format(
+                role=role, name=repr(name), sha256=row.sha256), evaluation_id,
                           "evaluation"), len(stored)
     return None, len(stored)
 
@@ -337,14 +352,15 @@ def _evaluation_problem(evaluation_id: str, entries: list, row, stored_files: di
     were made, adds them and the request as they were made with (it names the audit head they print)."""
     first = entries[0][0]
     if row is None:
-        return first, "the log records this evaluation, but the store no longer holds it (deleted)"
-    if not any(event == "evaluation" for _, event, _, _ in entries):
-        return first, "the log has no 'evaluation' entry for this evaluation (removed and the log re-hashed)"
+        return first, _("the log records this evaluation, but the store no longer holds it (deleted)")
+    if not any(event == "evaluation" for __, event, __, __ in entries):
+        return first, _("the log has no 'evaluation' entry for this evaluation (removed and the log re-hashed)")
     outputs: dict = {}
     for seq, event, actor, detail in entries:
         if event == "evaluation":
             if actor != row.created_by:
-                return seq, f"the store says {row.created_by!r} made it, the entry says {actor!r} (changed)"
+                return seq, _("the store says {stored} made it, the entry says {recorded} (changed)").format(
+                    stored=repr(row.created_by), recorded=repr(actor))
             difference = _difference("input", detail.get("inputs"), stored_files.get("input", {}))
             if difference:
                 return seq, difference
@@ -359,7 +375,7 @@ def _evaluation_problem(evaluation_id: str, entries: list, row, stored_files: di
                         return seq, difference
         recorded_outputs = detail.get("outputs", {})
         if not isinstance(recorded_outputs, dict):
-            return seq, "the entry does not record the output hashes as {name: sha256}"
+            return seq, _("the entry does not record the output hashes as {{name: sha256}}").format()
         outputs.update(recorded_outputs)
     last = entries[-1][0]
     difference = _difference("output", outputs, stored_files.get("output", {}))
@@ -367,26 +383,29 @@ def _evaluation_problem(evaluation_id: str, entries: list, row, stored_files: di
         return last, difference
     results = outputs.get("results.json", "")
     if row.results_sha256 != results:
-        return last, (f"its stored results document is {row.results_sha256 or 'empty'}, not the results.json "
-                      f"the entry records ({results or 'none'}) (changed)")
-    seq, recorded = next(((seq, detail["request_sha256"]) for seq, _, _, detail in reversed(entries)
+        return last, _("its stored results document is {stored}, not the results.json the entry records "
+                       "({recorded}) (changed)").format(stored=row.results_sha256 or _("empty"),
+                                                       recorded=results or _("none"))
+    seq, recorded = next(((seq, detail["request_sha256"]) for seq, __, __, detail in reversed(entries)
                           if "request_sha256" in detail), (last, None))
     actual = hashlib.sha256(row.request.encode()).hexdigest()
     if recorded is not None and recorded != actual:
-        return seq, (f"its stored request (settings and evaluation time) has the SHA-256 {actual}, not the "
-                      f"{recorded} the entry records (changed)")
+        return seq, _("its stored request (settings and evaluation time) has the SHA-256 {actual}, not the "
+                      "{recorded} the entry records (changed)").format(actual=actual, recorded=recorded)
     return None
 
 
 def _difference(role: str, recorded, stored: dict[str, str]) -> str | None:
     if not isinstance(recorded, dict) or not all(isinstance(v, str) for v in recorded.values()):
-        return f"the entry does not record the {role} hashes as {{name: sha256}}"
+        return _("the entry does not record the {role} hashes as {{name: sha256}}").format(role=role)
     for name in sorted(set(recorded) | set(stored)):
         if name not in stored:
-            return f"its {role} {name!r} (sha256 {recorded[name]}) is no longer in the store (removed)"
+            return _("its {role} {name} (sha256 {sha256}) is no longer in the store (removed)").format(
+                role=role, name=repr(name), sha256=recorded[name])
         if name not in recorded:
-            return f"the store has an {role} {name!r} (sha256 {stored[name]}) the entry does not record (added)"
+            return _("the store has an {role} {name} (sha256 {sha256}) the entry does not record (added)").format(
+                role=role, name=repr(name), sha256=stored[name])
         if stored[name] != recorded[name]:
-            return (f"its {role} {name!r} is {stored[name]} in the store, but the entry records {recorded[name]} "
-                    f"(changed)")
+            return _("its {role} {name} is {stored} in the store, but the entry records {recorded} (changed)").format(
+                role=role, name=repr(name), stored=stored[name], recorded=recorded[name])
     return None

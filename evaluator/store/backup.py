@@ -37,6 +37,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from evaluator.errors import ConfigurationError, StoreError
+from evaluator.i18n import _
 from evaluator.store import audit
 from evaluator.store.database import HEAD_REVISION, plain_reason, safe_url, writing
 from evaluator.store.schema import metadata
@@ -76,8 +77,8 @@ def write_backup(engine: Engine, path: Path) -> Summary:
             os.fsync(file.fileno())
         temporary.replace(path)
     except OSError as error:
-        raise ConfigurationError(str(path), f"cannot write the backup ({error.strerror or error}); no file was "
-                                            f"left half-written") from None
+        raise ConfigurationError(str(path), _("cannot write the backup ({reason}); no file was left "
+                                              "half-written").format(reason=error.strerror or error)) from None
     finally:
         temporary.unlink(missing_ok=True)
     return summary
@@ -108,7 +109,7 @@ def _snapshot(engine: Engine) -> Iterator[Connection]:
             with connection.begin():
                 yield connection
     except SQLAlchemyError as error:
-        raise StoreError(f"the store cannot be read: {plain_reason(error)}") from None
+        raise StoreError(_("the store cannot be read: {reason}").format(reason=plain_reason(error))) from None
 
 
 def _zip_entry(name: str) -> zipfile.ZipInfo:
@@ -162,8 +163,9 @@ def restore(engine: Engine, path: Path, public_keys: dict | None = None, limit: 
             head = _verified_head(connection, public_keys)
             expected = manifest["audit_head"]
             if head != (expected["seq"], expected["hash"]):
-                raise StoreError(f"the restored audit log ends at entry {head[0]} {head[1]}, not at the head "
-                                 f"{expected['seq']} {expected['hash']} the manifest names; nothing was restored")
+                raise StoreError(_("the restored audit log ends at entry {seq} {hash}, not at the head "
+                                   "{expected_seq} {expected_hash} the manifest names; nothing was restored").format(
+                    seq=head[0], hash=head[1], expected_seq=expected["seq"], expected_hash=expected["hash"]))
     return Summary(len(TABLES), rows, head, manifest["revision"])
 
 
@@ -173,9 +175,11 @@ def _opened(path: Path) -> Iterator[zipfile.ZipFile]:
         with zipfile.ZipFile(path) as archive:
             yield archive
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:
-        raise ConfigurationError(str(path), f"is not a backup, or is damaged ({error})") from None
+        raise ConfigurationError(str(path), _("is not a backup, or is damaged ({error})").format(error=error)) \
+            from None
     except OSError as error:
-        raise ConfigurationError(str(path), f"cannot be read ({error.strerror or error})") from None
+        raise ConfigurationError(str(path), _("cannot be read ({reason})").format(reason=error.strerror or error)) \
+            from None
 
 
 def _manifest(archive: zipfile.ZipFile, path: Path, limit: int) -> dict:
@@ -183,24 +187,25 @@ def _manifest(archive: zipfile.ZipFile, path: Path, limit: int) -> dict:
     names = [info.filename for info in archive.infolist()]
     expected = {MANIFEST, *(entry_name(table) for table in TABLES)}
     if len(names) != len(set(names)) or set(names) != expected:
-        missing = ", ".join(sorted(expected - set(names))) or "none"
-        extra = ", ".join(sorted(set(names) - expected)) or "none"
-        raise ConfigurationError(str(path), f"is not a backup of this evaluator (missing: {missing}; unexpected: "
-                                            f"{extra})")
+        missing = ", ".join(sorted(expected - set(names))) or _("none")
+        extra = ", ".join(sorted(set(names) - expected)) or _("none")
+        raise ConfigurationError(str(path), _("is not a backup of this evaluator (missing: {missing}; unexpected: "
+                                              "{extra})").format(missing=missing, extra=extra))
     size = sum(info.file_size for info in archive.infolist())
     if size > limit or archive.getinfo(MANIFEST).file_size > MAX_MANIFEST:
-        raise ConfigurationError(str(path), f"would decompress to {size:,} bytes, more than the {limit:,} a backup "
-                                            f"may hold: refused")
+        raise ConfigurationError(str(path), _("would decompress to {size} bytes, more than the {limit} a backup "
+                                              "may hold: refused").format(size=f"{size:,}", limit=f"{limit:,}"))
     try:
         manifest = json.loads(archive.read(MANIFEST))
     except ValueError:
         manifest = None
     if not _well_formed(manifest):
-        raise ConfigurationError(str(path), f"is not a backup: its {MANIFEST} is not a {FORMAT} manifest")
+        raise ConfigurationError(str(path), _("is not a backup: its {manifest} is not a {format} manifest").format(
+            manifest=MANIFEST, format=FORMAT))
     if manifest["revision"] != HEAD_REVISION:
-        raise ConfigurationError(str(path), f"is a backup of schema revision {manifest['revision']}, but this "
-                                            f"evaluator's schema is at revision {HEAD_REVISION}: restore it with "
-                                            f"the evaluator version that made it")
+        raise ConfigurationError(str(path), _("is a backup of schema revision {revision}, but this evaluator's "
+                                              "schema is at revision {head}: restore it with the evaluator version "
+                                              "that made it").format(revision=manifest["revision"], head=HEAD_REVISION))
     return manifest
 
 
@@ -221,17 +226,18 @@ def _check_hash(archive: zipfile.ZipFile, table: Table, recorded: dict, path: Pa
         for chunk in iter(lambda: entry.read(2**20), b""):
             digest.update(chunk)
     if digest.hexdigest() != recorded["sha256"]:
-        raise ConfigurationError(str(path), f"{entry_name(table)} has the SHA-256 {digest.hexdigest()}, not the "
-                                            f"{recorded['sha256']} its manifest records (altered or damaged): "
-                                            f"nothing was restored")
+        raise ConfigurationError(str(path), _("{entry} has the SHA-256 {sha256}, not the {recorded} its manifest "
+                                              "records (altered or damaged): nothing was restored").format(
+            entry=entry_name(table), sha256=digest.hexdigest(), recorded=recorded["sha256"]))
 
 
 def _require_empty(connection: Connection) -> None:
     holding = [table.name for table in TABLES
                if connection.execute(select(literal(1)).select_from(table).limit(1)).first() is not None]
     if holding:
-        raise StoreError(f"the target store is not empty ({', '.join(holding)} hold rows): a backup is restored "
-                         f"only into an empty store (a new database, migrated or not); nothing was restored")
+        raise StoreError(_("the target store is not empty ({tables} hold rows): a backup is restored only into an "
+                           "empty store (a new database, migrated or not); nothing was restored").format(
+            tables=", ".join(holding)))
 
 
 def _insert_table(connection: Connection, archive: zipfile.ZipFile, table: Table, expected_rows: int,
@@ -248,8 +254,9 @@ def _insert_table(connection: Connection, archive: zipfile.ZipFile, table: Table
     if batch:
         connection.execute(insert(table), batch)
     if rows != expected_rows:
-        raise ConfigurationError(str(path), f"{entry_name(table)} holds {rows} rows, not the {expected_rows} its "
-                                            f"manifest records: nothing was restored")
+        raise ConfigurationError(str(path), _("{entry} holds {rows} rows, not the {expected} its manifest records: "
+                                              "nothing was restored").format(
+            entry=entry_name(table), rows=rows, expected=expected_rows))
     return rows
 
 
@@ -258,20 +265,21 @@ def _imported(table: Table, line: bytes, where: str) -> dict:
     try:
         row = json.loads(line)
         if not isinstance(row, dict) or set(row) != {column.name for column in table.columns}:
-            raise ValueError(f"its columns are not those of {table.name}")
+            raise ValueError(_("its columns are not those of {table}").format(table=table.name))
         return {column.name: base64.b64decode(row[column.name], validate=True)
                 if isinstance(column.type, LargeBinary) and row[column.name] is not None else row[column.name]
                 for column in table.columns}
     except (ValueError, TypeError) as error:
-        raise ConfigurationError(where, f"is not a row of {table.name} ({error}): nothing was restored") from None
+        raise ConfigurationError(where, _("is not a row of {table} ({error}): nothing was restored").format(
+            table=table.name, error=error)) from None
 
 
 def _verified_head(connection: Connection, public_keys: dict | None) -> tuple[int, str]:
     verification = audit.verify_all(connection, public_keys=public_keys)
     if verification.broken:
         broken = verification.broken
-        raise StoreError(f"the backup's audit log is broken at {broken.where}: {broken.reason}; nothing was "
-                         f"restored")
+        raise StoreError(_("the backup's audit log is broken at {where}: {reason}; nothing was restored").format(
+            where=broken.where, reason=broken.reason))
     return verification.head
 
 

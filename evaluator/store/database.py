@@ -16,12 +16,13 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from evaluator import logs
 from evaluator.errors import StoreError
+from evaluator.i18n import _
 from evaluator.store.audit import APPENDED
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 WRITE_LOCK = 734_201  # PostgreSQL advisory lock key for writers
 _TAKE_WRITE_LOCK = text(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
-HEAD_REVISION = "0007"  # the newest migration in migrations/versions (a test keeps the two in step)
+HEAD_REVISION = "0008"  # the newest migration in migrations/versions (a test keeps the two in step)
 
 
 def database_url(data_root: Path) -> str:
@@ -43,8 +44,8 @@ def open_engine(url: str) -> Engine:
         if _revision(engine) != HEAD_REVISION:
             _migrate(engine)
     except SQLAlchemyError as error:
-        raise StoreError(f"the database at {safe_url(url)} cannot be opened or migrated: "
-                         f"{plain_reason(error)}") from None
+        raise StoreError(_("the database at {url} cannot be opened or migrated: {reason}").format(
+            url=safe_url(url), reason=plain_reason(error))) from None
     return engine
 
 
@@ -89,7 +90,7 @@ def writing(engine: Engine):
             finally:
                 appended = connection.info.pop(APPENDED, [])
     except SQLAlchemyError as error:
-        raise StoreError(f"the change was not saved: {plain_reason(error)}") from None
+        raise StoreError(_("the change was not saved: {reason}").format(reason=plain_reason(error))) from None
     for entry in appended:
         logs.action(entry["event"], entry["actor"], entry["seq"], json.loads(entry["detail"]))
 
@@ -100,7 +101,7 @@ def reading(engine: Engine):
         with engine.connect() as connection:
             yield connection
     except SQLAlchemyError as error:
-        raise StoreError(f"the store cannot be read: {plain_reason(error)}") from None
+        raise StoreError(_("the store cannot be read: {reason}").format(reason=plain_reason(error))) from None
 
 
 def _sqlite_begin(connection: Connection) -> None:
@@ -121,9 +122,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def plain_reason(error: SQLAlchemyError) -> str:
     message = str(getattr(error, "orig", error)).splitlines()[0]
     if isinstance(error, OperationalError) and "readonly" in message.replace("-", "").replace(" ", ""):
-        return "the database is read-only"
+        return _("the database is read-only")
     if "full" in message:
-        return "the disk or the database is full"
+        return _("the disk or the database is full")
     return message
 
 

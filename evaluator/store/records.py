@@ -9,6 +9,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from evaluator.errors import StoreError
+from evaluator.i18n import _
 from evaluator.store.schema import (
     case_assessments,
     case_bids,
@@ -21,6 +22,7 @@ from evaluator.store.schema import (
     evaluations,
     files,
     report_jobs,
+    user_settings,
     users,
     versions,
 )
@@ -50,8 +52,8 @@ def file_content(connection: Connection, sha256: str) -> bytes:
     """A stored file's bytes; a file an evaluation names but the store lacks is a damaged store."""
     content = connection.execute(select(files.c.content).where(files.c.sha256 == sha256)).scalar_one_or_none()
     if content is None:
-        raise StoreError(f"the store has no file with the SHA-256 {sha256} (removed outside the evaluator; "
-                         f"python -m evaluator audit verify names the evaluation)")
+        raise StoreError(_("the store has no file with the SHA-256 {sha256} (removed outside the evaluator; "
+                           "python -m evaluator audit verify names the evaluation)").format(sha256=sha256))
     return bytes(content)
 
 
@@ -240,3 +242,16 @@ def put_report_job(connection: Connection, evaluation_id: str, **values) -> None
         connection.execute(insert(report_jobs).values(evaluation_id=evaluation_id, **values))
     else:
         connection.execute(report_jobs.update().where(report_jobs.c.evaluation_id == evaluation_id).values(**values))
+
+
+def user_language(connection: Connection, user_name: str) -> str | None:
+    """The language a user chose in the app, or None when they never chose one."""
+    return connection.execute(select(user_settings.c.language).where(user_settings.c.user_name == user_name)).scalar()
+
+
+def put_user_language(connection: Connection, user_name: str, language: str) -> None:
+    if user_language(connection, user_name) is None:
+        connection.execute(insert(user_settings).values(user_name=user_name, language=language))
+    else:
+        connection.execute(user_settings.update().where(user_settings.c.user_name == user_name)
+                           .values(language=language))

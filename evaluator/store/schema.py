@@ -213,3 +213,9 @@ report_jobs = Table(  # an evaluation's PDFs being rendered in the background (t
     Column("runner", Text, nullable=False),  # host:pid of the process that runs it
     Column("error", Text),  # why it failed
 )
+
+user_settings = Table(  # what a user chose for themselves in the app: the language it speaks to them in
+    "user_settings", metadata,
+    Column("user_name", String(200), primary_key=True),  # the signed-in name (the local user has no users row)
+    Column("language", String(16), nullable=False),  # en | zh-CN (evaluator.i18n.LANGUAGES)
+)

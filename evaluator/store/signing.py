@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import rfc8785
 
 from evaluator.errors import ConfigurationError
+from evaluator.i18n import _
 
 if TYPE_CHECKING:  # for the annotations only: cryptography itself is imported when a key is used
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -57,10 +58,11 @@ class Signer:
         try:
             key = load_pem_private_key(Path(path).read_bytes(), password=None)
         except (OSError, ValueError, TypeError) as error:
-            raise ConfigurationError(PRIVATE_KEY_VARIABLE, f"cannot read the audit signing key {path}: "
-                                                           f"{_plain(error)}") from None
+            raise ConfigurationError(PRIVATE_KEY_VARIABLE, _("cannot read the audit signing key {path}: "
+                                                             "{reason}").format(path=path, reason=_plain(error))) \
+                from None
         if not isinstance(key, Ed25519PrivateKey):
-            raise ConfigurationError(PRIVATE_KEY_VARIABLE, f"{path} is not an Ed25519 private key")
+            raise ConfigurationError(PRIVATE_KEY_VARIABLE, _("{path} is not an Ed25519 private key").format(path=path))
         return cls(key, key_id(key.public_key()), str(path))
 
     def sign(self, seq: int, digest: str) -> str:
@@ -88,10 +90,11 @@ def public_keys_from_environment(signer: Signer | None = None) -> dict[str, "Ed2
         try:
             key = load_pem_public_key(Path(path.strip()).read_bytes())
         except (OSError, ValueError, TypeError) as error:
-            raise ConfigurationError(PUBLIC_KEY_VARIABLE, f"cannot read the audit public key {path}: "
-                                                          f"{_plain(error)}") from None
+            raise ConfigurationError(PUBLIC_KEY_VARIABLE, _("cannot read the audit public key {path}: "
+                                                            "{reason}").format(path=path, reason=_plain(error))) \
+                from None
         if not isinstance(key, Ed25519PublicKey):
-            raise ConfigurationError(PUBLIC_KEY_VARIABLE, f"{path} is not an Ed25519 public key")
+            raise ConfigurationError(PUBLIC_KEY_VARIABLE, _("{path} is not an Ed25519 public key").format(path=path))
         keys[key_id(key)] = key
     return keys
 
@@ -116,7 +119,8 @@ def generate_key_pair(folder: str | Path) -> tuple[Path, Path, str]:
     private_path, public_path = folder / PRIVATE_KEY_FILE, folder / PUBLIC_KEY_FILE
     for path in (private_path, public_path):
         if path.exists():
-            raise ConfigurationError("keygen", f"{path} exists already; keys are never overwritten")
+            raise ConfigurationError("keygen", _("{path} exists already; keys are never overwritten").format(
+                path=path))
     key = Ed25519PrivateKey.generate()
     private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
@@ -127,7 +131,8 @@ def generate_key_pair(folder: str | Path) -> tuple[Path, Path, str]:
         _write_new(private_path, private, 0o600)
         _write_new(public_path, public, 0o644)
     except OSError as error:
-        raise ConfigurationError("keygen", f"cannot write the key pair to {folder}: {_plain(error)}") from None
+        raise ConfigurationError("keygen", _("cannot write the key pair to {folder}: {reason}").format(
+            folder=folder, reason=_plain(error))) from None
     return private_path, public_path, key_id(key.public_key())
 
 

@@ -6,18 +6,28 @@ import pandas as pd
 import streamlit as st
 
 from evaluator.application import GRANTS, ROLES, Desk
+from evaluator.i18n import N_, _
 from evaluator.ui.common import act, literal, opened_workspace, show_notice, verify_audit_log
 
-ROLE_HELP = ("officer: tender cases, bids, evaluations, award, letters · analyst: what-ifs on weights and minimum "
-             "levels · auditor: reproduce evaluations, verify the audit log · evaluator: assess bids on a "
-             "tender's panel · admin: this workspace")
+ROLE_HELP = N_("officer: tender cases, bids, evaluations, award, letters · analyst: what-ifs on weights and minimum "
+               "levels · auditor: reproduce evaluations, verify the audit log · evaluator: assess bids on a "
+               "tender's panel · admin: this workspace")  # the roles by their codes, as an administrator gives them
+# the column names of this page's tables: the frames keep them (the tests look columns up by them); a table
+# shows each translated
+COLUMNS = {name: name for name in (N_("user"), N_("roles"), N_("grants"), N_("when"), N_("by"), N_("roles since"),
+                                   N_("grants since"))}
+
+
+def shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its column names as a table shows them."""
+    return frame.rename(columns=lambda column: _(COLUMNS[column]) if column in COLUMNS else column)
 
 
 def page() -> None:
-    desk = opened_workspace("Administrator", "Give the people who sign in their roles and grants. The store "
-                            "decides: the roles the identity provider claims are stored at a user's first sign-in; "
-                            "a user added here before that gets only the roles given here.",
-                            "manage users", "administrator")
+    desk = opened_workspace(_("Administrator"), _("Give the people who sign in their roles and grants. The store "
+                                                  "decides: the roles the identity provider claims are stored at a "
+                                                  "user's first sign-in; a user added here before that gets only "
+                                                  "the roles given here."), "manage users", "administrator")
     if desk is None:
         return
     show_notice()
@@ -27,50 +37,53 @@ def page() -> None:
     if users:
         _revoke(desk, users)
     _changes(desk)
-    st.subheader("Audit log")
+    st.subheader(_("Audit log"))
     verify_audit_log(desk)
 
 
 def _users(users: list[dict]) -> None:
-    st.subheader("Users")
+    st.subheader(_("Users"))
     if not users:
-        st.info("No user is listed yet. A user who signs in is added with the roles the identity provider "
-                "claims for them; add one below to decide their roles first.")
+        st.info(_("No user is listed yet. A user who signs in is added with the roles the identity provider "
+                  "claims for them; add one below to decide their roles first."))
         return
-    st.dataframe(pd.DataFrame([{"user": user["name"], "roles": ", ".join(user["roles"]) or "no role",
-                                "grants": ", ".join(user["grants"])} for user in users]),
+    st.dataframe(shown(pd.DataFrame([{"user": user["name"], "roles": ", ".join(user["roles"]) or _("no role"),
+                                      "grants": ", ".join(user["grants"])} for user in users])),
                  hide_index=True, key="users")
 
 
 def _change_form(desk: Desk) -> None:
-    st.subheader("Add a user, or give roles and grants")
+    st.subheader(_("Add a user, or give roles and grants"))
     with st.form("change-user", clear_on_submit=True):
-        name = st.text_input("User to add or change", placeholder="the e-mail address they sign in with",
+        name = st.text_input(_("User to add or change"), placeholder=_("the e-mail address they sign in with"),
                              key="user-name")
-        roles = st.multiselect("Roles to give", ROLES, help=ROLE_HELP, key="user-roles")
-        grants = st.multiselect("Grants to give", GRANTS, key="user-grants",
-                                help="bid_identities: an analyst sees bidders and prices unredacted")
-        if st.form_submit_button("Save", type="primary"):
-            given = ", ".join([*roles, *grants]) or "no role yet"
-            act(lambda: desk.change_user(name, tuple(roles), tuple(grants)), f"{literal(name.strip())}: given {given}.")
+        roles = st.multiselect(_("Roles to give"), ROLES, help=_(ROLE_HELP), key="user-roles")
+        grants = st.multiselect(_("Grants to give"), GRANTS, key="user-grants",
+                                help=_("bid_identities: an analyst sees bidders and prices unredacted"))
+        if st.form_submit_button(_("Save"), type="primary", key="save-user"):
+            given = ", ".join([*roles, *grants]) or _("no role yet")
+            act(lambda: desk.change_user(name, tuple(roles), tuple(grants)),
+                _("{user}: given {given}.").format(user=literal(name.strip()), given=given))
 
 
 def _revoke(desk: Desk, users: list[dict]) -> None:
-    st.subheader("Take a role or grant away")
+    st.subheader(_("Take a role or grant away"))
     held = {user["name"]: [*user["roles"], *user["grants"]] for user in users}
     left, right = st.columns(2)
-    name = left.selectbox("Take from", list(held), key="revoke-user")
-    what = right.selectbox("Role or grant", held[name], key="revoke-what", placeholder="holds nothing")
-    if st.button("Take it away", disabled=not what, key="revoke"):
-        act(lambda: desk.change_user(name, remove=(what,)), f"{what} taken away from {literal(name)}.")
+    name = left.selectbox(_("Take from"), list(held), key="revoke-user")
+    what = right.selectbox(_("Role or grant"), held[name], key="revoke-what", placeholder=_("holds nothing"))
+    if st.button(_("Take it away"), disabled=not what, key="revoke"):
+        act(lambda: desk.change_user(name, remove=(what,)),
+            _("{what} taken away from {user}.").format(what=what, user=literal(name)))
 
 
 def _changes(desk: Desk) -> None:
     changes = desk.user_changes()
-    st.subheader("Changes")
+    st.subheader(_("Changes"))
     if not changes:
-        st.caption("No change to the users yet.")
+        st.caption(_("No change to the users yet."))
         return
-    st.dataframe(pd.DataFrame([{"when": change["at"], "by": change["by"], "user": change["user"],
-                                "roles since": ", ".join(change["roles"]), "grants since": ", ".join(change["grants"])}
-                               for change in reversed(changes)]), hide_index=True, key="user-changes")
+    st.dataframe(shown(pd.DataFrame([{"when": change["at"], "by": change["by"], "user": change["user"],
+                                      "roles since": ", ".join(change["roles"]),
+                                      "grants since": ", ".join(change["grants"])} for change in reversed(changes)])),
+                 hide_index=True, key="user-changes")

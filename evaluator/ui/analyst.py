@@ -14,6 +14,7 @@ from evaluator.application import (
     Desk,
     certification_schemes,
 )
+from evaluator.i18n import N_, _
 from evaluator.model.framework import WEIGHT_TOLERANCE, WEIGHT_TOTAL
 from evaluator.model.tender import Tender, resolve_settings
 from evaluator.ui.common import (
@@ -25,25 +26,38 @@ from evaluator.ui.common import (
     chart,
     framework_at,
     grid,
+    header,
+    listed,
     may_use,
     sample_tender,
     state,
+    status_word,
     text,
     workspace,
 )
 
-TENDER_WEIGHTS = "the tender's weights"
+TENDER_WEIGHTS = N_("the tender's weights")  # the first "Start from" option (a code, and a widget key's part)
+# the column names of the analyst's tables: the frames keep them (the code and the tests look columns up by
+# them); a table shows each translated
+COLUMNS = {name: name for name in (
+    N_("rank before"), N_("rank now"), N_("status now"), N_("move"), N_("total before"), N_("total now"),
+    N_("weight %"), N_("winner stays first (weight %)"), N_("ranking unchanged (weight %)"), N_("wins %"))}
+
+
+def shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its column names as a table shows them (this page's, and common's headers)."""
+    return frame.rename(columns=lambda column: _(COLUMNS[column]) if column in COLUMNS else header(column))
 
 
 def page() -> None:
     session = state()
     desk = workspace()
-    st.title("Policy analyst")
+    st.title(_("Policy analyst"))
     if not may_use(desk, "analyse the award", "policy analyst"):
         return
-    st.caption("Weights and minimum levels are policy choices. Change them and see what the ranking does, "
-               "without reading any file again.")
-    framework, _ = framework_at(session.framework_path)
+    st.caption(_("Weights and minimum levels are policy choices. Change them and see what the ranking does, "
+                 "without reading any file again."))
+    framework = framework_at(session.framework_path)[0]
     inputs = _inputs(session, desk, framework)
     if inputs is None:
         return
@@ -54,8 +68,9 @@ def page() -> None:
     baseline = resolve_settings(framework, tender, schemes=certification_schemes())
     codes = [level.code for level in framework.level_scale.levels]
 
-    st.header("Weights")
-    start = st.selectbox("Start from", [TENDER_WEIGHTS, *framework.weight_profiles], key="start")
+    st.header(_("Weights"))
+    start = st.selectbox(_("Start from"), [TENDER_WEIGHTS, *framework.weight_profiles], key="start",
+                         format_func=lambda choice: _(TENDER_WEIGHTS) if choice == TENDER_WEIGHTS else choice)
     initial = baseline.weights if start == TENDER_WEIGHTS else framework.weight_profiles[start].weights
     inputs, beside = st.columns([5, 1])
     columns = inputs.columns(4)
@@ -64,17 +79,18 @@ def page() -> None:
         key=f"weight-{start}-{objective.id}") for i, objective in enumerate(framework.objectives)}
     total = sum(weights.values())
     balanced = abs(total - WEIGHT_TOTAL) <= WEIGHT_TOLERANCE
-    beside.metric("Weights total", f"{total:g} / {WEIGHT_TOTAL:g}",
-                  "sums to 100" if balanced else f"{total - WEIGHT_TOTAL:+g}: must sum to 100",
+    beside.metric(_("Weights total"), f"{total:g} / {WEIGHT_TOTAL:g}",
+                  _("sums to 100") if balanced else _("{difference}: must sum to 100").format(
+                      difference=f"{total - WEIGHT_TOTAL:+g}"),
                   delta_color="green" if balanced else "red", delta_arrow="off")
-    st.header("Minimum levels")
+    st.header(_("Minimum levels"))
     columns = st.columns(4)
     minimums = {objective.id: columns[i % 4].selectbox(
         objective.id, codes, index=baseline.minimum_levels[objective.id], key=f"minimum-{objective.id}")
         for i, objective in enumerate(framework.objectives)}
     if not balanced:
-        st.error(f"The weights sum to {total:g}, not 100. Nothing is rescaled for you: change them until they "
-                 f"sum to 100 and the ranking appears.")
+        st.error(_("The weights sum to {total}, not 100. Nothing is rescaled for you: change them until they "
+                   "sum to 100 and the ranking appears.").format(total=f"{total:g}"))
         return
     edited = _edited(tender, baseline, weights, minimums, codes)
     started = time.perf_counter()
@@ -82,15 +98,17 @@ def page() -> None:
     edited_settings = resolve_settings(framework, edited, schemes=certification_schemes())
     after = desk.reevaluate(framework, edited_settings, bids, capability, capability_bids)
     elapsed = (time.perf_counter() - started) * 1000
-    st.header("The ranking, before and after")
-    st.caption(f"{len(bids.bids)} bids evaluated twice in {elapsed:.0f} ms, from the answers already read.")
+    st.header(_("The ranking, before and after"))
+    st.caption(_("{count} bids evaluated twice in {milliseconds} ms, from the answers already read.").format(
+        count=len(bids.bids), milliseconds=f"{elapsed:.0f}"))
     comparison = _comparison(before, after)
     changed = comparison["move"] != ""
-    grid(comparison.style.apply(lambda row: ["background-color: #fff3c4" if changed[row.name] else ""] * len(row),
-                                axis=1),
-         {"rank before": "%d", "rank now": "%d", "total before": SCORE_FORMAT, "total now": SCORE_FORMAT},
+    grid(shown(comparison).style.apply(lambda row: ["background-color: #fff3c4" if changed[row.name] else ""] *
+                                       len(row), axis=1),
+         {_(COLUMNS[column]): shown_format for column, shown_format in (
+             ("rank before", "%d"), ("rank now", "%d"), ("total before", SCORE_FORMAT), ("total now", SCORE_FORMAT))},
          key="comparison")
-    st.caption(f"{int(changed.sum())} bids change rank or status (highlighted).")
+    st.caption(_("{count} bids change rank or status (highlighted).").format(count=int(changed.sum())))
     _robustness(desk, after)
     _save(tender, edited)
 
@@ -116,21 +134,23 @@ def _inputs(session, desk, framework):
         case_id = session.get("case_id")
         if case_id and st.query_params.get("case") != case_id:
             st.query_params["case"] = case_id  # the address keeps naming the case the officer chose
-        st.caption(f"Working on evaluation {session.evaluation_id}" + (f" of case {case_id}" if case_id else "")
-                   + ", as the officer workspace shows it; nothing here changes it.")
+        st.caption((_("Working on evaluation {evaluation} of case {case}, as the officer workspace shows it; "
+                      "nothing here changes it.") if case_id else
+                    _("Working on evaluation {evaluation}, as the officer workspace shows it; nothing here "
+                      "changes it.")).format(evaluation=session.evaluation_id, case=case_id))
         return desk.session_bids(outcome, session.tender)
     framework_file = Path(session.framework_path).name  # a case names it framework/<file>, the CLI as given
     stored = [row for row in desk.evaluations() if Path(row["request"].framework).name == framework_file]
     choices = {"": "—", **{row["id"]: f"{row['evaluated_at']} · {row['id']}" for row in stored}}
-    chosen = st.selectbox("Work on a stored evaluation", list(choices), format_func=choices.__getitem__,
+    chosen = st.selectbox(_("Work on a stored evaluation"), list(choices), format_func=choices.__getitem__,
                           key="analyst-evaluation")
     if chosen and session.get("analyst_source") != chosen:
         stored_inputs = desk.analysis_bids(chosen)
         session.analyst_inputs = (stored_inputs.bids, stored_inputs.capability, stored_inputs.capability_bids)
         session.tender = stored_inputs.tender or Tender()
         session.analyst_source = chosen
-    st.info("Or evaluate bids in the officer workspace first, or work on the bundled samples.")
-    if st.button("Work on the bundled sample bids", key="analyst-samples"):
+    st.info(_("Or evaluate bids in the officer workspace first, or work on the bundled samples."))
+    if st.button(_("Work on the bundled sample bids"), key="analyst-samples"):
         if session.tender.framework not in (None, framework.id):
             session.tender = sample_tender()
         session.analyst_inputs = _samples(desk, session.tender, framework)
@@ -156,70 +176,74 @@ def _comparison(before, after) -> pd.DataFrame:
         rank_before, rank_after = int(before.rank[row]) or None, int(after.rank[row]) or None
         rows.append(((rank_after is None, rank_after or 0, bid.bid_id or ""), {
             "bid": text(bid.bid_id), "vendor": text(bid.vendor), "rank before": rank_before, "rank now": rank_after,
-            "status now": str(after.status[row]), "move": _move(rank_before, rank_after),
+            "status now": status_word(str(after.status[row])), "move": _move(rank_before, rank_after),
             "total before": None if rank_before is None else float(before.total[row]),
             "total now": None if rank_after is None else float(after.total[row])}))
-    frame = pd.DataFrame([row for _, row in sorted(rows, key=lambda item: item[0])])
+    frame = pd.DataFrame([row for order, row in sorted(rows, key=lambda item: item[0])])
     return frame.astype({"rank before": "Int64", "rank now": "Int64", "total before": "float64",
                          "total now": "float64"})
 
 
 def _move(before: int | None, after: int | None) -> str:
     if before is None or after is None:
-        return "" if before == after else ("now ranked" if after else "no longer ranked")
+        return "" if before == after else (_("now ranked") if after else _("no longer ranked"))
     return "" if before == after else (f"↑ {before - after}" if after < before else f"↓ {after - before}")
 
 
 def _robustness(desk: Desk, evaluation) -> None:
     """How sure is the award under these weights: stability, acceptability, what-ifs, reversal."""
-    st.header("How sure is the award?")
+    st.header(_("How sure is the award?"))
     left, middle, right = st.columns(3)
-    draws = left.number_input("Random weight draws", 100, 50_000, DEFAULT_DRAWS, 1000, key="draws")
-    concentration = middle.number_input("Concentration (higher: closer to these weights)", 1.0, 10_000.0,
+    draws = left.number_input(_("Random weight draws"), 100, 50_000, DEFAULT_DRAWS, 1000, key="draws")
+    concentration = middle.number_input(_("Concentration (higher: closer to these weights)"), 1.0, 10_000.0,
                                         DEFAULT_CONCENTRATION, 10.0, key="concentration")
-    seed = right.number_input("Seed", 0, 2**31 - 1, DEFAULT_SEED, key="seed")
+    seed = right.number_input(_("Seed"), 0, 2**31 - 1, DEFAULT_SEED, key="seed")
     analysis = desk.robustness(evaluation, int(draws), float(concentration), int(seed))
-    st.subheader("Weight stability")
-    st.dataframe(pd.DataFrame([{"objective": oid, "weight %": interval["weight"],
-                                "winner stays first (weight %)": _span(interval["winner_stays"]),
-                                "ranking unchanged (weight %)": _span(interval["ranking_stays"])}
-                               for oid, interval in analysis["stability"].items()]), hide_index=True, key="stability")
+    st.subheader(_("Weight stability"))
+    st.dataframe(shown(pd.DataFrame([{"objective": oid, "weight %": interval["weight"],
+                                      "winner stays first (weight %)": _span(interval["winner_stays"]),
+                                      "ranking unchanged (weight %)": _span(interval["ranking_stays"])}
+                                     for oid, interval in analysis["stability"].items()])),
+                 hide_index=True, key="stability")
     acceptability = analysis["acceptability"]["bids"]
     if acceptability:
-        st.subheader("Rank acceptability")
+        st.subheader(_("Rank acceptability"))
         shares = [{"bid": bid_id, "wins %": round(100 * entry["wins"], 2),
-                   **{f"rank {r + 1} %": round(100 * share, 2) for r, share in enumerate(entry["ranks"])}}
+                   **{_("rank {rank} %").format(rank=r + 1): round(100 * share, 2)
+                      for r, share in enumerate(entry["ranks"])}}
                   for bid_id, entry in acceptability.items()]
-        st.dataframe(pd.DataFrame(shares), hide_index=True, key="acceptability")
-        left, _ = st.columns(2)
-        chart(left, desk.acceptability_chart(acceptability), "Share of weight draws at each rank")
+        st.dataframe(shown(pd.DataFrame(shares)), hide_index=True, key="acceptability")
+        left = st.columns(2)[0]
+        chart(left, desk.acceptability_chart(acceptability), _("Share of weight draws at each rank"))
     what_if = analysis["what_if"]
-    st.subheader("Minimum levels one lower or one higher")
-    admitted = ", ".join(what_if["lowered_by_one_admits"]["all objectives"]) or "no excluded bid"
-    dropped = ", ".join(what_if["raised_by_one_drops"]["all objectives"]) or "none"
-    st.write(f"Lowering every minimum by one level would admit: {admitted}. Raising every minimum by one level "
-             f"would drop: {dropped}.")
+    st.subheader(_("Minimum levels one lower or one higher"))
+    admitted = ", ".join(what_if["lowered_by_one_admits"]["all objectives"]) or _("no excluded bid")
+    dropped = ", ".join(what_if["raised_by_one_drops"]["all objectives"]) or _("none")
+    st.write(_("Lowering every minimum by one level would admit: {admitted}. Raising every minimum by one level "
+               "would drop: {dropped}.").format(admitted=admitted, dropped=dropped))
     for bid_id, lift in what_if["excluded"].items():
-        changes = "; ".join(f"{c['criterion']}: {c['current']} → {c['needed']}" for c in lift["answer_changes"])
-        st.write(f"**{bid_id}** would reach every minimum with: {changes or 'no answer change'}"
-                 + (f" (answers alone cannot fix: {'; '.join(lift['not_fixable_by_answers'])})"
-                    if lift["not_fixable_by_answers"] else ""))
+        changes = listed(f"{c['criterion']}: {c['current']} → {c['needed']}" for c in lift["answer_changes"])
+        line = _("**{bid}** would reach every minimum with: {changes}").format(
+            bid=bid_id, changes=changes or _("no answer change"))
+        if lift["not_fixable_by_answers"]:
+            line += _(" (answers alone cannot fix: {reasons})").format(reasons=listed(lift["not_fixable_by_answers"]))
+        st.write(line)
     reversal = analysis["rank_reversal"]
-    message = "Removing any other ranked bid never changes the winner." if not reversal["any_reversal"] else \
-        "Removing " + ", ".join(b for b, entry in reversal["without"].items() if entry["changes"]) + \
-        " would change the winner (the price formula is relative)."
+    message = _("Removing any other ranked bid never changes the winner.") if not reversal["any_reversal"] else \
+        _("Removing {bids} would change the winner (the price formula is relative).").format(
+            bids=", ".join(b for b, entry in reversal["without"].items() if entry["changes"]))
     (st.warning if reversal["any_reversal"] else st.success)(message)
 
 
 def _span(interval: list[float]) -> str:
-    return f"{interval[0]:g} – {interval[1]:g}" if interval else "none"
+    return f"{interval[0]:g} – {interval[1]:g}" if interval else _("none")
 
 
 def _save(tender, edited) -> None:
-    st.header("Save as a new tender version")
+    st.header(_("Save as a new tender version"))
     old, new = tender.to_yaml(), edited.to_yaml()
-    diff = "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True), "tender (current)",
-                                        "tender (new version)"))
-    st.code(diff or "No change.", language="diff")
-    st.download_button("Download the new tender version (YAML)", new, "tender.yaml", "application/x-yaml",
+    diff = "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True), _("tender (current)"),
+                                        _("tender (new version)")))
+    st.code(diff or _("No change."), language="diff")
+    st.download_button(_("Download the new tender version (YAML)"), new, "tender.yaml", "application/x-yaml",
                        key="save-tender", disabled=not diff)

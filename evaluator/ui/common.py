@@ -8,6 +8,7 @@ import streamlit as st
 
 from evaluator.application import PERMISSIONS, Desk, Store, default_store_url, read_framework, read_tender
 from evaluator.errors import ConfigurationError, PermissionDenied, StoreError
+from evaluator.i18n import N_, _
 from evaluator.model.framework import Framework
 from evaluator.model.tender import Tender
 from evaluator.ui.signin import current_user
@@ -114,15 +115,22 @@ def opened_workspace(title: str, caption: str, action: str, workspace_name: str)
     return desk if may_use(desk, action, workspace_name) else None
 
 
+# the names the pages give may_use, shown translated (a page may also give its name already translated)
+WORKSPACE_NAMES = (N_("officer"), N_("policy analyst"), N_("auditor"), N_("evaluation panel"), N_("marketplace"),
+                   N_("administrator"))
+
+
 def may_use(desk: Desk, action: str, workspace_name: str) -> bool:
     """Whether the user may use this workspace (it needs `action`). If not, the page says why, and the
-    refusal is logged once a session, not at every rerun."""
+    refusal is logged once a session, not at every rerun. The roles are named by their codes (officer,
+    analyst, …), as an administrator gives them."""
     if desk.allowed(action):
         return True
-    roles = ", ".join(sorted(desk.user.roles)) or "no role"
-    needed = " or ".join(sorted(PERMISSIONS[action]))
-    st.warning(f"The {workspace_name} workspace is closed to {desk.user.name} ({roles}): it needs the role {needed}. "
-               f"Ask an administrator for the role.")
+    roles = ", ".join(sorted(desk.user.roles)) or _("no role")
+    needed = _(" or ").join(sorted(PERMISSIONS[action]))
+    st.warning(_("The {workspace} workspace is closed to {user} ({roles}): it needs the role {needed}. Ask an "
+                 "administrator for the role.").format(workspace=_(workspace_name), user=desk.user.name, roles=roles,
+                                                        needed=needed))
     logged = st.session_state.setdefault("denials_logged", set())
     if (desk.user, action) not in logged:
         desk.note_denied(action)
@@ -132,12 +140,14 @@ def may_use(desk: Desk, action: str, workspace_name: str) -> bool:
 
 def verify_audit_log(desk: Desk) -> None:
     """The button that recomputes the audit chain (auditor and administrator workspaces), and its verdict."""
-    if st.button("Verify the audit log", key="verify"):
+    if st.button(_("Verify the audit log"), key="verify"):
         checked, broken, head = desk.verify_audit()
         if broken:
-            st.error(f"The audit log is broken at {broken.where}: {broken.reason}.")
+            st.error(_("The audit log is broken at {where}: {reason}.").format(where=broken.where,
+                                                                               reason=broken.reason))
         else:
-            st.success(f"The audit log is intact: {checked} entries, chain head {head}.")
+            st.success(_("The audit log is intact: {count} entries, chain head {head}.").format(count=checked,
+                                                                                                 head=head))
 
 
 BLANK = "—"  # what a table shows for a missing value, never "None"
@@ -172,37 +182,80 @@ def chart(container, svg: str, caption: str) -> None:
         container.image(str(svg), caption=caption, width="stretch")
 
 
+def listed(items) -> str:
+    """Items one after the other, separated as the language separates the parts of a list ("; ", "；")."""
+    return _("; ").join(items)
+
+
 def glossary(level_scale_name: str, level_scale_description: str, levels: list[tuple[str, str]]) -> str:
     """How to read the results, said once: the level scale (SEAL) and "capped by"."""
-    named = "; ".join(f"{code} {name}" for code, name in levels)
-    scale = f"**{level_scale_name}**" + (f" ({level_scale_description})" if level_scale_description else "")
-    return (f"{scale}: the level each objective reaches, {named}. A bid passes the gate when every objective "
-            f"reaches its required level. **Capped by**: the criteria whose answers held an objective at its "
-            f"level (its lowest-level answers); raising them is what would raise the level.")
+    named = listed(f"{code} {name}" for code, name in levels)
+    scale = f"**{level_scale_name}**" + (_(" ({description})").format(description=level_scale_description)
+                                         if level_scale_description else "")
+    return _("{scale}: the level each objective reaches, {levels}. A bid passes the gate when every objective "
+             "reaches its required level. **Capped by**: the criteria whose answers held an objective at its "
+             "level (its lowest-level answers); raising them is what would raise the level.").format(
+        scale=scale, levels=named)
+
+
+STATUS_WORDS = {"ranked": N_("ranked"), "excluded": N_("excluded"), "invalid": N_("invalid"),
+                "pending": N_("pending")}  # a bid's status (a code in the data), as a person reads it
+
+
+def status_word(status: str) -> str:
+    """A bid's status code (ranked, excluded, invalid, pending) in the page's language."""
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status
 
 
 def status_text(bid: dict) -> str:
     """A bid's status; a pending bid's figures are provisional (its disputed answers as claimed)."""
-    return "pending (provisional: disputed answers as claimed)" if bid.get("provisional") else bid["status"]
+    return _("pending (provisional: disputed answers as claimed)") if bid.get("provisional") else \
+        status_word(bid["status"])
 
 
 def award_banner(document: dict) -> str:
     """The recommended award, naming each winning bid's vendor, total and price."""
     currency = (document["settings"].get("award") or {}).get("currency")
     winners = [bid for bid in document["bids"] if bid["status"] == "ranked" and bid["rank"] == 1]
-    named = "; ".join(f"{bid['bid_id']} ({text(bid['vendor'])}), total {score_text(bid['total'])}"
-                      + (f", price {price_text(bid['price'], bid.get('currency') or currency)}"
-                         if bid["price"] is not None else "") for bid in winners)
-    tied = " (tied)" if len(winners) > 1 else ""
-    return f"Recommended award{tied}: {named}"
+    named = listed(_("{bid} ({vendor}), total {total}").format(bid=bid["bid_id"], vendor=text(bid["vendor"]),
+                                                              total=score_text(bid["total"]))
+                   + (_(", price {price}").format(price=price_text(bid["price"], bid.get("currency") or currency))
+                      if bid["price"] is not None else "") for bid in winners)
+    if len(winners) > 1:
+        return _("Recommended award (tied): {winners}").format(winners=named)
+    return _("Recommended award: {winners}").format(winners=named)
 
 
 SCORE_FORMAT = f"%.{SCORE_DECIMALS}f"
 
+# the column names of the tables made here and in the officer workspace: the frames keep them (the code, and
+# the tests, look columns up by them); a table shows each translated (header, headed)
+HEADERS = {name: name for name in (
+    N_("rank"), N_("bid"), N_("vendor"), N_("status"), N_("level"), N_("score %"), N_("capability %"), N_("price"),
+    N_("currency"), N_("total"), N_("tie"), N_("why not ranked"), N_("file"), N_("answers"), N_("problems"),
+    N_("objective"), N_("required"), N_("passed"), N_("score"), N_("weighted"), N_("unanswered"), N_("capped by"),
+    N_("criterion"), N_("title"), N_("answer"), N_("evidence"), N_("quality"), N_("location"), N_("message"),
+    N_("claimed"), N_("assessed"), N_("stage"), N_("justification"))}
+
+
+def header(column):
+    """A column's name as a table shows it: translated if it is one of HEADERS, else as it is (IDs, codes)."""
+    return _(HEADERS[column]) if isinstance(column, str) and column in HEADERS else column
+
+
+def headed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its column names (and its index's name) as a table shows them (header)."""
+    return frame.rename(columns=header).rename_axis(index=header(frame.index.name))
+
 
 def grid(frame, numbers: dict[str, str], wide: tuple[str, ...] = (), **options) -> None:
     """A sortable grid: numeric columns hold numbers, so they sort as numbers, shown with these printf formats
-    (column -> format); the `wide` text columns get the room to show a list in full; a missing value shows "—"."""
+    (column -> format); the `wide` text columns get the room to show a list in full; a missing value shows "—".
+    A DataFrame's column names are shown translated (header); a Styler's as they are."""
+    if isinstance(frame, pd.DataFrame):
+        frame = frame.rename(columns=header)
+        numbers = {header(column): shown for column, shown in numbers.items()}
+        wide = tuple(header(column) for column in wide)
     config = {column: st.column_config.NumberColumn(format=shown) for column, shown in numbers.items()} | \
         {column: st.column_config.TextColumn(width="large") for column in wide}
     st.dataframe(frame, hide_index=True, placeholder=BLANK, column_config=config, **options)
@@ -241,7 +294,7 @@ def why_not_ranked(document: dict) -> pd.DataFrame:
                         columns=["bid", "vendor", "status", "why not ranked"])
 
 
-REQUIRED_ROW = "required level"
+REQUIRED_ROW = N_("required level")  # the gate matrix's first row, shown translated
 
 
 def gate_frame(document: dict):
@@ -257,10 +310,10 @@ def gate_frame(document: dict):
         return level if objective["passed"] else f"✗ {level}"
     levels = pd.DataFrame([[codes[required[o]] for o in objectives]] +
                           [[shown(bid["objectives"][o]) for o in objectives] for bid in bids],
-                          index=[REQUIRED_ROW, *[text(bid["bid_id"]) for bid in bids]], columns=objectives)
+                          index=[_(REQUIRED_ROW), *[text(bid["bid_id"]) for bid in bids]], columns=objectives)
     passed = [[None] * len(objectives)] + [[bid["objectives"][o]["passed"] for o in objectives] for bid in bids]
     colours = pd.DataFrame([["font-weight: bold; background-color: #eeeeee" if ok is None else
                              "background-color: #dcebfa" if ok else
                              "background-color: #f6d5d1; color: #8e1c10; font-weight: bold" for ok in row]
                             for row in passed], index=levels.index, columns=objectives)
-    return levels.style.apply(lambda _: colours, axis=None)
+    return levels.style.apply(lambda shown_levels: colours, axis=None)

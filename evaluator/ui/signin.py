@@ -6,9 +6,10 @@ import time
 import streamlit as st
 
 from evaluator.application import ROLES, Store, User, signed_in_user
+from evaluator.i18n import N_, _
 
-LOCAL_MODE = ("Single-user local mode: no sign-in is configured, so you act as officer, analyst, auditor, "
-              "panel evaluator and admin. Configure [auth] in .streamlit/secrets.toml to sign users in.")
+LOCAL_MODE = N_("Single-user local mode: no sign-in is configured, so you act as officer, analyst, auditor, "
+                "panel evaluator and admin. Configure [auth] in .streamlit/secrets.toml to sign users in.")
 
 
 def roles_from_claims(claims: dict, claim: str, mapping: dict[str, str]) -> frozenset[str]:
@@ -29,11 +30,11 @@ def current_user(store: Store) -> User:
     """The local user, or the signed-in one with the roles and grants the store's users table gives them
     (the identity provider's role claim only seeds a user the table does not hold)."""
     if not _sign_in_configured():
-        st.sidebar.info(LOCAL_MODE)
+        st.sidebar.info(_(LOCAL_MODE))
         return User.local()
     if not st.user.is_logged_in:
-        st.title("Sovereignty Procurement Evaluator")
-        st.button("Sign in", on_click=st.login, type="primary")
+        st.title(_("Sovereignty Procurement Evaluator"))
+        st.button(_("Sign in"), on_click=st.login, type="primary", key="sign-in")
         st.stop()
     claims = st.user.to_dict()
     if token_expired(claims, time.time()):
@@ -43,9 +44,11 @@ def current_user(store: Store) -> User:
     roles = roles_from_claims(claims, settings.get("roles_claim", "groups"), dict(settings.get("role_map", {})))
     name = str(claims.get("email") or claims.get("sub") or "unknown")
     user = signed_in_user(store, User(name, roles), seed=True)
-    grants = f" (granted {', '.join(sorted(user.grants))})" if user.grants else ""
-    st.sidebar.caption(f"Signed in as {name}: {', '.join(sorted(user.roles)) or 'no role'}{grants}")
-    st.sidebar.button("Sign out", on_click=st.logout)
+    held = ", ".join(sorted(user.roles)) or _("no role")
+    st.sidebar.caption((_("Signed in as {user}: {roles} (granted {grants})") if user.grants else
+                        _("Signed in as {user}: {roles}")).format(user=name, roles=held,
+                                                                  grants=", ".join(sorted(user.grants))))
+    st.sidebar.button(_("Sign out"), on_click=st.logout, key="sign-out")
     return user
 
 

@@ -66,20 +66,20 @@ def test_every_letter_names_the_recommended_bidder_standstill_contact_and_signat
     assert set(letters) == {"B-001", "B-002", "B-007"}
     for letter in letters.values():  # the winner, an excluded bidder and a ranked one alike
         assert "Recommended bidder:</strong> Nordlicht Cloud GmbH (bid B-001), award total" in letter
-        assert "at the earliest on <strong>2026-12-08</strong> (12 days after this evaluation" in letter
+        assert "at the earliest on <strong>8 December 2026</strong> (12 days after this evaluation" in letter
         assert "cloud-tender@digital.example.eu" in letter and "Wilhelmstrasse 1<br>" in letter
         assert "<strong>Dr. Anna Weber</strong><br>Head of Procurement" in letter
     assert all("Draft: not issued" in letter for letter in letters.values())
     issued = flat(letter_htmls(outcome.document, outcome.evaluation, info(issued_at="2026-11-30T08:00:00Z"))[0][1])
-    assert "on <strong>2026-12-12</strong> (the period runs from the day after the date of this letter, 2026-11-30)" \
-        in issued and "Date of this letter:</strong> 2026-11-30" in issued
+    assert ("on <strong>12 December 2026</strong> (the period runs from the day after the date of this letter, "
+            "30 November 2026)") in issued and "Date of this letter:</strong> 30 November 2026" in issued
     assert "at the earliest" not in issued and "Draft" not in issued
 
 
 def test_without_contact_or_signatory_the_letter_names_the_authority(tmp_path):
     outcome = evaluate_request(request(tender_file(tmp_path, "")))
     letter = flat(letter_htmls(outcome.document, outcome.evaluation, info())[0][1])
-    assert "at the earliest on <strong>2026-12-06</strong>" in letter  # the default 10 days
+    assert "at the earliest on <strong>6 December 2026</strong>" in letter  # the default 10 days
     assert "Ministry of Digital Affairs (fictitious), quoting the tender reference SAMPLE-2026-CLOUD-01" in letter
     assert "(signature)" in letter
 
@@ -89,7 +89,7 @@ def test_the_letter_pdf_says_it(tmp_path):
     outcome = run_evaluation(request(tender_file(tmp_path), formats=("json",), letters=True))
     text = pdf_text(outcome.files["letters/B-002.pdf"], tmp_path)
     assert "was excluded" in text and "Recommended bidder: Nordlicht Cloud GmbH (bid B-001)" in text
-    assert "at the earliest on 2026-12-08" in text and "E-mail: cloud-tender@digital.example.eu" in text
+    assert "at the earliest on 8 December 2026" in text and "E-mail: cloud-tender@digital.example.eu" in text
     assert "Dr. Anna Weber Head of Procurement" in text
 
 
@@ -177,11 +177,11 @@ def test_a_pending_bids_letter_says_only_that_its_evaluation_is_not_finished():
     pending = letters["B-004"]
     assert "The evaluation of your bid is not finished. You will be informed of the result when it is." in pending
     for told in ("Recommended", "recommended", "ranked", "rank", "B-001", "Nordlicht", "Standstill period",
-                 "at the earliest", "2026-12-06", "SOV-2.2", "What set your levels", "objective by objective",
+                 "at the earliest", "6 December 2026", "SOV-2.2", "What set your levels", "objective by objective",
                  "assessed differently"):
         assert told not in pending, told
     assert "Recommended bidder:" in letters["B-007"] and "Standstill period" in letters["B-007"]
-    assert "2026-12-06" in letters["B-007"]
+    assert "6 December 2026" in letters["B-007"]
 
 
 def test_the_report_labels_a_pending_bids_figures_provisional(tmp_path):

@@ -497,3 +497,42 @@ def assert_charts_shown(page, count: int, screenshot: Path) -> None:
         box = chart.bounding_box()
         assert box is not None and box["width"] > 100 and box["height"] > 50, box
     charts.first.screenshot(path=str(screenshot))
+
+
+def test_the_app_in_chinese_from_the_language_switch(app_url, tmp_path):
+    """Issue 18 in the browser: the sidebar's language switch turns every workspace to Chinese, a reload keeps
+    it (the store remembers the user's choice), the sample case evaluates with Chinese labels and its ranking and
+    charts drawn; a screenshot of each workspace (SCREENSHOTS=docs writes docs/app-<workspace>-zh.png)."""
+    from playwright.sync_api import sync_playwright
+
+    from evaluator import i18n
+
+    with i18n.using("zh-CN"):  # the texts to look for, from the catalogue
+        titles = {address: i18n._(title) for address, title in (
+            ("officer", "Procurement officer"), ("analyst", "Policy analyst"), ("auditor", "Auditor"),
+            ("panel", "Evaluation panel"), ("marketplace", "Marketplace"), ("admin", "Administrator"))}
+        evaluate, ranking = i18n._("Evaluate"), i18n._("Ranking")
+    shots = Path(os.environ.get("SCREENSHOTS") or tmp_path)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1500})
+        page.goto(f"{app_url}/?case=C2026-0001")
+        page.get_by_text("Procurement officer", exact=True).first.wait_for(timeout=60_000)
+        page.locator("[data-testid=stSidebar] [data-testid=stSelectbox] input").click()
+        page.get_by_role("option", name="简体中文").click()
+        page.get_by_text(titles["officer"], exact=True).first.wait_for(timeout=60_000)
+        page.reload()  # remembered in the store, not in the browser session
+        page.get_by_text(titles["officer"], exact=True).first.wait_for(timeout=60_000)
+        idle(page)
+        page.get_by_role("button", name=evaluate, exact=True).click()
+        page.get_by_role("heading", name=ranking, exact=True).first.wait_for(timeout=60_000)
+        assert_charts_shown(page, 3, tmp_path / "officer-zh-chart.png")
+        for address, title in titles.items():
+            page.goto(f"{app_url}/{address}?case=C2026-0001")
+            page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+            idle(page)
+            page.set_viewport_size({"width": 1400, "height": 4000 if address == "officer" else 1500})
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(shots / f"app-{address}-zh.png"))
+            page.set_viewport_size({"width": 1400, "height": 1500})
+        browser.close()
