@@ -11,6 +11,7 @@ from evaluator import i18n
 from evaluator.application import Desk, configure_logs
 from evaluator.i18n import N_, _
 from evaluator.ui.common import signed_in_desk
+from evaluator.ui.signin import show_local_mode
 
 PAGES = "evaluator/ui/pages"
 WORKSPACES = (  # page, title, address, the action it needs, the role it is made for
@@ -51,6 +52,7 @@ chosen = st.session_state.get("language")
 i18n.use(chosen if chosen in i18n.LANGUAGES else browser_language())  # before sign-in: its page speaks it too
 desk = signed_in_desk()
 language_switch(desk)
+show_local_mode()
 st.set_page_config(page_title=_("Sovereignty Procurement Evaluator"))
 opened = [(page, title, address, role) for page, title, address, action, role in WORKSPACES if desk.allowed(action)]
 if not opened:

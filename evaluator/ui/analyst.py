@@ -14,7 +14,7 @@ from evaluator.application import (
     Desk,
     certification_schemes,
 )
-from evaluator.i18n import N_, _
+from evaluator.i18n import N_, _, current
 from evaluator.model.framework import WEIGHT_TOLERANCE, WEIGHT_TOTAL
 from evaluator.model.tender import Tender, resolve_settings
 from evaluator.ui.common import (
@@ -74,8 +74,9 @@ def page() -> None:
     initial = baseline.weights if start == TENDER_WEIGHTS else framework.weight_profiles[start].weights
     inputs, beside = st.columns([5, 1])
     columns = inputs.columns(4)
+    names = {objective.id: objective.name for objective in framework.translated(current()).objectives}
     weights = {objective.id: columns[i % 4].number_input(
-        f"{objective.id} {objective.name}", 0.0, 100.0, float(initial[objective.id]), 0.5,
+        f"{objective.id} {names[objective.id]}", 0.0, 100.0, float(initial[objective.id]), 0.5,
         key=f"weight-{start}-{objective.id}") for i, objective in enumerate(framework.objectives)}
     total = sum(weights.values())
     balanced = abs(total - WEIGHT_TOTAL) <= WEIGHT_TOLERANCE

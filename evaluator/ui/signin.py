@@ -26,11 +26,16 @@ def token_expired(claims: dict, now: float) -> bool:
     return not isinstance(expiry, (int, float)) or expiry <= now
 
 
+def show_local_mode() -> None:
+    """Say so in the sidebar when nobody signs in (after the language switch: in the user's language)."""
+    if not _sign_in_configured():
+        st.sidebar.info(_(LOCAL_MODE))
+
+
 def current_user(store: Store) -> User:
     """The local user, or the signed-in one with the roles and grants the store's users table gives them
     (the identity provider's role claim only seeds a user the table does not hold)."""
     if not _sign_in_configured():
-        st.sidebar.info(_(LOCAL_MODE))
         return User.local()
     if not st.user.is_logged_in:
         st.title(_("Sovereignty Procurement Evaluator"))

@@ -511,7 +511,7 @@ def test_the_app_in_chinese_from_the_language_switch(app_url, tmp_path):
         titles = {address: i18n._(title) for address, title in (
             ("officer", "Procurement officer"), ("analyst", "Policy analyst"), ("auditor", "Auditor"),
             ("panel", "Evaluation panel"), ("marketplace", "Marketplace"), ("admin", "Administrator"))}
-        evaluate, ranking = i18n._("Evaluate"), i18n._("Ranking")
+        open_case, evaluate, ranking = i18n._("Open the case"), i18n._("Evaluate"), i18n._("Ranking")
     shots = Path(os.environ.get("SCREENSHOTS") or tmp_path)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
@@ -524,14 +524,19 @@ def test_the_app_in_chinese_from_the_language_switch(app_url, tmp_path):
         page.reload()  # remembered in the store, not in the browser session
         page.get_by_text(titles["officer"], exact=True).first.wait_for(timeout=60_000)
         idle(page)
+        page.get_by_role("button", name=open_case, exact=True).click()  # the sample case has its bids, unopened
         page.get_by_role("button", name=evaluate, exact=True).click()
         page.get_by_role("heading", name=ranking, exact=True).first.wait_for(timeout=60_000)
         assert_charts_shown(page, 3, tmp_path / "officer-zh-chart.png")
         for address, title in titles.items():
-            page.goto(f"{app_url}/{address}?case=C2026-0001")
+            page.goto(f"{app_url}/{'' if address == 'officer' else address}?case=C2026-0001")  # officer: the root
             page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
             idle(page)
-            page.set_viewport_size({"width": 1400, "height": 4000 if address == "officer" else 1500})
+            if address == "analyst":  # the evaluation just made, to analyse
+                page.locator("[data-testid=stMain] [data-testid=stSelectbox]").first.locator("input").click()
+                page.get_by_role("option").nth(1).click()
+                idle(page)
+            page.set_viewport_size({"width": 1400, "height": 4000 if address in ("officer", "analyst") else 1500})
             page.wait_for_timeout(1500)
             page.screenshot(path=str(shots / f"app-{address}-zh.png"))
             page.set_viewport_size({"width": 1400, "height": 1500})
