@@ -12,6 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from evaluator import i18n
+from evaluator.application import Desk, Store, User, wait_for_reports
+from evaluator.store.database import database_url
 
 from conftest import ROOT
 
@@ -90,6 +92,11 @@ def test_the_officer_page_speaks_chinese(app_data, in_chinese):
     assert any("四眼原则" in box.value for box in app.info)
     assert app.get("download_button")[0].label == "下载招标文件（YAML）"
     assert all(CJK.search(header.value) for header in [*app.header, *app.subheader])
+    # Evaluate ran in a widget callback, before the page set its language: the evaluation (its PDFs, its reasons)
+    # is in the session's language all the same, recorded in its request
+    wait_for_reports()
+    evaluations = Desk(Store(database_url(app_data)), User.local()).evaluations()
+    assert [row["request"].language for row in evaluations] == ["zh-CN"]
 
 
 def test_the_english_officer_page_shows_no_chinese(app_data):
