@@ -568,7 +568,8 @@ class Desk:
         """How sure the award of `evaluation` is (stability, acceptability, what-ifs, reversal), as
         robustness.json holds it; computed live in the analyst workspace, so not logged (`analyse` is)."""
         self._require("analyse the award")
-        return award_robustness(evaluation, draws, concentration, seed)
+        framework = evaluation.framework.translated(i18n.current())  # the answers it names, as the page speaks
+        return award_robustness(dataclasses.replace(evaluation, framework=framework), draws, concentration, seed)
 
     def acceptability_chart(self, acceptability: dict) -> str:
         """The rank acceptability chart (SVG) of a robustness analysis's `acceptability["bids"]`."""

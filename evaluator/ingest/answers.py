@@ -10,12 +10,13 @@ from collections.abc import Callable
 
 import numpy as np
 
+from evaluator import i18n
 from evaluator.errors import quoted
 from evaluator.i18n import _
 from evaluator.ingest.columns import Column
 from evaluator.model.bid import QUALITY_NOT_STATED
 from evaluator.model.framework import Framework
-from evaluator.model.tender import EVIDENCE_QUALITIES, evidence_quality_texts
+from evaluator.model.tender import EVIDENCE_QUALITIES, EVIDENCE_QUALITY_WORDS, evidence_quality_texts
 from evaluator.model.unanswered import UNANSWERED, is_blank
 
 _LEADING_RANK = re.compile(r"(\d+)(?:\s*[.)\-\u2013\u2014]|\s)")  # 3. 3) 3 - 3 – 3 — (spreadsheets make – of -)
@@ -208,7 +209,9 @@ def parse_evidence_quality(qualities: Column) -> tuple[np.ndarray, Findings]:
                              for text, name in evidence_quality_texts().items()}
     values = qualities.mapped(lambda text: QUALITY_NOT_STATED if text == "" else
                               known.get(re.sub(r"[\s-]+", "_", text.casefold()), -1)).astype(np.int64)
-    allowed = ", ".join(EVIDENCE_QUALITIES)
+    # the codes, as an English file holds them; in another language the words its template's drop-down offers
+    allowed = ", ".join(EVIDENCE_QUALITIES) if i18n.current() == i18n.SOURCE_LANGUAGE else \
+        _(", ").join(_(EVIDENCE_QUALITY_WORDS[name]) for name in EVIDENCE_QUALITIES)
     return np.clip(values, 0, None).astype(np.int8), (np.flatnonzero(values < 0), lambda p: _(
         "evidence_quality must be one of {allowed}, or empty; found {found}").format(
         allowed=allowed, found=quoted(qualities.text(p))))

@@ -53,7 +53,7 @@ def score_distribution(scores: list[float], bins: int = 10) -> str:
     counts = [0] * bins
     for score in scores:
         counts[min(max(int(score // (100 / bins)), 0), bins - 1)] += 1
-    width, height, left, bottom = 330, 110, 24, 20
+    width, height, left, bottom = 330, 116, 24, 26  # the axis title a line below the ticks (CJK glyphs are tall)
     plot, step, tallest = height - bottom - 10, (width - left) / bins, max(counts)
     parts = [_open(width, height)]
     for i, count in enumerate(counts):
@@ -64,7 +64,7 @@ def score_distribution(scores: list[float], bins: int = 10) -> str:
         if count:
             parts.append(f'<text x="{_r(x + step / 2)}" y="{_r(height - bottom - bar - 2)}" text-anchor="middle" '
                          f'font-size="7">{count}</text>')
-        parts.append(f'<text x="{_r(x + step / 2)}" y="{height - 8}" text-anchor="middle" font-size="7">'
+        parts.append(f'<text x="{_r(x + step / 2)}" y="{height - 14}" text-anchor="middle" font-size="7">'
                      f'{i * 100 // bins}</text>')
     axis = _("Sovereignty Score, % (bins of {size})").format(size=100 // bins)
     parts.append(f'<text x="{left}" y="{height - 1}" font-size="7">{escape(axis)}</text>')

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from evaluator.i18n import _
 from evaluator.model.evaluation import RANKED, Evaluation, ExclusionReason
 from evaluator.model.tender import Award
 from evaluator.model.unanswered import UNANSWERED
@@ -189,11 +190,12 @@ def _lift(evaluation: Evaluation, row: int) -> dict[str, Any]:
             rank = int(evaluation.bids.ranks[row, column])
             if criterion.numeric is not None:
                 band = next((b for b in criterion.numeric.bands if b.level >= required), None)
-                needed = f"a value reaching {band.threshold:g} {criterion.numeric.unit}" if band else "no value can"
+                needed = _("a value reaching {threshold} {unit}").format(
+                    threshold=f"{band.threshold:g}", unit=criterion.numeric.unit) if band else _("no value can")
             else:
                 answer = next((a for a in criterion.answers if a.level >= required), None)
-                needed = f"{answer.rank} - {answer.label}" if answer else "no answer can"
-            current = "unanswered" if rank == UNANSWERED else (
+                needed = f"{answer.rank} - {answer.label}" if answer else _("no answer can")
+            current = _("unanswered") if rank == UNANSWERED else (
                 f"{evaluation.bids.values[row, column]:g} {criterion.numeric.unit}" if criterion.numeric
                 else f"{rank} - {criterion.answers[rank - 1].label}")
             changes.append({"objective": reason.objective, "criterion": cid, "current": current, "needed": needed,
@@ -222,7 +224,7 @@ def rank_reversals(evaluation: Evaluation) -> dict[str, Any]:
         points = price_points(prices, remaining, settings.award)
         total = np.where(remaining, award_total(evaluation.score, points, settings.award, evaluation.capability),
                          np.nan)
-        ranks, _ = rank_bids(total, remaining, settings.ties, key_values, bid_ids)
+        ranks, _ties = rank_bids(total, remaining, settings.ties, key_values, bid_ids)
         new = sorted(_bid_id(evaluation, i) for i in np.flatnonzero(ranks == 1).tolist())
         result[bid_ids[removed]] = {"winner": new, "changes": new != winners}
     return {"winner": winners, "formula": settings.award.price_formula if settings.award else None,
