@@ -300,12 +300,12 @@ def _weights(framework: Framework, tender: Tender, overrides: Overrides, where: 
                                                "{profiles})").format(
                 name=name, framework=framework.id, profiles=", ".join(framework.weight_profiles)))
         profile = framework.weight_profiles[name].weights
-        return {oid: float(profile[oid]) for oid in framework.objective_ids}, f"profile {name}"
+        return {oid: float(profile[oid]) for oid in framework.objective_ids}, _("profile {name}").format(name=name)
     try:
-        check_weights(tender.weights, framework.objective_ids, "the tender's weights")
+        check_weights(tender.weights, framework.objective_ids, _("the tender's weights"))
     except ValueError as error:
         raise ConfigurationError(where, str(error)) from None
-    return {oid: float(tender.weights[oid]) for oid in framework.objective_ids}, "tender weights"
+    return {oid: float(tender.weights[oid]) for oid in framework.objective_ids}, _("tender weights")
 
 
 def _minimum_levels(framework: Framework, tender: Tender, overrides: Overrides, where: str) -> dict[str, int]:
