@@ -11,7 +11,7 @@ from typing import Final, Literal
 
 import numpy as np
 
-from evaluator.i18n import N_, _
+from evaluator.i18n import N_, SOURCE_LANGUAGE, _, current
 
 UnknownPolicy = Literal["conservative", "calculator", "strict"]
 UNKNOWN_POLICIES: Final[tuple[UnknownPolicy, ...]] = ("conservative", "calculator", "strict")
@@ -19,6 +19,8 @@ DEFAULT_POLICY: Final[UnknownPolicy] = "conservative"
 UNANSWERED: Final = 0  # the rank stored for a criterion without an answer; real ranks start at 1
 BLANK_TEXTS: Final = frozenset({"", "unknown"})  # answer cells that mean "not answered" (after case folding)
 
+NAMES: Final[dict[UnknownPolicy, str]] = {  # each policy's name for people; the codes are the CLI's
+    "conservative": N_("Conservative"), "calculator": N_("As the Commission's calculator"), "strict": N_("Strict")}
 MEANINGS: Final[dict[UnknownPolicy, str]] = {  # what an unanswered criterion does, completing "it …"
     "conservative": N_("counts as the worst answer of that criterion"),
     "calculator": N_("scores 0 points and is left out of the level, as in the Commission's calculator"),
@@ -51,4 +53,6 @@ def incomplete(ranks: np.ndarray, policy: UnknownPolicy) -> np.ndarray:
 
 def describe(policy: UnknownPolicy) -> str:
     """One line for settings tables: 'conservative: an unanswered criterion counts as …'."""
-    return _("{policy}: an unanswered criterion {meaning}").format(policy=policy, meaning=_(MEANINGS[policy]))
+    shown = policy if current() == SOURCE_LANGUAGE else \
+        _("{name} ({policy})").format(name=_(NAMES[policy]), policy=policy)  # the name, and the code the CLI takes
+    return _("{policy}: an unanswered criterion {meaning}").format(policy=shown, meaning=_(MEANINGS[policy]))

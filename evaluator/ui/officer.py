@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from evaluator.application import CASE_STATES, LOCAL_USER, Desk, certification_schemes
 from evaluator.errors import ConfigurationError, StoreError
 from evaluator.i18n import N_, _, current
+from evaluator.model import unanswered
 from evaluator.model.documents import parse_document
 from evaluator.model.tender import PRICE_FORMULAS, TIE_BREAKS, Tender, resolve_settings
 from evaluator.model.unanswered import MEANINGS, UNKNOWN_POLICIES
@@ -48,8 +49,7 @@ from evaluator.ui.common import (
 )
 
 OUTPUTS = ("results.json", "results.xlsx", "report.pdf", "summary.pdf")
-POLICY_LABELS = {"conservative": N_("Conservative"), "calculator": N_("As the Commission's calculator"),
-                 "strict": N_("Strict")}
+POLICY_LABELS: dict[str, str] = {str(code): name for code, name in unanswered.NAMES.items()}
 FORMULA_LABELS = {"lowest_ratio": N_("Relative to the lowest price (100 × lowest / price)"),
                   "linear": N_("Linear between a floor and a ceiling price")}
 CASE_STATE_WORDS = {"draft": N_("draft"), "bids received": N_("bids received"), "opened": N_("opened"),
