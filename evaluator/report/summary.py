@@ -46,8 +46,9 @@ def summary_text(document: dict) -> str:
     lines.append(terminal_safe(told))
     for bid in document["bids"]:
         if bid["status"] != RANKED and len(lines) < MAX_ROWS + 20:
-            lines.append(terminal_safe(f"  {bid['bid_id'] or bid['source']['file']} {_status(bid['status'])}: "
-                                       f"{_why(bid)}"))
+            said = _("{location}: {message}").format(
+                location=f"{bid['bid_id'] or bid['source']['file']} {_status(bid['status'])}", message=_why(bid))
+            lines.append(terminal_safe(f"  {said}"))
     return "\n".join(lines) + "\n"
 
 
@@ -61,7 +62,7 @@ def _why(bid: dict) -> str:
         return bid["pending_reasons"][0]
     if bid["exclusion_reasons"]:
         return bid["exclusion_reasons"][0]["message"]
-    return f"{bid['errors'][0]['location']}: {bid['errors'][0]['message']}"
+    return _("{location}: {message}").format(location=bid["errors"][0]["location"], message=bid["errors"][0]["message"])
 
 
 def _width(text: str) -> int:

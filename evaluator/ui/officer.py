@@ -435,7 +435,8 @@ def _validation(session, desk: Desk, case: dict, current: list[dict]) -> None:
     rows = sorted(({"file": shown.get(bid.source.sha256, bid.source.file), "sha256": bid.source.sha256[:12],
                     "answers": case["framework"]["file"].removesuffix(".yaml"), "bid": bid.bid_id,
                     "vendor": bid.vendor, "valid": not bid.invalid,
-                    "problems": "; ".join(f"{p.location}: {p.message}" for p in bid.errors)} for bid in bids.bids),
+                    "problems": _("; ").join(_("{location}: {message}").format(location=p.location, message=p.message)
+                                             for p in bid.errors)} for bid in bids.bids),
                   key=lambda row: (str(row["file"]).casefold(), str(row["file"]), str(row["bid"] or "")))
     _validation_table(rows)
     outcome = [{"file": row["file"], "sha256": row["sha256"], "bid": row["bid"], "valid": row["valid"]}
