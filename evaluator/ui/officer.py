@@ -193,9 +193,11 @@ def _tender_section(session, desk: Desk, case: dict, framework, framework_sha: s
     version = case["tender"]
     form_for = (case["id"], version["sha256"])
     drafts = session.setdefault("tender_drafts", {})  # unsaved form edits, by (case, version)
-    if session.get("form_for") != form_for:  # another case or a new version: the form shows it as stored
-        for key in FORM_KEYS:
-            st.session_state.pop(key, None)
+    if session.get("form_for") != form_for:  # another case or a new version: the form shows it as stored, or as
+        # last edited unsaved; assigned, not dropped: the browser sends back what its widgets last held, which
+        # would otherwise fill the form with the previous case's tender
+        for key, value in {**_widget_values(framework, stored), **drafts.get(form_for, {})}.items():
+            st.session_state[key] = value
         session.form_for = form_for
     for key, value in drafts.get(form_for, {}).items():  # Streamlit drops a widget's state on another page
         st.session_state.setdefault(key, value)
@@ -253,6 +255,19 @@ def _form_values(framework, base: Tender) -> dict:
             values["award"].update(floor_price=float(award.floor_price or 0),
                                    ceiling_price=float(award.ceiling_price) if award.ceiling_price else 1_000_000.0)
     return values
+
+
+def _widget_values(framework, base: Tender) -> dict:
+    """The form's widgets (by key) as `base` fills them."""
+    shown, award = _form_values(framework, base), base.award
+    chosen = shown["award"] or {}
+    return {"tender_name": shown["name"], "authority": shown["authority"], "reference": shown["reference"],
+            "deadline": shown["deadline"], "weight_profile": shown["weight_profile"],
+            "minimum": shown["minimum_level"], "unknown": shown["unknown"], "ties": shown["tie_break"],
+            "price_scored": award is not None, "quality": chosen.get("quality_weight", 80),
+            "formula": chosen.get("price_formula", list(PRICE_FORMULAS)[1]), "currency": chosen.get("currency", "EUR"),
+            "floor": float(award.floor_price or 0) if award and award.floor_price is not None else 0.0,
+            "ceiling": float(award.ceiling_price) if award and award.ceiling_price else 1_000_000.0, "reason": ""}
 
 
 def _from_form_values(framework, base: Tender, values: dict) -> Tender | None:
