@@ -217,8 +217,8 @@ def test_an_administrator_gives_a_role_that_takes_effect_at_the_next_sign_in(sig
             page.screenshot(path=f"{os.environ['SCREENSHOTS']}/app-admin.png")
         sign_out(page, signed_in_app)
         sign_in(page, signed_in_app, "cleo")
-        assert workspaces(page) == ["Policy analyst", "Auditor", "Evaluation panel", "Marketplace"]  # the store decides
         page.get_by_text("No evaluation has been stored yet").wait_for(timeout=60_000)  # opens on Auditor
+        assert workspaces(page) == ["Policy analyst", "Auditor", "Evaluation panel", "Marketplace"]  # the store decides
         browser.close()
 
 
