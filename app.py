@@ -17,6 +17,7 @@ PAGES = "evaluator/ui/pages"
 WORKSPACES = (  # page, title, address, the action it needs, the role it is made for
     ("officer.py", N_("Procurement officer"), "officer", "evaluate", "officer"),
     ("analyst.py", N_("Policy analyst"), "analyst", "analyse the award", "analyst"),
+    ("framework_editor.py", N_("Framework editor"), "frameworks", "publish a framework version", "analyst"),
     ("auditor.py", N_("Auditor"), "auditor", "reproduce an evaluation", "auditor"),
     ("panel.py", N_("Evaluation panel"), "panel", "assess bids", "evaluator"),
     ("marketplace.py", N_("Marketplace"), "marketplace", "read the registry", None),  # everyone's, nobody's first

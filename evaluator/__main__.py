@@ -94,7 +94,49 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("file", metavar="FILE.zip")
     commands.add_parser("health", help="check the store answers and is migrated; print JSON, exit 1 when failing")
     registry_arguments(commands.add_parser("registry", help="provider assessments: assess once, reuse many"))
+    framework_arguments(commands.add_parser("framework", help="framework versions: derive one from a base, compare "
+                                                              "two, see the effect on bids, publish, list"))
     return parser
+
+
+def framework_arguments(framework: argparse.ArgumentParser) -> None:
+    acting = _Parser(add_help=False)
+    acting.add_argument("--as", dest="acting_as", metavar="USER", help="act as this user (default: the local user)")
+    actions = framework.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    derive = actions.add_parser("derive", help="write a new framework version derived from a base, each change "
+                                               "with the reason given")
+    derive.add_argument("--base", required=True, help="the base framework YAML file")
+    derive.add_argument("--out", required=True, help="the new version's YAML file")
+    derive.add_argument("--name", help="the new version's framework id (default: the base's)")
+    derive.add_argument("--version", dest="new_version", metavar="VERSION",
+                        help="the new version's version (default: the base's with -1)")
+    derive.add_argument("--profile", action="append", default=[], metavar="NAME=SOV-1:20,SOV-2:10,...",
+                        help="a new or changed weight profile: every objective's weight, summing to 100 (repeatable)")
+    derive.add_argument("--default-profile", metavar="NAME", help="the profile tenders get when they name none")
+    derive.add_argument("--points", action="extend", nargs="+", default=[], metavar="CRITERION:ANSWER=POINTS",
+                        help="an answer's points, e.g. SOV-3.1:2=60 (answers keep their order)")
+    derive.add_argument("--minimum", action="extend", nargs="+", default=[], metavar="OBJECTIVE=LEVEL",
+                        help="an objective's default minimum level for tenders that set none, e.g. SOV-3=SEAL-2")
+    derive.add_argument("--label", action="append", default=[], metavar="ID=TEXT",
+                        help="rename an objective (SOV-3=...), a criterion (SOV-3.1=...) or an answer (SOV-3.1:2=...)")
+    derive.add_argument("--reason", required=True, help="why: recorded with every change of this derivation")
+    diff = actions.add_parser("diff", help="what changed from one framework version to another, with the reasons")
+    diff.add_argument("old")
+    diff.add_argument("new")
+    effect = actions.add_parser("effect", help="the bids ranked under the base and under a derived version, side by "
+                                               "side, with the new profile's weight stability")
+    effect.add_argument("new", help="the derived version's YAML file")
+    effect.add_argument("bids", nargs="*", help="bid files (default: the bundled samples)")
+    effect.add_argument("--base", help="the base's YAML file (default: the bundled or stored file it names)")
+    effect.add_argument("--tender", help="tender YAML file (default: the bundled sample tender)")
+    effect.add_argument("--profile", help="the new version's weight profile (default: its default profile)")
+    effect.add_argument("--format", choices=["text", "json"], default="text")
+    publish = actions.add_parser("publish", parents=[acting], help="store a derived version for officers' cases "
+                                                                   "(an analyst's)")
+    publish.add_argument("file")
+    versions = actions.add_parser("versions", parents=[acting], help="the stored framework versions with their "
+                                                                     "lineage")
+    versions.add_argument("--format", choices=["text", "json"], default="text")
 
 
 def registry_arguments(registry: argparse.ArgumentParser) -> None:
@@ -674,6 +716,144 @@ def _refusals(refused: list[tuple[str, str]]) -> int:
     return INTERNAL_ERROR if refused else 0
 
 
+def command_framework(args) -> int:
+    if args.action == "derive":
+        return _derive(args)
+    if args.action == "diff":
+        from evaluator.model.derivation import differences
+
+        print("\n".join(differences(load_framework(args.old)[0], load_framework(args.new)[0])))
+        return 0
+    from evaluator.application import Desk, Store
+
+    store = Store()
+    desk = Desk(store, _acting_user(store, args.acting_as if args.action != "effect" else None))
+    if args.action == "effect":
+        return _effect(args, desk)
+    if args.action == "publish":
+        sha = desk.publish_framework(args.file, _given_file(args.file)[1])
+        print(_("Published {file} (sha256 {sha256}): officers can create cases under it").format(file=args.file,
+                                                                                                 sha256=sha))
+        return 0
+    versions = desk.framework_versions()
+    if args.format == "json":
+        print(json.dumps(versions, indent=2, ensure_ascii=False))
+        return 0
+    for version in versions:
+        base = _("original") if version["previous"] is None else \
+            _("derived from {sha256}").format(sha256=version["previous"][:12])
+        print(f"{version['sha256'][:12]}  {version['id']} {version['version']}  ({base}; "
+              f"{version['stored_by']} {version['stored_at']})")
+        for change in version["changes"]:
+            print(f"    - {change['what']}: {change['reason']}")
+    if not versions:
+        print(_("No framework version is stored yet."))
+    return 0
+
+
+def _derive(args) -> int:
+    from evaluator.model.derivation import Edit, derive, framework_yaml
+    from evaluator.output_files import write_file
+
+    base, sha = load_framework(args.base)
+    reason = args.reason
+    edits = [Edit("profile", *_profile(text), reason) for text in args.profile]
+    edits += [Edit("default_profile", "", args.default_profile, reason)] if args.default_profile else []
+    edits += [Edit("points", *_pair(text, "--points", float), reason) for text in args.points]
+    edits += [Edit("minimum", *_pair(text, "--minimum", str), reason) for text in args.minimum]
+    edits += [Edit("label", *_pair(text, "--label", str), reason) for text in args.label]
+    derived = derive(base, sha, edits, args.name, args.new_version)
+    content = framework_yaml(derived).encode()
+    write_file(Path(args.out), content)
+    print(_("Wrote {framework} {version} to {out} (sha256 {sha256}), derived from {base} {base_version}").format(
+        framework=derived.id, version=derived.version, out=args.out, sha256=hashlib.sha256(content).hexdigest(),
+        base=base.id, base_version=base.version))
+    for change in derived.changes[len(base.changes):]:
+        print(f"  - {change.what}")
+    return 0
+
+
+def _pair(text: str, flag: str, kind: Callable[[str], object]) -> tuple[str, object]:
+    target, sep, value = text.partition("=")
+    if not sep or not target.strip() or not value.strip():
+        raise ConfigurationError(flag, _("{text} is not TARGET=VALUE").format(text=repr(text)[:60]))
+    try:
+        return target.strip(), kind(value.strip())
+    except ValueError:
+        raise ConfigurationError(f"{flag} {target.strip()}", _("{value} is not a number").format(
+            value=repr(value.strip())[:30])) from None
+
+
+def _profile(text: str) -> tuple[str, dict[str, float]]:
+    name, spec = _pair(text, "--profile", str)
+    weights: dict[str, float] = {}
+    for part in str(spec).split(","):
+        objective, sep, weight = part.partition(":")
+        try:
+            weights[objective.strip()] = float(weight) if sep else float("nan")
+        except ValueError:
+            weights[objective.strip()] = float("nan")
+        if not sep or weights[objective.strip()] != weights[objective.strip()]:
+            raise ConfigurationError(f"--profile {name}", _("{part} is not OBJECTIVE:WEIGHT").format(
+                part=repr(part.strip())[:40]))
+    return name, weights
+
+
+def _effect(args, desk) -> int:
+    from evaluator.ingest.files import read_bids_for
+    from evaluator.loading import load_tender
+
+    new, _sha = load_framework(args.new)
+    if args.base:
+        base, base_sha = load_framework(args.base)
+    elif new.derived_from is not None:
+        base, base_sha = desk.framework_version(new.derived_from.sha256)[0], new.derived_from.sha256
+    else:
+        raise ConfigurationError(args.new, _("it names no base: give --base"))
+    if new.derived_from is not None and new.derived_from.sha256 != base_sha:
+        raise ConfigurationError("--base", _("{new} was derived from the file with SHA-256 {wanted}, not this "
+                                             "one").format(new=args.new, wanted=new.derived_from.sha256))
+    tender = load_tender(args.tender or SAMPLES / "tender.yaml")[0]
+    paths = args.bids or [str(path) for path in sorted((SAMPLES / "bids").iterdir())]
+    effect = desk.framework_effect(base, new, read_bids_for(paths, [base])[0], tender, args.profile)
+    if args.format == "json":
+        print(json.dumps(effect, indent=2, ensure_ascii=False))
+        return 0
+    print("\n".join(effect_lines(effect, base, new)))
+    return 0
+
+
+def effect_lines(effect: dict, base: Framework, new: Framework) -> list[str]:
+    """The effect as a terminal table: each bid's rank, total and level under both versions."""
+    settings = effect["settings"]
+    lines = [_("base {framework} {version}: {weights}").format(framework=base.id, version=base.version,
+                                                              weights=settings["base"]["weight_source"]),
+             _("new  {framework} {version}: {weights}").format(framework=new.id, version=new.version,
+                                                              weights=settings["new"]["weight_source"]),
+             f"{_('bid'):<12} {_('rank'):>9} {_('total'):>17} {_('level'):>15}  {_('status now')}"]
+    for row in effect["bids"]:
+        before, after = row["base"], row["new"]
+        ranks = f"{before['rank'] or '-'} -> {after['rank'] or '-'}"
+        totals = f"{_number(before['total'])} -> {_number(after['total'])}"
+        levels = f"{before['level'] or '-'} -> {after['level'] or '-'}"
+        lines.append(f"{(row['bid'] or '?')[:12]:<12} {ranks:>9} {totals:>17} {levels:>15}  {_(after['status'])}"
+                     + ("  *" if row["moved"] else ""))
+    winners = effect["winner"]
+    lines.append(_("winner: {base} -> {new}").format(base=", ".join(winners["base"]) or "-",
+                                                     new=", ".join(winners["new"]) or "-"))
+    for oid, interval in effect["stability"].items():
+        stays = interval["winner_stays"]
+        lines.append(_("{id} weight {weight}: the winner stays first from {low} to {high}").format(
+            id=oid, weight=f"{interval['weight']:g}", low=f"{stays[0]:g}", high=f"{stays[1]:g}") if stays else
+            _("{id} weight {weight}: the winner is not first at any weight").format(
+                id=oid, weight=f"{interval['weight']:g}"))
+    return lines
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def command_schema(_args) -> int:
     print(json.dumps(Framework.model_json_schema(), indent=2, sort_keys=True))
     return 0
@@ -968,7 +1148,7 @@ COMMANDS = {"evaluate": command_evaluate, "analyse": command_analyse, "template"
             "validate-framework": command_validate, "schema": command_schema, "reproduce": command_reproduce,
             "audit": command_audit, "prefill": command_prefill, "case": command_case,
             "users": command_users, "backup": command_backup, "restore": command_restore, "health": command_health,
-            "registry": command_registry}
+            "registry": command_registry, "framework": command_framework}
 
 
 def main(argv: list[str] | None = None) -> int:

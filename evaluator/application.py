@@ -36,6 +36,7 @@ from evaluator.loading import SCHEMES_FILE, load_framework, load_schemes, load_t
 from evaluator.model.assessment import CONSENSUS, INDIVIDUAL, Assessment
 from evaluator.model.bid import BidSet
 from evaluator.model.certification import SCHEMES_NAME, Schemes
+from evaluator.model.derivation import Edit, check_derivation, derive
 from evaluator.model.documents import parse_document
 from evaluator.model.evaluation import Evaluation
 from evaluator.model.framework import Framework
@@ -80,6 +81,7 @@ from evaluator.registry import canonical, entry_from_file, expiring, history, ve
 from evaluator.report import charts
 from evaluator.report.render import RenderWorker
 from evaluator.scoring import CapabilityPart, capability_part, evaluate_combined
+from evaluator.scoring.effect import framework_effect
 from evaluator.scoring.robustness import DEFAULT_CONCENTRATION, DEFAULT_DRAWS, DEFAULT_SEED
 from evaluator.scoring.robustness import robustness as award_robustness
 from evaluator.store import Store, audit, data_root, records, signing
@@ -110,6 +112,8 @@ PERMISSIONS = {
     "assess bids": {"evaluator"},  # panel members and the chair, named in the case's tender (`panel`)
     "manage the registry": {"officer"},  # register providers' assessments
     "read the registry": {"officer", "analyst", "auditor", "evaluator"},
+    "publish a framework version": {"analyst"},  # a version derived from a base (evaluator.model.derivation)
+    "read framework versions": {"officer", "analyst", "auditor"},
 }
 CASE_STATES = ("draft", "bids received", "opened", "evaluated", "award decided", "letters issued")
 REPOSITORY = Path(__file__).resolve().parents[1]  # where the bundled frameworks are
@@ -631,6 +635,98 @@ class Desk:
         with reading(self.store.engine) as connection:
             return audit.head_entry(connection)
 
+    # -- framework versions ----------------------------------------------------------------------------
+    # A framework is never edited in place: an analyst derives a version from a base (model.derivation),
+    # sees its effect on bids, and publishes it; officers then create cases under it. The versions table
+    # holds every framework a case or a publication stored, each with its base (previous).
+    def framework_effect(self, base: Framework, new: Framework, bids: BidSet, tender: Tender,
+                         profile: str | None = None) -> dict:
+        """The bids ranked under the base and under a derived version, side by side (scoring.effect);
+        computed live in the analyst's editor, so not logged."""
+        self._require("analyse the award")
+        return framework_effect(base, new, bids, tender, profile)
+
+    def publish_framework(self, name: str, content: bytes) -> str:
+        """Store a derived framework version (a YAML file naming its base) for officers to create cases under,
+        after checking it against its base (a bundled or stored version); returns its SHA-256. Publishing the
+        same file again changes nothing."""
+        self._require("publish a framework version")
+        derived = parse_document(content, Framework, name)
+        if derived.derived_from is None:
+            raise _error(ConfigurationError, N_("it names no base version (derived_from): only a version derived "
+                                                "with `framework derive` or the analyst's editor is published"), name)
+        sha = _sha256_bytes(content)
+        with writing(self.store.engine) as connection:
+            base_bytes = _framework_version(connection, derived.derived_from.sha256)
+            if base_bytes is None:
+                base_of = derived.derived_from
+                raise _error(ConfigurationError, N_("its base {framework} {version} (sha256 {sha256}) is neither "
+                                                    "bundled nor in the store"), name, framework=base_of.id,
+                             version=base_of.version, sha256=base_of.sha256)
+            base = parse_document(base_bytes, Framework, derived.derived_from.id)
+            check_derivation(base, derived)
+            at = self.clock()
+            if not records.has_version(connection, sha):
+                records.put_version(connection, "framework", base.id, base_bytes,
+                                    base.derived_from.sha256 if base.derived_from else None, self.user.name, at)
+                records.put_version(connection, "framework", derived.id, content, derived.derived_from.sha256,
+                                    self.user.name, at)
+                audit.append(connection, at, self.user.name, "framework published", {
+                    "framework": derived.id, "version": derived.version, "sha256": sha, "file": Path(name).name,
+                    "base": derived.derived_from.model_dump(),
+                    "changes": [change.model_dump() for change in derived.changes
+                                if change not in base.changes]})
+        return sha
+
+    def framework_draft(self) -> dict | None:
+        """The analyst's framework version in the editor, not yet published: {"base_sha256", "id", "version",
+        "edits": [{"kind", "target", "value", "reason"}, …]}; None when there is none. Kept in the store, so a
+        reload or another session goes on where the analyst left."""
+        self._require("publish a framework version")
+        with reading(self.store.engine) as connection:
+            kept = records.framework_draft(connection, self.user.name)
+        return None if kept is None else json.loads(kept)
+
+    def save_framework_draft(self, draft: dict | None) -> None:
+        """Keep the analyst's draft (after deriving it: a change the rules refuse is never kept), or drop it."""
+        self._require("publish a framework version")
+        if draft is not None:
+            self.derived_version(draft)
+        with writing(self.store.engine) as connection:
+            records.put_framework_draft(connection, self.user.name,
+                                        None if draft is None else json.dumps(draft, sort_keys=True), self.clock())
+
+    def derived_version(self, draft: dict) -> tuple[Framework, Framework | None]:
+        """A draft's base, and the version its edits derive from it (None while it has no edit)."""
+        base = self.framework_version(draft["base_sha256"])[0]
+        edits = [Edit(**edit) for edit in draft["edits"]]
+        return base, derive(base, draft["base_sha256"], edits, draft.get("id") or None,
+                            draft.get("version") or None) if edits else None
+
+    def framework_versions(self) -> list[dict]:
+        """Every framework version in the store, oldest first: its id, version, title, SHA-256, its base's
+        SHA-256 (`previous`, none for an original), who stored it and when, and the changes it records."""
+        self._require("read framework versions")
+        with reading(self.store.engine) as connection:
+            rows = records.version_rows(connection, "framework")
+            versions = []
+            for row in rows:
+                framework = parse_document(records.file_content(connection, row.sha256), Framework, row.name)
+                versions.append({"sha256": row.sha256, "id": framework.id, "version": framework.version,
+                                 "title": framework.title, "previous": row.previous, "stored_by": row.created_by,
+                                 "stored_at": row.created_at, "derived": framework.derived_from is not None,
+                                 "changes": [change.model_dump() for change in framework.changes]})
+        return versions
+
+    def framework_version(self, sha256: str) -> tuple[Framework, bytes]:
+        """A stored (or bundled) framework version by its SHA-256: the framework and its file's bytes."""
+        self._require("read framework versions")
+        with reading(self.store.engine) as connection:
+            content = _framework_version(connection, sha256)
+        if content is None:
+            raise _error(ConfigurationError, N_("no framework version has the SHA-256 {sha256}"), sha256=sha256)
+        return parse_document(content, Framework, sha256), content
+
     # -- tender cases -------------------------------------------------------------------------------
     # draft -> bids received -> opened -> evaluated -> award decided -> letters issued; each step one
     # transaction with its audit entry ("case created", "tender version", "bid added", "bid withdrawn",
@@ -644,12 +740,13 @@ class Desk:
         framework_name, framework_bytes = Path(framework[0]).name, framework[1]
         tender_name, tender_bytes = Path(tender[0]).name, tender[1]
         parsed = parse_document(framework_bytes, Framework, framework_name)
-        tender_model, tender_files = _case_tender(parsed, tender_bytes, tender_name, letter_template)
-        at = self.clock()
         framework_sha, tender_sha = _sha256_bytes(framework_bytes), _sha256_bytes(tender_bytes)
+        tender_model, tender_files = _case_tender(parsed, framework_sha, tender_bytes, tender_name, letter_template)
+        at = self.clock()
         with writing(self.store.engine) as connection:
             case_id = f"C{at[:4]}-{records.case_count(connection) + 1:04d}"
-            records.put_version(connection, "framework", parsed.id, framework_bytes, None, self.user.name, at)
+            records.put_version(connection, "framework", parsed.id, framework_bytes,
+                                parsed.derived_from.sha256 if parsed.derived_from else None, self.user.name, at)
             records.put_version(connection, "tender", tender_model.name or tender_name, tender_bytes, None,
                                 self.user.name, at)
             records.put_case(connection, id=case_id, name=name or tender_model.name or case_id,
@@ -783,7 +880,7 @@ class Desk:
             previous = records.case_parts(connection, "tenders", case_id)[-1]
             if letter_template is None:
                 letter_template = _kept_letter_template(connection, previous, content, name)
-            tender_model, tender_files = _case_tender(framework, content, name, letter_template)
+            tender_model, tender_files = _case_tender(framework, row.framework_sha256, content, name, letter_template)
             if opened and tender_model.panel != _version_tender(connection, previous).panel:
                 raise _refusal(case_id, N_("the panel is fixed once the case is opened (declarations and assessments "
                                            "are made against it)"))
@@ -1754,7 +1851,7 @@ def _case_evaluation(connection, link):
     return row
 
 
-def _case_tender(framework: Framework, content: bytes, name: str,
+def _case_tender(framework: Framework, framework_sha256: str, content: bytes, name: str,
                  letter_template: bytes | None) -> tuple[Tender, dict[str, tuple[str, bytes]]]:
     """A tender file for a case, checked against the case's framework as an evaluation would check it, with
     the files stored with this version (TENDER_FILES: the name the tender gives each, and its bytes): its own
@@ -1775,7 +1872,7 @@ def _case_tender(framework: Framework, content: bytes, name: str,
         checked_letter_template(letter_template_name(name, tender.letter_template), letter_template)
         files["letter_template"] = (tender.letter_template, letter_template)
     resolve_settings(framework, tender, Overrides(), tender_where=name,
-                     schemes=load_schemes() if tender.certifications else None)
+                     schemes=load_schemes() if tender.certifications else None, framework_sha256=framework_sha256)
     return tender, files
 
 
@@ -1814,6 +1911,17 @@ def _tender_file_names(row) -> dict[str, str]:
 
 
 TENDER_FILES = ("letter_template", "capability")  # stored with a case's tender version (migration 0004)
+
+
+def _framework_version(connection, sha256: str) -> bytes | None:
+    """A framework file by its SHA-256: from the store, else a bundled one; None when neither has it."""
+    if records.has_version(connection, sha256):
+        return records.file_content(connection, sha256)
+    for path in sorted((REPOSITORY / "frameworks").glob("*.yaml")):
+        content = path.read_bytes()
+        if _sha256_bytes(content) == sha256:
+            return content
+    return None
 
 
 def _capability_file(name: str) -> Path:

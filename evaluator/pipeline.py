@@ -225,7 +225,7 @@ def _run(request: Request, base: StoredInputs | None, entries: Mapping[str, byte
     letter_template = _letter_template(tender, str(request.tender), base, keep) if request.letters else None
     schemes, schemes_sha, schemes_bytes = _certification_schemes(base)
     settings = resolve_settings(framework, tender, request.overrides, tender_where=str(request.tender),
-                                schemes=schemes)
+                                schemes=schemes, framework_sha256=framework_sha)
     options = ReadOptions(formulas=settings.tender.formulas, schemes=schemes, as_of=as_of_date(request.as_of))
     capability = load_capability(tender, str(request.tender), base, keep)
     frameworks = [framework] + ([capability.framework] if capability else [])

@@ -108,3 +108,20 @@ def emptied_postgres() -> str:
         for table in [*reversed(metadata.sorted_tables), "alembic_version"]:
             connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     return POSTGRES
+
+
+@pytest.fixture
+def private_store(tmp_path, monkeypatch):
+    """A store of the test's own (SQLite under tmp_path), and tmp_path as the working folder: nothing a
+    command does depends on where it runs. Modules that need it use it automatically (pytestmark)."""
+    monkeypatch.setenv("EVALUATOR_DATA", str(tmp_path / "data"))
+    monkeypatch.delenv("EVALUATOR_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request, monkeypatch):
+    """Run the test on SQLite and on the test PostgreSQL (skipped where none is configured)."""
+    if request.param == "postgresql":
+        monkeypatch.setenv("EVALUATOR_DATABASE_URL", emptied_postgres())
+    return request.param

@@ -18,24 +18,13 @@ from evaluator.application import Desk, PermissionDenied, Store, User
 from evaluator.errors import ConfigurationError
 from evaluator.model.tender import Tender
 
-from conftest import CSF_PATH, ROOT, SAMPLES, emptied_postgres
+from conftest import CSF_PATH, ROOT, SAMPLES
 
 BIDS = SAMPLES / "bids"
 TENDER = SAMPLES / "tender.yaml"
 
 
-@pytest.fixture(autouse=True)
-def private_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("EVALUATOR_DATA", str(tmp_path / "data"))
-    monkeypatch.delenv("EVALUATOR_DATABASE_URL", raising=False)
-    monkeypatch.chdir(tmp_path)  # nothing a case does depends on where the command runs
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request, monkeypatch):
-    if request.param == "postgresql":
-        monkeypatch.setenv("EVALUATOR_DATABASE_URL", emptied_postgres())
-    return request.param
+pytestmark = pytest.mark.usefixtures("private_store")
 
 
 def cli(capsys, *argv) -> tuple[int, str, str]:

@@ -24,10 +24,7 @@ TENDER = SAMPLES / "tender.yaml"
 EVALUATE = ["evaluate", "--framework", str(CSF_PATH), "--tender", str(TENDER), "--formats", "json"]
 
 
-@pytest.fixture(autouse=True)
-def private_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("EVALUATOR_DATA", str(tmp_path / "data"))
-    monkeypatch.delenv("EVALUATOR_DATABASE_URL", raising=False)
+pytestmark = pytest.mark.usefixtures("private_store")
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:

@@ -14,7 +14,7 @@ from evaluator.errors import ConfigurationError
 from evaluator.loading import load_framework
 from evaluator.pipeline import Request, evaluate_request
 
-from conftest import CSF_PATH, SAMPLES, emptied_postgres
+from conftest import CSF_PATH, SAMPLES
 
 FRAMEWORK, _ = load_framework(CSF_PATH)
 REGISTRY = SAMPLES / "registry"
@@ -24,18 +24,7 @@ AS_OF = dt.date(2026, 11, 26)
 PROVIDERS = ["alpine-sovereign", "baltic-compute", "carpathia-edge", "nobody", "nordlys-cloud"]
 
 
-@pytest.fixture(autouse=True)
-def private_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("EVALUATOR_DATA", str(tmp_path / "data"))
-    monkeypatch.delenv("EVALUATOR_DATABASE_URL", raising=False)
-    monkeypatch.chdir(tmp_path)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request, monkeypatch):
-    if request.param == "postgresql":
-        monkeypatch.setenv("EVALUATOR_DATABASE_URL", emptied_postgres())
-    return request.param
+pytestmark = pytest.mark.usefixtures("private_store")
 
 
 def desk(at: str = "2026-11-26T09:00:00Z") -> Desk:

@@ -269,6 +269,21 @@ def _or(translated: str, original: str) -> str:
     return translated or original
 
 
+class DerivedFrom(StrictModel):
+    """The framework version another one was derived from (evaluator.model.derivation)."""
+
+    id: str
+    version: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class Change(StrictModel):
+    """One change of a derived framework version from its base, and why it was made."""
+
+    what: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+
 class _Versions(dict[str, "Framework"]):
     """A framework's versions by language. Derived data, not part of a framework's value: two of them compare
     equal, so that comparing two frameworks never compares (or recurses into) their translated copies."""
@@ -292,6 +307,13 @@ class Framework(StrictModel):
     criteria: tuple[Criterion, ...] = Field(min_length=1)
     weight_profiles: dict[str, WeightProfile] = Field(min_length=1)
     default_weight_profile: str
+    minimum_levels: dict[str, int] = Field(default={}, description=(
+        "Default minimum level per objective ID (a level value) for tenders that set none; 0 where absent."))
+    derived_from: DerivedFrom | None = Field(default=None, description=(
+        "The version this one was derived from: `python -m evaluator framework derive`."))
+    changes: tuple[Change, ...] = Field(default=(), description=(
+        "What changed from the base version (and from its own base, for a version derived twice), each with "
+        "its reason."))
     translations: dict[str, Translation] = Field(default={}, description=(
         "The framework's texts in other languages, by language code (zh-CN); the framework's own texts are "
         "English."))
@@ -327,6 +349,13 @@ class Framework(StrictModel):
                 raise ValueError(_("objective {id} has no criterion").format(id=oid))
         for name, profile in self.weight_profiles.items():
             check_weights(profile.weights, objective_ids, _("weight profile {name}").format(name=name))
+        for oid, level in self.minimum_levels.items():
+            if oid not in objective_ids:
+                raise ValueError(_("minimum_levels names unknown objective {id}").format(id=oid))
+            if not 0 <= level <= self.level_scale.top:
+                raise ValueError(_("minimum_levels: {id} at level {level} is outside the {scale} scale "
+                                   "(0..{top})").format(id=oid, level=level, scale=self.level_scale.name,
+                                                        top=self.level_scale.top))
         if self.default_weight_profile not in self.weight_profiles:
             raise ValueError(_("default_weight_profile {name} is not among the weight profiles ({known})").format(
                 name=self.default_weight_profile, known=", ".join(self.weight_profiles)))

@@ -192,6 +192,8 @@ class Tender(StrictModel):
     authority: str = ""
     deadline: str = ""
     framework: str | None = None
+    # the framework version by the SHA-256 of its file: an evaluation under any other file is refused
+    framework_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     weight_profile: str | None = None
     weights: dict[str, Annotated[float, BeforeValidator(_weight)]] | None = None
     minimum_level: int | str | None = None
@@ -255,14 +257,22 @@ class Settings:
 
 
 def resolve_settings(framework: Framework, tender: Tender | None = None, overrides: Overrides = Overrides(),
-                     tender_where: str = "tender", schemes: Schemes | None = None) -> Settings:
+                     tender_where: str = "tender", schemes: Schemes | None = None,
+                     framework_sha256: str | None = None) -> Settings:
     """Framework defaults, then the tender, then the flags. Refuses names the framework does not know.
     `schemes`: the certification schemes, needed when the tender has a certification gate (the caller
-    loads them: evaluator.loading.load_schemes, or a stored evaluation's copy)."""
+    loads them: evaluator.loading.load_schemes, or a stored evaluation's copy). `framework_sha256`: the SHA-256
+    of the framework's file, checked against the version the tender names, if it names one."""
     tender = tender or Tender()
-    if tender.framework and tender.framework != framework.id:
+    derived_from = framework.derived_from.id if framework.derived_from else None
+    if tender.framework and tender.framework not in (framework.id, derived_from):  # a version of its own id or
+        # derived from the tender's framework
         raise ConfigurationError(tender_where, _("the tender is for framework {framework}, not {expected}").format(
             framework=tender.framework, expected=framework.id))
+    if framework_sha256 and tender.framework_sha256 and tender.framework_sha256 != framework_sha256:
+        raise ConfigurationError(tender_where, _("the tender is for the framework version with SHA-256 {wanted}, "
+                                                 "not {given}").format(wanted=tender.framework_sha256,
+                                                                       given=framework_sha256))
     weights, weight_source = _weights(framework, tender, overrides, tender_where)
     if tender.evidence and tender.evidence.from_level > framework.level_scale.top:
         raise ConfigurationError(tender_where, _("evidence.from_level {level} is above the top level {top}").format(
@@ -326,9 +336,11 @@ def _minimum_levels(framework: Framework, tender: Tender, overrides: Overrides, 
         return oid
 
     everywhere = overrides.minimum_level if overrides.minimum_level is not None else tender.minimum_level
-    base = level(everywhere, "--min-level" if overrides.minimum_level is not None else where) \
-        if everywhere is not None else 0
-    minimum = dict.fromkeys(framework.objective_ids, base)
+    if everywhere is None:  # the framework's defaults (a derived version may set them), else 0
+        minimum = {oid: framework.minimum_levels.get(oid, 0) for oid in framework.objective_ids}
+    else:
+        minimum = dict.fromkeys(framework.objective_ids,
+                                level(everywhere, "--min-level" if overrides.minimum_level is not None else where))
     if overrides.minimum_level is None:  # a global flag replaces the tender's per-objective minimums too
         for oid, value in tender.minimum_levels.items():
             minimum[objective(oid, where)] = level(value, where)

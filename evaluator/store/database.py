@@ -22,7 +22,7 @@ from evaluator.store.audit import APPENDED
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 WRITE_LOCK = 734_201  # PostgreSQL advisory lock key for writers
 _TAKE_WRITE_LOCK = text(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
-HEAD_REVISION = "0008"  # the newest migration in migrations/versions (a test keeps the two in step)
+HEAD_REVISION = "0009"  # the newest migration in migrations/versions (a test keeps the two in step)
 
 
 def database_url(data_root: Path) -> str:

@@ -21,6 +21,7 @@ from evaluator.store.schema import (
     evaluation_files,
     evaluations,
     files,
+    framework_drafts,
     report_jobs,
     user_settings,
     users,
@@ -61,10 +62,20 @@ def put_version(connection: Connection, kind: str, name: str, content: bytes, pr
                 at: str) -> str:
     sha = hashlib.sha256(content).hexdigest()
     put_files(connection, {sha: content})
-    if connection.execute(select(versions.c.sha256).where(versions.c.sha256 == sha)).first() is None:
+    if not has_version(connection, sha):
         connection.execute(insert(versions).values(sha256=sha, kind=kind, name=name, previous=previous,
                                                    created_by=actor, created_at=at))
     return sha
+
+
+def has_version(connection: Connection, sha256: str) -> bool:
+    return connection.execute(select(versions.c.sha256).where(versions.c.sha256 == sha256)).first() is not None
+
+
+def version_rows(connection: Connection, kind: str) -> list:
+    """The framework or tender versions, oldest first."""
+    return list(connection.execute(select(versions).where(versions.c.kind == kind)
+                                   .order_by(versions.c.created_at, versions.c.sha256)))
 
 
 def put_evaluation(connection: Connection, evaluation_id: str, evaluated_at: str, actor: str, request: str,
@@ -255,3 +266,16 @@ def put_user_language(connection: Connection, user_name: str, language: str) -> 
     else:
         connection.execute(user_settings.update().where(user_settings.c.user_name == user_name)
                            .values(language=language))
+
+
+def framework_draft(connection: Connection, user_name: str) -> str | None:
+    """A user's framework draft (JSON), or None."""
+    return connection.execute(select(framework_drafts.c.draft)
+                              .where(framework_drafts.c.user_name == user_name)).scalar()
+
+
+def put_framework_draft(connection: Connection, user_name: str, draft: str | None, at: str) -> None:
+    """Keep a user's framework draft, or drop it (None)."""
+    connection.execute(framework_drafts.delete().where(framework_drafts.c.user_name == user_name))
+    if draft is not None:
+        connection.execute(insert(framework_drafts).values(user_name=user_name, draft=draft, updated_at=at))

@@ -219,3 +219,10 @@ user_settings = Table(  # what a user chose for themselves in the app: the langu
     Column("user_name", String(200), primary_key=True),  # the signed-in name (the local user has no users row)
     Column("language", String(16), nullable=False),  # en | zh-CN (evaluator.i18n.LANGUAGES)
 )
+
+framework_drafts = Table(  # an analyst's framework version in the editor, not yet published: one per user
+    "framework_drafts", metadata,
+    Column("user_name", String(200), primary_key=True),
+    Column("draft", Text, nullable=False),  # JSON: the base's SHA-256, the new id and version, the edits
+    Column("updated_at", String(20), nullable=False),
+)

@@ -14,8 +14,7 @@ from evaluator.application import (
     Desk,
     certification_schemes,
 )
-from evaluator.i18n import N_, _, current
-from evaluator.model.framework import WEIGHT_TOLERANCE, WEIGHT_TOTAL
+from evaluator.i18n import N_, _
 from evaluator.model.tender import Tender, resolve_settings
 from evaluator.ui.common import (
     SAMPLE_BIDS,
@@ -33,6 +32,7 @@ from evaluator.ui.common import (
     state,
     status_word,
     text,
+    weight_inputs,
     workspace,
 )
 
@@ -72,18 +72,8 @@ def page() -> None:
     start = st.selectbox(_("Start from"), [TENDER_WEIGHTS, *framework.weight_profiles], key="start",
                          format_func=lambda choice: _(TENDER_WEIGHTS) if choice == TENDER_WEIGHTS else choice)
     initial = baseline.weights if start == TENDER_WEIGHTS else framework.weight_profiles[start].weights
-    inputs, beside = st.columns([5, 1])
-    columns = inputs.columns(4)
-    names = {objective.id: objective.name for objective in framework.translated(current()).objectives}
-    weights = {objective.id: columns[i % 4].number_input(
-        f"{objective.id} {names[objective.id]}", 0.0, 100.0, float(initial[objective.id]), 0.5,
-        key=f"weight-{start}-{objective.id}") for i, objective in enumerate(framework.objectives)}
+    weights, balanced = weight_inputs(framework, initial, f"weight-{start}")
     total = sum(weights.values())
-    balanced = abs(total - WEIGHT_TOTAL) <= WEIGHT_TOLERANCE
-    beside.metric(_("Weights total"), f"{total:g} / {WEIGHT_TOTAL:g}",
-                  _("sums to 100") if balanced else _("{difference}: must sum to 100").format(
-                      difference=f"{total - WEIGHT_TOTAL:+g}"),
-                  delta_color="green" if balanced else "red", delta_arrow="off")
     st.header(_("Minimum levels"))
     columns = st.columns(4)
     minimums = {objective.id: columns[i % 4].selectbox(

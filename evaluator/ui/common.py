@@ -8,8 +8,8 @@ import streamlit as st
 
 from evaluator.application import PERMISSIONS, Desk, Store, default_store_url, read_framework, read_tender
 from evaluator.errors import ConfigurationError, PermissionDenied, StoreError
-from evaluator.i18n import N_, _
-from evaluator.model.framework import Framework
+from evaluator.i18n import N_, _, current
+from evaluator.model.framework import WEIGHT_TOLERANCE, WEIGHT_TOTAL, Framework
 from evaluator.model.tender import Tender
 from evaluator.ui.signin import current_user
 
@@ -117,7 +117,7 @@ def opened_workspace(title: str, caption: str, action: str, workspace_name: str)
 
 # the names the pages give may_use, shown translated (a page may also give its name already translated)
 WORKSPACE_NAMES = (N_("officer"), N_("policy analyst"), N_("auditor"), N_("evaluation panel"), N_("marketplace"),
-                   N_("administrator"))
+                   N_("administrator"), N_("framework editor"))
 
 
 def may_use(desk: Desk, action: str, workspace_name: str) -> bool:
@@ -180,6 +180,23 @@ def chart(container, svg: str, caption: str) -> None:
     width of its column."""
     if svg:
         container.image(str(svg), caption=caption, width="stretch")
+
+
+def weight_inputs(framework: Framework, start: dict[str, float], key: str) -> tuple[dict[str, float], bool]:
+    """A number input per objective (four a row, from `start`) and the running total beside them: the weights
+    as entered, and whether they sum to 100 (nothing is rescaled)."""
+    inputs, beside = st.columns([5, 1])
+    columns = inputs.columns(4)
+    names = {objective.id: objective.name for objective in framework.translated(current()).objectives}
+    weights = {oid: columns[i % 4].number_input(f"{oid} {names[oid]}", 0.0, 100.0, float(start[oid]), 0.5,
+                                                key=f"{key}-{oid}") for i, oid in enumerate(framework.objective_ids)}
+    total = sum(weights.values())
+    balanced = abs(total - WEIGHT_TOTAL) <= WEIGHT_TOLERANCE
+    beside.metric(_("Weights total"), f"{total:g} / {WEIGHT_TOTAL:g}",
+                  _("sums to 100") if balanced else _("{difference}: must sum to 100").format(
+                      difference=f"{total - WEIGHT_TOTAL:+g}"),
+                  delta_color="green" if balanced else "red", delta_arrow="off")
+    return weights, balanced
 
 
 def listed(items) -> str:

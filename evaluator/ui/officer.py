@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import io
 import zipfile
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -140,7 +141,8 @@ def _new_case(session, desk: Desk) -> None:
     else:
         upload = st.file_uploader(_("Tender (.yaml)"), type=["yaml", "yml"], key="new-tender-file")
         tender_file = (upload.name, upload.getvalue()) if upload else None
-    names = [path.name for path in FRAMEWORKS]
+    choices = _framework_choices(desk)
+    names = list(choices)
     named, template = None, None
     if tender_file is not None:
         try:
@@ -155,19 +157,39 @@ def _new_case(session, desk: Desk) -> None:
             template = letter.getvalue() if letter else None
     framework_name = st.selectbox(_("Framework"), names, key=f"new-framework-{named}",  # follows the tender's choice
                                   index=names.index(f"{named}.yaml") if f"{named}.yaml" in names else 0,
-                                  help=_("Fixed for the case once it is created."))
+                                  format_func=lambda key: choices[key][0],
+                                  help=_("Fixed for the case once it is created. Published versions are those "
+                                         "analysts derived in the framework editor."))
     name = st.text_input(_("Case name (default: the tender's name)"), key="new-name")
     if st.button(_("Create the case"), type="primary", key="create-case", disabled=tender_file is None) and \
             tender_file:
-        path = FRAMEWORKS[names.index(framework_name)]
         try:
-            case_id = desk.create_case((path.name, path.read_bytes()), tender_file, name.strip(), template)
+            case_id = desk.create_case((framework_name, choices[framework_name][1]()), tender_file, name.strip(),
+                                       template)
         except (ConfigurationError, StoreError) as error:
             st.error(_("The case was not created: {error}").format(error=error))
             return
         session.case_id = case_id
         st.query_params["case"] = case_id
         done("success", _("Case {case} created from {file}.").format(case=case_id, file=tender_file[0]))
+
+
+def _framework_choices(desk: Desk) -> dict[str, tuple[str, Callable[[], bytes]]]:
+    """File name -> (how the list names it, its bytes when asked): the bundled frameworks, then the versions
+    analysts published (newest first)."""
+    choices = {path.name: (path.name, path.read_bytes) for path in FRAMEWORKS}
+    if not desk.allowed("read framework versions"):
+        return choices
+    for version in reversed([v for v in desk.framework_versions() if v["derived"]]):
+        choices[f"{version['id']}-{version['version']}.yaml"] = (
+            _("{framework} {version} (published, sha256 {sha256}…)").format(
+                framework=version["id"], version=version["version"], sha256=version["sha256"][:12]),
+            _stored_file(desk, version["sha256"]))
+    return choices
+
+
+def _stored_file(desk: Desk, sha256: str) -> Callable[[], bytes]:
+    return lambda: desk.framework_version(sha256)[1]
 
 
 def _summary(case: dict, tender: Tender) -> None:
@@ -280,7 +302,10 @@ def _from_form_values(framework, base: Tender, values: dict) -> Tender | None:
                 ties={**data["ties"], "tie_break": values["tie_break"]})
     if values["weight_profile"] != shown["weight_profile"] or base.weights is None:
         data.update(weight_profile=values["weight_profile"], weights=None)
-    if values["minimum_level"] != shown["minimum_level"] or not base.minimum_levels:
+    if values["minimum_level"] != shown["minimum_level"] or (not base.minimum_levels and
+                                                            (base.minimum_level is not None or
+                                                             not framework.minimum_levels)):
+        # untouched, a tender without minimums keeps the framework version's default minimums
         data.update(minimum_level=values["minimum_level"], minimum_levels={})
     if values["award"] != shown["award"]:
         data["award"] = None if values["award"] is None else {**(data["award"] or {}), **values["award"]}

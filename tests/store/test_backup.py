@@ -120,7 +120,7 @@ def sqlite_backup(tmp_path_factory, audit_key) -> Path:
 def test_a_restored_store_verifies_and_backs_up_byte_identical(source, target, capsys, monkeypatch, tmp_path):
     source_url = filled(store_url(source, tmp_path / "source"))
     status, out, _ = cli(capsys, monkeypatch, source_url, "backup", "--out", tmp_path / "first.zip")
-    assert status == 0 and out.startswith("Backed up 18 tables, ") and out.count("\n") == 1
+    assert status == 0 and out.startswith("Backed up 19 tables, ") and out.count("\n") == 1
     manifest = json.loads(zipfile.ZipFile(tmp_path / "first.zip").read("manifest.json"))
     assert manifest["revision"] == HEAD_REVISION and manifest["tables"]["audit_checkpoints"]["rows"]
     assert all(manifest["tables"][name]["rows"] for name in ("files", "users", "cases", "evaluations", "audit_log",

@@ -17,7 +17,7 @@ from evaluator.store import registry as registry_store
 from evaluator.store.database import reading
 from evaluator.store.schema import files, registry_entries
 
-from conftest import CSF_PATH, ROOT, SAMPLES, emptied_postgres
+from conftest import CSF_PATH, ROOT, SAMPLES
 
 FRAMEWORK, _ = load_framework(CSF_PATH)
 PRODUCT, _ = load_framework(ROOT / "frameworks" / "apc-product-2026.yaml")
@@ -27,17 +27,7 @@ NORDLYS = json.loads(NORDLYS_BYTES)
 AS_OF = dt.date(2026, 11, 26)
 
 
-@pytest.fixture(autouse=True)
-def private_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("EVALUATOR_DATA", str(tmp_path / "data"))
-    monkeypatch.delenv("EVALUATOR_DATABASE_URL", raising=False)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request, monkeypatch):
-    if request.param == "postgresql":
-        monkeypatch.setenv("EVALUATOR_DATABASE_URL", emptied_postgres())
-    return request.param
+pytestmark = pytest.mark.usefixtures("private_store")
 
 
 def clock():

@@ -218,7 +218,8 @@ def test_an_administrator_gives_a_role_that_takes_effect_at_the_next_sign_in(sig
         sign_out(page, signed_in_app)
         sign_in(page, signed_in_app, "cleo")
         page.get_by_text("No evaluation has been stored yet").wait_for(timeout=60_000)  # opens on Auditor
-        assert workspaces(page) == ["Policy analyst", "Auditor", "Evaluation panel", "Marketplace"]  # the store decides
+        assert workspaces(page) == ["Policy analyst", "Framework editor", "Auditor", "Evaluation panel",
+                                    "Marketplace"]  # the store decides
         browser.close()
 
 
@@ -250,7 +251,7 @@ def test_a_case_from_three_uploads_to_the_dossier(signed_in_app, tmp_path):
         page = browser.new_page(viewport={"width": 1400, "height": 1500}, accept_downloads=True)
         sign_in(page, signed_in_app, "ana")
         page.get_by_text("No tender case yet").wait_for(timeout=60_000)
-        assert workspaces(page) == ["Procurement officer", "Policy analyst", "Evaluation panel",
+        assert workspaces(page) == ["Procurement officer", "Policy analyst", "Framework editor", "Evaluation panel",
                                     "Marketplace"]  # not Auditor
         page.get_by_role("button", name="Create the case").click()
         page.get_by_text("Case C2026-0001 created from tender.yaml.").wait_for(timeout=60_000)
@@ -540,4 +541,67 @@ def test_the_app_in_chinese_from_the_language_switch(app_url, tmp_path):
             page.wait_for_timeout(1500)
             page.screenshot(path=str(shots / f"app-{address}-zh.png"))
             page.set_viewport_size({"width": 1400, "height": 1500})
+        browser.close()
+
+
+def test_an_analyst_derives_a_profile_sees_its_effect_and_publishes_it(app_url, tmp_path):
+    """Issue 19 in the browser: the framework editor starts a version of the CSF, adds a new weight profile
+    with its reason (the running total shown), keeps the draft across a reload, shows the diff and the effect
+    on the sample bids side by side, publishes the version, and the officer's new-case form offers it.
+    SCREENSHOTS=docs writes docs/app-framework-editor.png."""
+    from playwright.sync_api import expect, sync_playwright
+
+    weights = {"SOV-1": 10, "SOV-2": 10, "SOV-3": 30, "SOV-4": 15, "SOV-5": 15, "SOV-6": 5, "SOV-7": 10, "SOV-8": 5}
+    shots = Path(os.environ.get("SCREENSHOTS") or tmp_path)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1500})
+        page.goto(f"{app_url}/frameworks")
+        page.get_by_role("heading", name="Framework editor").first.wait_for(timeout=60_000)
+        idle(page)
+        page.get_by_role("button", name="Start the new version").click()
+        page.get_by_text("A new version of eu-csf-2026 2026.06 is open").wait_for(timeout=60_000)
+        idle(page)
+        page.get_by_label("Weight profile", exact=True).click()
+        page.get_by_role("option", name="(a new profile)").click()
+        idle(page)
+        page.get_by_label("Name of the new profile").fill("ministry")
+        page.get_by_label("Name of the new profile").press("Enter")
+        idle(page)
+        for objective, weight in weights.items():
+            field = page.locator(f"input[aria-label^='{objective} ']")
+            field.fill(str(weight))
+            field.press("Enter")
+            idle(page)
+        expect(page.get_by_test_id("stMetricValue").first).to_have_text("100 / 100")
+        page.get_by_label("Reason for this change (required; recorded with it)").first.fill("Data sovereignty first")
+        page.get_by_label("Reason for this change (required; recorded with it)").first.press("Enter")
+        idle(page)
+        page.get_by_role("button", name="Add this profile change").click()
+        page.get_by_text("Change added.").wait_for(timeout=60_000)
+        page.reload()  # the draft is in the store
+        page.get_by_test_id("stCode").filter(has_text="weight profile ministry: added (SOV-1 10, SOV-2 10, SOV-3 30")\
+            .wait_for(timeout=60_000)  # the diff
+        idle(page)
+        expect(page.get_by_label("Profile of the new version")).to_have_value("ministry")  # the one just added
+        page.get_by_text("Winner under the base: B-001; under the new version: B-001.").wait_for(timeout=60_000)
+        grid = page.locator(".st-key-editor-effect [data-testid=stDataFrame]")
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        assert box is not None and box["height"] > 200, box  # eight bids drawn, not an empty element
+        page.set_viewport_size({"width": 1400, "height": 3600})
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(shots / "app-framework-editor.png"))
+        page.set_viewport_size({"width": 1400, "height": 1500})
+        page.get_by_role("button", name="Publish version 2026.06-1").click()
+        page.get_by_text("eu-csf-2026 2026.06-1 is published: officers can create cases under it.").wait_for(
+            timeout=60_000)
+        page.goto(app_url)
+        page.get_by_text("C2026-0001 · Sample case").first.wait_for(timeout=60_000)
+        idle(page)
+        page.get_by_text("Create a new case").first.click()
+        idle(page)
+        page.locator(".st-key-new-framework-eu-csf-2026 input").click()
+        expect(page.get_by_role("option", name="eu-csf-2026 2026.06-1 (published")).to_be_visible()
+        page.screenshot(path=str(shots / "app-officer-published-version.png"))
         browser.close()
