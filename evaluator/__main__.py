@@ -130,6 +130,9 @@ def framework_arguments(framework: argparse.ArgumentParser) -> None:
     effect.add_argument("--base", help="the base's YAML file (default: the bundled or stored file it names)")
     effect.add_argument("--tender", help="tender YAML file (default: the bundled sample tender)")
     effect.add_argument("--profile", help="the new version's weight profile (default: its default profile)")
+    effect.add_argument("--registry", action="store_true", help="the registered providers' assessments as the bids")
+    effect.add_argument("--as-of", type=iso_date, help="with --registry: the date they must be valid on "
+                                                        "(default: today)")
     effect.add_argument("--format", choices=["text", "json"], default="text")
     publish = actions.add_parser("publish", parents=[acting], help="store a derived version for officers' cases "
                                                                    "(an analyst's)")
@@ -731,9 +734,9 @@ def command_framework(args) -> int:
     if args.action == "effect":
         return _effect(args, desk)
     if args.action == "publish":
-        sha = desk.publish_framework(args.file, _given_file(args.file)[1])
-        print(_("Published {file} (sha256 {sha256}): officers can create cases under it").format(file=args.file,
-                                                                                                 sha256=sha))
+        sha, stored_now = desk.publish_framework(args.file, _given_file(args.file)[1])
+        print((_("Published {file} (sha256 {sha256}): officers can create cases under it") if stored_now else
+               _("{file} is published already (sha256 {sha256})")).format(file=args.file, sha256=sha))
         return 0
     versions = desk.framework_versions()
     if args.format == "json":
@@ -773,29 +776,30 @@ def _derive(args) -> int:
     return 0
 
 
+PLAIN_NUMBER = re.compile(r"-?\d{1,15}(\.\d{1,15})?")  # points and weights: no exponent, no underscores
+
+
 def _pair(text: str, flag: str, kind: Callable[[str], object]) -> tuple[str, object]:
     target, sep, value = text.partition("=")
     if not sep or not target.strip() or not value.strip():
         raise ConfigurationError(flag, _("{text} is not TARGET=VALUE").format(text=repr(text)[:60]))
-    try:
-        return target.strip(), kind(value.strip())
-    except ValueError:
+    if kind is float and not PLAIN_NUMBER.fullmatch(value.strip()):
         raise ConfigurationError(f"{flag} {target.strip()}", _("{value} is not a number").format(
-            value=repr(value.strip())[:30])) from None
+            value=repr(value.strip())[:30]))
+    return target.strip(), kind(value.strip())
 
 
 def _profile(text: str) -> tuple[str, dict[str, float]]:
     name, spec = _pair(text, "--profile", str)
     weights: dict[str, float] = {}
     for part in str(spec).split(","):
-        objective, sep, weight = part.partition(":")
-        try:
-            weights[objective.strip()] = float(weight) if sep else float("nan")
-        except ValueError:
-            weights[objective.strip()] = float("nan")
-        if not sep or weights[objective.strip()] != weights[objective.strip()]:
+        objective, sep, weight = (piece.strip() for piece in part.partition(":"))
+        if not sep or not PLAIN_NUMBER.fullmatch(weight):
             raise ConfigurationError(f"--profile {name}", _("{part} is not OBJECTIVE:WEIGHT").format(
                 part=repr(part.strip())[:40]))
+        if objective in weights:
+            raise ConfigurationError(f"--profile {name}", _("{id} is given twice").format(id=objective))
+        weights[objective] = float(weight)
     return name, weights
 
 
@@ -814,8 +818,13 @@ def _effect(args, desk) -> int:
         raise ConfigurationError("--base", _("{new} was derived from the file with SHA-256 {wanted}, not this "
                                              "one").format(new=args.new, wanted=new.derived_from.sha256))
     tender = load_tender(args.tender or SAMPLES / "tender.yaml")[0]
-    paths = args.bids or [str(path) for path in sorted((SAMPLES / "bids").iterdir())]
-    effect = desk.framework_effect(base, new, read_bids_for(paths, [base])[0], tender, args.profile)
+    if args.registry:
+        if args.bids:
+            raise ConfigurationError("--registry", _("give bid files or --registry, not both"))
+        bids = desk.registry_as_bids(base, args.as_of or dt.date.fromisoformat(desk.clock()[:10]))
+    else:
+        bids = read_bids_for(args.bids or [str(path) for path in sorted((SAMPLES / "bids").iterdir())], [base])[0]
+    effect = desk.framework_effect(base, new, bids, tender, args.profile)
     if args.format == "json":
         print(json.dumps(effect, indent=2, ensure_ascii=False))
         return 0
@@ -826,18 +835,23 @@ def _effect(args, desk) -> int:
 def effect_lines(effect: dict, base: Framework, new: Framework) -> list[str]:
     """The effect as a terminal table: each bid's rank, total and level under both versions."""
     settings = effect["settings"]
+    width = max([12, *(len(row["bid"] or "?") for row in effect["bids"])])
     lines = [_("base {framework} {version}: {weights}").format(framework=base.id, version=base.version,
                                                               weights=settings["base"]["weight_source"]),
              _("new  {framework} {version}: {weights}").format(framework=new.id, version=new.version,
                                                               weights=settings["new"]["weight_source"]),
-             f"{_('bid'):<12} {_('rank'):>9} {_('total'):>17} {_('level'):>15}  {_('status now')}"]
+             f"{_('bid'):<{width}} {_('rank'):>9} {_('total'):>17} {_('level'):>15}  {_('status now')}"]
     for row in effect["bids"]:
         before, after = row["base"], row["new"]
         ranks = f"{before['rank'] or '-'} -> {after['rank'] or '-'}"
         totals = f"{_number(before['total'])} -> {_number(after['total'])}"
         levels = f"{before['level'] or '-'} -> {after['level'] or '-'}"
-        lines.append(f"{(row['bid'] or '?')[:12]:<12} {ranks:>9} {totals:>17} {levels:>15}  {_(after['status'])}"
+        lines.append(f"{row['bid'] or '?':<{width}} {ranks:>9} {totals:>17} {levels:>15}  {_(after['status'])}"
                      + ("  *" if row["moved"] else ""))
+    case = settings["case"]
+    if (case["weights"], case["minimum_levels"]) != (settings["new"]["weights"], settings["new"]["minimum_levels"]):
+        lines.append(_("note: a case under the new version with this tender would use {weights} and its own minimum "
+                       "levels: the tender's choices win").format(weights=case["weight_source"]))
     winners = effect["winner"]
     lines.append(_("winner: {base} -> {new}").format(base=", ".join(winners["base"]) or "-",
                                                      new=", ".join(winners["new"]) or "-"))

@@ -36,7 +36,7 @@ from evaluator.loading import SCHEMES_FILE, load_framework, load_schemes, load_t
 from evaluator.model.assessment import CONSENSUS, INDIVIDUAL, Assessment
 from evaluator.model.bid import BidSet
 from evaluator.model.certification import SCHEMES_NAME, Schemes
-from evaluator.model.derivation import Edit, check_derivation, derive
+from evaluator.model.derivation import Edit, check_derivation, derive, differences
 from evaluator.model.documents import parse_document
 from evaluator.model.evaluation import Evaluation
 from evaluator.model.framework import Framework
@@ -644,12 +644,14 @@ class Desk:
         """The bids ranked under the base and under a derived version, side by side (scoring.effect);
         computed live in the analyst's editor, so not logged."""
         self._require("analyse the award")
+        if not bids.bids:
+            raise _error(ConfigurationError, N_("there are no bids to compare"), "bids")
         return framework_effect(base, new, bids, tender, profile)
 
-    def publish_framework(self, name: str, content: bytes) -> str:
+    def publish_framework(self, name: str, content: bytes) -> tuple[str, bool]:
         """Store a derived framework version (a YAML file naming its base) for officers to create cases under,
-        after checking it against its base (a bundled or stored version); returns its SHA-256. Publishing the
-        same file again changes nothing."""
+        after checking it against its base (a bundled or stored version, model.derivation.check_derivation);
+        returns its SHA-256 and whether it was stored now (the same file again changes nothing)."""
         self._require("publish a framework version")
         derived = parse_document(content, Framework, name)
         if derived.derived_from is None:
@@ -664,9 +666,11 @@ class Desk:
                                                     "bundled nor in the store"), name, framework=base_of.id,
                              version=base_of.version, sha256=base_of.sha256)
             base = parse_document(base_bytes, Framework, derived.derived_from.id)
-            check_derivation(base, derived)
+            check_derivation(base, derived.derived_from.sha256, derived)
+            _unique_version(connection, derived, sha)
             at = self.clock()
-            if not records.has_version(connection, sha):
+            stored_now = not records.has_version(connection, sha)
+            if stored_now:
                 records.put_version(connection, "framework", base.id, base_bytes,
                                     base.derived_from.sha256 if base.derived_from else None, self.user.name, at)
                 records.put_version(connection, "framework", derived.id, content, derived.derived_from.sha256,
@@ -675,8 +679,9 @@ class Desk:
                     "framework": derived.id, "version": derived.version, "sha256": sha, "file": Path(name).name,
                     "base": derived.derived_from.model_dump(),
                     "changes": [change.model_dump() for change in derived.changes
-                                if change not in base.changes]})
-        return sha
+                                if change not in base.changes],
+                    "differences": _in_english(differences, base, derived)})  # as found, not as claimed
+        return sha, stored_now
 
     def framework_draft(self) -> dict | None:
         """The analyst's framework version in the editor, not yet published: {"base_sha256", "id", "version",
@@ -709,6 +714,12 @@ class Desk:
         self._require("read framework versions")
         with reading(self.store.engine) as connection:
             rows = records.version_rows(connection, "framework")
+            bases = {row.sha256: row.previous for row in rows}
+
+            def depth(sha: str | None) -> int:  # a base before what was derived from it in the same second
+                return 0 if bases.get(sha) is None else 1 + depth(bases[sha])
+
+            rows.sort(key=lambda row: (row.created_at, depth(row.sha256), row.sha256))
             versions = []
             for row in rows:
                 framework = parse_document(records.file_content(connection, row.sha256), Framework, row.name)
@@ -1321,6 +1332,21 @@ class Desk:
             chosen = [version_as_of(rows, as_of) or rows[0] for _provider, rows in sorted(by_provider.items())]
             return [(row, read_entry(records.file_content(connection, row.sha256), row.provider)) for row in chosen]
 
+    def registry_as_bids(self, framework: Framework, as_of: dt.date) -> BidSet:
+        """Every provider registered for `framework`, by its version that holds on `as_of` (as `registry_bids`
+        chooses it; one assessed only later is left out), read as bids: the registry as a bid set for the
+        analyst's what-ifs. An entry expired by then is an invalid bid that says so."""
+        from evaluator.ingest.files import read_bid_contents
+
+        self._require("read the registry")
+        with reading(self.store.engine) as connection:
+            providers = sorted({row.provider for row in registry_store.entry_rows(connection)
+                                if row.framework == framework.id})
+        if not providers:
+            return BidSet.empty(len(framework.criteria))
+        entries = self.registry_bids(providers, as_of, framework)[1]
+        return read_bid_contents(sorted(entries.items()), framework, ReadOptions(as_of=as_of))
+
     def registry_entry(self, provider: str, version: int | None = None) -> dict:
         """One registered version (the newest by default): its row and the entry itself."""
         self._require("read the registry")
@@ -1911,6 +1937,22 @@ def _tender_file_names(row) -> dict[str, str]:
 
 
 TENDER_FILES = ("letter_template", "capability")  # stored with a case's tender version (migration 0004)
+
+
+def _unique_version(connection, framework: Framework, sha256: str) -> None:
+    """No other stored file is the same framework id and version: a version names one file."""
+    for row in records.version_rows(connection, "framework"):
+        if row.name == framework.id and row.sha256 != sha256 and parse_document(
+                records.file_content(connection, row.sha256), Framework, row.name).version == framework.version:
+            raise _error(ConfigurationError, N_("another file is stored as {framework} {version} (sha256 {sha256}): "
+                                                "give this one a version of its own"), framework.id,
+                         framework=framework.id, version=framework.version, sha256=row.sha256)
+
+
+def _in_english(function, *arguments):
+    """What `function` says, in English whatever the user reads: for the audit log."""
+    with i18n.using(i18n.SOURCE_LANGUAGE):
+        return function(*arguments)
 
 
 def _framework_version(connection, sha256: str) -> bytes | None:

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 import yaml
-from test_application_cases import backend, cli, private_store  # noqa: F401 - the same store fixtures
+from test_application_cases import cli
 
 from evaluator.application import Desk, PermissionDenied, Store, User
 from evaluator.errors import ConfigurationError
@@ -19,6 +19,7 @@ from conftest import CSF_PATH, SAMPLES
 
 BIDS = SAMPLES / "bids"
 PANEL = {"chair": "carla", "members": ["ana", "ben"], "conflicts": {"ben": ["B-002"]}}
+pytestmark = pytest.mark.usefixtures("private_store")
 
 
 def clock():

@@ -113,3 +113,32 @@ def test_a_tender_naming_a_framework_version_by_hash_refuses_any_other(capsys, t
     status = main(["evaluate", "--framework", "ministry.yaml", "--tender", "t.yaml", "--out", "out",
                    str(SAMPLES / "bids")])
     assert status == 2 and "the tender is for the framework version with SHA-256 0000" in capsys.readouterr().err
+
+
+def test_effect_on_the_registry_as_of_a_date(capsys):
+    derived(capsys)
+    assert main(["registry", "import", str(SAMPLES / "registry")]) == 0
+    status, out, err = cli(capsys, "effect", "ministry.yaml", "--registry", "--as-of", "2026-11-26", "--tender",
+                           SAMPLES / "registry-tender.yaml")
+    assert status == 0, err
+    assert out.splitlines()[3].split() == ["alpine-sovereign", "1", "->", "1", "90.92", "->", "91.99", "SEAL-3", "->",
+                                           "SEAL-3", "ranked"]
+    assert "winner: alpine-sovereign -> alpine-sovereign" in out
+    status, out, err = cli(capsys, "effect", "ministry.yaml", SAMPLES / "bids" / "b-001.xlsx", "--registry")
+    assert status == 2 and "give bid files or --registry, not both" in err
+
+
+def test_publish_refuses_unlisted_changes_and_a_second_file_under_one_version(capsys, tmp_path):
+    derived(capsys)
+    text = (tmp_path / "ministry.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    data["score_divisor"] = 500
+    (tmp_path / "divisor.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    status, _out, err = cli(capsys, "publish", "divisor.yaml")
+    assert status == 2 and "its score divisor, answer format or level scale differs" in err
+    (tmp_path / "reworded.yaml").write_text(text.replace(REASON, "another reason"), encoding="utf-8")
+    assert cli(capsys, "publish", "ministry.yaml")[0] == 0
+    status, out, _err = cli(capsys, "publish", "ministry.yaml")
+    assert status == 0 and out.startswith("ministry.yaml is published already")
+    status, _out, err = cli(capsys, "publish", "reworded.yaml")
+    assert status == 2 and "another file is stored as ministry-csf 2026.06-m1" in err

@@ -7,6 +7,7 @@ claims a base (a version written by hand, or uploaded to be published).
 """
 
 import math
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -19,6 +20,10 @@ from evaluator.i18n import _
 from evaluator.model.framework import Change, DerivedFrom, Framework, LevelScale, check_weights
 
 EditKind = Literal["profile", "points", "minimum", "label", "default_profile"]
+DERIVED_NOTE = ("A derived version: where the changes it lists (from the base named in derived_from) apply, its "
+                "figures are not those of its source.")
+ChangeValue = int | float | str | dict[str, float]  # what Change.value holds
+LABEL_LIMIT = 300  # characters: an answer label, a title, a name
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ def derive(base: Framework, base_sha256: str, edits: Iterable[Edit], framework_i
     if new_version == base.version and (framework_id or base.id) == base.id:
         raise ConfigurationError("--version", _("the derived version needs a version of its own, not the base's "
                                                 "{version}").format(version=base.version))
+    wording = data["source"]["wording"]
+    data["source"]["wording"] = wording if wording.startswith(DERIVED_NOTE) else f"{DERIVED_NOTE} {wording}".strip()
     data.update(id=framework_id or base.id, version=new_version,
                 derived_from=DerivedFrom(id=base.id, version=base.version, sha256=base_sha256),
                 changes=(*base.changes, *changes))
@@ -64,16 +71,21 @@ def derive(base: Framework, base_sha256: str, edits: Iterable[Edit], framework_i
     except ValidationError as error:
         raise ConfigurationError("derive", "; ".join(str(e["msg"]).removeprefix("Value error, ")
                                                      for e in error.errors())) from None
-    check_derivation(base, derived)
+    _keeps_the_rules(base, derived)
     return derived
 
 
 def _apply(base: Framework, data: dict[str, Any], edit: Edit) -> Change:
     if not edit.reason.strip():
         raise ConfigurationError(_where(edit), _("every change needs a reason"))
-    what = {"profile": _profile, "points": _points, "minimum": _minimum, "label": _label,
-            "default_profile": _default_profile}[edit.kind](base, data, edit)
-    return Change(what=what, reason=" ".join(edit.reason.split()))
+    what, value = {"profile": _profile, "points": _points, "minimum": _minimum, "label": _label,
+                   "default_profile": _default_profile}[edit.kind](base, data, edit)
+    return Change(what=what, reason=" ".join(edit.reason.split()), kind=edit.kind, target=edit.target, value=value)
+
+
+def _figure(value: float) -> str:
+    """A number as a change names it: short, but never rounded to look unchanged (50.0000000000001)."""
+    return f"{value:.15g}"
 
 
 def _where(edit: Edit) -> str:
@@ -81,7 +93,7 @@ def _where(edit: Edit) -> str:
             "label": "--label {target}", "default_profile": "--default-profile"}[edit.kind].format(target=edit.target)
 
 
-def _profile(base: Framework, data: dict[str, Any], edit: Edit) -> str:
+def _profile(base: Framework, data: dict[str, Any], edit: Edit) -> tuple[str, ChangeValue]:
     weights = {oid: float(weight) for oid, weight in dict(edit.value).items()}  # type: ignore[call-overload]
     try:
         check_weights(weights, base.objective_ids, _("weight profile {name}").format(name=edit.target))
@@ -91,12 +103,13 @@ def _profile(base: Framework, data: dict[str, Any], edit: Edit) -> str:
     old = data["weight_profiles"].get(edit.target)
     data["weight_profiles"][edit.target] = {"description": old["description"] if old else "", "weights": ordered}
     if old is None:
-        return f"weight profile {edit.target}: added (" + ", ".join(f"{oid} {w:g}" for oid, w in ordered.items()) \
-            + ")"
-    moved = [f"{oid} {old['weights'][oid]:g} -> {w:g}" for oid, w in ordered.items() if old["weights"][oid] != w]
+        return f"weight profile {edit.target}: added (" + ", ".join(
+            f"{oid} {_figure(w)}" for oid, w in ordered.items()) + ")", ordered
+    moved = [f"{oid} {_figure(old['weights'][oid])} -> {_figure(w)}" for oid, w in ordered.items()
+             if old["weights"][oid] != w]
     if not moved:
         raise ConfigurationError(_where(edit), _("the weights are the profile's own: nothing changes"))
-    return f"weight profile {edit.target}: " + ", ".join(moved)
+    return f"weight profile {edit.target}: " + ", ".join(moved), ordered
 
 
 def _answer(base: Framework, data: dict[str, Any], edit: Edit) -> tuple[dict[str, Any], dict[str, Any], int]:
@@ -117,7 +130,7 @@ def _answer(base: Framework, data: dict[str, Any], edit: Edit) -> tuple[dict[str
     return criterion, criterion["answers"][int(rank_text) - 1], int(rank_text)
 
 
-def _points(base: Framework, data: dict[str, Any], edit: Edit) -> str:
+def _points(base: Framework, data: dict[str, Any], edit: Edit) -> tuple[str, ChangeValue]:
     criterion, answer, rank = _answer(base, data, edit)
     points = edit.value
     if not isinstance(points, int | float) or isinstance(points, bool) or not math.isfinite(points):
@@ -138,10 +151,10 @@ def _points(base: Framework, data: dict[str, Any], edit: Edit) -> str:
     if old == points:
         raise ConfigurationError(_where(edit), _("answer {answer} of {id} has {points} points already").format(
             answer=rank, id=criterion["id"], points=f"{points:g}"))
-    return f"{criterion['id']} answer {rank}: {old:g} -> {points:g} points"
+    return f"{criterion['id']} answer {rank}: {_figure(old)} -> {_figure(points)} points", float(points)
 
 
-def _minimum(base: Framework, data: dict[str, Any], edit: Edit) -> str:
+def _minimum(base: Framework, data: dict[str, Any], edit: Edit) -> tuple[str, ChangeValue]:
     if edit.target not in base.objective_ids:
         raise ConfigurationError(_where(edit), _("no objective {id} in {framework} (objectives: {known})").format(
             id=edit.target, framework=base.id, known=", ".join(base.objective_ids)))
@@ -159,32 +172,48 @@ def _minimum(base: Framework, data: dict[str, Any], edit: Edit) -> str:
     data["minimum_levels"] = {oid: (level if oid == edit.target else data["minimum_levels"][oid])
                               for oid in base.objective_ids
                               if oid == edit.target or oid in data["minimum_levels"]}
-    return f"minimum level {edit.target}: {scale.code(old)} -> {scale.code(level)}"
+    return f"minimum level {edit.target}: {scale.code(old)} -> {scale.code(level)}", scale.code(level)
 
 
-def _label(base: Framework, data: dict[str, Any], edit: Edit) -> str:
+def _label(base: Framework, data: dict[str, Any], edit: Edit) -> tuple[str, ChangeValue]:
+    """A new English wording; the translations of the text give way to it (a reader of another language sees
+    the new wording, not a translation of the old one) until they are translated again."""
     label = " ".join(str(edit.value).split())
     if not label:
         raise ConfigurationError(_where(edit), _("a label cannot be empty"))
+    if len(label) > LABEL_LIMIT or any(unicodedata.category(character).startswith("C") for character in label):
+        raise ConfigurationError(_where(edit), _("a label has at most {limit} characters and no control or "
+                                                 "formatting characters").format(limit=LABEL_LIMIT))
+    translations = data["translations"].values()
     if ":" in edit.target:
         criterion, answer, rank = _answer(base, data, edit)
         item, key, named = answer, "label", f"{criterion['id']} answer {rank} label"
+        for text in (t["criteria"].get(criterion["id"]) for t in translations):
+            if text and text["answers"]:
+                text["answers"] = tuple(label if index == rank - 1 else answer_text
+                                        for index, answer_text in enumerate(text["answers"]))
     elif edit.target in base.objective_ids:
         item = next(o for o in data["objectives"] if o["id"] == edit.target)
         key, named = "name", f"{edit.target} name"
+        for text in (t["objectives"].get(edit.target) for t in translations):
+            if text:
+                text["name"] = ""
     elif edit.target in base.criterion_index:
         item = next(c for c in data["criteria"] if c["id"] == edit.target)
         key, named = "title", f"{edit.target} title"
+        for text in (t["criteria"].get(edit.target) for t in translations):
+            if text:
+                text["title"] = ""
     else:
         raise ConfigurationError(_where(edit), _("no objective, criterion or answer {target} in {framework}").format(
             target=edit.target, framework=base.id))
     old, item[key] = item[key], label
     if old == label:
         raise ConfigurationError(_where(edit), _("the label is {label} already").format(label=repr(label)))
-    return f"{named}: {old!r} -> {label!r}"
+    return f"{named}: {old!r} -> {label!r}", label
 
 
-def _default_profile(base: Framework, data: dict[str, Any], edit: Edit) -> str:
+def _default_profile(base: Framework, data: dict[str, Any], edit: Edit) -> tuple[str, ChangeValue]:
     name = str(edit.value)
     if name not in data["weight_profiles"]:
         raise ConfigurationError(_where(edit), _("weight profile {name} does not exist (profiles: {known})").format(
@@ -192,20 +221,46 @@ def _default_profile(base: Framework, data: dict[str, Any], edit: Edit) -> str:
     old, data["default_weight_profile"] = data["default_weight_profile"], name
     if old == name:
         raise ConfigurationError(_where(edit), _("{name} is the default weight profile already").format(name=name))
-    return f"default weight profile: {old} -> {name}"
+    return f"default weight profile: {old} -> {name}", name
 
 
-def check_derivation(base: Framework, derived: Framework) -> None:
-    """The rules a derived version keeps towards its base, whoever wrote it: it names the base; the same
-    objectives and criteria with the same number of answers (vendors' templates depend on them) unless it
-    declares a new major version; no objective's best answers worth more than its whole share (the score
-    divisor, or the base's own sum where the official figures round above it). Weights summing to 100, ladders
-    in order and levels within the scale are the framework's own rules (Framework)."""
+def check_derivation(base: Framework, base_sha256: str, derived: Framework) -> None:
+    """The rules a derived version keeps towards its base, whoever wrote the file (publishing checks them): it
+    names the base by id, version and SHA-256, keeps the base's own changes and lists its own, each with a
+    reason; and, within the same major version, its changes applied to the base give exactly this file's
+    framework (nothing changed that is not listed) under the rules of `derive`. A new major version may
+    change more (answers, criteria); its listed changes are then not replayed."""
     where = f"{derived.id} {derived.version}"
-    if derived.derived_from is None or (derived.derived_from.id, derived.derived_from.version) != \
-            (base.id, base.version):
+    named = derived.derived_from
+    if named is None or (named.id, named.version, named.sha256) != (base.id, base.version, base_sha256):
         raise ConfigurationError(where, _("it does not name {framework} {version} as its base (derived_from)").format(
             framework=base.id, version=base.version))
+    if derived.changes[:len(base.changes)] != base.changes:
+        raise ConfigurationError(where, _("it drops or rewrites the changes its base records"))
+    own = derived.changes[len(base.changes):]
+    if not own:
+        raise ConfigurationError(where, _("it lists no change of its own"))
+    _keeps_the_rules(base, derived)
+    if major(derived.version) != major(base.version):
+        return
+    try:
+        replayed = derive(base, base_sha256, [Edit(c.kind, c.target, c.value, c.reason) for c in own], derived.id,
+                          derived.version)
+    except ConfigurationError as error:
+        raise ConfigurationError(where, _("its changes cannot be applied to its base: {error}").format(
+            error=error)) from None
+    if replayed != derived:
+        unlisted = differences(replayed, derived)[1:4] or [_("its texts or settings")]
+        raise ConfigurationError(where, _("it differs from what its listed changes give from its base: {found}").format(
+            found="; ".join(line.strip() for line in unlisted)))
+
+
+def _keeps_the_rules(base: Framework, derived: Framework) -> None:
+    """A version of the same major version keeps the base's objectives, criteria, answers, score divisor and
+    scale; no objective's best answers are worth more than its whole share (the score divisor, or the base's
+    own sum where the official figures round above it). Weights summing to 100, ladders in order and levels
+    within the scale are the framework's own rules (Framework)."""
+    where = f"{derived.id} {derived.version}"
     if (derived.id, derived.version) == (base.id, base.version):
         raise ConfigurationError(where, _("a derived version needs a version of its own"))
     if major(derived.version) == major(base.version):
@@ -220,6 +275,11 @@ def check_derivation(base: Framework, derived: Framework) -> None:
 
 
 def _same_shape(base: Framework, derived: Framework, where: str) -> None:
+    if (derived.score_divisor, derived.answer_format, derived.level_scale.model_dump(include={"levels"})) != \
+            (base.score_divisor, base.answer_format, base.level_scale.model_dump(include={"levels"})):
+        raise ConfigurationError(where, _("its score divisor, answer format or level scale differs from the base "
+                                          "{version}: only a new major version may change them").format(
+            version=base.version))
     if derived.objective_ids != base.objective_ids or list(derived.criterion_index) != list(base.criterion_index):
         raise ConfigurationError(where, _("objectives or criteria differ from the base {version}: only a new major "
                                           "version may add, remove or reorder them").format(version=base.version))

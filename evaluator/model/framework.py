@@ -278,10 +278,15 @@ class DerivedFrom(StrictModel):
 
 
 class Change(StrictModel):
-    """One change of a derived framework version from its base, and why it was made."""
+    """One change of a derived framework version from its base, and why it was made: `what` says it in words;
+    `kind`, `target` and `value` are the edit itself (evaluator.model.derivation.Edit), so that the changes
+    give the version again from its base, and a file whose changes do not is refused when published."""
 
     what: str = Field(min_length=1)
-    reason: str = Field(min_length=1)
+    reason: str = Field(min_length=1, pattern=r"\S")
+    kind: Literal["profile", "points", "minimum", "label", "default_profile"]
+    target: str = ""
+    value: int | float | str | dict[str, float]
 
 
 class _Versions(dict[str, "Framework"]):

@@ -12,20 +12,22 @@ from evaluator.scoring.robustness import stability_intervals
 
 
 def effect_settings(base: Framework, new: Framework, tender: Tender, profile: str | None = None
-                    ) -> tuple[Settings, Settings]:
-    """The settings under the base (the tender as it is) and under the new version: the tender's own award,
-    tie and evidence rules, but the new version's weight profile (`profile`, else its default) and, where the
-    tender sets no minimum, the new version's default minimum levels."""
+                    ) -> tuple[Settings, Settings, Settings]:
+    """The settings under the base (the tender as it is), under the new version (the tender's own award, tie
+    and evidence rules, but the new version's weight profile, `profile` or else its default, and, where the
+    tender sets no minimum, the new version's default minimum levels), and those a case under the new version
+    with this tender unchanged would get (the tender's own profile or weights win)."""
     on_base = tender.model_copy(update={"framework": None, "framework_sha256": None})
     on_new = on_base.model_copy(update={"weights": None, "weight_profile": profile or new.default_weight_profile})
-    return resolve_settings(base, on_base), resolve_settings(new, on_new)
+    return resolve_settings(base, on_base), resolve_settings(new, on_new), resolve_settings(new, on_base)
 
 
 def framework_effect(base: Framework, new: Framework, bids: BidSet, tender: Tender, profile: str | None = None
                      ) -> dict[str, Any]:
     """Each bid's rank, total, status and overall level under both versions (ranked bids first, in their
-    new order), the minimum levels and weights of each, and the new version's stability intervals."""
-    before_settings, after_settings = effect_settings(base, new, tender, profile)
+    new order), the minimum levels and weights of each (and of a case under the new version with this tender:
+    `case`), and the new version's stability intervals."""
+    before_settings, after_settings, case_settings = effect_settings(base, new, tender, profile)
     before, after = evaluate(base, before_settings, bids), evaluate(new, after_settings, bids)
     rows = []
     for row, bid in enumerate(bids.bids):
@@ -38,7 +40,8 @@ def framework_effect(base: Framework, new: Framework, bids: BidSet, tender: Tend
             "settings": {name: {"weight_source": s.weight_source, "weights": s.weights,
                                 "minimum_levels": {oid: framework.level_scale.code(level)
                                                    for oid, level in s.minimum_levels.items()}}
-                         for name, s, framework in (("base", before_settings, base), ("new", after_settings, new))},
+                         for name, s, framework in (("base", before_settings, base), ("new", after_settings, new),
+                                                    ("case", case_settings, new))},
             "winner": {"base": _winner(before), "new": _winner(after)},
             "stability": stability_intervals(after) if after.rank.max(initial=0) else {}}
 

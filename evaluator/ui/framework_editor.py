@@ -2,6 +2,8 @@
 default minimum levels, labels, each change with its reason), sees what changed and its effect on bids, and
 publishes it for officers' cases. The draft lives in the store: a reload goes on where the analyst left."""
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -27,7 +29,11 @@ from evaluator.ui.common import (
 )
 
 NEW_PROFILE = N_("(a new profile)")
+# the change forms' widgets (by key prefix): cleared once a change is added or undone
+FORM_KEYS = ("editor-profile", "editor-weight-", "editor-reason-", "editor-default-profile", "editor-table-",
+             "editor-criterion", "editor-minimum-", "editor-label-")
 SAMPLES = N_("the bundled sample bids")
+REGISTRY = "@registry"  # the effect's bids: the registry's providers (no evaluation id has an @)
 
 
 def page() -> None:
@@ -115,18 +121,25 @@ def _edit(desk: Desk, draft: dict) -> None:
 
 def _discard(desk: Desk) -> None:
     if st.button(_("Discard this draft"), key="editor-discard"):
-        act(lambda: desk.save_framework_draft(None), _("The draft was discarded."))
+        _changed(desk, None, _("The draft was discarded."))
 
 
 def _add(desk: Desk, draft: dict, kind: str, target: str, value: object, reason: str) -> None:
     """Add one change to the draft and keep it; refused (and not kept) when a rule forbids it."""
-    edit = {"kind": kind, "target": target, "value": value, "reason": reason.strip()}
+    _add_many(desk, draft, [{"kind": kind, "target": target, "value": value, "reason": reason.strip()}])
+
+
+def _changed(desk: Desk, draft: dict | None, message: str) -> None:
+    """Keep the draft as changed (or drop it), and show the page again with every change form cleared: its
+    widgets start again from the version as it now is, and no reason is carried over to the next change."""
     try:
-        desk.save_framework_draft({**draft, "edits": [*draft["edits"], edit]})
+        desk.save_framework_draft(draft)
     except (ConfigurationError, StoreError) as error:
         st.error(_("The change was not added: {error}").format(error=error))
         return
-    done("success", _("Change added."))
+    for key in [key for key in st.session_state if str(key).startswith(FORM_KEYS)]:
+        del st.session_state[key]
+    done("success", message)
 
 
 def _reason(key: str) -> str:
@@ -183,12 +196,7 @@ def _points(desk: Desk, draft: dict, framework: Framework) -> None:
 
 
 def _add_many(desk: Desk, draft: dict, edits: list[dict]) -> None:
-    try:
-        desk.save_framework_draft({**draft, "edits": [*draft["edits"], *edits]})
-    except (ConfigurationError, StoreError) as error:
-        st.error(_("The change was not added: {error}").format(error=error))
-        return
-    done("success", _("Change added."))
+    _changed(desk, {**draft, "edits": [*draft["edits"], *edits]}, _("Change added."))
 
 
 def _minimums(desk: Desk, draft: dict, framework: Framework) -> None:
@@ -212,7 +220,8 @@ def _labels(desk: Desk, draft: dict, framework: Framework) -> None:
         targets.update({f"{criterion.id}:{a.rank}": f"{criterion.id} · {a.rank}. {a.label}" for a in criterion.answers})
     target = st.selectbox(_("Objective, criterion or answer"), list(targets), format_func=targets.__getitem__,
                           key="editor-label-target")
-    label = st.text_input(_("New wording (English; the Chinese translation stays as it is)"),
+    label = st.text_input(_("New wording (English; the Chinese translation shows it too until it is translated "
+                            "again)"),
                           key=f"editor-label-{target}")
     reason = _reason("label")
     if st.button(_("Add this label"), key="editor-add-label", disabled=not (label.strip() and reason.strip())):
@@ -225,8 +234,7 @@ def _changes(desk: Desk, draft: dict, base: Framework, derived: Framework) -> No
     st.dataframe(pd.DataFrame([{_("change"): change.what, _("reason"): change.reason} for change in added]),
                  hide_index=True, key="editor-changes")
     if st.button(_("Undo the last change"), key="editor-undo"):
-        act(lambda: desk.save_framework_draft({**draft, "edits": draft["edits"][:-1]}),
-            _("The last change was undone."))
+        _changed(desk, {**draft, "edits": draft["edits"][:-1]}, _("The last change was undone."))
 
 
 def _effect(desk: Desk, draft: dict, base: Framework, derived: Framework) -> None:
@@ -235,7 +243,7 @@ def _effect(desk: Desk, draft: dict, base: Framework, derived: Framework) -> Non
     profiles = list(derived.weight_profiles)
     edited = [edit["target"] for edit in draft["edits"] if edit["kind"] == "profile"]  # the last one edited first
     shown = edited[-1] if edited else derived.default_weight_profile
-    source_choices = {"": _(SAMPLES)}
+    source_choices = {"": _(SAMPLES), REGISTRY: _("the provider registry (valid today)")}
     source_choices.update({row["id"]: f"{row['evaluated_at']} · {row['id']}" for row in desk.evaluations()
                            if desk.files_of(row["id"])["input"].get(row["request"].framework) == base_sha})
     left, right = st.columns(2)
@@ -244,12 +252,18 @@ def _effect(desk: Desk, draft: dict, base: Framework, derived: Framework) -> Non
     profile = right.selectbox(_("Profile of the new version"), profiles, index=profiles.index(shown),
                               key=f"editor-effect-profile-{len(draft['edits'])}")
     try:
-        if source:
+        if source == REGISTRY:
+            tender = sample_tender()
+            bids = desk.registry_as_bids(base, dt.date.fromisoformat(desk.clock()[:10]))
+        elif source:
             stored = desk.analysis_bids(source)
             bids, tender = stored.bids, stored.tender or Tender()
         else:
             tender = sample_tender()
             bids = desk.sample_bids([str(path) for path in SAMPLE_BIDS], tender, base)[0]
+        if not bids.bids:
+            st.info(_("There are no bids to compare here."))
+            return
         effect = desk.framework_effect(base, derived, bids, tender, profile)
     except (ConfigurationError, StoreError) as error:
         st.error(_("The effect cannot be shown: {error}").format(error=error))
@@ -258,6 +272,12 @@ def _effect(desk: Desk, draft: dict, base: Framework, derived: Framework) -> Non
     st.caption(_("Base: {base}. New version: {new}. The tender's own award rules and minimum levels apply to both "
                  "(the new version's default minimums where the tender sets none).").format(
         base=settings["base"]["weight_source"], new=settings["new"]["weight_source"]))
+    case = settings["case"]
+    if (case["weights"], case["minimum_levels"]) != (settings["new"]["weights"], settings["new"]["minimum_levels"]):
+        st.warning(_("A case under the new version with this tender would use {weights} and minimum levels "
+                     "{minimums}: the tender's own choices win. To use {new}, the case's tender must name it.").format(
+            weights=case["weight_source"], new=settings["new"]["weight_source"],
+            minimums=", ".join(f"{oid} {code}" for oid, code in case["minimum_levels"].items())))
     rows = [{"bid": row["bid"] or "—", "rank before": row["base"]["rank"], "rank now": row["new"]["rank"],
              "total before": row["base"]["total"], "total now": row["new"]["total"],
              "level before": row["base"]["level"] or "—", "level now": row["new"]["level"] or "—",

@@ -232,7 +232,7 @@ def _tender_section(session, desk: Desk, case: dict, framework, framework_sha: s
     right.download_button(_("Download the vendor bid template"),
                           lambda: desk.vendor_template(framework, framework_sha, settings), "bid-template.xlsx",
                           key="template")
-    edited = _tender_form(framework, stored)
+    edited = _tender_form(framework, framework_sha, stored)
     drafts[form_for] = {key: st.session_state[key] for key in FORM_KEYS if key in st.session_state}
     if edited is None:
         return
@@ -241,7 +241,7 @@ def _tender_section(session, desk: Desk, case: dict, framework, framework_sha: s
             _("{scheme} at {minimum} or above").format(scheme=rule.scheme, minimum=rule.minimum)
             + (_(", at most {days} days old").format(days=rule.max_age_days) if rule.max_age_days else "")
             for rule in stored.certifications.rules), date=stored.certifications.as_of))
-    untouched = _from_form_values(framework, stored, _form_values(framework, stored))
+    untouched = _from_form_values(framework, framework_sha, stored, _form_values(framework, stored))
     if untouched is None or edited.to_yaml() == untouched.to_yaml():
         return  # the form as stored (the comparison is made through the form, which normalises a few fields)
     locked = case["state"] in ("award decided", "letters issued")
@@ -292,13 +292,15 @@ def _widget_values(framework, base: Tender) -> dict:
             "ceiling": float(award.ceiling_price) if award and award.ceiling_price else 1_000_000.0, "reason": ""}
 
 
-def _from_form_values(framework, base: Tender, values: dict) -> Tender | None:
+def _from_form_values(framework, framework_sha: str, base: Tender, values: dict) -> Tender | None:
     """`base` with the form's values: what the form does not show (contact, signatory, evidence rule, …) is
-    kept; weights or per-objective minimums of the base are dropped only when their form field changed."""
+    kept; weights or per-objective minimums of the base are dropped only when their form field changed. Under
+    a derived framework version, the tender names that version by its SHA-256."""
     shown = _form_values(framework, base)
     data = base.model_dump()
     data.update(name=values["name"], authority=values["authority"], reference=values["reference"],
                 deadline=values["deadline"], framework=framework.id, unknown=values["unknown"],
+                framework_sha256=framework_sha if framework.derived_from else base.framework_sha256,
                 ties={**data["ties"], "tie_break": values["tie_break"]})
     if values["weight_profile"] != shown["weight_profile"] or base.weights is None:
         data.update(weight_profile=values["weight_profile"], weights=None)
@@ -318,7 +320,7 @@ def _from_form_values(framework, base: Tender, values: dict) -> Tender | None:
     return tender
 
 
-def _tender_form(framework, base: Tender) -> Tender | None:
+def _tender_form(framework, framework_sha: str, base: Tender) -> Tender | None:
     """The tender as the form now shows it (None, with the reason shown, when it is not valid)."""
     codes = [level.code for level in framework.level_scale.levels]
     shown = _form_values(framework, base)
@@ -342,7 +344,7 @@ def _tender_form(framework, base: Tender) -> Tender | None:
     ties = right.multiselect(_("Tie-break, in order"), list(TIE_BREAKS), default=list(base.ties.tie_break),
                              key="ties", format_func=lambda key: capitalised(_(TIE_BREAKS[key])))
     award = _award_form(base)
-    return _from_form_values(framework, base, {
+    return _from_form_values(framework, framework_sha, base, {
         "name": name, "authority": authority, "reference": reference, "deadline": deadline,
         "weight_profile": profile, "minimum_level": minimum, "unknown": unknown, "tie_break": ties, "award": award})
 

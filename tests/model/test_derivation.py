@@ -121,14 +121,14 @@ def test_answers_keep_their_count_unless_a_new_major_version_is_declared(base):
     fewer = [c.model_copy(update={"answers": c.answers[:4]}) if c.id == "SOV-3.1" else c for c in derived.criteria]
     same_major = derived.model_copy(update={"criteria": tuple(fewer)})
     with pytest.raises(ConfigurationError, match="vendors' templates depend on the count") as caught:
-        check_derivation(base[0], same_major)
+        check_derivation(base[0], base[1], same_major)
     assert caught.value.where.endswith("SOV-3.1")
-    check_derivation(base[0], same_major.model_copy(update={"version": "2027.01"}))  # a new major version may
+    check_derivation(base[0], base[1], same_major.model_copy(update={"version": "2027.01"}))  # a new major may
 
 
 def test_a_version_must_name_its_base(base):
     with pytest.raises(ConfigurationError, match="derived_from"):
-        check_derivation(base[0], base[0].model_copy(update={"version": "2026.07"}))
+        check_derivation(base[0], base[1], base[0].model_copy(update={"version": "2026.07"}))
 
 
 def test_diff_lists_per_objective_and_criterion_with_the_reasons(base):
@@ -153,3 +153,45 @@ def test_a_changed_profile_shows_under_each_objective(base):
     lines = differences(base[0], derived)
     assert lines[lines.index("SOV-3 Data & AI Sovereignty:") + 1] == "  weight in profile v1.2.1: 10 -> 15"
     assert derived.changes[0].what == "weight profile v1.2.1: SOV-3 10 -> 15, SOV-5 20 -> 15"
+
+
+def test_a_published_file_must_be_what_its_listed_changes_give(base):
+    derived = ministry(base, Edit("points", "SOV-3.1:2", 60, "half-way"), version="2026.06-m1")
+    check_derivation(base[0], base[1], derived)  # as derived
+    criteria = [c.model_copy(update={"answers": tuple(a.model_copy(update={"points": 110.0}) if a.rank == 3 else a
+                                                      for a in c.answers)}) if c.id == "SOV-3.1" else c
+                for c in derived.criteria]
+    unlisted = derived.model_copy(update={"criteria": tuple(criteria)})
+    with pytest.raises(ConfigurationError, match="SOV-3.1: answer 3: 100 -> 110 points"):
+        check_derivation(base[0], base[1], unlisted)
+    relabelled = derived.model_copy(update={"changes": (derived.changes[0].model_copy(update={"what": "typo"}),
+                                                        *derived.changes[1:])})
+    with pytest.raises(ConfigurationError, match="differs from what its listed changes give"):
+        check_derivation(base[0], base[1], relabelled)
+    with pytest.raises(ConfigurationError, match="lists no change of its own"):
+        check_derivation(base[0], base[1], derived.model_copy(update={"changes": ()}))
+    with pytest.raises(ConfigurationError, match="score divisor, answer format or level scale"):
+        check_derivation(base[0], base[1], derived.model_copy(update={"score_divisor": 500.0}))
+    with pytest.raises(ConfigurationError, match="as its base"):
+        check_derivation(base[0], "0" * 64, derived)
+
+
+def test_a_renamed_label_replaces_its_stale_translation(base):
+    derived = ministry(base, Edit("label", "SOV-3.1:2", "Partly, by contract", "clearer"),
+                       Edit("label", "SOV-3", "Data sovereignty", "shorter"))
+    chinese = derived.translated("zh-CN")
+    criterion = next(c for c in chinese.criteria if c.id == "SOV-3.1")
+    assert criterion.answers[1].label == "Partly, by contract" and criterion.answers[0].label != \
+        base[0].criteria[[c.id for c in base[0].criteria].index("SOV-3.1")].answers[0].label
+    assert next(o for o in chinese.objectives if o.id == "SOV-3").name == "Data sovereignty"
+    assert derived.answer_labels("SOV-3.1")[1] == frozenset({"partly, by contract"})
+
+
+@pytest.mark.parametrize("label", ["x" * 301, "bell\a", "right\u202eto left"])
+def test_labels_are_short_and_plain(base, label):
+    assert "at most 300 characters" in refused(base, Edit("label", "SOV-3", label, REASON)).message
+
+
+def test_a_change_is_never_rounded_to_look_unchanged(base):
+    derived = derive(base[0], base[1], [Edit("points", "SOV-3.1:2", 50.0000000000001, REASON)])
+    assert derived.changes[0].what == "SOV-3.1 answer 2: 50 -> 50.0000000000001 points"

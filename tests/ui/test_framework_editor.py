@@ -98,9 +98,12 @@ def test_publishing_stores_the_version_audits_it_and_officers_can_use_it(editor,
     with desk.store.engine.connect() as connection:
         entry = connection.execute(select(audit_log.c.detail).where(audit_log.c.event == "framework published")).one()
     detail = json.loads(entry.detail)
+    added = ("weight profile ministry: added (SOV-1 10, SOV-2 10, SOV-3 30, SOV-4 15, SOV-5 15, SOV-6 5, SOV-7 10, "
+             "SOV-8 5)")
     assert detail["framework"] == "ministry-csf" and detail["changes"] == [
-        {"what": "weight profile ministry: added (SOV-1 10, SOV-2 10, SOV-3 30, SOV-4 15, SOV-5 15, SOV-6 5, "
-                 "SOV-7 10, SOV-8 5)", "reason": "Ministry policy 2027: data first"}]
+        {"what": added, "reason": "Ministry policy 2027: data first", "kind": "profile", "target": "ministry",
+         "value": MINISTRY}]
+    assert detail["differences"][1] == added  # as found in the file, not only as it claims
     officer = app.switch_page(f"{PAGES}/officer.py").run()
     framework = officer.selectbox(key="new-framework-eu-csf-2026")
     assert "ministry-csf-2026.06-m1.yaml" in framework.options or \
@@ -110,3 +113,30 @@ def test_publishing_stores_the_version_audits_it_and_officers_can_use_it(editor,
     assert not officer.exception
     case = desk.cases()[0]["id"]
     assert desk.case_settings(case)[0].id == "ministry-csf"
+
+
+def test_the_effect_on_the_registry_and_on_an_empty_one(editor):
+    app = with_ministry_profile(started(editor))
+    app.selectbox(key="editor-bids").set_value("@registry").run()
+    assert not app.exception and "There are no bids to compare here." in [info.value for info in app.info]
+    desk = Desk(Store(), User.local())
+    desk.import_entries([(path.name, path.read_bytes()) for path in sorted((ROOT / "samples" / "registry").iterdir())],
+                        desk.framework_version(desk.framework_draft()["base_sha256"])[0])
+    effect = table(app.run(), "rank now")
+    assert "alpine-sovereign" in effect["bid"].tolist()
+
+
+def test_a_case_under_a_published_version_names_it_by_hash_in_its_next_tender_version(editor):
+    app = with_ministry_profile(started(editor))
+    app.button(key="editor-publish").click().run()
+    officer = app.switch_page(f"{PAGES}/officer.py").run()
+    officer.selectbox(key="new-framework-eu-csf-2026").set_value("ministry-csf-2026.06-m1.yaml").run()
+    officer.button(key="create-case").click().run()
+    officer.text_input(key="tender_name").input("Ministry cloud 2027").run()
+    officer.button(key="save-tender").click().run()
+    assert not officer.exception
+    desk = Desk(Store(), User.local())
+    case_id = desk.cases()[0]["id"]
+    framework, sha, tender, _file = desk.case_settings(case_id)
+    assert tender.name == "Ministry cloud 2027" and tender.framework_sha256 == sha
+    assert framework.id == "ministry-csf" and sha == desk.framework_versions()[1]["sha256"]

@@ -138,13 +138,16 @@ def test_the_panel_workspace_speaks_chinese(app_data, in_chinese):
     assert panel.success[0].value == "您对 B-004 的评定已提交。"
 
 
-@pytest.mark.parametrize("page", ["analyst.py", "auditor.py", "panel.py", "marketplace.py", "admin.py"])
+@pytest.mark.parametrize("page", ["analyst.py", "framework_editor.py", "auditor.py", "panel.py", "marketplace.py",
+                                  "admin.py"])
 def test_the_english_workspaces_show_no_chinese(app_data, page):
     opened_panel_case()
     app = workspace(page, None)
     assert not app.exception
     if page == "analyst.py":
         app.button(key="analyst-samples").click().run()
+    if page == "framework_editor.py":
+        app.button(key="editor-start").click().run()
     if page == "panel.py":
         app.selectbox(key="act-as").set_value("ana").run()
     texts = main_texts(app)
@@ -171,3 +174,14 @@ def test_the_marketplace_and_the_administrator_workspace_speak_chinese(app_data,
     assert not admin.exception and admin.title[0].value == "系统管理员" == chinese("Administrator")
     assert [subheader.value for subheader in admin.subheader][:2] == ["用户", "添加用户，或分配角色和授权"]
     assert set(admin.multiselect(key="user-roles").options) == {"officer", "analyst", "auditor", "evaluator", "admin"}
+
+
+def test_the_framework_editor_speaks_chinese(app_data, in_chinese):
+    editor = workspace("framework_editor.py", "zh-CN")
+    assert not editor.exception and editor.title[0].value == chinese("Framework editor")
+    editor.button(key="editor-start").click().run()
+    assert not editor.exception
+    assert [header.value for header in editor.header][:2] == [chinese("1. The new version"), chinese("2. Changes")]
+    assert editor.metric[0].label == chinese("Weights total")
+    texts = main_texts(editor)
+    assert not [text for text in texts if text and not CJK.search(text) and " " in text and text[0].isupper()]
