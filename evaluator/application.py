@@ -10,6 +10,7 @@ chair: declare conflicts, assess the bids' claims, record consensus).
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -665,7 +666,7 @@ class Desk:
                 raise _error(ConfigurationError, N_("its base {framework} {version} (sha256 {sha256}) is neither "
                                                     "bundled nor in the store"), name, framework=base_of.id,
                              version=base_of.version, sha256=base_of.sha256)
-            base = parse_document(base_bytes, Framework, derived.derived_from.id)
+            base = _framework_file(base_bytes, derived.derived_from.id)
             check_derivation(base, derived.derived_from.sha256, derived)
             _unique_version(connection, derived, sha)
             at = self.clock()
@@ -722,7 +723,7 @@ class Desk:
             rows.sort(key=lambda row: (row.created_at, depth(row.sha256), row.sha256))
             versions = []
             for row in rows:
-                framework = parse_document(records.file_content(connection, row.sha256), Framework, row.name)
+                framework = _framework_file(records.file_content(connection, row.sha256), row.name)
                 versions.append({"sha256": row.sha256, "id": framework.id, "version": framework.version,
                                  "title": framework.title, "previous": row.previous, "stored_by": row.created_by,
                                  "stored_at": row.created_at, "derived": framework.derived_from is not None,
@@ -736,7 +737,7 @@ class Desk:
             content = _framework_version(connection, sha256)
         if content is None:
             raise _error(ConfigurationError, N_("no framework version has the SHA-256 {sha256}"), sha256=sha256)
-        return parse_document(content, Framework, sha256), content
+        return _framework_file(content, sha256), content
 
     # -- tender cases -------------------------------------------------------------------------------
     # draft -> bids received -> opened -> evaluated -> award decided -> letters issued; each step one
@@ -1939,11 +1940,18 @@ def _tender_file_names(row) -> dict[str, str]:
 TENDER_FILES = ("letter_template", "capability")  # stored with a case's tender version (migration 0004)
 
 
+@functools.lru_cache(maxsize=64)
+def _framework_file(content: bytes, name: str) -> Framework:
+    """A stored framework version, parsed once a process: its bytes never change (the store keeps a file by its
+    SHA-256), and the officer's and analyst's pages list the versions at every run."""
+    return parse_document(content, Framework, name)
+
+
 def _unique_version(connection, framework: Framework, sha256: str) -> None:
     """No other stored file is the same framework id and version: a version names one file."""
     for row in records.version_rows(connection, "framework"):
-        if row.name == framework.id and row.sha256 != sha256 and parse_document(
-                records.file_content(connection, row.sha256), Framework, row.name).version == framework.version:
+        if row.name == framework.id and row.sha256 != sha256 and _framework_file(
+                records.file_content(connection, row.sha256), row.name).version == framework.version:
             raise _error(ConfigurationError, N_("another file is stored as {framework} {version} (sha256 {sha256}): "
                                                 "give this one a version of its own"), framework.id,
                          framework=framework.id, version=framework.version, sha256=row.sha256)

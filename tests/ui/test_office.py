@@ -216,7 +216,8 @@ def test_two_instances_behind_nginx_serve_one_office(office):
         ana = browser.new_context(viewport={"width": 1400, "height": 1500}, accept_downloads=True)
         page = ana.new_page()
         sign_in(page, office.url, "ana")
-        assert workspaces(page) == ["Procurement officer", "Policy analyst", "Evaluation panel", "Marketplace"]
+        assert workspaces(page) == ["Procurement officer", "Policy analyst", "Framework editor", "Evaluation panel",
+                                    "Marketplace"]
         page.get_by_text("No tender case yet").wait_for(timeout=60_000)
         page.get_by_role("button", name="Create the case").click()
         page.get_by_text("Case C2026-0001 created from tender.yaml.").wait_for(timeout=60_000)
