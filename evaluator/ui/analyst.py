@@ -57,7 +57,9 @@ def page() -> None:
         return
     st.caption(_("Weights and minimum levels are policy choices. Change them and see what the ranking does, "
                  "without reading any file again."))
-    framework = framework_at(session.framework_path)[0]
+    outcome = session.get("outcome")  # the officer's evaluation: under its own framework file, which may be a
+    # derived version sharing the bundled framework's id but not its points
+    framework = outcome.evaluation.framework if outcome is not None else framework_at(session.framework_path)[0]
     inputs = _inputs(session, desk, framework)
     if inputs is None:
         return

@@ -7,12 +7,14 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
-from test_pages import PAGES, table
+from test_pages import PAGES, evaluate_samples, table
 
 from evaluator.application import Desk, Store, User
+from evaluator.loading import load_framework
+from evaluator.model.derivation import framework_yaml
 from evaluator.store.schema import audit_log
 
-from conftest import ROOT
+from conftest import CSF_PATH, ROOT
 
 MINISTRY = {"SOV-1": 10, "SOV-2": 10, "SOV-3": 30, "SOV-4": 15, "SOV-5": 15, "SOV-6": 5, "SOV-7": 10, "SOV-8": 5}
 
@@ -140,3 +142,23 @@ def test_a_case_under_a_published_version_names_it_by_hash_in_its_next_tender_ve
     framework, sha, tender, _file = desk.case_settings(case_id)
     assert tender.name == "Ministry cloud 2027" and tender.framework_sha256 == sha
     assert framework.id == "ministry-csf" and sha == desk.framework_versions()[1]["sha256"]
+
+
+def test_the_analyst_works_on_a_case_under_a_version_with_its_own_points(editor):
+    """A version that keeps the CSF's id but gives SOV-3.1 answer 3 (B-007's) 140 points instead of 100: the
+    analyst's "before" is the case's stored evaluation under that version, not the bundled CSF's points."""
+    desk = Desk(Store(), User.local())
+    desk.save_framework_draft({"base_sha256": load_framework(CSF_PATH)[1], "id": "", "version": "", "edits": [
+        {"kind": "points", "target": "SOV-3.1:3", "value": 140.0, "reason": "adapted"}]})
+    derived = desk.derived_version(desk.framework_draft())[1]
+    desk.publish_framework("eu-csf-2026-2026.06-1.yaml", framework_yaml(derived).encode())
+    officer = editor.switch_page(f"{PAGES}/officer.py").run()
+    officer.selectbox(key="new-framework-eu-csf-2026").set_value("eu-csf-2026-2026.06-1.yaml").run()
+    officer = evaluate_samples(officer)
+    stored = desk.results(desk.evaluations()[-1]["id"])
+    assert stored["framework"]["version"] == "2026.06-1"
+    totals = {bid["bid_id"]: bid["total"] for bid in stored["bids"] if bid["total"] is not None}
+    analyst = officer.switch_page(f"{PAGES}/analyst.py").run()
+    before = table(analyst, "total before").set_index("bid")["total before"].dropna().to_dict()
+    assert before == pytest.approx(totals, abs=1e-9)
+    assert round(before["B-007"], 4) != 76.3662  # B-007's total under the bundled CSF
