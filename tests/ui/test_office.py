@@ -216,9 +216,9 @@ def test_two_instances_behind_nginx_serve_one_office(office):
         ana = browser.new_context(viewport={"width": 1400, "height": 1500}, accept_downloads=True)
         page = ana.new_page()
         sign_in(page, office.url, "ana")
+        page.get_by_text("No tender case yet").wait_for(timeout=60_000)  # the page, and so its sidebar, has opened
         assert workspaces(page) == ["Procurement officer", "Policy analyst", "Framework editor", "Evaluation panel",
                                     "Marketplace"]
-        page.get_by_text("No tender case yet").wait_for(timeout=60_000)
         page.get_by_role("button", name="Create the case").click()
         page.get_by_text("Case C2026-0001 created from tender.yaml.").wait_for(timeout=60_000)
         page.set_input_files("input[type=file]", str(SAMPLES / "bids" / "b-001.xlsx"))  # an upload, through nginx
